@@ -1,0 +1,49 @@
+/* Whole-frame measures shown in the live view and the --json summary. Pure: no I/O, no clock. */
+#ifndef SM_METRICS_H
+#define SM_METRICS_H
+
+#include <stddef.h>
+
+#include "sm_frame.h"
+
+typedef struct {
+    double total;        /* sum of loaded cells above the threshold, in raw counts (sample units) */
+    double peak;         /* highest cell, raw counts */
+    int peak_row, peak_col;
+    int contact_cells;   /* cells above the contact threshold */
+    double area_cm2;     /* contact_cells * pitch^2 */
+    double cop_row;      /* centre of pressure in cells (fractional); valid only if contact_cells > 0 */
+    double cop_col;
+    int has_contact;
+} sm_metrics_t;
+
+/* threshold: a cell counts as loaded when its raw value is above it (noise floor). */
+void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, sm_metrics_t *out);
+
+/* Running statistics for the session summary. */
+typedef struct {
+    double t_first_s, t_last_s;
+    unsigned long frames;
+    unsigned long cop_frames; /* frames with contact */
+    double cop_row_sum, cop_col_sum;
+    double total_sum;
+    double peak_max;
+} sm_summary_t;
+
+void sm_summary_init(sm_summary_t *s);
+void sm_summary_add(sm_summary_t *s, double t_s, const sm_metrics_t *m);
+
+/* CoP trail: the last points for drawing a fading trail. */
+#define SM_TRAIL_MAX 512
+typedef struct {
+    double t_s[SM_TRAIL_MAX];
+    float row[SM_TRAIL_MAX], col[SM_TRAIL_MAX];
+    size_t head, count;
+} sm_trail_t;
+
+void sm_trail_init(sm_trail_t *tr);
+void sm_trail_push(sm_trail_t *tr, double t_s, double row, double col);
+/* i = 0 is the oldest point kept; returns 0 when i is out of range. */
+int sm_trail_get(const sm_trail_t *tr, size_t i, double *t_s, double *row, double *col);
+
+#endif

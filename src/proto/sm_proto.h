@@ -1,0 +1,190 @@
+/*
+ * SteadyMat wire protocol v1: mat <-> host. Shared verbatim by the host and the AVR firmware,
+ * so: C99, no malloc, no float, no stdio. The byte layout is documented in firmware/PROTOCOL.md.
+ *
+ * Every message on the wire:
+ *
+ *   COBS( ver:u8=1 | type:u8 | payload ... | crc32c:u32le ) 0x00
+ *
+ * COBS removes every 0x00 from the encoded message, so 0x00 is a pure delimiter and the
+ * receiver resynchronises at the next 0x00 after garbage. CRC-32C (Castagnoli, reflected,
+ * init 0xFFFFFFFF, final xor 0xFFFFFFFF) covers version, type and payload. All multi-byte
+ * integers are little-endian.
+ *
+ *  type 0x01 FRAME  seq:u16 | t_us:u32 | rows:u8 | cols:u8 | rows x row_bytes(cols) samples | flags:u8
+ *  type 0x02 INFO   fw_major:u8 fw_minor:u8 fw_patch:u8 | uid[8] | rows:u8 cols:u8 |
+ *                   pitch_dmm:u16 | sample_bits:u8 | max_rate_hz:u16 | rate_hz:u16 |
+ *                   streaming:u8 | name[16] (NUL padded)
+ *  type 0x03 CMD    cmd:u8 | token:u8 | arg:u16
+ *  type 0x04 REPLY  cmd:u8 | token:u8 | status:u8 | value:u16
+ *
+ * Samples are 12-bit, packed per row: each pair (a, b) is 3 bytes
+ *   a & 0xFF, (a >> 8) | ((b & 0x0F) << 4), b >> 4
+ * and an odd last sample of a row is 2 bytes: a & 0xFF, a >> 8. The flags byte comes after the
+ * samples so that firmware can stream rows as it scans them and report saturation at the end.
+ */
+#ifndef SM_PROTO_H
+#define SM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_status.h"
+
+#define SM_PROTO_VERSION 1u
+#define SM_PROTO_MAX_ROWS 64u
+#define SM_PROTO_MAX_COLS 64u
+#define SM_PROTO_MAX_SAMPLE 4095u
+
+/* Message types. */
+#define SM_MSG_FRAME 0x01u
+#define SM_MSG_INFO 0x02u
+#define SM_MSG_CMD 0x03u
+#define SM_MSG_REPLY 0x04u
+
+/* FRAME flags. */
+#define SM_FRAME_OVERRUN 0x01u   /* frames were skipped before this one: the link could not keep up */
+#define SM_FRAME_SATURATED 0x02u /* at least one sample is at the ADC's full scale */
+
+/* Host commands (CMD.cmd). Every command is answered by a REPLY with the same cmd and token;
+ * GET_INFO also sends an INFO message before its REPLY. */
+#define SM_CMD_START 0x01u    /* start streaming frames                        */
+#define SM_CMD_STOP 0x02u     /* stop streaming                                */
+#define SM_CMD_SET_RATE 0x03u /* arg = frames per second (1..max_rate_hz)      */
+#define SM_CMD_GET_INFO 0x04u /* reply with INFO                               */
+#define SM_CMD_IDENTIFY 0x05u /* blink the LED for arg seconds (0 = 3 s)       */
+
+/* REPLY.status */
+#define SM_REPLY_OK 0u
+#define SM_REPLY_UNKNOWN 1u /* unknown command                  */
+#define SM_REPLY_BAD_ARG 2u /* argument out of range            */
+
+/* Bytes of one packed row of `cols` 12-bit samples. */
+#define SM_PROTO_ROW_BYTES(cols) ((uint16_t)(((cols) / 2u) * 3u + ((cols) % 2u) * 2u))
+
+/* Largest unencoded message: FRAME of 64x64. */
+#define SM_PROTO_MAX_MSG (2u + 8u + SM_PROTO_MAX_ROWS * SM_PROTO_ROW_BYTES(SM_PROTO_MAX_COLS) + 1u + 4u)
+
+/* Receive buffer size. The host keeps the default; the firmware, which only receives short
+ * commands, defines SM_PROTO_RX_MAX small (e.g. 32) before including this header. */
+#ifndef SM_PROTO_RX_MAX
+#define SM_PROTO_RX_MAX SM_PROTO_MAX_MSG
+#endif
+/* Frame sample storage in a decoded message; the firmware sets it to 1 (it never decodes frames). */
+#ifndef SM_PROTO_RX_MAX_CELLS
+#define SM_PROTO_RX_MAX_CELLS (SM_PROTO_MAX_ROWS * SM_PROTO_MAX_COLS)
+#endif
+
+typedef struct {
+    uint8_t fw_major, fw_minor, fw_patch;
+    uint8_t uid[8];       /* unique id, kept in EEPROM by the firmware */
+    uint8_t rows, cols;   /* rows run along the body (head at row 0)    */
+    uint16_t pitch_dmm;   /* cell pitch in 0.1 mm (25 mm -> 250)        */
+    uint8_t sample_bits;  /* meaningful bits of a sample (10 for AVR)   */
+    uint16_t max_rate_hz; /* fastest frame rate the mat supports        */
+    uint16_t rate_hz;     /* current frame rate                         */
+    uint8_t streaming;    /* 1 while frames are being sent              */
+    char name[16];        /* model name, NUL padded, not always NUL-terminated when 16 long */
+} sm_proto_info_t;
+
+typedef struct {
+    uint16_t seq;  /* increments by one per scanned frame, wraps */
+    uint32_t t_us; /* device clock at scan start, microseconds, wraps */
+    uint8_t rows, cols;
+    uint8_t flags; /* SM_FRAME_* */
+    uint16_t samples[SM_PROTO_RX_MAX_CELLS]; /* row-major, rows*cols valid */
+} sm_proto_frame_t;
+
+typedef struct {
+    uint8_t cmd, token;
+    uint16_t arg;
+} sm_proto_cmd_t;
+
+typedef struct {
+    uint8_t cmd, token, status;
+    uint16_t value;
+} sm_proto_reply_t;
+
+typedef struct {
+    uint8_t type; /* SM_MSG_* */
+    union {
+        sm_proto_frame_t frame;
+        sm_proto_info_t info;
+        sm_proto_cmd_t cmd;
+        sm_proto_reply_t reply;
+    } u;
+} sm_proto_msg_t;
+
+/* ---- CRC-32C ------------------------------------------------------------------------- */
+uint32_t sm_crc32c_update(uint32_t crc, const uint8_t *data, size_t n); /* crc starts at 0xFFFFFFFF */
+uint32_t sm_crc32c(const uint8_t *data, size_t n);                     /* complete CRC of a buffer */
+
+/* ---- Writer: streaming encoder ---------------------------------------------------------
+ * Encodes one message at a time with COBS on the fly, holding at most one COBS block (254 bytes)
+ * so a microcontroller can send a 64x64 frame row by row. Output goes to `sink` in pieces. */
+typedef void (*sm_proto_sink_fn)(void *ctx, const uint8_t *bytes, uint16_t n);
+
+typedef struct {
+    sm_proto_sink_fn sink;
+    void *ctx;
+    uint32_t crc;
+    uint8_t block[255]; /* block[0] is the COBS code byte slot */
+    uint8_t n;          /* bytes in block including the code slot */
+    uint8_t row_cols;   /* FRAME in progress: columns per row */
+} sm_proto_writer_t;
+
+void sm_proto_writer_init(sm_proto_writer_t *w, sm_proto_sink_fn sink, void *ctx);
+void sm_proto_writer_begin(sm_proto_writer_t *w, uint8_t type);
+void sm_proto_writer_put(sm_proto_writer_t *w, const uint8_t *p, uint16_t n);
+void sm_proto_writer_end(sm_proto_writer_t *w); /* appends CRC, flushes, writes the 0x00 */
+
+/* FRAME, streamed: begin, then exactly `rows` calls of frame_row, then frame_end. */
+void sm_proto_write_frame_begin(sm_proto_writer_t *w, uint16_t seq, uint32_t t_us, uint8_t rows,
+                                uint8_t cols);
+void sm_proto_write_frame_row(sm_proto_writer_t *w, const uint16_t *samples); /* cols samples */
+void sm_proto_write_frame_end(sm_proto_writer_t *w, uint8_t flags);
+/* Whole messages. */
+void sm_proto_write_info(sm_proto_writer_t *w, const sm_proto_info_t *info);
+void sm_proto_write_cmd(sm_proto_writer_t *w, const sm_proto_cmd_t *cmd);
+void sm_proto_write_reply(sm_proto_writer_t *w, const sm_proto_reply_t *reply);
+
+/* ---- Parser: bytes in any chunking -> validated messages -----------------------------
+ * A message is handed out only when its COBS framing, version, type, length, geometry and
+ * CRC are all valid: a corrupted frame never reaches the pipeline. */
+typedef struct {
+    uint32_t bytes;          /* bytes fed                                                    */
+    uint32_t messages;       /* valid messages handed out                                    */
+    uint32_t frames;         /* valid FRAME messages handed out                              */
+    uint32_t crc_errors;     /* complete messages whose CRC did not match                    */
+    uint32_t resyncs;        /* times bytes were discarded to find the next delimiter        */
+    uint32_t length_errors;  /* messages too long, too short, or inconsistent with rows/cols */
+    uint32_t version_errors; /* valid CRC but unsupported protocol version                    */
+    uint32_t unknown_types;  /* valid CRC but unknown message type                            */
+    uint32_t seq_gaps;       /* times a FRAME's seq was not the previous seq + 1             */
+    uint32_t frames_lost;    /* frames missing across those gaps                              */
+} sm_proto_counters_t;
+
+typedef struct {
+    sm_proto_counters_t c;
+    uint8_t raw[SM_PROTO_RX_MAX]; /* COBS-decoded bytes of the message being received */
+    uint16_t n;                   /* bytes in raw */
+    uint8_t code;                 /* COBS: bytes left in the current block (0 = expect code) */
+    uint8_t block_full;           /* COBS: current block had code 0xFF (no implicit zero)   */
+    uint8_t discarding;           /* dropping bytes until the next delimiter                 */
+    uint8_t have_seq;             /* last_seq is valid                                      */
+    uint16_t last_seq;
+} sm_proto_parser_t;
+
+void sm_proto_parser_init(sm_proto_parser_t *p);
+/* Forget the last sequence number (after a reconnect or a device restart), keep counters. */
+void sm_proto_parser_reset_seq(sm_proto_parser_t *p);
+/* Consume bytes from data[0..n). Stops right after a complete valid message: then *got = 1 and
+ * *out holds it. Returns the number of bytes consumed; call again with the rest. */
+size_t sm_proto_parser_feed(sm_proto_parser_t *p, const uint8_t *data, size_t n, sm_proto_msg_t *out,
+                            int *got);
+
+/* ---- Small helpers -------------------------------------------------------------------- */
+/* Decode one complete unencoded message (version..crc) into out. Used by the parser. */
+sm_status sm_proto_decode(const uint8_t *msg, size_t n, sm_proto_msg_t *out);
+
+#endif

@@ -1,0 +1,239 @@
+#include "testsupport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_DIRS 32
+static char dirs[MAX_DIRS][256];
+static int ndirs;
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static void cleanup(void)
+{
+    if (getenv("SM_KEEP_TMP"))
+        return;
+    for (int i = 0; i < ndirs; i++)
+        nftw(dirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *ts_tempdir(void)
+{
+    if (ndirs == MAX_DIRS)
+        return NULL;
+    const char *base = getenv("TMPDIR");
+    snprintf(dirs[ndirs], sizeof dirs[0], "%s/smtest.XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dirs[ndirs]))
+        return NULL;
+    if (ndirs == 0)
+        atexit(cleanup);
+    return dirs[ndirs++];
+}
+
+const char *ts_path(const char *dir, const char *name)
+{
+    static char ring[16][512];
+    static int k;
+    char *p = ring[k++ % 16];
+    snprintf(p, 512, "%s/%s", dir, name);
+    return p;
+}
+
+const char *ts_data(const char *name)
+{
+    return ts_path(SM_TEST_DATA, name);
+}
+
+char *ts_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int ts_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(data, 1, len, f);
+    return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+uint64_t ts_rand(uint64_t *s)
+{
+    uint64_t x = *s ? *s : 0x9E3779B97F4A7C15ull;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
+{
+    int n = 0;
+    while (argv[n])
+        n++;
+    char **args = calloc((size_t)n + 1, sizeof *args);
+    if (!args)
+        return -1;
+    args[0] = (char *)SM_STEADYMAT_BIN;
+    for (int i = 1; i < n; i++)
+        args[i] = (char *)argv[i];
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(out_fd >= 0 ? out_fd : devnull, 1);
+        dup2(err_fd >= 0 ? err_fd : devnull, 2);
+        execv(args[0], args);
+        _exit(127);
+    }
+    free(args);
+    return pid;
+}
+
+static void drain(int fd, char **buf, size_t *len, size_t *cap)
+{
+    char tmp[4096];
+    ssize_t r;
+    while ((r = read(fd, tmp, sizeof tmp)) > 0) {
+        if (*len + (size_t)r + 1 > *cap) {
+            size_t nc = (*cap + (size_t)r + 1) * 2;
+            char *nb = realloc(*buf, nc);
+            if (!nb)
+                return;
+            *buf = nb;
+            *cap = nc;
+        }
+        memcpy(*buf + *len, tmp, (size_t)r);
+        *len += (size_t)r;
+        (*buf)[*len] = 0;
+    }
+}
+
+int ts_run_steadymat(const char *const *argv, int timeout_s, char **out, char **err)
+{
+    int po[2], pe[2];
+    if (pipe(po) || pipe(pe))
+        return -1;
+    pid_t pid = spawn(argv, po[1], pe[1]);
+    close(po[1]);
+    close(pe[1]);
+    fcntl(po[0], F_SETFL, O_NONBLOCK);
+    fcntl(pe[0], F_SETFL, O_NONBLOCK);
+    char *bo = calloc(1, 1), *be = calloc(1, 1);
+    size_t lo = 0, co = 1, le = 0, ce = 1;
+    double deadline = now_s() + timeout_s;
+    int status = 0, done = 0, timed_out = 0;
+    while (!done) {
+        struct pollfd p[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+        poll(p, 2, 100);
+        drain(po[0], &bo, &lo, &co);
+        drain(pe[0], &be, &le, &ce);
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            done = 1;
+        else if (now_s() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            timed_out = 1;
+            done = 1;
+        }
+    }
+    drain(po[0], &bo, &lo, &co);
+    drain(pe[0], &be, &le, &ce);
+    close(po[0]);
+    close(pe[0]);
+    if (out)
+        *out = bo;
+    else
+        free(bo);
+    if (err)
+        *err = be;
+    else
+        free(be);
+    if (timed_out)
+        return -1;
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path)
+{
+    int fd = -1;
+    if (log_path)
+        fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    pid_t pid = spawn(argv, fd, fd);
+    if (fd >= 0)
+        close(fd);
+    return pid;
+}
+
+int ts_wait_path(const char *path, double timeout_s)
+{
+    double deadline = now_s() + timeout_s;
+    struct stat st;
+    while (stat(path, &st) != 0) {
+        if (now_s() > deadline)
+            return -1;
+        poll(NULL, 0, 10);
+    }
+    return 0;
+}
+
+void ts_kill(pid_t pid, int sig)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, sig);
+    waitpid(pid, NULL, 0);
+}

@@ -1,0 +1,36 @@
+/* Helpers shared by the tests: temporary directories, data paths, running the real program. */
+#ifndef SM_TESTSUPPORT_H
+#define SM_TESTSUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <sys/types.h>
+
+/* A fresh empty directory under $TMPDIR (or /tmp), removed with everything in it at exit. */
+const char *ts_tempdir(void);
+/* path = dir + "/" + name, in a static ring of buffers (valid for the next 16 calls). */
+const char *ts_path(const char *dir, const char *name);
+/* Path of a file under tests/data. */
+const char *ts_data(const char *name);
+/* Whole file into a malloc'd buffer (NUL-terminated); NULL if unreadable. */
+char *ts_read_file(const char *path, size_t *len);
+int ts_write_file(const char *path, const void *data, size_t len);
+
+/* Deterministic PRNG for reproducible random tests (xorshift64*). */
+uint64_t ts_rand(uint64_t *state);
+
+/* Run the steadymat binary with argv (argv[0] is ignored and replaced), wait for it, capture
+ * stdout and stderr into malloc'd strings (may be NULL to discard). Returns the exit status,
+ * or -1 on timeout (the process is killed) / 128+signal when it died from a signal. */
+int ts_run_steadymat(const char *const *argv, int timeout_s, char **out, char **err);
+/* Start steadymat in the background (stdout/stderr to the given file or /dev/null). */
+pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path);
+/* Wait until path exists (e.g. the pty link of `sim --pty`), up to timeout_s. 0 on success. */
+int ts_wait_path(const char *path, double timeout_s);
+/* Kill with sig and reap. */
+void ts_kill(pid_t pid, int sig);
+
+#endif

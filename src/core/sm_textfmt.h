@@ -1,11 +1,33 @@
 /*
  * Plain-text mats: numbers separated by commas, spaces, tabs or semicolons.
  * Two layouts, recognised per line:
- *   - one frame per line: rows*cols numbers on a line;
- *   - one matrix row per line: cols numbers per line, rows lines make a frame; a blank line
- *     ends a frame early (it is then rejected) and resynchronises.
- * Lines with other counts, non-numbers or values above 65535 are rejected and counted; the
- * parser reports the line number of the last error. Pure: bytes in, frames out.
+ *   - one frame per line: rows*cols numbers on a line (PmatData: 2048 tab-separated values);
+ *   - one matrix row per line: cols numbers per line, rows consecutive lines make a frame; a
+ *     blank line ends a frame early (it is then rejected) and resynchronises.
+ * Pure: bytes in, frames out, in any chunking. No I/O, no clock.
+ *
+ * Lexical rules:
+ *   - a line ends at '\n'; '\r' counts as whitespace, so CRLF files work; a last line without
+ *     newline is parsed by sm_text_parser_finish;
+ *   - any run of ',', ' ', '\t', ';', '\r', '\v', '\f' is one separator, and separators at the
+ *     start or end of a line are ignored (PmatData ends every line with a tab);
+ *   - a number is decimal digits with an optional fraction ("12", "12.", "12.5", ".5"); a
+ *     fraction is rounded to the nearest integer, halves up ("12.5" -> 13), because some DIY
+ *     mats print floats; no sign, no exponent;
+ *   - a line holding only separators/whitespace is blank.
+ *
+ * Rejected (counted in bad_lines, with last_bad_line and a one-line reason in last_error):
+ *   - a line whose value count is neither rows*cols nor cols:
+ *       "line 3: 2040 values, expected 2048 (64 x 32) or 32"
+ *   - a value that is not a number, negative, or above 65535 after rounding:
+ *       "line 9: value 17 is not a number (\"12a\")"
+ *       "line 9: value 4 is negative (\"-3\")"
+ *       "line 9: value 4 is above 65535 (\"70000\")"
+ *   - a line longer than SM_TEXT_MAX_LINE bytes: "line 12: longer than 65536 bytes";
+ *   - a frame in row-per-line layout that ends before its last row (blank line, rejected line,
+ *     a whole-frame line, or end of input): counted once, reported at the line of its first
+ *     row: "line 5: frame ended after 3 of 64 rows". When a rejected line cut it short, both
+ *     are counted and last_error names the rejected line.
  */
 #ifndef SM_TEXTFMT_H
 #define SM_TEXTFMT_H
@@ -14,34 +36,41 @@
 #include <stdint.h>
 
 #include "sm_frame.h"
+#include "sm_status.h"
 
 #define SM_TEXT_MAX_LINE 65536 /* longer lines are rejected (and skipped to their end) */
 
 typedef struct {
-    unsigned long lines;       /* lines seen (including blank) */
-    unsigned long frames;      /* frames handed out */
-    unsigned long bad_lines;   /* lines rejected */
+    unsigned long lines;         /* lines seen (including blank) */
+    unsigned long frames;        /* frames handed out */
+    unsigned long bad_lines;     /* lines (and incomplete row-per-line frames) rejected */
     unsigned long last_bad_line; /* 1-based line number of the last rejected line */
-    char last_error[96];       /* what was wrong with it */
+    char last_error[96];         /* what was wrong with it, "" while nothing was rejected */
 } sm_text_counters_t;
 
 typedef struct {
     sm_text_counters_t c;
     uint16_t rows, cols;
-    char line[SM_TEXT_MAX_LINE];
-    size_t n;
-    int overlong;
+    char line[SM_TEXT_MAX_LINE];    /* the line being received, without its '\n' */
+    size_t n;                       /* bytes in line */
+    int overlong;                   /* the current line passed SM_TEXT_MAX_LINE: dropping to '\n' */
     uint16_t pending[SM_MAX_CELLS]; /* rows collected so far in row-per-line layout */
     uint16_t pending_rows;
+    unsigned long pending_line; /* line number of the first pending row */
 } sm_text_parser_t;
 
-/* rows, cols: 1..64. Returns SM_ERR_RANGE otherwise. */
+/* rows, cols: 1..64 (the frame is rows x cols, row-major). Returns SM_ERR_RANGE otherwise,
+ * SM_ERR_ARG when p is NULL. The parser is about 74 KiB: keep it in the heap or static. */
 sm_status sm_text_parser_init(sm_text_parser_t *p, uint16_t rows, uint16_t cols);
-/* Like sm_proto_parser_feed: stops after a complete frame (*got = 1, out->cells/rows/cols set;
- * t_us, seq, dev_t_us and flags are left 0 for the caller). Returns bytes consumed. */
+/* Like sm_proto_parser_feed: consumes data[0..n) and stops right after the line that completes
+ * a frame (*got = 1, out->cells/rows/cols set; t_us, seq, dev_t_us and flags are set to 0 for
+ * the caller to fill). Returns bytes consumed; call again with the rest. *got is always set;
+ * *out is only written when *got = 1. */
 size_t sm_text_parser_feed(sm_text_parser_t *p, const uint8_t *data, size_t n, sm_frame_t *out,
                            int *got);
-/* End of input: a final line without newline is parsed. */
+/* End of input: a final line without newline is parsed, an unfinished row-per-line frame is
+ * counted as rejected. Returns 1 when that completed a frame (then *out is set), else 0. The
+ * parser is then ready for a new input (counters kept). */
 int sm_text_parser_finish(sm_text_parser_t *p, sm_frame_t *out);
 
 #endif

@@ -1,10 +1,13 @@
 /*
  * Session files (*.smsession): a recording of frames with the mat's geometry and identity.
- * Format documented in docs of this header's implementation and in README ("Session files").
+ * The byte layout is drawn in src/core/sm_session_fmt.h and tabled in docs/session-format.md.
  * Crash-safe: self-delimiting records, each with its own CRC, written to the OS at least every
  * 250 ms of session time, so after a kill -9 a reader recovers all but the last fraction of a
  * second; a torn last record is detected and skipped, a corrupt record in the middle is skipped
  * by resynchronising on the next record marker.
+ *
+ * Thread context: a writer or a reader belongs to one thread at a time; separate objects are
+ * independent.
  */
 #ifndef SM_SESSION_H
 #define SM_SESSION_H
@@ -13,65 +16,85 @@
 #include <stdint.h>
 
 #include "sm_frame.h"
+#include "sm_session_fmt.h" /* sm_session_header_t, sm_session_record_t, SM_SESSION_VERSION */
 #include "sm_status.h"
 
-#define SM_SESSION_VERSION 1
+/* ---- writing ----
+ * Plain POSIX file, own buffer. Data is handed to the OS (write) when the buffered records
+ * span 250 ms of session time (SM_SESSION_FLUSH_US), when the buffer passes 64 KiB, on every
+ * gap and on flush/close; fdatasync every 5 s of session time (SM_SESSION_SYNC_US) and at
+ * close. So a killed process loses at most the frames of the last 250 ms of session time, and
+ * a power cut at most the last 5 s. Frame times should not decrease (a decrease flushes). */
+#define SM_SESSION_FLUSH_US 250000u
+#define SM_SESSION_SYNC_US  5000000u
+#define SM_SESSION_BUFFER   65536u
 
-typedef struct {
-    sm_mat_info_t mat;
-    char source[128];       /* where the frames came from: "/dev/ttyUSB0", "sim:ball-steady", "import:1.txt" */
-    int64_t start_unix_ms;  /* wall-clock start of the session, ms since 1970 UTC */
-    uint32_t version;       /* file format version read (SM_SESSION_VERSION when writing) */
-} sm_session_header_t;
-
-typedef enum { SM_REC_FRAME = 1, SM_REC_GAP = 2 } sm_session_rec_kind;
-
-typedef struct {
-    sm_session_rec_kind kind;
-    sm_frame_t frame;        /* SM_REC_FRAME */
-    uint64_t gap_start_us;   /* SM_REC_GAP: session time the link was lost ... */
-    uint64_t gap_end_us;     /* ... and came back */
-    char gap_reason[96];
-} sm_session_record_t;
-
-/* ---- writing ---- */
 typedef struct sm_session_writer sm_session_writer_t;
 
-/* Creates (truncates) path. On failure returns an error and writes a one-line message to err. */
+/* Creates (truncates) path, mode 0644 before umask, and writes the header at once, so an
+ * unwritable target fails here rather than seconds into the session. h->mat.rows/cols must be
+ * 1..64 (SM_ERR_RANGE); h->version is ignored (SM_SESSION_VERSION is written). On failure
+ * returns an error, *out = NULL, and writes a one-line message to err. */
 sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
                                  sm_session_writer_t **out, char *err, size_t errlen);
-/* Append a frame. On a write error (disk full, I/O error) returns SM_ERR_IO with a message in
- * err; everything written before stays readable and later calls keep failing fast. */
-sm_status sm_session_writer_frame(sm_session_writer_t *w, const sm_frame_t *f, char *err, size_t errlen);
+/* Append a frame. A frame whose rows/cols differ from the header's gives SM_ERR_MISMATCH and is
+ * not written (the writer stays usable). On a write error (disk full, I/O error, file size
+ * limit) returns SM_ERR_IO with a message in err, e.g.
+ *   "recording to s.smsession stopped: disk full (No space left on device); the 1200 frames
+ *    recorded so far are safe"
+ * everything written before stays readable (at most the last record on disk is torn, which
+ * readers skip) and later calls fail fast with the same message. */
+sm_status sm_session_writer_frame(sm_session_writer_t *w, const sm_frame_t *f, char *err,
+                                  size_t errlen);
+/* Append a gap (link lost at start_us, back at end_us; reason may be NULL) and hand everything
+ * to the OS. Errors as for sm_session_writer_frame. */
 sm_status sm_session_writer_gap(sm_session_writer_t *w, uint64_t start_us, uint64_t end_us,
                                 const char *reason, char *err, size_t errlen);
-/* Flush, fsync and close; NULL-safe. Returns the first error seen, if any. */
+/* Hand buffered records to the OS now (e.g. when the device stalls and session time stops).
+ * No fdatasync. Errors as for sm_session_writer_frame. */
+sm_status sm_session_writer_flush(sm_session_writer_t *w, char *err, size_t errlen);
+/* Flush, fdatasync and close; NULL-safe (returns SM_OK). Returns the first error seen, if any,
+ * with its message in err. */
 sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errlen);
-/* Frames written so far. */
+/* Frames accepted so far (including any still in the buffer). */
 unsigned long sm_session_writer_frames(const sm_session_writer_t *w);
 
 /* ---- reading ---- */
 typedef struct {
-    unsigned long frames;         /* frame records read */
-    unsigned long gaps;           /* gap records read */
-    unsigned long corrupt;        /* records skipped because their CRC or length was wrong */
-    unsigned long bytes_skipped;  /* bytes skipped while resynchronising */
-    int torn_tail;                /* 1 when the file ends in an incomplete record (crash) */
+    unsigned long frames;        /* valid frame records in the file */
+    unsigned long gaps;          /* valid gap records in the file */
+    unsigned long unknown;       /* valid records of kinds this version does not know (skipped) */
+    unsigned long corrupt;       /* damaged stretches skipped (bad CRC, length or content, or a
+                                    frame whose size differs from the header's) */
+    unsigned long bytes_skipped; /* bytes in those stretches */
+    int torn_tail;               /* 1 when the file ends in an incomplete record (crash) */
+    unsigned long tail_bytes;    /* bytes of that incomplete record */
 } sm_session_stats_t;
 
 typedef struct sm_session_reader sm_session_reader_t;
 
-/* Opens and indexes the file (one pass). A file that is not a session, or of a newer version,
- * gives SM_ERR_FORMAT / SM_ERR_VERSION and a message naming the offset or version. */
+/* Opens and indexes the file in one pass (stats describe the whole file from then on). Memory:
+ * about 32 bytes per record for the index plus a 256 KiB window; nothing sized from lengths in the
+ * file. Errors (*out = NULL, message in err naming the file):
+ *   SM_ERR_IO      cannot open or read
+ *   SM_ERR_FORMAT  empty, not a session (bad magic), header truncated at byte N, bad header
+ *   SM_ERR_VERSION "session version 7 is newer than this SteadyMat supports (1): update SteadyMat"
+ *   SM_ERR_CRC     header damaged
+ *   SM_ERR_NOMEM
+ * A file with a good header and no records opens fine (zero frames). */
 sm_status sm_session_reader_open(const char *path, sm_session_reader_t **out, char *err,
                                  size_t errlen);
 void sm_session_reader_close(sm_session_reader_t *r); /* NULL-safe */
 const sm_session_header_t *sm_session_reader_header(const sm_session_reader_t *r);
-/* Next record in file order; SM_EOF at the end. */
+/* Next record in file order (frames and gaps); SM_EOF at the end. SM_ERR_IO if the file can no
+ * longer be read. A record that changed on disk since open is skipped and counted as corrupt. */
 sm_status sm_session_reader_next(sm_session_reader_t *r, sm_session_record_t *rec);
-/* Position so that the next frame returned is the first with t_us >= t_us. */
+/* Position so that the next frame returned is the first with t_us >= t_us (records before it,
+ * including gaps, are skipped); past the last frame, next returns SM_EOF. With frame times in
+ * order this is a binary search; otherwise the first such frame in file order. */
 sm_status sm_session_reader_seek(sm_session_reader_t *r, uint64_t t_us);
-/* Session time of the first and last frame, and the number of frames (from the index). */
+/* Session time of the first and last frame in file order, and the number of frames (from the
+ * index); 0, 0, 0 for a session without frames. */
 void sm_session_reader_span(const sm_session_reader_t *r, uint64_t *first_us, uint64_t *last_us,
                             unsigned long *frames);
 const sm_session_stats_t *sm_session_reader_stats(const sm_session_reader_t *r);
@@ -84,7 +107,14 @@ typedef struct {
     char last_error[96];
 } sm_import_stats_t;
 
-/* Text frames (see sm_textfmt.h) -> session at rate_hz (frame k at t = k / rate_hz). */
+/* Text frames (see sm_textfmt.h) -> session at rate_hz (frame k at t_us = round(k * 1e6 /
+ * rate_hz), seq = k). rows, cols: 1..64; rate_hz > 0; pitch_mm >= 0 (0 = unknown).
+ * Header: source "import:<basename of in_path>", start_unix_ms 0 (unknown), uid/name/firmware
+ * empty, sample_max 4095 unless a value in the file exceeds it, then 65535 (a regular file is
+ * read twice to decide; from a pipe it is 65535). Frames holding a value >= sample_max get
+ * SM_FRAME_SATURATED. Rejected lines are counted in stats (which may be NULL) and do not stop
+ * the import. No accepted frame at all is SM_ERR_FORMAT and leaves no output file; in_path and
+ * out_path naming the same file is SM_ERR_ARG. */
 sm_status sm_session_import_text(const char *in_path, const char *out_path, uint16_t rows,
                                  uint16_t cols, double rate_hz, double pitch_mm,
                                  sm_import_stats_t *stats, char *err, size_t errlen);

@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "testsupport.h"
 
 #include <errno.h>

@@ -1,0 +1,6 @@
+#include "sm_cli.h"
+
+int main(int argc, char **argv)
+{
+    return sm_cli_main(argc, argv);
+}

@@ -1,0 +1,668 @@
+#include "sm_cli.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_clock.h"
+#include "sm_cop_trace.h"
+#include "sm_ports.h"
+#include "sm_run.h"
+#include "sm_session.h"
+#include "sm_simdev.h"
+#include "sm_source.h"
+
+#ifndef SM_VERSION
+#define SM_VERSION "dev"
+#endif
+
+#define USAGE 2
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "steadymat %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see 'steadymat %s --help')\n", cmd);
+    return USAGE;
+}
+
+/* Option values: all strict, so a typo never silently becomes 0. */
+static int num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+typedef struct {
+    const char *cmd;
+    int argc;
+    char **argv;
+    int i;
+    int bad; /* a usage error was reported */
+} args_t;
+
+static int is(args_t *a, const char *name)
+{
+    return strcmp(a->argv[a->i], name) == 0;
+}
+
+static const char *value(args_t *a)
+{
+    if (a->i + 1 >= a->argc) {
+        usage_error(a->cmd, "%s needs a value", a->argv[a->i]);
+        a->bad = 1;
+        return NULL;
+    }
+    return a->argv[++a->i];
+}
+
+static int number(args_t *a, double lo, double hi, double *out)
+{
+    const char *opt = a->argv[a->i];
+    const char *v = value(a);
+    if (!v)
+        return 0;
+    if (!num(v, lo, hi, out)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s takes a number from %g to %g, not '%%s'", opt, lo, hi);
+        usage_error(a->cmd, msg, v);
+        a->bad = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+/* ---- shared simulator options ------------------------------------------------------------ */
+
+typedef struct {
+    sm_sim_config_t sim;
+    double rate_hz;
+    const char *trace_path;
+    sm_cop_trace_t trace;
+} simopts_t;
+
+static void simopts_default(simopts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    sm_sim_config_default(&o->sim);
+    o->rate_hz = 50;
+}
+
+static int parse_effects(const char *list, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"nonlinear", SM_SIM_NONLINEAR}, {"creep", SM_SIM_CREEP}, {"noise", SM_SIM_NOISE},
+                 {"dead", SM_SIM_DEAD},           {"ghost", SM_SIM_GHOST}, {"spread", SM_SIM_SPREAD},
+                 {"all", SM_SIM_ALL},             {"none", 0}};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    unsigned fx = SM_SIM_ALL;
+    int first = 1;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","), first = 0) {
+        int minus = tok[0] == '-';
+        const char *nm = tok + minus;
+        size_t k = 0;
+        for (; k < sizeof names / sizeof names[0]; k++)
+            if (!strcmp(nm, names[k].name))
+                break;
+        if (k == sizeof names / sizeof names[0])
+            return 0;
+        if (minus)
+            fx &= ~names[k].bit;
+        else if (first && strcmp(nm, "all") != 0)
+            fx = names[k].bit; /* "noise,creep" means only those */
+        else
+            fx |= names[k].bit;
+    }
+    *out = fx;
+    return 1;
+}
+
+/* Returns 1 when argv[a->i] was a simulator option (consumed), 0 when not. */
+static int sim_option(args_t *a, simopts_t *o)
+{
+    double v;
+    if (is(a, "--scenario") || is(a, "--sim")) {
+        o->sim.scenario = value(a);
+    } else if (is(a, "--rows")) {
+        if (number(a, 1, 64, &v))
+            o->sim.rows = (int)v;
+    } else if (is(a, "--cols")) {
+        if (number(a, 1, 64, &v))
+            o->sim.cols = (int)v;
+    } else if (is(a, "--pitch")) {
+        if (number(a, 1, 200, &v))
+            o->sim.pitch_mm = v;
+    } else if (is(a, "--seed")) {
+        if (number(a, 0, 4294967295.0, &v))
+            o->sim.seed = (uint32_t)v;
+    } else if (is(a, "--rate")) {
+        if (number(a, 1, 500, &v))
+            o->rate_hz = v;
+    } else if (is(a, "--effects")) {
+        const char *l = value(a);
+        if (l && !parse_effects(l, &o->sim.effects)) {
+            usage_error(a->cmd, "unknown effect in '%s' (nonlinear, creep, noise, dead, ghost, spread, all, none)", l);
+            a->bad = 1;
+        }
+    } else if (is(a, "--cop-trace")) {
+        o->trace_path = value(a);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static int sim_finish(simopts_t *o, const char *cmd)
+{
+    const char *sc = o->sim.scenario ? o->sim.scenario : "ball-steady";
+    int known = 0;
+    for (size_t i = 0; sm_sim_scenario_name(i); i++)
+        known |= !strcmp(sm_sim_scenario_name(i), sc);
+    if (!known)
+        return usage_error(cmd, "unknown scenario '%s' (see 'steadymat sim --help' for the list)", sc);
+    if (o->trace_path) {
+        char err[256];
+        if (sm_cop_trace_load(o->trace_path, &o->trace, err, sizeof err) != SM_OK) {
+            fprintf(stderr, "steadymat %s: %s\n", cmd, err);
+            return 1;
+        }
+        o->sim.trace_x_mm = o->trace.x_mm;
+        o->sim.trace_y_mm = o->trace.y_mm;
+        o->sim.trace_n = o->trace.n;
+        o->sim.trace_rate_hz = o->trace.rate_hz;
+    }
+    return 0;
+}
+
+static void print_scenarios(void)
+{
+    printf("Scenarios:\n");
+    for (size_t i = 0; sm_sim_scenario_name(i); i++)
+        printf("  %-16s %s\n", sm_sim_scenario_name(i), sm_sim_scenario_help(i));
+}
+
+static const char sim_opts_help[] =
+    "  --rows R --cols C     mat size (default 32 x 24, the reference mat)\n"
+    "  --pitch MM            cell pitch in mm (default 25)\n"
+    "  --rate HZ             frames per second (default 50)\n"
+    "  --seed N              random seed: the same seed gives the same session\n"
+    "  --effects LIST        sensor effects: all (default), none, or a list of nonlinear,\n"
+    "                        creep, noise, dead, ghost, spread; '-ghost' removes one\n"
+    "  --cop-trace FILE      drive the tool with a real centre-of-pressure trace\n"
+    "                        (tab/comma separated, columns COPx[cm] and COPy[cm])\n";
+
+/* ---- live ---------------------------------------------------------------------------------- */
+
+static void live_help(void)
+{
+    printf("usage: steadymat live [--port PATH|auto] [--format binary|text] [--rows R --cols C]\n"
+           "                      [--baud N] [--sim SCENARIO] [--speed X] [--headless]\n"
+           "                      [--duration S] [--record FILE] [--screenshot FILE] [--json]\n\n"
+           "Shows the mat live. Without --port or --sim it looks for a mat on the USB serial\n"
+           "ports and, when none answers, shows the built-in simulator.\n\n"
+           "  --port PATH|auto      serial port or pty of the mat (auto: search)\n"
+           "  --baud N              serial speed (default 1000000)\n"
+           "  --format binary|text  SteadyMat protocol v1 (default) or one frame per text line\n"
+           "  --rows R --cols C     mat size (required for text; a check for binary)\n"
+           "  --pitch MM            cell pitch for text mats (default 25)\n"
+           "  --rate HZ             frames per second to ask of the mat (or the simulator)\n"
+           "  --sim SCENARIO        use the built-in simulator\n"
+           "  --speed X             simulator time runs X times faster (default 1)\n"
+           "  --headless            no window (for scripts and tests)\n"
+           "  --duration S          stop after S seconds of session time\n"
+           "  --record FILE         record the session (see README: session files)\n"
+           "  --screenshot FILE     save a PNG of the view at the end\n"
+           "  --json                print a JSON summary on stdout at the end\n"
+           "  --fullscreen          start fullscreen (F11 toggles)\n"
+           "Simulator options:\n%s\n"
+           "Keys: Esc/q quit, space pause, F11 fullscreen.\n",
+           sim_opts_help);
+    print_scenarios();
+}
+
+typedef struct {
+    sm_run_config_t rc;
+    double speed;
+} common_t;
+
+static int common_option(args_t *a, common_t *c)
+{
+    double v;
+    if (is(a, "--headless")) {
+        c->rc.headless = 1;
+    } else if (is(a, "--json")) {
+        c->rc.json = 1;
+    } else if (is(a, "--fullscreen")) {
+        c->rc.fullscreen = 1;
+    } else if (is(a, "--duration")) {
+        if (number(a, 0.001, 1e7, &v))
+            c->rc.duration_s = v;
+    } else if (is(a, "--screenshot")) {
+        c->rc.screenshot_path = value(a);
+    } else if (is(a, "--speed")) {
+        if (number(a, 0.01, 1000, &v))
+            c->speed = v;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int sm_cmd_live(int argc, char **argv, int no_args)
+{
+    if (wants_help(argc, argv)) {
+        live_help();
+        return 0;
+    }
+    args_t a = {"live", argc, argv, 0, 0};
+    common_t c;
+    sm_run_config_default(&c.rc);
+    c.speed = 1;
+    simopts_t so;
+    simopts_default(&so);
+    sm_wire_config_t wc;
+    sm_wire_config_default(&wc);
+    int use_sim = 0, rows = 0, cols = 0;
+    double pitch = 0, v;
+    for (a.i = 1; a.i < argc && !a.bad; a.i++) {
+        if (common_option(&a, &c))
+            continue;
+        if (is(&a, "--port")) {
+            wc.path = value(&a);
+        } else if (is(&a, "--baud")) {
+            if (number(&a, 300, 4000000, &v))
+                wc.baud = (int)v;
+        } else if (is(&a, "--format")) {
+            const char *f = value(&a);
+            if (f && !strcmp(f, "text"))
+                wc.format = SM_FMT_TEXT;
+            else if (f && strcmp(f, "binary") != 0)
+                return usage_error("live", "--format is binary or text, not '%s'", f);
+        } else if (is(&a, "--record")) {
+            c.rc.record_path = value(&a);
+        } else if (is(&a, "--rate")) {
+            if (number(&a, 1, 500, &v)) {
+                so.rate_hz = v;
+                wc.rate_hz = (unsigned)v;
+            }
+        } else if (is(&a, "--sim") || is(&a, "--scenario")) {
+            use_sim = 1;
+            sim_option(&a, &so);
+        } else if (is(&a, "--rows") || is(&a, "--cols") || is(&a, "--pitch")) {
+            int r = is(&a, "--rows"), cc = is(&a, "--cols");
+            if (number(&a, 1, r || cc ? 64 : 200, &v)) {
+                if (r)
+                    rows = (int)v;
+                else if (cc)
+                    cols = (int)v;
+                else
+                    pitch = v;
+            }
+        } else if (sim_option(&a, &so)) {
+            continue;
+        } else {
+            return usage_error("live", "unknown option '%s'", argv[a.i]);
+        }
+    }
+    if (a.bad)
+        return USAGE;
+    if (wc.format == SM_FMT_TEXT && (!rows || !cols))
+        return usage_error("live", "%s", "--format text needs --rows R --cols C");
+
+    catch_signals();
+    c.rc.stop = &stop_flag;
+    char err[256], found[128];
+    sm_source_t *src = NULL;
+    sm_status s;
+    int auto_port = !wc.path || !strcmp(wc.path, "auto");
+    if (!use_sim && auto_port && wc.format == SM_FMT_BINARY) {
+        sm_mat_info_t info;
+        if (sm_ports_find_mat(wc.baud, 2500, found, sizeof found, &info) == SM_OK) {
+            wc.path = found;
+            fprintf(stderr, "steadymat: found %s %ux%u mat on %s\n", info.name[0] ? info.name : "a",
+                    info.rows, info.cols, found);
+        } else {
+            use_sim = 1;
+            c.rc.banner = "No mat found - showing the built-in simulator";
+            fprintf(stderr, "steadymat: no mat found on the USB serial ports: showing the built-in "
+                            "simulator (plug a mat in, or give --port PATH)\n");
+        }
+    } else if (!use_sim && auto_port) {
+        return usage_error("live", "%s", "--format text needs --port PATH");
+    }
+    (void)no_args;
+    if (use_sim) {
+        if (rows)
+            so.sim.rows = rows;
+        if (cols)
+            so.sim.cols = cols;
+        if (pitch > 0)
+            so.sim.pitch_mm = pitch;
+        int rcode = sim_finish(&so, "live");
+        if (rcode)
+            return rcode;
+        sm_simsrc_config_t sc = {so.sim, so.rate_hz, c.speed};
+        s = sm_sim_source_create(&sc, &src, err, sizeof err);
+    } else {
+        wc.rows = (uint16_t)rows;
+        wc.cols = (uint16_t)cols;
+        if (pitch > 0)
+            wc.pitch_mm = pitch;
+        s = sm_wire_source_create(&wc, &src, err, sizeof err);
+    }
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat live: %s\n", err);
+        sm_cop_trace_free(&so.trace);
+        return s == SM_ERR_ARG ? USAGE : 1;
+    }
+    int rcode = sm_run(&c.rc, src);
+    sm_source_destroy(src);
+    sm_cop_trace_free(&so.trace);
+    return rcode;
+}
+
+/* ---- replay -------------------------------------------------------------------------------- */
+
+int sm_cmd_replay(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        printf("usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
+               "                        [--screenshot FILE] [--json] [--fullscreen]\n\n"
+               "Plays a recorded session. Keys: space pause, left/right 5 s back/forward,\n"
+               "up/down (or +/-) double/halve the speed, Home to the start, Esc/q quit.\n");
+        return 0;
+    }
+    args_t a = {"replay", argc, argv, 0, 0};
+    common_t c;
+    sm_run_config_default(&c.rc);
+    c.speed = 1;
+    const char *path = NULL;
+    for (a.i = 1; a.i < argc && !a.bad; a.i++) {
+        if (common_option(&a, &c))
+            continue;
+        if (argv[a.i][0] == '-' && argv[a.i][1])
+            return usage_error("replay", "unknown option '%s'", argv[a.i]);
+        if (path)
+            return usage_error("replay", "one session file at a time ('%s' is extra)", argv[a.i]);
+        path = argv[a.i];
+    }
+    if (a.bad)
+        return USAGE;
+    if (!path)
+        return usage_error("replay", "%s", "which session? steadymat replay FILE");
+    char err[256];
+    sm_source_t *src = NULL;
+    if (sm_replay_source_create(path, c.speed, &src, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat replay: %s\n", err);
+        return 1;
+    }
+    catch_signals();
+    c.rc.stop = &stop_flag;
+    int rcode = sm_run(&c.rc, src);
+    sm_source_destroy(src);
+    return rcode;
+}
+
+/* ---- sim ------------------------------------------------------------------------------------ */
+
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "steadymat sim: %s\n", line);
+}
+
+int sm_cmd_sim(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        printf("usage: steadymat sim --pty PATH [--scenario NAME] [--rate HZ] [--rows R]\n"
+               "                     [--cols C] [--seed N] [--corrupt P] [--format binary|text]\n\n"
+               "Runs the simulated mat on a pseudo-terminal linked at PATH, speaking protocol v1\n"
+               "exactly like the firmware (or plain text lines with --format text), so\n"
+               "'steadymat live --port PATH' reads it like a real mat. Stops on Ctrl-C.\n\n"
+               "  --pty PATH            where to link the pty (e.g. /tmp/mat)\n"
+               "  --scenario NAME       what the simulated person does (default ball-steady)\n"
+               "  --corrupt P           corrupt each byte with probability P (0..1)\n"
+               "%s\n",
+               sim_opts_help);
+        print_scenarios();
+        return 0;
+    }
+    args_t a = {"sim", argc, argv, 0, 0};
+    simopts_t so;
+    simopts_default(&so);
+    sm_simdev_config_t dc;
+    memset(&dc, 0, sizeof dc);
+    dc.stream_on_boot = 1;
+    double v;
+    for (a.i = 1; a.i < argc && !a.bad; a.i++) {
+        if (sim_option(&a, &so))
+            continue;
+        if (is(&a, "--pty")) {
+            dc.pty_link = value(&a);
+        } else if (is(&a, "--corrupt")) {
+            if (number(&a, 0, 1, &v))
+                dc.corrupt_p = v;
+        } else if (is(&a, "--format")) {
+            const char *f = value(&a);
+            if (f && !strcmp(f, "text"))
+                dc.format = SM_FMT_TEXT;
+            else if (f && strcmp(f, "binary") != 0)
+                return usage_error("sim", "--format is binary or text, not '%s'", f);
+        } else {
+            return usage_error("sim", "unknown option '%s'", argv[a.i]);
+        }
+    }
+    if (a.bad)
+        return USAGE;
+    if (!dc.pty_link)
+        return usage_error("sim", "%s", "--pty PATH is required");
+    int rcode = sim_finish(&so, "sim");
+    if (rcode)
+        return rcode;
+    dc.sim = so.sim;
+    dc.rate_hz = so.rate_hz;
+    catch_signals();
+    char err[256];
+    sm_status s = sm_simdev_run(&dc, &stop_flag, log_line, NULL, err, sizeof err);
+    sm_cop_trace_free(&so.trace);
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat sim: %s\n", err);
+        return s == SM_ERR_ARG ? USAGE : 1;
+    }
+    return 0;
+}
+
+/* ---- import -------------------------------------------------------------------------------- */
+
+int sm_cmd_import(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        printf("usage: steadymat import --format text --rows R --cols C [--rate HZ] [--pitch MM]\n"
+               "                        IN OUT\n\n"
+               "Turns a text file of frames into a session file that 'steadymat replay' plays.\n"
+               "IN holds one frame per line (R*C numbers), or one matrix row per line (C numbers)\n"
+               "with R lines per frame and optionally blank lines between frames. Numbers are\n"
+               "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and counted.\n\n"
+               "  --rate HZ             frames per second of the recording (default 1)\n"
+               "  --pitch MM            cell pitch in mm (default 25)\n");
+        return 0;
+    }
+    args_t a = {"import", argc, argv, 0, 0};
+    double rows = 0, cols = 0, rate = 1, pitch = 25;
+    const char *in = NULL, *out = NULL;
+    for (a.i = 1; a.i < argc && !a.bad; a.i++) {
+        if (is(&a, "--format")) {
+            const char *f = value(&a);
+            if (f && strcmp(f, "text") != 0)
+                return usage_error("import", "only --format text can be imported, not '%s'", f);
+        } else if (is(&a, "--rows")) {
+            number(&a, 1, 64, &rows);
+        } else if (is(&a, "--cols")) {
+            number(&a, 1, 64, &cols);
+        } else if (is(&a, "--rate")) {
+            number(&a, 0.001, 10000, &rate);
+        } else if (is(&a, "--pitch")) {
+            number(&a, 1, 200, &pitch);
+        } else if (argv[a.i][0] == '-' && argv[a.i][1]) {
+            return usage_error("import", "unknown option '%s'", argv[a.i]);
+        } else if (!in) {
+            in = argv[a.i];
+        } else if (!out) {
+            out = argv[a.i];
+        } else {
+            return usage_error("import", "too many files ('%s')", argv[a.i]);
+        }
+    }
+    if (a.bad)
+        return USAGE;
+    if (!rows || !cols)
+        return usage_error("import", "%s", "--rows R --cols C are required");
+    if (!in || !out)
+        return usage_error("import", "%s", "give the input text file and the output session file");
+    sm_import_stats_t st;
+    char err[256];
+    sm_status s = sm_session_import_text(in, out, (uint16_t)rows, (uint16_t)cols, rate, pitch, &st,
+                                         err, sizeof err);
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat import: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "steadymat import: %lu frames of %gx%g at %g frames/s written to %s", st.frames,
+            rows, cols, rate, out);
+    if (st.bad_lines)
+        fprintf(stderr, "; %lu bad lines skipped (last: %s)", st.bad_lines, st.last_error);
+    fprintf(stderr, "\n");
+    return st.frames ? 0 : 1;
+}
+
+/* ---- ports --------------------------------------------------------------------------------- */
+
+int sm_cmd_ports(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        printf("usage: steadymat ports [--probe] [--baud N]\n\n"
+               "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
+               "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each).\n");
+        return 0;
+    }
+    args_t a = {"ports", argc, argv, 0, 0};
+    int probe = 0;
+    double baud = 1000000;
+    for (a.i = 1; a.i < argc && !a.bad; a.i++) {
+        if (is(&a, "--probe"))
+            probe = 1;
+        else if (is(&a, "--baud"))
+            number(&a, 300, 4000000, &baud);
+        else
+            return usage_error("ports", "unknown option '%s'", argv[a.i]);
+    }
+    if (a.bad)
+        return USAGE;
+    sm_port_desc_t ports[64];
+    int n = sm_ports_list(ports, 64);
+    if (n < 0) {
+        fprintf(stderr, "steadymat ports: cannot list serial ports\n");
+        return 1;
+    }
+    if (n == 0)
+        printf("No serial ports found. Plug the mat's USB cable in; a simulated mat for testing:\n"
+               "  steadymat sim --pty /tmp/mat &  steadymat live --port /tmp/mat\n");
+    for (int i = 0; i < n && i < 64; i++) {
+        sm_port_desc_t *p = &ports[i];
+        printf("%-20s %s", p->name, p->description);
+        if (p->usb && p->vid >= 0)
+            printf("  [USB %04x:%04x%s%s]", p->vid, p->pid, p->serial[0] ? " serial " : "", p->serial);
+        if (probe && p->usb) {
+            sm_mat_info_t info;
+            if (sm_port_probe(p->name, (int)baud, 2500, &info) == SM_OK)
+                printf("  -> SteadyMat '%s' %ux%u, %.1f mm, firmware %s, id %s", info.name, info.rows,
+                       info.cols, info.pitch_mm, info.firmware, info.uid);
+            else
+                printf("  -> no SteadyMat answer");
+        }
+        printf("\n");
+    }
+    return 0;
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+static void help(void)
+{
+    printf("SteadyMat %s - pressure-mat biofeedback for steady iliacus/psoas release\n\n"
+           "usage: steadymat [COMMAND] [OPTIONS]\n\n"
+           "Commands:\n"
+           "  live      show the mat live (default; the simulator when no mat is found)\n"
+           "  replay    play a recorded session\n"
+           "  sim       run the simulated mat on a pseudo-terminal\n"
+           "  import    turn a text file of frames into a session file\n"
+           "  ports     list serial ports (and find mats with --probe)\n"
+           "  help      this text; 'steadymat COMMAND --help' for a command\n\n"
+           "  --version print the version\n",
+           SM_VERSION);
+}
+
+int sm_cli_main(int argc, char **argv)
+{
+    if (argc < 2)
+        return sm_cmd_live(argc, argv, 1);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("steadymat %s (protocol v%u, session format v%d)\n", SM_VERSION, SM_PROTO_VERSION,
+               SM_SESSION_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        help();
+        return 0;
+    }
+    if (!strcmp(cmd, "live"))
+        return sm_cmd_live(argc - 1, argv + 1, 0);
+    if (!strcmp(cmd, "replay"))
+        return sm_cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sim"))
+        return sm_cmd_sim(argc - 1, argv + 1);
+    if (!strcmp(cmd, "import"))
+        return sm_cmd_import(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ports"))
+        return sm_cmd_ports(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        return sm_cmd_live(argc, argv, 0); /* options only: live */
+    fprintf(stderr, "steadymat: unknown command '%s' (see 'steadymat help')\n", cmd);
+    return USAGE;
+}

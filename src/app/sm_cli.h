@@ -1,0 +1,13 @@
+/* The command-line interface: one function per subcommand, each returning the exit status
+ * (0 success, 1 failure, 2 usage error). */
+#ifndef SM_CLI_H
+#define SM_CLI_H
+
+int sm_cli_main(int argc, char **argv);
+int sm_cmd_live(int argc, char **argv, int no_args);
+int sm_cmd_replay(int argc, char **argv);
+int sm_cmd_sim(int argc, char **argv);
+int sm_cmd_import(int argc, char **argv);
+int sm_cmd_ports(int argc, char **argv);
+
+#endif

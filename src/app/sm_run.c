@@ -1,0 +1,368 @@
+#include "sm_run.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_clock.h"
+#include "sm_session.h"
+#include "sm_view.h"
+
+#define MAX_FRAMES_PER_TURN 256 /* keep the window responsive when a replay or sim races ahead */
+
+typedef struct {
+    const sm_run_config_t *rc;
+    sm_source_t *src;
+    sm_view_t *view;
+    sm_source_status_t st;
+    sm_frame_t *frame;       /* latest frame */
+    sm_frame_t *shown;       /* frame on screen (frozen while paused) */
+    int have_frame, have_shown;
+    sm_metrics_t m, shown_m;
+    sm_trail_t trail;
+    sm_summary_t sum;
+    double scale_max;
+    int paused;
+    /* frames per second over the last second of session time */
+    double fps;
+    uint64_t fps_t0;
+    unsigned long fps_n;
+    /* recording */
+    sm_session_writer_t *rec;
+    int rec_failed;
+    unsigned long rec_frames;
+    char rec_msg[256];
+    int64_t start_unix_ms;
+    double first_t_s, last_t_s;
+    int64_t session_t0_us; /* replays start at their own first frame */
+} run_t;
+
+void sm_run_config_default(sm_run_config_t *rc)
+{
+    memset(rc, 0, sizeof *rc);
+    rc->fps_cap = 60;
+    rc->threshold = -1;
+    rc->start_timeout_s = 5;
+    rc->width = 1280;
+    rc->height = 800;
+}
+
+static void record(run_t *r, const sm_frame_t *f)
+{
+    char err[256];
+    if (!r->rc->record_path || r->rec_failed)
+        return;
+    if (!r->rec) {
+        sm_session_header_t h;
+        memset(&h, 0, sizeof h);
+        h.mat = r->st.mat;
+        h.mat.rows = f->rows;
+        h.mat.cols = f->cols;
+        snprintf(h.source, sizeof h.source, "%s", r->st.label);
+        h.start_unix_ms = r->start_unix_ms;
+        if (sm_session_writer_open(r->rc->record_path, &h, &r->rec, err, sizeof err) != SM_OK) {
+            r->rec_failed = 1;
+            snprintf(r->rec_msg, sizeof r->rec_msg, "Not recording: %s", err);
+            fprintf(stderr, "steadymat: %s\n", r->rec_msg);
+            return;
+        }
+    }
+    sm_status s = SM_OK;
+    if ((f->flags & SM_FRAME_AFTER_GAP) && r->st.last_gap_end_us >= r->st.last_gap_start_us)
+        s = sm_session_writer_gap(r->rec, r->st.last_gap_start_us, r->st.last_gap_end_us,
+                                  "mat disconnected", err, sizeof err);
+    if (s == SM_OK)
+        s = sm_session_writer_frame(r->rec, f, err, sizeof err);
+    r->rec_frames = sm_session_writer_frames(r->rec);
+    if (s != SM_OK) {
+        r->rec_failed = 1;
+        snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
+        fprintf(stderr, "steadymat: %s\n", err);
+    }
+}
+
+static void take_frame(run_t *r)
+{
+    const sm_frame_t *f = r->frame;
+    double t = f->t_us / 1e6;
+    if (f->rows != r->st.mat.rows || f->cols != r->st.mat.cols || !r->have_frame ||
+        (f->flags & SM_FRAME_AFTER_GAP))
+        sm_source_status(r->src, &r->st); /* new geometry, or the gap's times for the recording */
+    double pitch = r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0;
+    double full = r->st.mat.sample_max ? r->st.mat.sample_max : 1023;
+    double thr = r->rc->threshold >= 0 ? r->rc->threshold : 0.02 * full;
+    sm_metrics_compute(f, pitch, thr, &r->m);
+    if (r->m.has_contact)
+        sm_trail_push(&r->trail, t, r->m.cop_row, r->m.cop_col);
+    sm_summary_add(&r->sum, t, &r->m);
+    if (!r->have_frame)
+        r->first_t_s = t;
+    r->last_t_s = t;
+    r->have_frame = 1;
+    /* A fixed scale keeps breathing visible; grow it only if the data exceeds it. */
+    while (r->m.peak > r->scale_max && r->scale_max < 65535)
+        r->scale_max = r->scale_max * 2 + 1;
+    if (f->t_us - r->fps_t0 >= 1000000u) {
+        r->fps = r->fps_n * 1e6 / (double)(f->t_us - r->fps_t0);
+        r->fps_t0 = f->t_us;
+        r->fps_n = 0;
+    }
+    r->fps_n++;
+    record(r, f);
+    if (!r->paused) {
+        memcpy(r->shown, f, sizeof *f);
+        r->shown_m = r->m;
+        r->have_shown = 1;
+    }
+}
+
+static void render(run_t *r, double wall_s)
+{
+    sm_view_model_t vm;
+    memset(&vm, 0, sizeof vm);
+    vm.frame = r->have_shown ? r->shown : NULL;
+    vm.metrics = r->have_shown ? &r->shown_m : NULL;
+    vm.trail = &r->trail;
+    vm.now_s = r->have_shown ? r->shown->t_us / 1e6 : wall_s;
+    vm.pitch_mm = r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0;
+    vm.scale_max = r->scale_max;
+    vm.units = "raw counts (uncalibrated)";
+    vm.source_label = r->st.label;
+    vm.banner = r->rc->banner;
+    vm.alert = r->st.message[0] ? r->st.message : NULL;
+    vm.notice = r->rec_failed ? r->rec_msg : NULL;
+    vm.fps = r->fps;
+    vm.crc_errors = r->st.proto.crc_errors;
+    vm.resyncs = r->st.proto.resyncs;
+    vm.seq_gaps = r->st.proto.seq_gaps;
+    vm.frames_lost = r->st.proto.frames_lost;
+    vm.paused = r->paused || r->st.paused;
+    vm.recording = r->rec != NULL && !r->rec_failed;
+    vm.replay = strcmp(r->st.kind, "replay") == 0;
+    vm.pos_s = r->have_frame ? r->frame->t_us / 1e6 : 0;
+    vm.len_s = r->st.len_s;
+    vm.speed = r->st.speed;
+    sm_view_render(r->view, &vm);
+}
+
+static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
+{
+    sm_action_t a;
+    while ((a = sm_view_poll(r->view)) != SM_ACT_NONE) {
+        int replay = strcmp(r->st.kind, "replay") == 0;
+        switch (a) {
+        case SM_ACT_QUIT:
+            *quit = 1;
+            break;
+        case SM_ACT_PAUSE:
+            if (replay)
+                sm_source_control(r->src, SM_CTL_PAUSE, 0, wall_us);
+            else
+                r->paused = !r->paused;
+            break;
+        case SM_ACT_SEEK_BACK:
+        case SM_ACT_SEEK_FWD:
+            if (sm_source_control(r->src, SM_CTL_SEEK_REL, a == SM_ACT_SEEK_FWD ? 5.0 : -5.0,
+                                  wall_us) == SM_OK)
+                sm_trail_init(&r->trail);
+            break;
+        case SM_ACT_HOME:
+            if (sm_source_control(r->src, SM_CTL_SEEK_ABS, 0, wall_us) == SM_OK)
+                sm_trail_init(&r->trail);
+            break;
+        case SM_ACT_FASTER:
+        case SM_ACT_SLOWER:
+            sm_source_control(r->src, SM_CTL_SPEED,
+                              r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5), wall_us);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void print_json(run_t *r, double wall_s, double cpu_s)
+{
+    json_object *o = json_object_new_object();
+#define ADD(k, v) json_object_object_add(o, k, v)
+    double span = r->last_t_s - r->first_t_s;
+    ADD("frames", json_object_new_int64((int64_t)r->sum.frames));
+    ADD("frames_per_s", json_object_new_double(span > 0 ? (r->sum.frames - 1) / span : 0));
+    ADD("crc_errors", json_object_new_int64(r->st.proto.crc_errors));
+    ADD("resyncs", json_object_new_int64(r->st.proto.resyncs));
+    ADD("seq_gaps", json_object_new_int64(r->st.proto.seq_gaps));
+    ADD("frames_lost", json_object_new_int64(r->st.proto.frames_lost));
+    ADD("length_errors", json_object_new_int64(r->st.proto.length_errors));
+    ADD("text_bad_lines", json_object_new_int64((int64_t)r->st.text.bad_lines));
+    ADD("rows", json_object_new_int(r->st.mat.rows));
+    ADD("cols", json_object_new_int(r->st.mat.cols));
+    ADD("pitch_mm", json_object_new_double(r->st.mat.pitch_mm));
+    ADD("source", json_object_new_string(r->st.label));
+    ADD("source_kind", json_object_new_string(r->st.kind));
+    ADD("duration_s", json_object_new_double(r->have_frame ? span : 0));
+    json_object *cop = json_object_new_object();
+    if (r->sum.cop_frames) {
+        json_object_object_add(cop, "x", json_object_new_double(r->sum.cop_col_sum / r->sum.cop_frames));
+        json_object_object_add(cop, "y", json_object_new_double(r->sum.cop_row_sum / r->sum.cop_frames));
+    } else {
+        json_object_object_add(cop, "x", NULL);
+        json_object_object_add(cop, "y", NULL);
+    }
+    ADD("cop_mean", cop);
+    ADD("total_mean", json_object_new_double(r->sum.frames ? r->sum.total_sum / r->sum.frames : 0));
+    ADD("peak_max", json_object_new_double(r->sum.peak_max));
+    ADD("units", json_object_new_string("raw counts (uncalibrated)"));
+    ADD("disconnects", json_object_new_int64((int64_t)r->st.disconnects));
+    ADD("reconnects", json_object_new_int64((int64_t)r->st.reconnects));
+    json_object *mat = json_object_new_object();
+    json_object_object_add(mat, "uid", json_object_new_string(r->st.mat.uid));
+    json_object_object_add(mat, "name", json_object_new_string(r->st.mat.name));
+    json_object_object_add(mat, "firmware", json_object_new_string(r->st.mat.firmware));
+    json_object_object_add(mat, "rate_hz", json_object_new_double(r->st.mat.rate_hz));
+    json_object_object_add(mat, "sample_max", json_object_new_int(r->st.mat.sample_max));
+    ADD("mat", mat);
+    if (r->rc->record_path) {
+        json_object *rec = json_object_new_object();
+        json_object_object_add(rec, "path", json_object_new_string(r->rc->record_path));
+        json_object_object_add(rec, "frames",
+                               json_object_new_int64((int64_t)r->rec_frames));
+        json_object_object_add(rec, "error", r->rec_failed ? json_object_new_string(r->rec_msg) : NULL);
+        ADD("recording", rec);
+    }
+    ADD("message", r->st.message[0] ? json_object_new_string(r->st.message) : NULL);
+    ADD("wall_s", json_object_new_double(wall_s));
+    ADD("cpu_s", json_object_new_double(cpu_s));
+    ADD("cpu_percent", json_object_new_double(wall_s > 0 ? 100.0 * cpu_s / wall_s : 0));
+#undef ADD
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    fflush(stdout);
+    json_object_put(o);
+}
+
+int sm_run(const sm_run_config_t *rc, sm_source_t *src)
+{
+    run_t *r = calloc(1, sizeof *r);
+    sm_frame_t *frames = calloc(2, sizeof *frames);
+    if (!r || !frames) {
+        free(r);
+        free(frames);
+        fprintf(stderr, "steadymat: out of memory\n");
+        return 1;
+    }
+    r->rc = rc;
+    r->src = src;
+    r->frame = &frames[0];
+    r->shown = &frames[1];
+    sm_trail_init(&r->trail);
+    sm_summary_init(&r->sum);
+    sm_source_status(src, &r->st);
+    r->scale_max = r->st.mat.sample_max ? r->st.mat.sample_max : 1023;
+    r->start_unix_ms = sm_clock_unix_ms();
+    int want_view = !rc->headless || rc->screenshot_path;
+    if (want_view) {
+        char err[256];
+        sm_view_config_t vc;
+        memset(&vc, 0, sizeof vc);
+        vc.width = rc->width;
+        vc.height = rc->height;
+        vc.headless = rc->headless;
+        vc.fullscreen = rc->fullscreen;
+        vc.title = "SteadyMat";
+        vc.no_readback = rc->screenshot_path == NULL; /* keeping a copy costs ~1 ms a picture */
+        r->view = sm_view_create(&vc, err, sizeof err);
+        if (!r->view) {
+            fprintf(stderr, "steadymat: %s\n", err);
+            free(frames);
+            free(r);
+            return 1;
+        }
+    }
+    int status = 0, quit = 0, ended = 0;
+    double cpu0 = sm_clock_cpu_s();
+    uint64_t start = sm_clock_now_us(), last_render = 0;
+    int dirty = 1;
+    double speed = r->st.speed > 0 ? r->st.speed : 1;
+    while (!quit && !(rc->stop && *rc->stop)) {
+        uint64_t wall = sm_clock_now_us() - start;
+        if (r->view && !rc->headless)
+            handle_actions(r, wall, &quit);
+        int n = 0;
+        sm_status s;
+        while (n < MAX_FRAMES_PER_TURN && (s = sm_source_next(src, wall, r->frame)) == SM_OK) {
+            if (rc->duration_s > 0 && r->frame->t_us >= (uint64_t)(rc->duration_s * 1e6)) {
+                ended = 1;
+                break;
+            }
+            take_frame(r);
+            n++;
+            dirty = 1;
+        }
+        sm_source_status(src, &r->st);
+        if (n == 0 && s == SM_EOF && !ended) {
+            ended = 1; /* end of a recording: headless stops, the window stays on the last frame */
+            dirty = 1;
+        }
+        if (ended && (rc->headless || rc->duration_s > 0))
+            break;
+        /* Sources without frames still end on time (an unplugged mat, a stalled link). */
+        if (rc->duration_s > 0 && wall / 1e6 * speed > rc->duration_s + 2.0 &&
+            strcmp(r->st.kind, "replay") != 0)
+            break;
+        if (rc->headless && !r->st.ever_connected && wall / 1e6 > rc->start_timeout_s) {
+            fprintf(stderr, "steadymat: %s\n",
+                    r->st.message[0] ? r->st.message : "no frames arrived: is the mat running?");
+            status = 1;
+            break;
+        }
+        /* Render when something changed (or at 4 Hz for status), never above the cap. */
+        uint64_t now = sm_clock_now_us() - start;
+        uint64_t min_gap = (uint64_t)(1e6 / (rc->fps_cap > 0 ? rc->fps_cap : 60));
+        int wait_ms = sm_source_due_ms(src, now);
+        if (r->view && !rc->headless) {
+            if ((dirty || now - last_render > 250000) && now - last_render >= min_gap) {
+                render(r, now / 1e6);
+                if (rc->on_present && r->have_shown)
+                    rc->on_present(rc->hook_ctx, r->shown->seq, sm_clock_now_us());
+                last_render = now;
+                dirty = 0;
+            }
+            int until_render = dirty ? (int)((last_render + min_gap - now) / 1000) : 250;
+            if (wait_ms < 0 || wait_ms > until_render)
+                wait_ms = until_render;
+        }
+        if (wait_ms < 0 || wait_ms > 100)
+            wait_ms = 100;
+        if (n < MAX_FRAMES_PER_TURN && wait_ms > 0)
+            sm_io_wait(sm_source_fd(src), wait_ms);
+    }
+    double wall_s = (sm_clock_now_us() - start) / 1e6;
+    double cpu_s = sm_clock_cpu_s() - cpu0;
+    char err[256];
+    if (rc->screenshot_path && r->view) {
+        render(r, wall_s);
+        if (sm_view_screenshot(r->view, rc->screenshot_path, err, sizeof err) != SM_OK) {
+            fprintf(stderr, "steadymat: %s\n", err);
+            status = 1;
+        }
+    }
+    if (r->rec && sm_session_writer_close(r->rec, err, sizeof err) != SM_OK && !r->rec_failed) {
+        fprintf(stderr, "steadymat: %s\n", err);
+        r->rec_failed = 1;
+        snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
+    }
+    if (r->rec_failed)
+        status = 1;
+    if (rc->json)
+        print_json(r, wall_s, cpu_s);
+    if (!r->have_frame && status == 0) {
+        fprintf(stderr, "steadymat: %s\n",
+                r->st.message[0] ? r->st.message : "no frames arrived: is the mat running?");
+        status = 1;
+    }
+    sm_view_destroy(r->view);
+    free(frames);
+    free(r);
+    return status;
+}

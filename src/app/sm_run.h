@@ -1,0 +1,40 @@
+/*
+ * The main loop shared by `live` and `replay`: frames from a source, through the pipeline, to
+ * the view, the recording and the --json summary. A library function so that tests and the
+ * latency benchmark drive the real loop.
+ */
+#ifndef SM_RUN_H
+#define SM_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "sm_frame.h"
+#include "sm_metrics.h"
+#include "sm_source.h"
+
+typedef struct {
+    int headless;
+    double duration_s;       /* stop after this much session time; 0 = until quit/end */
+    const char *record_path; /* NULL: no recording */
+    const char *screenshot_path;
+    int json;                /* print the summary object on stdout */
+    const char *banner;      /* shown prominently (e.g. simulator fallback) */
+    double fps_cap;          /* render at most this often (default 60) */
+    double threshold;        /* contact threshold in raw counts (default 2 % of full scale) */
+    double start_timeout_s;  /* headless: give up when no frame ever arrived (default 5) */
+    int fullscreen;
+    int width, height;
+    volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
+    /* Benchmark hook: called right after a picture showing frame `seq` was presented. */
+    void (*on_present)(void *ctx, uint32_t seq, uint64_t present_us);
+    void *hook_ctx;
+} sm_run_config_t;
+
+void sm_run_config_default(sm_run_config_t *rc);
+
+/* Runs to the end; returns the process exit status (0 ok, 1 failure) and prints the one-line
+ * message of a failure on stderr. Takes ownership of nothing. */
+int sm_run(const sm_run_config_t *rc, sm_source_t *src);
+
+#endif

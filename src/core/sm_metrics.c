@@ -1,0 +1,90 @@
+#include "sm_metrics.h"
+
+#include <string.h>
+
+void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, sm_metrics_t *out)
+{
+    memset(out, 0, sizeof *out);
+    double sum = 0, sr = 0, sc = 0, peak = 0;
+    int n = 0, pr = 0, pc = 0;
+    for (int r = 0; r < f->rows; r++) {
+        const uint16_t *row = f->cells + (size_t)r * f->cols;
+        for (int c = 0; c < f->cols; c++) {
+            double v = row[c];
+            if (v > peak) {
+                peak = v;
+                pr = r;
+                pc = c;
+            }
+            if (v <= threshold)
+                continue;
+            n++;
+            sum += v;
+            /* Cell centres sit at index + 0.5 so the CoP of a single cell is its middle. */
+            sr += v * (r + 0.5);
+            sc += v * (c + 0.5);
+        }
+    }
+    out->total = sum;
+    out->peak = peak;
+    out->peak_row = pr;
+    out->peak_col = pc;
+    out->contact_cells = n;
+    out->area_cm2 = n * (pitch_mm / 10.0) * (pitch_mm / 10.0);
+    out->has_contact = n > 0 && sum > 0;
+    if (out->has_contact) {
+        out->cop_row = sr / sum;
+        out->cop_col = sc / sum;
+    }
+}
+
+void sm_summary_init(sm_summary_t *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void sm_summary_add(sm_summary_t *s, double t_s, const sm_metrics_t *m)
+{
+    if (s->frames == 0)
+        s->t_first_s = t_s;
+    s->t_last_s = t_s;
+    s->frames++;
+    s->total_sum += m->total;
+    if (m->peak > s->peak_max)
+        s->peak_max = m->peak;
+    if (m->has_contact) {
+        s->cop_frames++;
+        s->cop_row_sum += m->cop_row;
+        s->cop_col_sum += m->cop_col;
+    }
+}
+
+void sm_trail_init(sm_trail_t *tr)
+{
+    memset(tr, 0, sizeof *tr);
+}
+
+void sm_trail_push(sm_trail_t *tr, double t_s, double row, double col)
+{
+    size_t i = (tr->head + tr->count) % SM_TRAIL_MAX;
+    if (tr->count == SM_TRAIL_MAX) {
+        i = tr->head;
+        tr->head = (tr->head + 1) % SM_TRAIL_MAX;
+    } else {
+        tr->count++;
+    }
+    tr->t_s[i] = t_s;
+    tr->row[i] = (float)row;
+    tr->col[i] = (float)col;
+}
+
+int sm_trail_get(const sm_trail_t *tr, size_t i, double *t_s, double *row, double *col)
+{
+    if (i >= tr->count)
+        return 0;
+    size_t k = (tr->head + i) % SM_TRAIL_MAX;
+    *t_s = tr->t_s[k];
+    *row = tr->row[k];
+    *col = tr->col[k];
+    return 1;
+}

@@ -1,0 +1,650 @@
+/* Session files: the writer and the reader (byte layout in sm_session_fmt.h). */
+#include "sm_session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt_msg)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", fmt_msg);
+}
+
+/* Words a user understands for the errors a recording actually meets. */
+static const char *why_write_failed(int e)
+{
+    switch (e) {
+    case ENOSPC:
+        return "disk full";
+#ifdef EDQUOT
+    case EDQUOT:
+        return "disk quota exceeded";
+#endif
+    case EFBIG:
+        return "file size limit reached";
+    case EIO:
+        return "I/O error, the disk may be failing or was removed";
+    case EROFS:
+        return "the file system is read-only";
+    default:
+        return "write failed";
+    }
+}
+
+/* write() until done. Returns 0, or -1 with errno set; *done says how much reached the OS. A
+ * short write is retried, so the error reported is the one that stopped it (ENOSPC, EFBIG). */
+static int write_all(int fd, const uint8_t *p, size_t n, size_t *done)
+{
+    *done = 0;
+    while (*done < n) {
+        ssize_t k = write(fd, p + *done, n - *done);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (k == 0) {
+            errno = EIO;
+            return -1;
+        }
+        *done += (size_t)k;
+    }
+    return 0;
+}
+
+/* ================================ writer ================================ */
+
+struct sm_session_writer {
+    int fd;
+    char *path;
+    uint16_t rows, cols;
+    uint8_t *buf;
+    size_t n;
+    unsigned long frames;        /* accepted */
+    unsigned long frames_on_os;  /* whole frames handed to write() successfully */
+    unsigned long frames_in_buf; /* frames in buf */
+    int buf_has_frame;
+    uint64_t buf_first_t; /* session time of the oldest frame in buf */
+    uint64_t last_sync_t; /* session time of the last fdatasync */
+    sm_status failed;     /* first error: every later call returns it */
+    char msg[320];
+};
+
+#define WRITER_CAP (SM_SESSION_BUFFER + SM_SESSFMT_MAX_FRAME_RECORD)
+
+static sm_status writer_fail(sm_session_writer_t *w, int e, const char *what, char *err,
+                             size_t errlen)
+{
+    w->failed = SM_ERR_IO;
+    snprintf(w->msg, sizeof w->msg,
+             "recording to %s stopped: %s (%s)%s; the %lu frames recorded so far are safe", w->path,
+             why_write_failed(e), strerror(e), what, w->frames_on_os);
+    set_err(err, errlen, w->msg);
+    return SM_ERR_IO;
+}
+
+static sm_status writer_push(sm_session_writer_t *w, char *err, size_t errlen)
+{
+    if (w->n == 0)
+        return SM_OK;
+    size_t done;
+    if (write_all(w->fd, w->buf, w->n, &done) != 0) {
+        /* The file now ends with at most one torn record (the one write() cut), which
+         * readers skip; no further byte is ever written after it. */
+        return writer_fail(w, errno, "", err, errlen);
+    }
+    w->n = 0;
+    w->frames_on_os += w->frames_in_buf;
+    w->frames_in_buf = 0;
+    w->buf_has_frame = 0;
+    return SM_OK;
+}
+
+static sm_status writer_sync(sm_session_writer_t *w, char *err, size_t errlen)
+{
+    /* EINVAL: the target cannot sync (a pipe, /dev/null); nothing is lost by carrying on. */
+    if (fdatasync(w->fd) != 0 && errno != EINVAL && errno != EROFS) {
+        int e = errno;
+        w->failed = SM_ERR_IO;
+        snprintf(w->msg, sizeof w->msg,
+                 "recording to %s stopped: %s (%s) while saving to disk; the last seconds may "
+                 "be lost",
+                 w->path, why_write_failed(e), strerror(e));
+        set_err(err, errlen, w->msg);
+        return SM_ERR_IO;
+    }
+    return SM_OK;
+}
+
+sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
+                                 sm_session_writer_t **out, char *err, size_t errlen)
+{
+    char msg[320];
+    if (out)
+        *out = NULL;
+    if (!path || !h || !out) {
+        set_err(err, errlen, "session writer: missing argument");
+        return SM_ERR_ARG;
+    }
+    uint8_t hdr[SM_SESSFMT_HDR_FIXED + 256];
+    size_t hn = sm_sessfmt_encode_header(h, hdr, sizeof hdr);
+    if (hn == 0) {
+        snprintf(msg, sizeof msg, "cannot record %s: mat %ux%u is outside 1..64", path,
+                 (unsigned)h->mat.rows, (unsigned)h->mat.cols);
+        set_err(err, errlen, msg);
+        return SM_ERR_RANGE;
+    }
+    sm_session_writer_t *w = calloc(1, sizeof *w);
+    if (!w || !(w->buf = malloc(WRITER_CAP)) || !(w->path = strdup(path))) {
+        if (w) {
+            free(w->buf);
+            free(w);
+        }
+        set_err(err, errlen, "session writer: out of memory");
+        return SM_ERR_NOMEM;
+    }
+    w->rows = h->mat.rows;
+    w->cols = h->mat.cols;
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        snprintf(msg, sizeof msg, "cannot create %s: %s", path, strerror(errno));
+        set_err(err, errlen, msg);
+        free(w->path);
+        free(w->buf);
+        free(w);
+        return SM_ERR_IO;
+    }
+    size_t done;
+    if (write_all(w->fd, hdr, hn, &done) != 0) {
+        int e = errno;
+        snprintf(msg, sizeof msg, "cannot record to %s: %s (%s)", path, why_write_failed(e),
+                 strerror(e));
+        set_err(err, errlen, msg);
+        close(w->fd);
+        free(w->path);
+        free(w->buf);
+        free(w);
+        return SM_ERR_IO;
+    }
+    *out = w;
+    if (err && errlen)
+        err[0] = 0;
+    return SM_OK;
+}
+
+static sm_status fail_fast(const sm_session_writer_t *w, char *err, size_t errlen)
+{
+    set_err(err, errlen, w->msg);
+    return w->failed;
+}
+
+sm_status sm_session_writer_frame(sm_session_writer_t *w, const sm_frame_t *f, char *err,
+                                  size_t errlen)
+{
+    if (!w || !f) {
+        set_err(err, errlen, "session writer: missing argument");
+        return SM_ERR_ARG;
+    }
+    if (w->failed)
+        return fail_fast(w, err, errlen);
+    if (f->rows != w->rows || f->cols != w->cols) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "frame of %ux%u does not belong in a %ux%u session, not recorded",
+                 (unsigned)f->rows, (unsigned)f->cols, (unsigned)w->rows, (unsigned)w->cols);
+        set_err(err, errlen, msg);
+        return SM_ERR_MISMATCH;
+    }
+    size_t k = sm_sessfmt_encode_frame(f, w->buf + w->n, WRITER_CAP - w->n);
+    if (k == 0) { /* cannot happen: n < SM_SESSION_BUFFER before every append */
+        set_err(err, errlen, "session writer: buffer overflow");
+        return SM_ERR_ARG;
+    }
+    w->n += k;
+    w->frames++;
+    w->frames_in_buf++;
+    if (!w->buf_has_frame) {
+        w->buf_has_frame = 1;
+        w->buf_first_t = f->t_us;
+    }
+    /* The 250 ms promise: everything older than 250 ms of session time is with the OS, so a
+     * kill -9 costs only what is younger. A time going backwards flushes too. */
+    int push = w->n >= SM_SESSION_BUFFER || f->t_us < w->buf_first_t ||
+               f->t_us - w->buf_first_t >= SM_SESSION_FLUSH_US;
+    int do_sync = f->t_us < w->last_sync_t || f->t_us - w->last_sync_t >= SM_SESSION_SYNC_US;
+    sm_status st = SM_OK;
+    if (push || do_sync)
+        st = writer_push(w, err, errlen);
+    if (st == SM_OK && do_sync) {
+        st = writer_sync(w, err, errlen);
+        w->last_sync_t = f->t_us;
+    }
+    if (st == SM_OK && err && errlen)
+        err[0] = 0;
+    return st;
+}
+
+sm_status sm_session_writer_gap(sm_session_writer_t *w, uint64_t start_us, uint64_t end_us,
+                                const char *reason, char *err, size_t errlen)
+{
+    if (!w) {
+        set_err(err, errlen, "session writer: missing argument");
+        return SM_ERR_ARG;
+    }
+    if (w->failed)
+        return fail_fast(w, err, errlen);
+    size_t k = sm_sessfmt_encode_gap(start_us, end_us, reason, w->buf + w->n, WRITER_CAP - w->n);
+    if (k == 0) {
+        set_err(err, errlen, "session writer: buffer overflow");
+        return SM_ERR_ARG;
+    }
+    w->n += k;
+    sm_status st = writer_push(w, err, errlen);
+    if (st == SM_OK && err && errlen)
+        err[0] = 0;
+    return st;
+}
+
+sm_status sm_session_writer_flush(sm_session_writer_t *w, char *err, size_t errlen)
+{
+    if (!w) {
+        set_err(err, errlen, "session writer: missing argument");
+        return SM_ERR_ARG;
+    }
+    if (w->failed)
+        return fail_fast(w, err, errlen);
+    sm_status st = writer_push(w, err, errlen);
+    if (st == SM_OK && err && errlen)
+        err[0] = 0;
+    return st;
+}
+
+sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errlen)
+{
+    if (!w) {
+        if (err && errlen)
+            err[0] = 0;
+        return SM_OK;
+    }
+    sm_status st = w->failed;
+    if (st)
+        set_err(err, errlen, w->msg);
+    if (st == SM_OK)
+        st = writer_push(w, err, errlen);
+    if (st == SM_OK)
+        st = writer_sync(w, err, errlen);
+    if (close(w->fd) != 0 && st == SM_OK && errno != EINTR) {
+        st = writer_fail(w, errno, " on close", err, errlen);
+    }
+    if (st == SM_OK && err && errlen)
+        err[0] = 0;
+    free(w->path);
+    free(w->buf);
+    free(w);
+    return st;
+}
+
+unsigned long sm_session_writer_frames(const sm_session_writer_t *w)
+{
+    return w ? w->frames : 0;
+}
+
+/* ================================ reader ================================ */
+
+typedef struct {
+    uint64_t off;  /* file offset of the record's sync marker */
+    uint64_t t_us; /* frame time, or gap start */
+    uint32_t len;  /* payload bytes */
+    uint8_t kind;
+} idx_entry;
+
+/* The window holds a stretch of the file; it is at least one maximal record, so every record
+ * and every header can be looked at in one piece. */
+#define WINDOW (256u * 1024u)
+
+struct sm_session_reader {
+    int fd;
+    char *path;
+    uint64_t size;
+    sm_session_header_t h;
+    uint8_t *win;
+    uint64_t win_off;
+    size_t win_n;
+    idx_entry *idx;
+    size_t nidx, cap_idx;
+    size_t *fidx; /* positions in idx of the frames, for seek */
+    size_t nf, cap_f;
+    int frames_sorted;
+    size_t pos; /* next entry of idx for reader_next */
+    sm_session_stats_t st;
+};
+
+/* Points *ptr at file bytes [off, off + *avail), *avail = min(want, size - off); want <=
+ * WINDOW. Returns 0, or -1 with errno on a read error or a file that shrank. */
+static int win_get(sm_session_reader_t *r, uint64_t off, size_t want, const uint8_t **ptr,
+                   size_t *avail)
+{
+    *ptr = r->win;
+    *avail = 0;
+    if (off >= r->size)
+        return 0;
+    size_t need = r->size - off < want ? (size_t)(r->size - off) : want;
+    if (off >= r->win_off && off + need <= r->win_off + r->win_n) {
+        *ptr = r->win + (off - r->win_off);
+        *avail = need;
+        return 0;
+    }
+    size_t fill = r->size - off < WINDOW ? (size_t)(r->size - off) : WINDOW;
+    size_t got = 0;
+    r->win_n = 0;
+    while (got < fill) {
+        ssize_t k = pread(r->fd, r->win + got, fill - got, (off_t)(off + got));
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    r->win_off = off;
+    r->win_n = got;
+    if (got < need) {
+        errno = EIO; /* the file shrank under us */
+        return -1;
+    }
+    *ptr = r->win;
+    *avail = need;
+    return 0;
+}
+
+static int push_entry(sm_session_reader_t *r, uint64_t off, uint8_t kind, uint32_t len, uint64_t t)
+{
+    if (r->nidx == r->cap_idx) {
+        size_t cap = r->cap_idx ? r->cap_idx * 2 : 1024;
+        idx_entry *n = realloc(r->idx, cap * sizeof *n);
+        if (!n)
+            return -1;
+        r->idx = n;
+        r->cap_idx = cap;
+    }
+    if (kind == SM_SESSFMT_REC_FRAME) {
+        if (r->nf == r->cap_f) {
+            size_t cap = r->cap_f ? r->cap_f * 2 : 1024;
+            size_t *n = realloc(r->fidx, cap * sizeof *n);
+            if (!n)
+                return -1;
+            r->fidx = n;
+            r->cap_f = cap;
+        }
+        if (r->nf > 0 && t < r->idx[r->fidx[r->nf - 1]].t_us)
+            r->frames_sorted = 0;
+        r->fidx[r->nf++] = r->nidx;
+    }
+    idx_entry *e = &r->idx[r->nidx++];
+    e->off = off;
+    e->t_us = t;
+    e->len = len;
+    e->kind = kind;
+    return 0;
+}
+
+/* One pass over the records: valid ones go into the index; a damaged stretch is skipped by
+ * looking for the next sync marker that starts a valid record; a stretch running to the end
+ * of the file that starts with an incomplete record is the torn tail a crash leaves. */
+static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, size_t errlen)
+{
+    uint64_t p = start;
+    int have_bad = 0, have_torn = 0;
+    uint64_t bad_start = 0, torn_at = 0;
+    while (p < r->size) {
+        const uint8_t *ptr;
+        size_t avail;
+        if (win_get(r, p, SM_SESSFMT_MAX_RECORD, &ptr, &avail) != 0)
+            goto io_error;
+        uint8_t kind;
+        uint32_t len;
+        sm_status st = sm_sessfmt_check_record(ptr, avail, &kind, &len);
+        if (st == SM_OK) {
+            if (have_bad) {
+                r->st.corrupt++;
+                r->st.bytes_skipped += p - bad_start;
+                have_bad = have_torn = 0;
+            }
+            const uint8_t *pl = ptr + SM_SESSFMT_REC_HEAD;
+            uint64_t t = 0;
+            int ok = 1;
+            if (kind == SM_SESSFMT_REC_FRAME) {
+                /* A frame of another size than the header says would surprise every consumer
+                 * (the writer never makes one): treat it as damage. */
+                uint16_t fr, fc;
+                ok = sm_sessfmt_peek_frame(pl, len, &t, &fr, &fc) == SM_OK && fr == r->h.mat.rows &&
+                     fc == r->h.mat.cols;
+                if (ok)
+                    r->st.frames++;
+            } else if (kind == SM_SESSFMT_REC_GAP) {
+                sm_session_record_t g;
+                ok = sm_sessfmt_decode_gap(pl, len, &g) == SM_OK;
+                t = g.gap_start_us;
+                if (ok)
+                    r->st.gaps++;
+            } else {
+                r->st.unknown++; /* a later minor version's record: skip it whole */
+                p += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
+                continue;
+            }
+            if (!ok) { /* good CRC, impossible content: a buggy or hostile writer */
+                r->st.corrupt++;
+                r->st.bytes_skipped += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
+            } else if (push_entry(r, p, kind, len, t) != 0) {
+                set_err(err, errlen, "session reader: out of memory");
+                return SM_ERR_NOMEM;
+            }
+            p += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
+            continue;
+        }
+        if (st == SM_EMPTY && !have_torn) {
+            have_torn = 1;
+            torn_at = p;
+        }
+        if (!have_bad) {
+            have_bad = 1;
+            bad_start = p;
+        }
+        /* Resynchronise: the next candidate marker after p. */
+        if (win_get(r, p + 1, WINDOW, &ptr, &avail) != 0)
+            goto io_error;
+        p = p + 1 + sm_sessfmt_find_sync(ptr, avail);
+    }
+    if (have_bad) {
+        if (have_torn) {
+            if (torn_at > bad_start) {
+                r->st.corrupt++;
+                r->st.bytes_skipped += torn_at - bad_start;
+            }
+            r->st.torn_tail = 1;
+            r->st.tail_bytes = r->size - torn_at;
+        } else {
+            r->st.corrupt++;
+            r->st.bytes_skipped += r->size - bad_start;
+        }
+    }
+    return SM_OK;
+io_error:;
+    char msg[320];
+    snprintf(msg, sizeof msg, "cannot read %s: %s", r->path, strerror(errno));
+    set_err(err, errlen, msg);
+    return SM_ERR_IO;
+}
+
+sm_status sm_session_reader_open(const char *path, sm_session_reader_t **out, char *err,
+                                 size_t errlen)
+{
+    char msg[400];
+    if (out)
+        *out = NULL;
+    if (!path || !out) {
+        set_err(err, errlen, "session reader: missing argument");
+        return SM_ERR_ARG;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
+        set_err(err, errlen, msg);
+        return SM_ERR_IO;
+    }
+    struct stat sb;
+    int fe = fstat(fd, &sb) != 0 ? errno : 0;
+    if (fe || !S_ISREG(sb.st_mode)) {
+        snprintf(msg, sizeof msg, "cannot read %s: %s", path,
+                 fe                    ? strerror(fe)
+                 : S_ISDIR(sb.st_mode) ? "it is a directory"
+                                       : "not a regular file");
+        set_err(err, errlen, msg);
+        close(fd);
+        return SM_ERR_IO;
+    }
+    sm_session_reader_t *r = calloc(1, sizeof *r);
+    if (!r || !(r->win = malloc(WINDOW)) || !(r->path = strdup(path))) {
+        if (r)
+            free(r->win);
+        free(r);
+        close(fd);
+        set_err(err, errlen, "session reader: out of memory");
+        return SM_ERR_NOMEM;
+    }
+    r->fd = fd;
+    r->size = (uint64_t)sb.st_size;
+    r->frames_sorted = 1;
+
+    const uint8_t *ptr;
+    size_t avail;
+    sm_status st;
+    size_t hdr_len = 0;
+    char why[200];
+    if (win_get(r, 0, SM_SESSFMT_HDR_MAX, &ptr, &avail) != 0) {
+        snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
+        set_err(err, errlen, msg);
+        st = SM_ERR_IO;
+    } else if ((st = sm_sessfmt_decode_header(ptr, avail, &r->h, &hdr_len, why, sizeof why)) !=
+               SM_OK) {
+        snprintf(msg, sizeof msg, "%s: %s", path, why);
+        set_err(err, errlen, msg);
+    } else {
+        st = build_index(r, hdr_len, err, errlen);
+    }
+    if (st != SM_OK) {
+        sm_session_reader_close(r);
+        return st;
+    }
+    *out = r;
+    if (err && errlen)
+        err[0] = 0;
+    return SM_OK;
+}
+
+void sm_session_reader_close(sm_session_reader_t *r)
+{
+    if (!r)
+        return;
+    close(r->fd);
+    free(r->path);
+    free(r->win);
+    free(r->idx);
+    free(r->fidx);
+    free(r);
+}
+
+const sm_session_header_t *sm_session_reader_header(const sm_session_reader_t *r)
+{
+    return &r->h;
+}
+
+sm_status sm_session_reader_next(sm_session_reader_t *r, sm_session_record_t *rec)
+{
+    while (r->pos < r->nidx) {
+        const idx_entry *e = &r->idx[r->pos++];
+        const uint8_t *ptr;
+        size_t avail;
+        size_t need = SM_SESSFMT_REC_OVERHEAD + (size_t)e->len;
+        if (win_get(r, e->off, need, &ptr, &avail) != 0 || avail < need)
+            return SM_ERR_IO;
+        uint8_t kind;
+        uint32_t len;
+        /* Checked again: the file may have been overwritten since it was indexed. */
+        if (sm_sessfmt_check_record(ptr, avail, &kind, &len) != SM_OK || kind != e->kind ||
+            len != e->len) {
+            r->st.corrupt++;
+            continue;
+        }
+        const uint8_t *pl = ptr + SM_SESSFMT_REC_HEAD;
+        rec->gap_start_us = rec->gap_end_us = 0;
+        rec->gap_reason[0] = 0;
+        if (kind == SM_SESSFMT_REC_FRAME) {
+            rec->kind = SM_REC_FRAME;
+            if (sm_sessfmt_decode_frame(pl, len, &rec->frame) != SM_OK) {
+                r->st.corrupt++;
+                continue;
+            }
+        } else {
+            rec->kind = SM_REC_GAP;
+            rec->frame.rows = rec->frame.cols = 0;
+            rec->frame.t_us = 0;
+            rec->frame.seq = rec->frame.dev_t_us = 0;
+            rec->frame.flags = 0;
+            if (sm_sessfmt_decode_gap(pl, len, rec) != SM_OK) {
+                r->st.corrupt++;
+                continue;
+            }
+        }
+        return SM_OK;
+    }
+    return SM_EOF;
+}
+
+sm_status sm_session_reader_seek(sm_session_reader_t *r, uint64_t t_us)
+{
+    size_t k;
+    if (r->frames_sorted) {
+        size_t lo = 0, hi = r->nf; /* first k with t >= t_us */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (r->idx[r->fidx[mid]].t_us < t_us)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        k = lo;
+    } else {
+        for (k = 0; k < r->nf && r->idx[r->fidx[k]].t_us < t_us; k++)
+            ;
+    }
+    r->pos = k < r->nf ? r->fidx[k] : r->nidx;
+    return SM_OK;
+}
+
+void sm_session_reader_span(const sm_session_reader_t *r, uint64_t *first_us, uint64_t *last_us,
+                            unsigned long *frames)
+{
+    uint64_t a = 0, b = 0;
+    if (r->nf > 0) {
+        a = r->idx[r->fidx[0]].t_us;
+        b = r->idx[r->fidx[r->nf - 1]].t_us;
+    }
+    if (first_us)
+        *first_us = a;
+    if (last_us)
+        *last_us = b;
+    if (frames)
+        *frames = (unsigned long)r->nf;
+}
+
+const sm_session_stats_t *sm_session_reader_stats(const sm_session_reader_t *r)
+{
+    return &r->st;
+}

@@ -1,0 +1,406 @@
+/*
+ * A live mat on a serial port or pty: opens (and re-opens) the link, speaks protocol v1 or reads
+ * plain text, and stamps frames with session time. An unplugged mat is a state, not an error:
+ * the source keeps trying to reopen the port every RETRY_US and says what is going on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_source.h"
+#include "sm_transport.h"
+
+#define RETRY_US 250000u    /* reopen attempts: the mat is back within ~0.25-0.5 s of returning */
+#define RX_CHUNK 16384
+#define REANCHOR_AHEAD_US 20000  /* device clock ran ahead of arrival: trust arrival */
+#define REANCHOR_BEHIND_US 500000 /* more than this behind arrival: backlog or clock jump */
+
+typedef struct {
+    sm_source_t base;
+    sm_wire_config_t cfg;
+    char path[160];
+    sm_transport_t *t;
+    sm_source_status_t st;
+    uint64_t last_attempt_us;
+    int attempted;
+    uint64_t connect_wall_us;
+    uint64_t last_frame_wall_us;
+    uint64_t last_poke_us;
+    uint64_t last_t_us;      /* session time of the last frame handed out */
+    int after_gap;
+    /* device clock anchoring */
+    int anchored;
+    uint64_t dev_unwrapped, anchor_dev, anchor_session;
+    uint32_t last_dev;
+    /* sequence unwrap */
+    int have_seq;
+    uint16_t last_seq16;
+    uint32_t seq32;
+    uint8_t token;
+    uint8_t rx[RX_CHUNK];
+    size_t rx_off, rx_len;
+    sm_proto_parser_t parser;
+    sm_proto_msg_t msg;
+    sm_text_parser_t text;
+} wire_t;
+
+static void send_cmd(wire_t *w, uint8_t cmd, uint16_t arg);
+
+void sm_wire_config_default(sm_wire_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->baud = 1000000;
+    cfg->format = SM_FMT_BINARY;
+    cfg->pitch_mm = 25.0;
+    cfg->use_termios = -1;
+    cfg->stale_s = 2.0;
+}
+
+static void disconnect(wire_t *w, uint64_t wall_us)
+{
+    sm_transport_close(w->t);
+    w->t = NULL;
+    if (w->st.connected) {
+        w->st.disconnects++;
+        w->st.last_gap_start_us = w->last_t_us;
+    }
+    w->st.connected = 0;
+    w->last_attempt_us = wall_us;
+    snprintf(w->st.message, sizeof w->st.message,
+             "Mat disconnected (%s): plug it back in - reconnecting by itself", w->path);
+}
+
+static void try_connect(wire_t *w, uint64_t wall_us)
+{
+    if (w->attempted && wall_us - w->last_attempt_us < RETRY_US)
+        return;
+    w->attempted = 1;
+    w->last_attempt_us = wall_us;
+    char err[200];
+    sm_status s = sm_transport_open(w->path, w->cfg.baud, w->cfg.use_termios, &w->t, err, sizeof err);
+    if (s != SM_OK) {
+        if (w->st.ever_connected)
+            snprintf(w->st.message, sizeof w->st.message,
+                     "Mat disconnected (%s): plug it back in - reconnecting by itself", w->path);
+        else
+            snprintf(w->st.message, sizeof w->st.message, "%s", err);
+        return;
+    }
+    w->st.connected = 1;
+    w->connect_wall_us = wall_us;
+    w->last_poke_us = wall_us;
+    w->rx_off = w->rx_len = 0;
+    w->anchored = 0;
+    sm_proto_parser_reset_seq(&w->parser);
+    if (w->cfg.format == SM_FMT_TEXT)
+        sm_text_parser_init(&w->text, w->cfg.rows, w->cfg.cols);
+    if (w->st.ever_connected) {
+        w->st.reconnects++;
+        w->after_gap = 1;
+    }
+    w->st.message[0] = 0;
+    if (w->cfg.format == SM_FMT_BINARY) {
+        /* A lone delimiter ends whatever half message the mat's parser holds. */
+        static const uint8_t zero = 0;
+        sm_transport_write(w->t, &zero, 1);
+        if (w->cfg.rate_hz)
+            send_cmd(w, SM_CMD_SET_RATE, (uint16_t)w->cfg.rate_hz);
+        send_cmd(w, SM_CMD_GET_INFO, 0);
+        send_cmd(w, SM_CMD_START, 0);
+    }
+}
+
+static void sink(void *ctx, const uint8_t *bytes, uint16_t n)
+{
+    wire_t *w = ctx;
+    if (w->t && sm_transport_write(w->t, bytes, n) == SM_ERR_NODEV) {
+        /* The read side notices the loss on its next read. */
+    }
+}
+
+static void send_cmd(wire_t *w, uint8_t cmd, uint16_t arg)
+{
+    if (!w->t)
+        return;
+    sm_proto_writer_t wr;
+    sm_proto_writer_init(&wr, sink, w);
+    sm_proto_cmd_t c = {cmd, ++w->token, arg};
+    sm_proto_write_cmd(&wr, &c);
+}
+
+static void hex_uid(const uint8_t *uid, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hx[uid[i] >> 4];
+        out[2 * i + 1] = hx[uid[i] & 15];
+    }
+    out[16] = 0;
+}
+
+static void take_info(wire_t *w, const sm_proto_info_t *in)
+{
+    sm_mat_info_t *m = &w->st.mat;
+    m->rows = in->rows;
+    m->cols = in->cols;
+    m->pitch_mm = in->pitch_dmm / 10.0;
+    m->sample_max = (uint16_t)((1u << (in->sample_bits ? in->sample_bits : 12)) - 1u);
+    m->rate_hz = in->rate_hz;
+    hex_uid(in->uid, m->uid);
+    memcpy(m->name, in->name, 16);
+    m->name[16] = 0;
+    snprintf(m->firmware, sizeof m->firmware, "%u.%u.%u", in->fw_major, in->fw_minor, in->fw_patch);
+    w->st.have_info = 1;
+}
+
+/* Session time for a frame: the device clock gives even spacing, the arrival time keeps it
+ * honest. Re-anchor when they disagree (device restart, backlog, clock drift). */
+static uint64_t stamp(wire_t *w, uint32_t dev_t, int has_dev, uint64_t wall_us)
+{
+    uint64_t t;
+    if (!has_dev) {
+        t = wall_us;
+    } else {
+        if (!w->anchored) {
+            w->anchored = 1;
+            w->dev_unwrapped = dev_t;
+            w->anchor_dev = dev_t;
+            w->anchor_session = wall_us;
+        } else {
+            w->dev_unwrapped += (uint32_t)(dev_t - w->last_dev);
+        }
+        w->last_dev = dev_t;
+        int64_t off = (int64_t)(w->dev_unwrapped - w->anchor_dev);
+        int64_t cand = (int64_t)w->anchor_session + off;
+        if (off < 0 || cand > (int64_t)wall_us + REANCHOR_AHEAD_US ||
+            cand + REANCHOR_BEHIND_US < (int64_t)wall_us) {
+            w->anchor_dev = w->dev_unwrapped;
+            w->anchor_session = wall_us;
+            cand = (int64_t)wall_us;
+        }
+        t = (uint64_t)cand;
+    }
+    if (w->last_t_us && t <= w->last_t_us)
+        t = w->last_t_us + 1;
+    return t;
+}
+
+/* Frame numbers keep the mat's own count (mod 65536) for the whole session, across reconnects
+ * and device restarts, so a recording's seq matches the mat's and never runs backwards. */
+static uint32_t unwrap_seq(wire_t *w, uint16_t seq)
+{
+    if (!w->have_seq) {
+        w->have_seq = 1;
+        w->seq32 = seq;
+    } else {
+        uint16_t d = (uint16_t)(seq - w->last_seq16);
+        w->seq32 += d ? d : 0x10000u; /* the same number again can only be a restart */
+    }
+    w->last_seq16 = seq;
+    return w->seq32;
+}
+
+static int deliver(wire_t *w, uint64_t wall_us, sm_frame_t *out)
+{
+    if (w->after_gap) {
+        out->flags |= SM_FRAME_AFTER_GAP;
+        w->after_gap = 0;
+        w->st.last_gap_end_us = out->t_us;
+    }
+    w->last_t_us = out->t_us;
+    w->last_frame_wall_us = wall_us;
+    if (!w->st.ever_connected)
+        w->st.ever_connected = 1;
+    w->st.message[0] = 0;
+    if (!w->st.have_info || w->st.mat.rows != out->rows || w->st.mat.cols != out->cols) {
+        w->st.mat.rows = out->rows;
+        w->st.mat.cols = out->cols;
+        if (w->st.mat.pitch_mm <= 0)
+            w->st.mat.pitch_mm = w->cfg.pitch_mm;
+    }
+    return 1;
+}
+
+static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
+{
+    while (w->rx_off < w->rx_len) {
+        int got = 0;
+        size_t used = sm_proto_parser_feed(&w->parser, w->rx + w->rx_off, w->rx_len - w->rx_off,
+                                           &w->msg, &got);
+        w->rx_off += used;
+        if (!got)
+            continue;
+        if (w->msg.type == SM_MSG_INFO) {
+            /* INFO comes at boot too: a restarted mat starts counting frames again. */
+            take_info(w, &w->msg.u.info);
+            sm_proto_parser_reset_seq(&w->parser);
+            continue;
+        }
+        if (w->msg.type != SM_MSG_FRAME)
+            continue; /* replies: nothing waits on them yet */
+        const sm_proto_frame_t *pf = &w->msg.u.frame;
+        if ((w->cfg.rows && pf->rows != w->cfg.rows) || (w->cfg.cols && pf->cols != w->cfg.cols)) {
+            snprintf(w->st.message, sizeof w->st.message,
+                     "the mat sends %ux%u frames but --rows/--cols say %ux%u: fix the options", pf->rows,
+                     pf->cols, w->cfg.rows, w->cfg.cols);
+            continue;
+        }
+        out->rows = pf->rows;
+        out->cols = pf->cols;
+        out->flags = pf->flags;
+        out->dev_t_us = pf->t_us;
+        out->seq = unwrap_seq(w, pf->seq);
+        memcpy(out->cells, pf->samples, (size_t)pf->rows * pf->cols * sizeof out->cells[0]);
+        out->t_us = stamp(w, pf->t_us, 1, wall_us);
+        return deliver(w, wall_us, out);
+    }
+    return 0;
+}
+
+static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
+{
+    while (w->rx_off < w->rx_len) {
+        int got = 0;
+        w->rx_off += sm_text_parser_feed(&w->text, w->rx + w->rx_off, w->rx_len - w->rx_off, out, &got);
+        if (!got)
+            continue;
+        out->flags = 0;
+        out->dev_t_us = 0;
+        out->seq = ++w->seq32;
+        out->t_us = stamp(w, 0, 0, wall_us);
+        return deliver(w, wall_us, out);
+    }
+    return 0;
+}
+
+static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
+{
+    wire_t *w = (wire_t *)s;
+    if (!w->t)
+        try_connect(w, wall_us);
+    if (!w->t)
+        return SM_EMPTY;
+    for (int round = 0; round < 4; round++) {
+        int got = w->cfg.format == SM_FMT_TEXT ? take_text(w, wall_us, out)
+                                               : take_binary(w, wall_us, out);
+        if (got)
+            return SM_OK;
+        size_t n = 0;
+        sm_status rs = sm_transport_read(w->t, w->rx, sizeof w->rx, &n);
+        if (rs == SM_ERR_NODEV) {
+            disconnect(w, wall_us);
+            return SM_EMPTY;
+        }
+        w->rx_off = 0;
+        w->rx_len = n;
+        if (n == 0)
+            break;
+    }
+    uint64_t since = wall_us - (w->last_frame_wall_us > w->connect_wall_us ? w->last_frame_wall_us
+                                                                           : w->connect_wall_us);
+    if (since > (uint64_t)(w->cfg.stale_s * 1e6)) {
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no frames from %s in %.0f s: check the baud rate (--baud %d now)%s and that the mat "
+                 "firmware is running",
+                 w->path, since / 1e6, w->cfg.baud,
+                 w->cfg.format == SM_FMT_TEXT ? ", --rows/--cols" : "");
+        if (w->cfg.format == SM_FMT_BINARY && wall_us - w->last_poke_us > (uint64_t)(w->cfg.stale_s * 1e6)) {
+            w->last_poke_us = wall_us;
+            send_cmd(w, SM_CMD_GET_INFO, 0);
+            send_cmd(w, SM_CMD_START, 0);
+        }
+    }
+    return SM_EMPTY;
+}
+
+static int wire_fd(sm_source_t *s)
+{
+    wire_t *w = (wire_t *)s;
+    return sm_transport_fd(w->t); /* buffered bytes are announced by due_ms() == 0 */
+}
+
+static int wire_due_ms(sm_source_t *s, uint64_t wall_us)
+{
+    wire_t *w = (wire_t *)s;
+    if (w->rx_off < w->rx_len)
+        return 0;
+    if (!w->t) {
+        uint64_t next = w->last_attempt_us + RETRY_US;
+        return next > wall_us ? (int)((next - wall_us) / 1000) + 1 : 0;
+    }
+    return -1;
+}
+
+static void wire_status(sm_source_t *s, sm_source_status_t *st)
+{
+    wire_t *w = (wire_t *)s;
+    w->st.proto = w->parser.c;
+    if (w->cfg.format == SM_FMT_TEXT)
+        w->st.text = w->text.c;
+    *st = w->st;
+}
+
+static sm_status wire_control(sm_source_t *s, sm_source_ctl ctl, double arg, uint64_t wall_us)
+{
+    wire_t *w = (wire_t *)s;
+    (void)wall_us;
+    if (w->cfg.format != SM_FMT_BINARY || !w->t)
+        return SM_ERR_ARG;
+    if (ctl == SM_CTL_RATE && arg >= 1 && arg <= 65535) {
+        send_cmd(w, SM_CMD_SET_RATE, (uint16_t)arg);
+        return SM_OK;
+    }
+    if (ctl == SM_CTL_IDENTIFY) {
+        send_cmd(w, SM_CMD_IDENTIFY, 0);
+        return SM_OK;
+    }
+    return SM_ERR_ARG;
+}
+
+static void wire_destroy(sm_source_t *s)
+{
+    wire_t *w = (wire_t *)s;
+    if (w->t && w->cfg.format == SM_FMT_BINARY)
+        send_cmd(w, SM_CMD_STOP, 0);
+    sm_transport_close(w->t);
+    free(w);
+}
+
+static const sm_source_ops_t wire_ops = {wire_next, wire_fd, wire_due_ms, wire_status,
+                                         wire_control, wire_destroy};
+
+sm_status sm_wire_source_create(const sm_wire_config_t *cfg, sm_source_t **out, char *err,
+                                size_t errlen)
+{
+    *out = NULL;
+    if (!cfg->path || !*cfg->path) {
+        snprintf(err, errlen, "no port given: use --port PATH (see 'steadymat ports')");
+        return SM_ERR_ARG;
+    }
+    if (cfg->format == SM_FMT_TEXT &&
+        (cfg->rows < 1 || cfg->cols < 1 || cfg->rows > SM_MAX_ROWS || cfg->cols > SM_MAX_COLS)) {
+        snprintf(err, errlen, "--format text needs --rows R --cols C (1..64 each)");
+        return SM_ERR_ARG;
+    }
+    wire_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return SM_ERR_NOMEM;
+    }
+    w->base.ops = &wire_ops;
+    w->cfg = *cfg;
+    snprintf(w->path, sizeof w->path, "%s", cfg->path);
+    w->cfg.path = w->path;
+    sm_proto_parser_init(&w->parser);
+    if (cfg->format == SM_FMT_TEXT)
+        sm_text_parser_init(&w->text, cfg->rows, cfg->cols);
+    snprintf(w->st.kind, sizeof w->st.kind, "%s", "serial");
+    snprintf(w->st.label, sizeof w->st.label, "%s", cfg->path);
+    w->st.mat.rows = cfg->rows;
+    w->st.mat.cols = cfg->cols;
+    w->st.mat.pitch_mm = cfg->pitch_mm > 0 ? cfg->pitch_mm : 25.0;
+    w->st.mat.sample_max = cfg->format == SM_FMT_TEXT ? 1023 : 4095;
+    w->st.speed = 1;
+    *out = &w->base;
+    return SM_OK;
+}

@@ -1,0 +1,310 @@
+/* End to end, as a user runs it: `steadymat sim --pty` in one process, `steadymat live --port`
+ * in another, judged by the --json summary and the recording. */
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sm_session.h"
+#include "sm_sim.h"
+#include "testsupport.h"
+
+static json_object *run_json(const char *const *argv, int timeout_s, int *rc, char **err_out)
+{
+    char *out = NULL, *err = NULL;
+    *rc = ts_run_steadymat(argv, timeout_s, &out, &err);
+    json_object *j = out ? json_tokener_parse(out) : NULL;
+    if (!j)
+        fprintf(stderr, "no JSON from steadymat (rc %d)\nstdout: %s\nstderr: %s\n", *rc,
+                out ? out : "", err ? err : "");
+    free(out);
+    if (err_out)
+        *err_out = err;
+    else
+        free(err);
+    return j;
+}
+
+static double num(json_object *j, const char *key)
+{
+    json_object *v;
+    assert_true(json_object_object_get_ex(j, key, &v));
+    return json_object_get_double(v);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Wait until a recording has grown past `bytes` (the live process is receiving frames). */
+static int wait_growth(const char *path, long bytes, double timeout_s)
+{
+    for (int i = 0; i < (int)(timeout_s * 100); i++) {
+        if (file_size(path) > bytes)
+            return 0;
+        usleep(10000); /* polling an observable condition, bounded by the timeout */
+    }
+    return -1;
+}
+
+static pid_t start_sim(const char *link, const char *const *extra)
+{
+    const char *argv[24] = {"steadymat", "sim", "--pty", link};
+    int n = 4;
+    for (int i = 0; extra && extra[i] && n < 23; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    pid_t pid = ts_spawn_steadymat(argv, NULL);
+    assert_true(pid > 0);
+    assert_int_equal(ts_wait_path(link, 20), 0);
+    return pid;
+}
+
+static void live_reads_simulated_mat(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    pid_t sim = start_sim(link, NULL);
+    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "3",
+                          "--json", NULL};
+    int rc;
+    json_object *j = run_json(argv, 60, &rc, NULL);
+    ts_kill(sim, SIGTERM);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_int_equal((int)num(j, "rows"), 32);
+    assert_int_equal((int)num(j, "cols"), 24);
+    assert_true(num(j, "frames") >= 100); /* 50 Hz for ~3 s */
+    assert_true(num(j, "frames_per_s") > 40 && num(j, "frames_per_s") < 60);
+    assert_int_equal((int)num(j, "crc_errors"), 0);
+    assert_int_equal((int)num(j, "seq_gaps"), 0);
+    assert_true(num(j, "total_mean") > 0);
+    json_object *cop;
+    assert_true(json_object_object_get_ex(j, "cop_mean", &cop));
+    double x = num(cop, "x"), y = num(cop, "y");
+    assert_true(x > 0 && x < 24 && y > 0 && y < 32);
+    json_object_put(j);
+}
+
+/* Corrupted bytes are counted and never reach the pipeline: every recorded frame must equal the
+ * frame the simulator rendered for that sequence number. */
+static void corruption_is_counted_never_accepted(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    const char *rec = ts_path(dir, "corrupt.smsession");
+    const char *extra[] = {"--corrupt", "0.001", "--effects", "none", "--seed", "7", "--rate",
+                           "100", NULL};
+    pid_t sim = start_sim(link, extra);
+    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "5",
+                          "--json", "--record", rec, NULL};
+    int rc;
+    json_object *j = run_json(argv, 60, &rc, NULL);
+    ts_kill(sim, SIGTERM);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    double bad = num(j, "crc_errors") + num(j, "resyncs") + num(j, "length_errors");
+    assert_true(bad > 0);
+    /* 1175 bytes a frame: 0.999^1175 = 31 % of the 500 frames arrive intact. */
+    assert_true(num(j, "frames") > 80);
+    assert_true(num(j, "seq_gaps") > 0); /* the frames that were corrupted are missing */
+    json_object_put(j);
+
+    sm_session_reader_t *r;
+    char err[256];
+    assert_int_equal(sm_session_reader_open(rec, &r, err, sizeof err), SM_OK);
+    sm_sim_config_t cfg;
+    sm_sim_config_default(&cfg);
+    cfg.effects = 0;
+    cfg.seed = 7;
+    sm_sim_t *sim_ref;
+    assert_int_equal(sm_sim_create(&cfg, &sim_ref), SM_OK);
+    static sm_session_record_t rr;
+    static uint16_t ref[SM_MAX_CELLS];
+    uint32_t k = 0;
+    unsigned long checked = 0;
+    while (sm_session_reader_next(r, &rr) == SM_OK) {
+        if (rr.kind != SM_REC_FRAME)
+            continue;
+        while (k <= rr.frame.seq) { /* render every frame in order, as the device did */
+            sm_sim_render(sim_ref, (uint64_t)k * 10000u, ref);
+            k++;
+        }
+        assert_memory_equal(rr.frame.cells, ref, 32 * 24 * sizeof ref[0]);
+        checked++;
+    }
+    assert_true(checked > 80);
+    sm_sim_destroy(sim_ref);
+    sm_session_reader_close(r);
+}
+
+/* Pull the plug mid-session: the session goes on, reconnects when the mat returns, and the
+ * recording marks the gap. */
+static void reconnects_after_unplug(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    const char *rec = ts_path(dir, "gap.smsession");
+    pid_t sim = start_sim(link, NULL);
+    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "6",
+                          "--json", "--record", rec, NULL};
+    char *out = NULL;
+    /* Run live in the background through a log file so we can act while it runs. */
+    const char *log = ts_path(dir, "live.json");
+    pid_t live = ts_spawn_steadymat(argv, log);
+    assert_int_equal(wait_growth(rec, 4096, 20), 0);
+    ts_kill(sim, SIGKILL); /* the cable is pulled: no goodbye */
+    long before = file_size(rec);
+    sim = start_sim(link, NULL);
+    assert_int_equal(wait_growth(rec, before + 4096, 20), 0);
+    int status = 0;
+    waitpid(live, &status, 0);
+    ts_kill(sim, SIGTERM);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    out = ts_read_file(log, NULL);
+    assert_non_null(out);
+    char *brace = strchr(out, '{');
+    assert_non_null(brace);
+    json_object *j = json_tokener_parse(brace);
+    assert_non_null(j);
+    assert_true(num(j, "disconnects") >= 1);
+    assert_true(num(j, "reconnects") >= 1);
+    json_object_put(j);
+    free(out);
+
+    sm_session_reader_t *r;
+    char err[256];
+    assert_int_equal(sm_session_reader_open(rec, &r, err, sizeof err), SM_OK);
+    static sm_session_record_t rr;
+    int gaps = 0;
+    uint64_t last_t = 0;
+    unsigned long frames = 0;
+    while (sm_session_reader_next(r, &rr) == SM_OK) {
+        if (rr.kind == SM_REC_GAP) {
+            gaps++;
+            assert_true(rr.gap_end_us >= rr.gap_start_us);
+        } else {
+            assert_true(rr.frame.t_us >= last_t);
+            last_t = rr.frame.t_us;
+            frames++;
+        }
+    }
+    assert_true(gaps >= 1);
+    assert_true(frames > 100);
+    sm_session_reader_close(r);
+}
+
+static void text_mat_over_pty(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    const char *extra[] = {"--format", "text", "--rows", "16", "--cols", "16", "--pitch", "15", NULL};
+    pid_t sim = start_sim(link, extra);
+    const char *argv[] = {"steadymat", "live", "--port", link, "--format", "text", "--rows", "16",
+                          "--cols", "16", "--headless", "--duration", "2", "--json", NULL};
+    int rc;
+    json_object *j = run_json(argv, 60, &rc, NULL);
+    ts_kill(sim, SIGTERM);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_int_equal((int)num(j, "rows"), 16);
+    assert_true(num(j, "frames") > 50);
+    assert_int_equal((int)num(j, "text_bad_lines") <= 1, 1); /* at most the line cut at connect */
+    json_object_put(j);
+}
+
+static void wrong_protocol_fails_with_advice(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    const char *extra[] = {"--format", "text", NULL};
+    pid_t sim = start_sim(link, extra);
+    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "30",
+                          NULL};
+    char *err = NULL;
+    int rc = ts_run_steadymat(argv, 60, NULL, &err);
+    ts_kill(sim, SIGTERM);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "no frames from"));
+    assert_non_null(strstr(err, "--baud"));
+    free(err);
+}
+
+static void absent_port_fails_with_advice(void **state)
+{
+    (void)state;
+    const char *argv[] = {"steadymat", "live", "--port", "/dev/ttyNOPE", "--headless",
+                          "--duration", "30", NULL};
+    char *err = NULL;
+    int rc = ts_run_steadymat(argv, 60, NULL, &err);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "/dev/ttyNOPE"));
+    free(err);
+}
+
+static void duration_is_session_time(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *png = ts_path(dir, "sim.png");
+    const char *argv[] = {"steadymat", "live", "--sim", "ball-steady", "--speed", "20", "--headless",
+                          "--duration", "60", "--json", "--screenshot", png, NULL};
+    int rc;
+    json_object *j = run_json(argv, 120, &rc, NULL);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_true(num(j, "duration_s") > 59.5 && num(j, "duration_s") <= 60.0);
+    assert_true(num(j, "wall_s") < 15); /* 60 s of session in about 3 s */
+    assert_true(num(j, "frames") >= 2990);
+    assert_true(file_size(png) > 10000);
+    json_object_put(j);
+}
+
+static void usage_errors_exit_2(void **state)
+{
+    (void)state;
+    const char *a1[] = {"steadymat", "live", "--bogus", NULL};
+    const char *a2[] = {"steadymat", "sim", NULL};
+    const char *a3[] = {"steadymat", "live", "--format", "text", "--port", "/tmp/x", NULL};
+    const char *a4[] = {"steadymat", "live", "--sim", "no-such-scenario", "--headless", NULL};
+    const char *a5[] = {"steadymat", "frobnicate", NULL};
+    const char *const *all[] = {a1, a2, a3, a4, a5};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        char *err = NULL;
+        assert_int_equal(ts_run_steadymat(all[i], 30, NULL, &err), 2);
+        assert_true(strlen(err) > 10); /* a message that says what to do */
+        free(err);
+    }
+    const char *v[] = {"steadymat", "--version", NULL};
+    char *out = NULL;
+    assert_int_equal(ts_run_steadymat(v, 30, &out, NULL), 0);
+    assert_non_null(strstr(out, "steadymat"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(live_reads_simulated_mat),
+        cmocka_unit_test(corruption_is_counted_never_accepted),
+        cmocka_unit_test(reconnects_after_unplug),
+        cmocka_unit_test(text_mat_over_pty),
+        cmocka_unit_test(wrong_protocol_fails_with_advice),
+        cmocka_unit_test(absent_port_fails_with_advice),
+        cmocka_unit_test(duration_is_session_time),
+        cmocka_unit_test(usage_errors_exit_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

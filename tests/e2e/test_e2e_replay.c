@@ -1,0 +1,133 @@
+/* Recording, replay and import, as a user runs them. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testsupport.h"
+
+static json_object *run_json(const char *const *argv, int *rc)
+{
+    char *out = NULL, *err = NULL;
+    *rc = ts_run_steadymat(argv, 120, &out, &err);
+    json_object *j = out ? json_tokener_parse(out) : NULL;
+    if (!j)
+        fprintf(stderr, "rc %d\nstdout: %s\nstderr: %s\n", *rc, out ? out : "", err ? err : "");
+    free(out);
+    free(err);
+    return j;
+}
+
+static double num(json_object *j, const char *key)
+{
+    json_object *v;
+    assert_true(json_object_object_get_ex(j, key, &v));
+    return json_object_get_double(v);
+}
+
+/* Count the data lines of the real file with exactly rows*cols numbers, independently of the
+ * parser under test. */
+static int count_full_lines(const char *path, int want)
+{
+    size_t len;
+    char *buf = ts_read_file(path, &len);
+    assert_non_null(buf);
+    int full = 0, vals = 0, in_num = 0;
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? buf[i] : '\n';
+        if (c >= '0' && c <= '9') {
+            if (!in_num)
+                vals++;
+            in_num = 1;
+        } else {
+            in_num = 0;
+        }
+        if (c == '\n') {
+            full += vals == want;
+            vals = 0;
+        }
+    }
+    free(buf);
+    return full;
+}
+
+static void record_then_replay_gives_same_frames(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *rec = ts_path(dir, "s.smsession");
+    const char *a1[] = {"steadymat", "live", "--sim", "ball-wiggle", "--speed", "10", "--headless",
+                        "--duration", "20", "--json", "--record", rec, NULL};
+    int rc;
+    json_object *live = run_json(a1, &rc);
+    assert_non_null(live);
+    assert_int_equal(rc, 0);
+    const char *a2[] = {"steadymat", "replay", rec, "--speed", "10", "--headless", "--json", NULL};
+    json_object *rep = run_json(a2, &rc);
+    assert_non_null(rep);
+    assert_int_equal(rc, 0);
+    assert_int_equal((int)num(rep, "frames"), (int)num(live, "frames"));
+    assert_float_equal(num(rep, "total_mean"), num(live, "total_mean"), 1e-6 * num(live, "total_mean"));
+    assert_float_equal(num(rep, "duration_s"), num(live, "duration_s"), 0.05);
+    json_object_put(live);
+    json_object_put(rep);
+}
+
+static void pmatdata_imports_as_64x32_at_1hz(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *out = ts_path(dir, "pmat.smsession");
+    const char *png = ts_path(dir, "pmat.png");
+    const char *in = ts_data("pmatdata/1.txt");
+    const char *a1[] = {"steadymat", "import", "--format", "text", "--rows", "64", "--cols", "32",
+                        "--rate", "1", in, out, NULL};
+    char *err = NULL;
+    assert_int_equal(ts_run_steadymat(a1, 60, NULL, &err), 0);
+    free(err);
+    const char *a2[] = {"steadymat", "replay", out, "--speed", "100", "--headless", "--json",
+                        "--screenshot", png, NULL};
+    int rc;
+    json_object *j = run_json(a2, &rc);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_int_equal((int)num(j, "rows"), 64);
+    assert_int_equal((int)num(j, "cols"), 32);
+    assert_int_equal((int)num(j, "frames"), count_full_lines(in, 64 * 32));
+    assert_float_equal(num(j, "frames_per_s"), 1.0, 0.01);
+    struct stat st;
+    assert_int_equal(stat(png, &st), 0);
+    assert_true(st.st_size > 10000);
+    json_object_put(j);
+}
+
+static void hostile_session_files_are_refused_cleanly(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *bad = ts_path(dir, "bad.smsession");
+    uint64_t seed = 42;
+    static uint8_t junk[20000];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)ts_rand(&seed);
+    assert_int_equal(ts_write_file(bad, junk, sizeof junk), 0);
+    const char *a[] = {"steadymat", "replay", bad, "--headless", "--json", NULL};
+    char *err = NULL;
+    assert_int_equal(ts_run_steadymat(a, 60, NULL, &err), 1);
+    assert_non_null(strstr(err, "session"));
+    free(err);
+    const char *b[] = {"steadymat", "replay", ts_path(dir, "missing.smsession"), "--headless", NULL};
+    assert_int_equal(ts_run_steadymat(b, 60, NULL, &err), 1);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(record_then_replay_gives_same_frames),
+        cmocka_unit_test(pmatdata_imports_as_64x32_at_1hz),
+        cmocka_unit_test(hostile_session_files_are_refused_cleanly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -125,9 +125,14 @@ static int parse_effects(const char *list, unsigned *out)
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"nonlinear", SM_SIM_NONLINEAR}, {"creep", SM_SIM_CREEP}, {"noise", SM_SIM_NOISE},
-                 {"dead", SM_SIM_DEAD},           {"ghost", SM_SIM_GHOST}, {"spread", SM_SIM_SPREAD},
-                 {"all", SM_SIM_ALL},             {"none", 0}};
+    } names[] = {{"nonlinear", SM_SIM_NONLINEAR},
+                 {"creep", SM_SIM_CREEP},
+                 {"noise", SM_SIM_NOISE},
+                 {"dead", SM_SIM_DEAD},
+                 {"ghost", SM_SIM_GHOST},
+                 {"spread", SM_SIM_SPREAD},
+                 {"all", SM_SIM_ALL},
+                 {"none", 0}};
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
     unsigned fx = SM_SIM_ALL;
@@ -176,7 +181,10 @@ static int sim_option(args_t *a, simopts_t *o)
     } else if (is(a, "--effects")) {
         const char *l = value(a);
         if (l && !parse_effects(l, &o->sim.effects)) {
-            usage_error(a->cmd, "unknown effect in '%s' (nonlinear, creep, noise, dead, ghost, spread, all, none)", l);
+            usage_error(
+                a->cmd,
+                "unknown effect in '%s' (nonlinear, creep, noise, dead, ghost, spread, all, none)",
+                l);
             a->bad = 1;
         }
     } else if (is(a, "--cop-trace")) {
@@ -194,7 +202,8 @@ static int sim_finish(simopts_t *o, const char *cmd)
     for (size_t i = 0; sm_sim_scenario_name(i); i++)
         known |= !strcmp(sm_sim_scenario_name(i), sc);
     if (!known)
-        return usage_error(cmd, "unknown scenario '%s' (see 'steadymat sim --help' for the list)", sc);
+        return usage_error(cmd, "unknown scenario '%s' (see 'steadymat sim --help' for the list)",
+                           sc);
     if (o->trace_path) {
         char err[256];
         if (sm_cop_trace_load(o->trace_path, &o->trace, err, sizeof err) != SM_OK) {
@@ -517,7 +526,8 @@ int sm_cmd_import(int argc, char **argv)
                "Turns a text file of frames into a session file that 'steadymat replay' plays.\n"
                "IN holds one frame per line (R*C numbers), or one matrix row per line (C numbers)\n"
                "with R lines per frame and optionally blank lines between frames. Numbers are\n"
-               "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and counted.\n\n"
+               "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and "
+               "counted.\n\n"
                "  --rate HZ             frames per second of the recording (default 1)\n"
                "  --pitch MM            cell pitch in mm (default 25)\n");
         return 0;
@@ -575,9 +585,10 @@ int sm_cmd_import(int argc, char **argv)
 int sm_cmd_ports(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
-        printf("usage: steadymat ports [--probe] [--baud N]\n\n"
-               "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
-               "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each).\n");
+        printf(
+            "usage: steadymat ports [--probe] [--baud N]\n\n"
+            "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
+            "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each).\n");
         return 0;
     }
     args_t a = {"ports", argc, argv, 0, 0};
@@ -606,12 +617,13 @@ int sm_cmd_ports(int argc, char **argv)
         sm_port_desc_t *p = &ports[i];
         printf("%-20s %s", p->name, p->description);
         if (p->usb && p->vid >= 0)
-            printf("  [USB %04x:%04x%s%s]", p->vid, p->pid, p->serial[0] ? " serial " : "", p->serial);
+            printf("  [USB %04x:%04x%s%s]", p->vid, p->pid, p->serial[0] ? " serial " : "",
+                   p->serial);
         if (probe && p->usb) {
             sm_mat_info_t info;
             if (sm_port_probe(p->name, (int)baud, 2500, &info) == SM_OK)
-                printf("  -> SteadyMat '%s' %ux%u, %.1f mm, firmware %s, id %s", info.name, info.rows,
-                       info.cols, info.pitch_mm, info.firmware, info.uid);
+                printf("  -> SteadyMat '%s' %ux%u, %.1f mm, firmware %s, id %s", info.name,
+                       info.rows, info.cols, info.pitch_mm, info.firmware, info.uid);
             else
                 printf("  -> no SteadyMat answer");
         }

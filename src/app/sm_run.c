@@ -17,13 +17,15 @@ typedef struct {
     sm_source_t *src;
     sm_view_t *view;
     sm_source_status_t st;
-    sm_frame_t *frame;       /* latest frame */
-    sm_frame_t *shown;       /* frame on screen (frozen while paused) */
+    sm_frame_t *frame; /* latest frame */
+    sm_frame_t *shown; /* frame on screen (frozen while paused) */
     int have_frame, have_shown;
     sm_metrics_t m, shown_m;
     sm_trail_t trail;
     sm_summary_t sum;
     double scale_max;
+    double fixed_max;         /* scale top when the mat told its full scale */
+    sm_autoscale_t autoscale; /* when it did not (text mats, imported files) */
     int paused;
     /* frames per second over the last second of session time */
     double fps;
@@ -101,9 +103,18 @@ static void take_frame(run_t *r)
         r->first_t_s = t;
     r->last_t_s = t;
     r->have_frame = 1;
-    /* A fixed scale keeps breathing visible; grow it only if the data exceeds it. */
-    while (r->m.peak > r->scale_max && r->scale_max < 65535)
-        r->scale_max = r->scale_max * 2 + 1;
+    /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
+     * text mats and imported files follow their data. */
+    if (!r->st.mat.firmware[0]) {
+        r->scale_max = sm_autoscale_update(&r->autoscale, t, r->m.peak);
+    } else {
+        double top = full;
+        while (r->m.peak > top && top < 65535)
+            top = top * 2 + 1; /* the mat sends more than it said: show it all */
+        if (top > r->fixed_max)
+            r->fixed_max = top;
+        r->scale_max = r->fixed_max;
+    }
     if (f->t_us - r->fps_t0 >= 1000000u) {
         r->fps = r->fps_n * 1e6 / (double)(f->t_us - r->fps_t0);
         r->fps_t0 = f->t_us;
@@ -174,8 +185,8 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             break;
         case SM_ACT_FASTER:
         case SM_ACT_SLOWER:
-            sm_source_control(r->src, SM_CTL_SPEED,
-                              r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5), wall_us);
+            sm_source_control(r->src, SM_CTL_SPEED, r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
+                              wall_us);
             break;
         default:
             break;
@@ -204,8 +215,10 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("duration_s", json_object_new_double(r->have_frame ? span : 0));
     json_object *cop = json_object_new_object();
     if (r->sum.cop_frames) {
-        json_object_object_add(cop, "x", json_object_new_double(r->sum.cop_col_sum / r->sum.cop_frames));
-        json_object_object_add(cop, "y", json_object_new_double(r->sum.cop_row_sum / r->sum.cop_frames));
+        json_object_object_add(cop, "x",
+                               json_object_new_double(r->sum.cop_col_sum / r->sum.cop_frames));
+        json_object_object_add(cop, "y",
+                               json_object_new_double(r->sum.cop_row_sum / r->sum.cop_frames));
     } else {
         json_object_object_add(cop, "x", NULL);
         json_object_object_add(cop, "y", NULL);
@@ -226,9 +239,9 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     if (r->rc->record_path) {
         json_object *rec = json_object_new_object();
         json_object_object_add(rec, "path", json_object_new_string(r->rc->record_path));
-        json_object_object_add(rec, "frames",
-                               json_object_new_int64((int64_t)r->rec_frames));
-        json_object_object_add(rec, "error", r->rec_failed ? json_object_new_string(r->rec_msg) : NULL);
+        json_object_object_add(rec, "frames", json_object_new_int64((int64_t)r->rec_frames));
+        json_object_object_add(rec, "error",
+                               r->rec_failed ? json_object_new_string(r->rec_msg) : NULL);
         ADD("recording", rec);
     }
     ADD("message", r->st.message[0] ? json_object_new_string(r->st.message) : NULL);
@@ -259,6 +272,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_summary_init(&r->sum);
     sm_source_status(src, &r->st);
     r->scale_max = r->st.mat.sample_max ? r->st.mat.sample_max : 1023;
+    sm_autoscale_init(&r->autoscale, 10.0, r->scale_max);
     r->start_unix_ms = sm_clock_unix_ms();
     int want_view = !rc->headless || rc->screenshot_path;
     if (want_view) {

@@ -18,11 +18,11 @@ typedef struct {
     double duration_s;       /* stop after this much session time; 0 = until quit/end */
     const char *record_path; /* NULL: no recording */
     const char *screenshot_path;
-    int json;                /* print the summary object on stdout */
-    const char *banner;      /* shown prominently (e.g. simulator fallback) */
-    double fps_cap;          /* render at most this often (default 60) */
-    double threshold;        /* contact threshold in raw counts (default 2 % of full scale) */
-    double start_timeout_s;  /* headless: give up when no frame ever arrived (default 5) */
+    int json;               /* print the summary object on stdout */
+    const char *banner;     /* shown prominently (e.g. simulator fallback) */
+    double fps_cap;         /* render at most this often (default 60) */
+    double threshold;       /* contact threshold in raw counts (default 2 % of full scale) */
+    double start_timeout_s; /* headless: give up when no frame ever arrived (default 5) */
     int fullscreen;
     int width, height;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */

@@ -1,5 +1,6 @@
 #include "sm_metrics.h"
 
+#include <math.h>
 #include <string.h>
 
 void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, sm_metrics_t *out)
@@ -87,4 +88,44 @@ int sm_trail_get(const sm_trail_t *tr, size_t i, double *t_s, double *row, doubl
     *row = tr->row[k];
     *col = tr->col[k];
     return 1;
+}
+
+double sm_nice_ceil(double v)
+{
+    if (!(v > 0))
+        return 1;
+    double p = pow(10.0, floor(log10(v)));
+    static const double steps[] = {1, 2, 2.5, 5, 10};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (steps[i] * p >= v * (1 - 1e-12))
+            return steps[i] * p;
+    return 10 * p;
+}
+
+void sm_autoscale_init(sm_autoscale_t *a, double window_s, double initial)
+{
+    memset(a, 0, sizeof *a);
+    a->window_s = window_s;
+    a->value = initial;
+}
+
+double sm_autoscale_update(sm_autoscale_t *a, double t_s, double peak)
+{
+    if (!a->started || t_s < a->win_start_s) { /* first frame, or a replay jumped back */
+        a->started = 1;
+        a->win_start_s = t_s;
+        a->win_peak = peak;
+        a->value = sm_nice_ceil(peak > 0 ? peak : a->value);
+        return a->value;
+    }
+    if (peak > a->win_peak)
+        a->win_peak = peak;
+    if (peak > a->value)
+        a->value = sm_nice_ceil(peak);
+    if (t_s - a->win_start_s >= a->window_s) {
+        a->value = sm_nice_ceil(a->win_peak > 0 ? a->win_peak : 1);
+        a->win_peak = peak;
+        a->win_start_s = t_s;
+    }
+    return a->value;
 }

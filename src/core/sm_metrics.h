@@ -7,12 +7,12 @@
 #include "sm_frame.h"
 
 typedef struct {
-    double total;        /* sum of loaded cells above the threshold, in raw counts (sample units) */
-    double peak;         /* highest cell, raw counts */
+    double total; /* sum of loaded cells above the threshold, in raw counts (sample units) */
+    double peak;  /* highest cell, raw counts */
     int peak_row, peak_col;
-    int contact_cells;   /* cells above the contact threshold */
-    double area_cm2;     /* contact_cells * pitch^2 */
-    double cop_row;      /* centre of pressure in cells (fractional); valid only if contact_cells > 0 */
+    int contact_cells; /* cells above the contact threshold */
+    double area_cm2;   /* contact_cells * pitch^2 */
+    double cop_row; /* centre of pressure in cells (fractional); valid only if contact_cells > 0 */
     double cop_col;
     int has_contact;
 } sm_metrics_t;
@@ -45,5 +45,21 @@ void sm_trail_init(sm_trail_t *tr);
 void sm_trail_push(sm_trail_t *tr, double t_s, double row, double col);
 /* i = 0 is the oldest point kept; returns 0 when i is out of range. */
 int sm_trail_get(const sm_trail_t *tr, size_t i, double *t_s, double *row, double *col);
+
+/* Colour-scale top for mats whose full scale is unknown (text mats, imported files): follows the
+ * highest peak of the last window_s seconds, rounded up to a readable number; rises at once,
+ * falls only when the window has passed, so the picture does not pump with every breath. */
+typedef struct {
+    double window_s;
+    double value;    /* current scale top */
+    double win_peak; /* highest peak in the current window */
+    double win_start_s;
+    int started;
+} sm_autoscale_t;
+
+void sm_autoscale_init(sm_autoscale_t *a, double window_s, double initial);
+double sm_autoscale_update(sm_autoscale_t *a, double t_s, double peak);
+/* Smallest of 1, 2, 2.5, 5 x 10^k that is >= v (v > 0). */
+double sm_nice_ceil(double v);
 
 #endif

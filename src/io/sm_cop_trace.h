@@ -10,7 +10,7 @@
 typedef struct {
     double *x_mm, *y_mm; /* owned; n samples */
     size_t n;
-    double rate_hz;      /* from the time column, 100 when there is none */
+    double rate_hz; /* from the time column, 100 when there is none */
 } sm_cop_trace_t;
 
 #define SM_COP_TRACE_MAX_BYTES (64u << 20)

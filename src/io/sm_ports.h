@@ -1,4 +1,5 @@
-/* Serial port discovery: list ports (libserialport) and find a SteadyMat by its device-info reply. */
+/* Serial port discovery: list ports (libserialport) and find a SteadyMat by its device-info reply.
+ */
 #ifndef SM_PORTS_H
 #define SM_PORTS_H
 
@@ -24,6 +25,7 @@ int sm_ports_list(sm_port_desc_t *out, int max);
 sm_status sm_port_probe(const char *path, int baud, int timeout_ms, sm_mat_info_t *info);
 
 /* The first USB serial port with a SteadyMat on it. SM_ERR_NODEV when none answers. */
-sm_status sm_ports_find_mat(int baud, int timeout_ms, char *path_out, size_t n, sm_mat_info_t *info);
+sm_status sm_ports_find_mat(int baud, int timeout_ms, char *path_out, size_t n,
+                            sm_mat_info_t *info);
 
 #endif

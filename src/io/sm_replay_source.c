@@ -58,7 +58,9 @@ static sm_status replay_next(sm_source_t *b, uint64_t wall_us, sm_frame_t *out)
         if (t > pos)
             return SM_EMPTY;
         *out = p->rec.frame;
-        out->t_us = out->t_us > p->first_us ? out->t_us - p->first_us : 0; /* a replay's session time starts at its first frame */
+        out->t_us = out->t_us > p->first_us
+                        ? out->t_us - p->first_us
+                        : 0; /* a replay's session time starts at its first frame */
         p->have_pending = 0;
         return SM_OK;
     }

@@ -15,7 +15,7 @@ typedef struct {
     char scenario[48];
     sm_sim_t *sim;
     sm_source_status_t st;
-    uint64_t k;          /* next frame index */
+    uint64_t k; /* next frame index */
     uint64_t skipped;
     double speed;
     double base_wall_s, base_session_s; /* speed changes keep session time continuous */
@@ -111,8 +111,10 @@ sm_status sm_sim_source_create(const sm_simsrc_config_t *cfg, sm_source_t **out,
              cfg->sim.scenario ? cfg->sim.scenario : "ball-steady");
     s->cfg.sim.scenario = s->scenario;
     if (sm_sim_create(&s->cfg.sim, &s->sim) != SM_OK) {
-        snprintf(err, errlen, "unknown simulator scenario '%s' or bad mat size %dx%d (see 'steadymat sim --help')",
-                 s->scenario, cfg->sim.rows, cfg->sim.cols);
+        snprintf(
+            err, errlen,
+            "unknown simulator scenario '%s' or bad mat size %dx%d (see 'steadymat sim --help')",
+            s->scenario, cfg->sim.rows, cfg->sim.cols);
         free(s);
         return SM_ERR_ARG;
     }

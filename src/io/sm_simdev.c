@@ -16,7 +16,7 @@
 #include "sm_proto.h"
 
 #define SIM_MAX_RATE 500u
-#define OUT_MAX (SM_PROTO_MAX_MSG + SM_PROTO_MAX_MSG / 254 + 16)
+#define OUT_MAX      (SM_PROTO_MAX_MSG + SM_PROTO_MAX_MSG / 254 + 16)
 
 typedef struct {
     const sm_simdev_config_t *cfg;
@@ -293,7 +293,8 @@ sm_status sm_simdev_run(const sm_simdev_config_t *cfg, volatile sig_atomic_t *st
                 size_t off = 0;
                 while (n > 0 && off < (size_t)n) {
                     int got = 0;
-                    off += sm_proto_parser_feed(&d->parser, buf + off, (size_t)n - off, &d->msg, &got);
+                    off +=
+                        sm_proto_parser_feed(&d->parser, buf + off, (size_t)n - off, &d->msg, &got);
                     if (got && d->msg.type == SM_MSG_CMD && cfg->format == SM_FMT_BINARY)
                         handle_cmd(d, &d->msg.u.cmd);
                 }

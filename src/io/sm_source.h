@@ -23,11 +23,11 @@
 typedef enum { SM_FMT_BINARY = 0, SM_FMT_TEXT = 1 } sm_wire_format;
 
 typedef struct {
-    char kind[16];            /* "serial", "tty", "sim", "replay" */
-    char label[192];          /* human name of the input, for the status line and --json */
-    int connected;            /* link up (always 1 for sim and replay) */
-    int ever_connected;       /* a valid frame has arrived at least once */
-    int ended;                /* replay: reached the end */
+    char kind[16];      /* "serial", "tty", "sim", "replay" */
+    char label[192];    /* human name of the input, for the status line and --json */
+    int connected;      /* link up (always 1 for sim and replay) */
+    int ever_connected; /* a valid frame has arrived at least once */
+    int ended;          /* replay: reached the end */
     unsigned long disconnects, reconnects;
     sm_proto_counters_t proto; /* wire counters (binary live sources) */
     sm_text_counters_t text;   /* text counters (text live sources) */
@@ -78,14 +78,14 @@ void sm_source_destroy(sm_source_t *s);
 
 /* ---- constructors ---- */
 typedef struct {
-    const char *path;        /* "/dev/ttyUSB0", a pty link, ... */
-    int baud;                /* default 1000000 */
+    const char *path; /* "/dev/ttyUSB0", a pty link, ... */
+    int baud;         /* default 1000000 */
     sm_wire_format format;
-    uint16_t rows, cols;     /* required for text; for binary a check (0 = accept the mat's) */
-    double pitch_mm;         /* text mats: cell pitch (default 25) */
-    int use_termios;         /* 1: termios (ptys, plain tty paths); 0: libserialport; -1: decide */
-    double stale_s;          /* no valid frame for this long -> say so (default 2 s) */
-    unsigned rate_hz;        /* binary mats: ask for this frame rate on every connect (0 = keep) */
+    uint16_t rows, cols; /* required for text; for binary a check (0 = accept the mat's) */
+    double pitch_mm;     /* text mats: cell pitch (default 25) */
+    int use_termios;     /* 1: termios (ptys, plain tty paths); 0: libserialport; -1: decide */
+    double stale_s;      /* no valid frame for this long -> say so (default 2 s) */
+    unsigned rate_hz;    /* binary mats: ask for this frame rate on every connect (0 = keep) */
 } sm_wire_config_t;
 
 void sm_wire_config_default(sm_wire_config_t *cfg);

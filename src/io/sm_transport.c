@@ -40,9 +40,10 @@ static sm_status open_sp(const char *path, int baud, sm_transport_t *t, char *er
         int e = sp_last_error_code();
         char *msg = sp_last_error_message();
         if (e == EACCES)
-            snprintf(err, errlen,
-                     "no permission to open %s: add yourself to the 'dialout' group and log in again",
-                     path);
+            snprintf(
+                err, errlen,
+                "no permission to open %s: add yourself to the 'dialout' group and log in again",
+                path);
         else if (e == ENOENT || e == ENODEV || e == ENXIO)
             snprintf(err, errlen, "%s is not there (unplugged?)", path);
         else
@@ -54,7 +55,8 @@ static sm_status open_sp(const char *path, int baud, sm_transport_t *t, char *er
     }
     struct sp_port_config *c = NULL;
     int ok = sp_new_config(&c) == SP_OK && sp_set_config_baudrate(c, baud) == SP_OK &&
-             sp_set_config_bits(c, 8) == SP_OK && sp_set_config_parity(c, SP_PARITY_NONE) == SP_OK &&
+             sp_set_config_bits(c, 8) == SP_OK &&
+             sp_set_config_parity(c, SP_PARITY_NONE) == SP_OK &&
              sp_set_config_stopbits(c, 1) == SP_OK &&
              sp_set_config_flowcontrol(c, SP_FLOWCONTROL_NONE) == SP_OK &&
              sp_set_config(t->sp, c) == SP_OK;

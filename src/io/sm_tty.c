@@ -11,19 +11,32 @@
 static speed_t baud_const(int baud)
 {
     switch (baud) {
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 500000: return B500000;
-    case 921600: return B921600;
-    case 1000000: return B1000000;
-    case 1500000: return B1500000;
-    case 2000000: return B2000000;
-    default: return 0;
+    case 9600:
+        return B9600;
+    case 19200:
+        return B19200;
+    case 38400:
+        return B38400;
+    case 57600:
+        return B57600;
+    case 115200:
+        return B115200;
+    case 230400:
+        return B230400;
+    case 460800:
+        return B460800;
+    case 500000:
+        return B500000;
+    case 921600:
+        return B921600;
+    case 1000000:
+        return B1000000;
+    case 1500000:
+        return B1500000;
+    case 2000000:
+        return B2000000;
+    default:
+        return 0;
     }
 }
 
@@ -49,9 +62,10 @@ sm_status sm_tty_open(const char *path, int baud, int *fd_out, char *err, size_t
             return SM_ERR_NODEV;
         }
         if (e == EACCES)
-            snprintf(err, errlen,
-                     "no permission to open %s: add yourself to the 'dialout' group and log in again",
-                     path);
+            snprintf(
+                err, errlen,
+                "no permission to open %s: add yourself to the 'dialout' group and log in again",
+                path);
         else if (e == EBUSY)
             snprintf(err, errlen, "%s is busy: close the other program using it", path);
         else

@@ -10,9 +10,9 @@
 #include "sm_source.h"
 #include "sm_transport.h"
 
-#define RETRY_US 250000u    /* reopen attempts: the mat is back within ~0.25-0.5 s of returning */
-#define RX_CHUNK 16384
-#define REANCHOR_AHEAD_US 20000  /* device clock ran ahead of arrival: trust arrival */
+#define RETRY_US           250000u /* reopen attempts: the mat is back within ~0.25-0.5 s of returning */
+#define RX_CHUNK           16384
+#define REANCHOR_AHEAD_US  20000  /* device clock ran ahead of arrival: trust arrival */
 #define REANCHOR_BEHIND_US 500000 /* more than this behind arrival: backlog or clock jump */
 
 typedef struct {
@@ -26,7 +26,7 @@ typedef struct {
     uint64_t connect_wall_us;
     uint64_t last_frame_wall_us;
     uint64_t last_poke_us;
-    uint64_t last_t_us;      /* session time of the last frame handed out */
+    uint64_t last_t_us; /* session time of the last frame handed out */
     int after_gap;
     /* device clock anchoring */
     int anchored;
@@ -77,7 +77,8 @@ static void try_connect(wire_t *w, uint64_t wall_us)
     w->attempted = 1;
     w->last_attempt_us = wall_us;
     char err[200];
-    sm_status s = sm_transport_open(w->path, w->cfg.baud, w->cfg.use_termios, &w->t, err, sizeof err);
+    sm_status s =
+        sm_transport_open(w->path, w->cfg.baud, w->cfg.use_termios, &w->t, err, sizeof err);
     if (s != SM_OK) {
         if (w->st.ever_connected)
             snprintf(w->st.message, sizeof w->st.message,
@@ -241,8 +242,8 @@ static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
         const sm_proto_frame_t *pf = &w->msg.u.frame;
         if ((w->cfg.rows && pf->rows != w->cfg.rows) || (w->cfg.cols && pf->cols != w->cfg.cols)) {
             snprintf(w->st.message, sizeof w->st.message,
-                     "the mat sends %ux%u frames but --rows/--cols say %ux%u: fix the options", pf->rows,
-                     pf->cols, w->cfg.rows, w->cfg.cols);
+                     "the mat sends %ux%u frames but --rows/--cols say %ux%u: fix the options",
+                     pf->rows, pf->cols, w->cfg.rows, w->cfg.cols);
             continue;
         }
         out->rows = pf->rows;
@@ -261,7 +262,8 @@ static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
 {
     while (w->rx_off < w->rx_len) {
         int got = 0;
-        w->rx_off += sm_text_parser_feed(&w->text, w->rx + w->rx_off, w->rx_len - w->rx_off, out, &got);
+        w->rx_off +=
+            sm_text_parser_feed(&w->text, w->rx + w->rx_off, w->rx_len - w->rx_off, out, &got);
         if (!got)
             continue;
         out->flags = 0;
@@ -299,12 +301,14 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
     uint64_t since = wall_us - (w->last_frame_wall_us > w->connect_wall_us ? w->last_frame_wall_us
                                                                            : w->connect_wall_us);
     if (since > (uint64_t)(w->cfg.stale_s * 1e6)) {
-        snprintf(w->st.message, sizeof w->st.message,
-                 "no frames from %s in %.0f s: check the baud rate (--baud %d now)%s and that the mat "
-                 "firmware is running",
-                 w->path, since / 1e6, w->cfg.baud,
-                 w->cfg.format == SM_FMT_TEXT ? ", --rows/--cols" : "");
-        if (w->cfg.format == SM_FMT_BINARY && wall_us - w->last_poke_us > (uint64_t)(w->cfg.stale_s * 1e6)) {
+        snprintf(
+            w->st.message, sizeof w->st.message,
+            "no frames from %s in %.0f s: check the baud rate (--baud %d now)%s and that the mat "
+            "firmware is running",
+            w->path, since / 1e6, w->cfg.baud,
+            w->cfg.format == SM_FMT_TEXT ? ", --rows/--cols" : "");
+        if (w->cfg.format == SM_FMT_BINARY &&
+            wall_us - w->last_poke_us > (uint64_t)(w->cfg.stale_s * 1e6)) {
             w->last_poke_us = wall_us;
             send_cmd(w, SM_CMD_GET_INFO, 0);
             send_cmd(w, SM_CMD_START, 0);
@@ -366,8 +370,8 @@ static void wire_destroy(sm_source_t *s)
     free(w);
 }
 
-static const sm_source_ops_t wire_ops = {wire_next, wire_fd, wire_due_ms, wire_status,
-                                         wire_control, wire_destroy};
+static const sm_source_ops_t wire_ops = {wire_next,   wire_fd,      wire_due_ms,
+                                         wire_status, wire_control, wire_destroy};
 
 sm_status sm_wire_source_create(const sm_wire_config_t *cfg, sm_source_t **out, char *err,
                                 size_t errlen)

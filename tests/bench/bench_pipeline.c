@@ -271,8 +271,9 @@ static void cpu_live(int headless)
         printf("cpu: simulator did not start\n");
         return;
     }
-    const char *largv[] = {"steadymat", "live", "--port", link, "--duration", "20", "--json",
-                           headless ? "--headless" : NULL, NULL};
+    const char *largv[] = {"steadymat",  "live", "--port", link,
+                           "--duration", "20",   "--json", headless ? "--headless" : NULL,
+                           NULL};
     char *out = NULL;
     int rc = ts_run_steadymat(largv, 90, &out, NULL);
     ts_kill(sim, SIGTERM);

@@ -72,8 +72,8 @@ static void live_reads_simulated_mat(void **state)
     const char *dir = ts_tempdir();
     const char *link = ts_path(dir, "mat");
     pid_t sim = start_sim(link, NULL);
-    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "3",
-                          "--json", NULL};
+    const char *argv[] = {"steadymat",  "live", "--port", link, "--headless",
+                          "--duration", "3",    "--json", NULL};
     int rc;
     json_object *j = run_json(argv, 60, &rc, NULL);
     ts_kill(sim, SIGTERM);
@@ -101,11 +101,11 @@ static void corruption_is_counted_never_accepted(void **state)
     const char *dir = ts_tempdir();
     const char *link = ts_path(dir, "mat");
     const char *rec = ts_path(dir, "corrupt.smsession");
-    const char *extra[] = {"--corrupt", "0.001", "--effects", "none", "--seed", "7", "--rate",
-                           "100", NULL};
+    const char *extra[] = {"--corrupt", "0.001",  "--effects", "none", "--seed",
+                           "7",         "--rate", "100",       NULL};
     pid_t sim = start_sim(link, extra);
-    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "5",
-                          "--json", "--record", rec, NULL};
+    const char *argv[] = {"steadymat", "live",   "--port",   link, "--headless", "--duration",
+                          "5",         "--json", "--record", rec,  NULL};
     int rc;
     json_object *j = run_json(argv, 60, &rc, NULL);
     ts_kill(sim, SIGTERM);
@@ -155,8 +155,8 @@ static void reconnects_after_unplug(void **state)
     const char *link = ts_path(dir, "mat");
     const char *rec = ts_path(dir, "gap.smsession");
     pid_t sim = start_sim(link, NULL);
-    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "6",
-                          "--json", "--record", rec, NULL};
+    const char *argv[] = {"steadymat", "live",   "--port",   link, "--headless", "--duration",
+                          "6",         "--json", "--record", rec,  NULL};
     char *out = NULL;
     /* Run live in the background through a log file so we can act while it runs. */
     const char *log = ts_path(dir, "live.json");
@@ -209,10 +209,12 @@ static void text_mat_over_pty(void **state)
     (void)state;
     const char *dir = ts_tempdir();
     const char *link = ts_path(dir, "mat");
-    const char *extra[] = {"--format", "text", "--rows", "16", "--cols", "16", "--pitch", "15", NULL};
+    const char *extra[] = {"--format", "text",    "--rows", "16", "--cols",
+                           "16",       "--pitch", "15",     NULL};
     pid_t sim = start_sim(link, extra);
-    const char *argv[] = {"steadymat", "live", "--port", link, "--format", "text", "--rows", "16",
-                          "--cols", "16", "--headless", "--duration", "2", "--json", NULL};
+    const char *argv[] = {"steadymat",  "live",       "--port", link,     "--format",
+                          "text",       "--rows",     "16",     "--cols", "16",
+                          "--headless", "--duration", "2",      "--json", NULL};
     int rc;
     json_object *j = run_json(argv, 60, &rc, NULL);
     ts_kill(sim, SIGTERM);
@@ -231,8 +233,8 @@ static void wrong_protocol_fails_with_advice(void **state)
     const char *link = ts_path(dir, "mat");
     const char *extra[] = {"--format", "text", NULL};
     pid_t sim = start_sim(link, extra);
-    const char *argv[] = {"steadymat", "live", "--port", link, "--headless", "--duration", "30",
-                          NULL};
+    const char *argv[] = {"steadymat",  "live",       "--port", link,
+                          "--headless", "--duration", "30",     NULL};
     char *err = NULL;
     int rc = ts_run_steadymat(argv, 60, NULL, &err);
     ts_kill(sim, SIGTERM);
@@ -245,8 +247,8 @@ static void wrong_protocol_fails_with_advice(void **state)
 static void absent_port_fails_with_advice(void **state)
 {
     (void)state;
-    const char *argv[] = {"steadymat", "live", "--port", "/dev/ttyNOPE", "--headless",
-                          "--duration", "30", NULL};
+    const char *argv[] = {"steadymat",  "live",       "--port", "/dev/ttyNOPE",
+                          "--headless", "--duration", "30",     NULL};
     char *err = NULL;
     int rc = ts_run_steadymat(argv, 60, NULL, &err);
     assert_int_equal(rc, 1);
@@ -259,8 +261,9 @@ static void duration_is_session_time(void **state)
     (void)state;
     const char *dir = ts_tempdir();
     const char *png = ts_path(dir, "sim.png");
-    const char *argv[] = {"steadymat", "live", "--sim", "ball-steady", "--speed", "20", "--headless",
-                          "--duration", "60", "--json", "--screenshot", png, NULL};
+    const char *argv[] = {"steadymat",    "live",       "--sim",      "ball-steady", "--speed",
+                          "20",           "--headless", "--duration", "60",          "--json",
+                          "--screenshot", png,          NULL};
     int rc;
     json_object *j = run_json(argv, 120, &rc, NULL);
     assert_non_null(j);

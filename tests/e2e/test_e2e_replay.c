@@ -57,8 +57,9 @@ static void record_then_replay_gives_same_frames(void **state)
     (void)state;
     const char *dir = ts_tempdir();
     const char *rec = ts_path(dir, "s.smsession");
-    const char *a1[] = {"steadymat", "live", "--sim", "ball-wiggle", "--speed", "10", "--headless",
-                        "--duration", "20", "--json", "--record", rec, NULL};
+    const char *a1[] = {"steadymat", "live",       "--sim",      "ball-wiggle", "--speed",
+                        "10",        "--headless", "--duration", "20",          "--json",
+                        "--record",  rec,          NULL};
     int rc;
     json_object *live = run_json(a1, &rc);
     assert_non_null(live);
@@ -68,7 +69,8 @@ static void record_then_replay_gives_same_frames(void **state)
     assert_non_null(rep);
     assert_int_equal(rc, 0);
     assert_int_equal((int)num(rep, "frames"), (int)num(live, "frames"));
-    assert_float_equal(num(rep, "total_mean"), num(live, "total_mean"), 1e-6 * num(live, "total_mean"));
+    assert_float_equal(num(rep, "total_mean"), num(live, "total_mean"),
+                       1e-6 * num(live, "total_mean"));
     assert_float_equal(num(rep, "duration_s"), num(live, "duration_s"), 0.05);
     json_object_put(live);
     json_object_put(rep);
@@ -81,13 +83,13 @@ static void pmatdata_imports_as_64x32_at_1hz(void **state)
     const char *out = ts_path(dir, "pmat.smsession");
     const char *png = ts_path(dir, "pmat.png");
     const char *in = ts_data("pmatdata/1.txt");
-    const char *a1[] = {"steadymat", "import", "--format", "text", "--rows", "64", "--cols", "32",
-                        "--rate", "1", in, out, NULL};
+    const char *a1[] = {"steadymat", "import", "--format", "text", "--rows", "64", "--cols",
+                        "32",        "--rate", "1",        in,     out,      NULL};
     char *err = NULL;
     assert_int_equal(ts_run_steadymat(a1, 60, NULL, &err), 0);
     free(err);
-    const char *a2[] = {"steadymat", "replay", out, "--speed", "100", "--headless", "--json",
-                        "--screenshot", png, NULL};
+    const char *a2[] = {"steadymat", "replay",       out, "--speed", "100", "--headless",
+                        "--json",    "--screenshot", png, NULL};
     int rc;
     json_object *j = run_json(a2, &rc);
     assert_non_null(j);
@@ -117,7 +119,8 @@ static void hostile_session_files_are_refused_cleanly(void **state)
     assert_int_equal(ts_run_steadymat(a, 60, NULL, &err), 1);
     assert_non_null(strstr(err, "session"));
     free(err);
-    const char *b[] = {"steadymat", "replay", ts_path(dir, "missing.smsession"), "--headless", NULL};
+    const char *b[] = {"steadymat", "replay", ts_path(dir, "missing.smsession"), "--headless",
+                       NULL};
     assert_int_equal(ts_run_steadymat(b, 60, NULL, &err), 1);
     free(err);
 }

@@ -7,25 +7,6 @@
 
 #include "testsupport.h"
 
-static json_object *run_json(const char *const *argv, int *rc)
-{
-    char *out = NULL, *err = NULL;
-    *rc = ts_run_steadymat(argv, 120, &out, &err);
-    json_object *j = out ? json_tokener_parse(out) : NULL;
-    if (!j)
-        fprintf(stderr, "rc %d\nstdout: %s\nstderr: %s\n", *rc, out ? out : "", err ? err : "");
-    free(out);
-    free(err);
-    return j;
-}
-
-static double num(json_object *j, const char *key)
-{
-    json_object *v;
-    assert_true(json_object_object_get_ex(j, key, &v));
-    return json_object_get_double(v);
-}
-
 /* Count the data lines of the real file with exactly rows*cols numbers, independently of the
  * parser under test. */
 static int count_full_lines(const char *path, int want)
@@ -61,17 +42,17 @@ static void record_then_replay_gives_same_frames(void **state)
                         "10",        "--headless", "--duration", "20",          "--json",
                         "--record",  rec,          NULL};
     int rc;
-    json_object *live = run_json(a1, &rc);
+    json_object *live = ts_run_json(a1, 120, &rc, NULL);
     assert_non_null(live);
     assert_int_equal(rc, 0);
     const char *a2[] = {"steadymat", "replay", rec, "--speed", "10", "--headless", "--json", NULL};
-    json_object *rep = run_json(a2, &rc);
+    json_object *rep = ts_run_json(a2, 120, &rc, NULL);
     assert_non_null(rep);
     assert_int_equal(rc, 0);
-    assert_int_equal((int)num(rep, "frames"), (int)num(live, "frames"));
-    assert_float_equal(num(rep, "total_mean"), num(live, "total_mean"),
-                       1e-6 * num(live, "total_mean"));
-    assert_float_equal(num(rep, "duration_s"), num(live, "duration_s"), 0.05);
+    assert_int_equal((int)ts_json_num(rep, "frames"), (int)ts_json_num(live, "frames"));
+    assert_float_equal(ts_json_num(rep, "total_mean"), ts_json_num(live, "total_mean"),
+                       1e-6 * ts_json_num(live, "total_mean"));
+    assert_float_equal(ts_json_num(rep, "duration_s"), ts_json_num(live, "duration_s"), 0.05);
     json_object_put(live);
     json_object_put(rep);
 }
@@ -91,13 +72,13 @@ static void pmatdata_imports_as_64x32_at_1hz(void **state)
     const char *a2[] = {"steadymat", "replay",       out, "--speed", "100", "--headless",
                         "--json",    "--screenshot", png, NULL};
     int rc;
-    json_object *j = run_json(a2, &rc);
+    json_object *j = ts_run_json(a2, 120, &rc, NULL);
     assert_non_null(j);
     assert_int_equal(rc, 0);
-    assert_int_equal((int)num(j, "rows"), 64);
-    assert_int_equal((int)num(j, "cols"), 32);
-    assert_int_equal((int)num(j, "frames"), count_full_lines(in, 64 * 32));
-    assert_float_equal(num(j, "frames_per_s"), 1.0, 0.01);
+    assert_int_equal((int)ts_json_num(j, "rows"), 64);
+    assert_int_equal((int)ts_json_num(j, "cols"), 32);
+    assert_int_equal((int)ts_json_num(j, "frames"), count_full_lines(in, 64 * 32));
+    assert_float_equal(ts_json_num(j, "frames_per_s"), 1.0, 0.01);
     struct stat st;
     assert_int_equal(stat(png, &st), 0);
     assert_true(st.st_size > 10000);

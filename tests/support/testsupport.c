@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -237,4 +238,27 @@ void ts_kill(pid_t pid, int sig)
         return;
     kill(pid, sig);
     waitpid(pid, NULL, 0);
+}
+
+struct json_object *ts_run_json(const char *const *argv, int timeout_s, int *rc, char **err_out)
+{
+    char *out = NULL, *err = NULL;
+    *rc = ts_run_steadymat(argv, timeout_s, &out, &err);
+    json_object *j = out ? json_tokener_parse(out) : NULL;
+    if (!j)
+        fprintf(stderr, "no JSON from steadymat (exit %d)\nstdout: %s\nstderr: %s\n", *rc,
+                out ? out : "", err ? err : "");
+    free(out);
+    if (err_out)
+        *err_out = err;
+    else
+        free(err);
+    return j;
+}
+
+double ts_json_num(struct json_object *j, const char *key)
+{
+    json_object *v;
+    assert_true(json_object_object_get_ex(j, key, &v));
+    return json_object_get_double(v);
 }

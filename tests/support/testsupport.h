@@ -30,6 +30,14 @@ int ts_run_steadymat(const char *const *argv, int timeout_s, char **out, char **
 pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path);
 /* Wait until path exists (e.g. the pty link of `sim --pty`), up to timeout_s. 0 on success. */
 int ts_wait_path(const char *path, double timeout_s);
+/* Run steadymat and parse the JSON object it prints on stdout (NULL, with both streams echoed to
+ * stderr for the test log, when there is none). *rc gets the exit status; *err_out (may be
+ * NULL) gets stderr. The caller frees with json_object_put. */
+struct json_object;
+struct json_object *ts_run_json(const char *const *argv, int timeout_s, int *rc, char **err_out);
+/* A number member of a JSON object; the test fails when the key is missing. */
+double ts_json_num(struct json_object *j, const char *key);
+
 /* Kill with sig and reap. */
 void ts_kill(pid_t pid, int sig);
 

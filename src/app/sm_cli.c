@@ -20,12 +20,14 @@
 
 #define USAGE 2
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, unplug_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (sig == SIGUSR1)
+        unplug_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static void catch_signals(void)
@@ -258,6 +260,7 @@ static void live_help(void)
            "  --screenshot FILE     save a PNG of the view at the end\n"
            "  --json                print a JSON summary on stdout at the end\n"
            "  --fullscreen          start fullscreen (F11 toggles)\n"
+           "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
            "Simulator options:\n%s\n"
            "Keys: Esc/q quit, space pause, F11 fullscreen.\n",
            sim_opts_help);
@@ -283,6 +286,9 @@ static int common_option(args_t *a, common_t *c)
             c->rc.duration_s = v;
     } else if (is(a, "--screenshot")) {
         c->rc.screenshot_path = value(a);
+    } else if (is(a, "--fps")) {
+        if (number(a, 1, 240, &v))
+            c->rc.fps_cap = v;
     } else if (is(a, "--speed")) {
         if (number(a, 0.01, 1000, &v))
             c->speed = v;
@@ -314,8 +320,11 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         if (is(&a, "--port")) {
             wc.path = value(&a);
         } else if (is(&a, "--baud")) {
-            if (number(&a, 300, 4000000, &v))
+            if (number(&a, 300, 4000000, &v)) {
+                if (v != (int)v)
+                    return usage_error("live", "--baud takes a whole number, not '%s'", argv[a.i]);
                 wc.baud = (int)v;
+            }
         } else if (is(&a, "--format")) {
             const char *f = value(&a);
             if (f && !strcmp(f, "text"))
@@ -353,8 +362,6 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     if (wc.format == SM_FMT_TEXT && (!rows || !cols))
         return usage_error("live", "%s", "--format text needs --rows R --cols C");
 
-    catch_signals();
-    c.rc.stop = &stop_flag;
     char err[256], found[128];
     sm_source_t *src = NULL;
     sm_status s;
@@ -375,6 +382,8 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         return usage_error("live", "%s", "--format text needs --port PATH");
     }
     (void)no_args;
+    catch_signals(); /* after probing: Ctrl-C during a probe simply ends the program */
+    c.rc.stop = &stop_flag;
     if (use_sim) {
         if (rows)
             so.sim.rows = rows;
@@ -411,7 +420,7 @@ int sm_cmd_replay(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         printf("usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
-               "                        [--screenshot FILE] [--json] [--fullscreen]\n\n"
+               "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n\n"
                "Plays a recorded session. Keys: space pause, left/right 5 s back/forward,\n"
                "up/down (or +/-) double/halve the speed, Home to the start, Esc/q quit.\n");
         return 0;
@@ -462,7 +471,8 @@ int sm_cmd_sim(int argc, char **argv)
                "                     [--cols C] [--seed N] [--corrupt P] [--format binary|text]\n\n"
                "Runs the simulated mat on a pseudo-terminal linked at PATH, speaking protocol v1\n"
                "exactly like the firmware (or plain text lines with --format text), so\n"
-               "'steadymat live --port PATH' reads it like a real mat. Stops on Ctrl-C.\n\n"
+               "'steadymat live --port PATH' reads it like a real mat. Stops on Ctrl-C;\n"
+               "SIGUSR1 (kill -USR1 PID) pulls the cable for 1 s, as a test of reconnecting.\n\n"
                "  --pty PATH            where to link the pty (e.g. /tmp/mat)\n"
                "  --scenario NAME       what the simulated person does (default ball-steady)\n"
                "  --corrupt P           corrupt each byte with probability P (0..1)\n"
@@ -506,6 +516,12 @@ int sm_cmd_sim(int argc, char **argv)
     dc.sim = so.sim;
     dc.rate_hz = so.rate_hz;
     catch_signals();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    dc.unplug = &unplug_flag;
+    dc.unplug_s = 1.0;
     char err[256];
     sm_status s = sm_simdev_run(&dc, &stop_flag, log_line, NULL, err, sizeof err);
     sm_cop_trace_free(&so.trace);

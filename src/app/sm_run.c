@@ -38,7 +38,6 @@ typedef struct {
     char rec_msg[256];
     int64_t start_unix_ms;
     double first_t_s, last_t_s;
-    int64_t session_t0_us; /* replays start at their own first frame */
 } run_t;
 
 void sm_run_config_default(sm_run_config_t *rc)
@@ -115,7 +114,10 @@ static void take_frame(run_t *r)
             r->fixed_max = top;
         r->scale_max = r->fixed_max;
     }
-    if (f->t_us - r->fps_t0 >= 1000000u) {
+    if (f->t_us < r->fps_t0) { /* a replay jumped back */
+        r->fps_t0 = f->t_us;
+        r->fps_n = 0;
+    } else if (f->t_us - r->fps_t0 >= 1000000u) {
         r->fps = r->fps_n * 1e6 / (double)(f->t_us - r->fps_t0);
         r->fps_t0 = f->t_us;
         r->fps_n = 0;
@@ -342,7 +344,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
                 last_render = now;
                 dirty = 0;
             }
-            int until_render = dirty ? (int)((last_render + min_gap - now) / 1000) : 250;
+            /* Round up: waking a fraction of a millisecond early would spin. */
+            int until_render = dirty ? (int)((last_render + min_gap - now + 999) / 1000) : 250;
             if (wait_ms < 0 || wait_ms > until_render)
                 wait_ms = until_render;
         }

@@ -27,7 +27,7 @@ static double pos_s(const replay_t *p, uint64_t wall_us)
 
 static void rebase(replay_t *p, uint64_t wall_us, double pos)
 {
-    double len = (p->last_us - p->first_us) / 1e6;
+    double len = p->last_us > p->first_us ? (p->last_us - p->first_us) / 1e6 : 0;
     if (pos < 0)
         pos = 0;
     if (pos > len)
@@ -46,7 +46,7 @@ static sm_status replay_next(sm_source_t *b, uint64_t wall_us, sm_frame_t *out)
             if (s != SM_OK) {
                 if (!p->st.ended) {
                     p->st.ended = 1;
-                    rebase(p, wall_us, (p->last_us - p->first_us) / 1e6);
+                    rebase(p, wall_us, 1e12); /* clamped to the length */
                 }
                 return SM_EOF;
             }
@@ -54,7 +54,8 @@ static sm_status replay_next(sm_source_t *b, uint64_t wall_us, sm_frame_t *out)
                 continue; /* gaps are shown by the frames' own timing */
             p->have_pending = 1;
         }
-        double t = (p->rec.frame.t_us - p->first_us) / 1e6;
+        /* Signed: a damaged recording may hold a frame earlier than its first. */
+        double t = ((double)p->rec.frame.t_us - (double)p->first_us) / 1e6;
         if (t > pos)
             return SM_EMPTY;
         *out = p->rec.frame;
@@ -73,7 +74,8 @@ static int replay_due_ms(sm_source_t *b, uint64_t wall_us)
         return -1;
     if (!p->have_pending)
         return 0;
-    double wait = ((p->rec.frame.t_us - p->first_us) / 1e6 - pos_s(p, wall_us)) / p->speed;
+    double t = ((double)p->rec.frame.t_us - (double)p->first_us) / 1e6;
+    double wait = (t - pos_s(p, wall_us)) / p->speed;
     return wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
 }
 
@@ -82,7 +84,7 @@ static void replay_status(sm_source_t *b, sm_source_status_t *st)
     replay_t *p = (replay_t *)b;
     p->st.speed = p->speed;
     p->st.paused = p->paused;
-    p->st.len_s = (p->last_us - p->first_us) / 1e6;
+    p->st.len_s = p->last_us > p->first_us ? (p->last_us - p->first_us) / 1e6 : 0;
     *st = p->st;
 }
 

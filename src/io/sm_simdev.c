@@ -16,7 +16,9 @@
 #include "sm_proto.h"
 
 #define SIM_MAX_RATE 500u
-#define OUT_MAX      (SM_PROTO_MAX_MSG + SM_PROTO_MAX_MSG / 254 + 16)
+/* Room for the largest message either way: a 64x64 binary frame, or a text line of 4096
+ * samples of up to 5 digits and a separator. */
+#define OUT_MAX (SM_PROTO_MAX_ROWS * SM_PROTO_MAX_COLS * 6 + 16)
 
 typedef struct {
     const sm_simdev_config_t *cfg;
@@ -26,7 +28,8 @@ typedef struct {
     void *log_ctx;
     uint64_t rng;
     /* outgoing message being built */
-    uint8_t out[OUT_MAX * 2];
+    uint8_t out[OUT_MAX];
+    int linked; /* we created the link at cfg->pty_link */
     size_t out_n;
     /* device state, as the firmware keeps it */
     int streaming;
@@ -234,8 +237,49 @@ static sm_status make_pty(simdev_t *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create %s: %s", link, strerror(errno));
         return SM_ERR_IO;
     }
+    d->linked = 1;
     say(d, "simulated mat on %s (link to %s)", link, slave);
     return SM_OK;
+}
+
+/* Power-on: the device clock and frame numbers start again, INFO announces the mat. */
+static void boot(simdev_t *d)
+{
+    d->boot_us = sm_clock_now_us();
+    d->seq = 0;
+    d->overrun = 0;
+    d->streaming = d->cfg->stream_on_boot;
+    sm_proto_parser_init(&d->parser);
+    if (d->cfg->format == SM_FMT_BINARY) {
+        collect(d, (const uint8_t *)"", 1); /* a lone delimiter: the host starts clean */
+        flush_out(d);
+        send_info(d);
+    }
+}
+
+static void close_pty(simdev_t *d)
+{
+    if (d->linked)
+        unlink(d->cfg->pty_link);
+    d->linked = 0;
+    if (d->slave >= 0)
+        close(d->slave);
+    if (d->master >= 0)
+        close(d->master);
+    d->slave = d->master = -1;
+}
+
+static void read_commands(simdev_t *d)
+{
+    uint8_t buf[512];
+    ssize_t n = read(d->master, buf, sizeof buf);
+    size_t off = 0;
+    while (n > 0 && off < (size_t)n) {
+        int got = 0;
+        off += sm_proto_parser_feed(&d->parser, buf + off, (size_t)n - off, &d->msg, &got);
+        if (got && d->msg.type == SM_MSG_CMD && d->cfg->format == SM_FMT_BINARY)
+            handle_cmd(d, &d->msg.u.cmd);
+    }
 }
 
 sm_status sm_simdev_run(const sm_simdev_config_t *cfg, volatile sig_atomic_t *stop,
@@ -252,8 +296,6 @@ sm_status sm_simdev_run(const sm_simdev_config_t *cfg, volatile sig_atomic_t *st
     d->log_ctx = log_ctx;
     d->rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t)cfg->sim.seed << 17);
     d->rate_hz = cfg->rate_hz >= 1 && cfg->rate_hz <= SIM_MAX_RATE ? (unsigned)cfg->rate_hz : 50u;
-    d->streaming = cfg->stream_on_boot;
-    sm_proto_parser_init(&d->parser);
     sm_status s = sm_sim_create(&cfg->sim, &d->sim);
     if (s != SM_OK) {
         snprintf(err, errlen, "unknown scenario '%s' or bad mat size %dx%d",
@@ -262,17 +304,26 @@ sm_status sm_simdev_run(const sm_simdev_config_t *cfg, volatile sig_atomic_t *st
         s = make_pty(d, err, errlen);
     }
     if (s == SM_OK) {
-        d->boot_us = sm_clock_now_us();
-        if (cfg->format == SM_FMT_BINARY) {
-            collect(d, (const uint8_t *)"", 1); /* a lone delimiter: the host starts clean */
-            flush_out(d);
-            send_info(d);
-        }
+        boot(d);
         uint64_t next = d->boot_us;
         while (!*stop) {
+            if (cfg->unplug && *cfg->unplug) {
+                /* The cable is pulled: the port vanishes, and comes back as a fresh device. */
+                *cfg->unplug = 0;
+                say(d, "unplugged for %.1f s", cfg->unplug_s);
+                close_pty(d);
+                uint64_t back = sm_clock_now_us() + (uint64_t)(cfg->unplug_s * 1e6);
+                while (!*stop && sm_clock_now_us() < back)
+                    poll(NULL, 0, 10);
+                if (*stop || (s = make_pty(d, err, errlen)) != SM_OK)
+                    break;
+                boot(d);
+                next = d->boot_us;
+            }
             uint64_t now = sm_clock_now_us();
             if (d->streaming && now >= next) {
-                send_frame(d, now);
+                /* Stamped with the scan's scheduled start, as firmware stamps from its timer. */
+                send_frame(d, next);
                 uint64_t period = (uint64_t)(1e6 / d->rate_hz);
                 next += period;
                 if (now > next + period) { /* fell behind (suspended?): do not burst */
@@ -285,30 +336,16 @@ sm_status sm_simdev_run(const sm_simdev_config_t *cfg, volatile sig_atomic_t *st
             } else if (!d->streaming) {
                 next = now;
             }
-            int wait_ms = d->streaming ? (int)((next > now ? next - now : 0) / 1000) : 100;
+            /* Round the wait up: waking early would only spin until the frame is due. */
+            int wait_ms = d->streaming ? (int)((next > now ? next - now + 999 : 0) / 1000) : 100;
             struct pollfd p = {d->master, POLLIN, 0};
-            if (poll(&p, 1, wait_ms) > 0 && (p.revents & POLLIN)) {
-                uint8_t buf[512];
-                ssize_t n = read(d->master, buf, sizeof buf);
-                size_t off = 0;
-                while (n > 0 && off < (size_t)n) {
-                    int got = 0;
-                    off +=
-                        sm_proto_parser_feed(&d->parser, buf + off, (size_t)n - off, &d->msg, &got);
-                    if (got && d->msg.type == SM_MSG_CMD && cfg->format == SM_FMT_BINARY)
-                        handle_cmd(d, &d->msg.u.cmd);
-                }
-            }
+            if (poll(&p, 1, wait_ms) > 0 && (p.revents & POLLIN))
+                read_commands(d);
         }
         say(d, "simulator stopped: %lu frames sent, %lu dropped (nobody reading)", d->frames_sent,
             d->frames_dropped);
     }
-    if (d->master >= 0)
-        unlink(cfg->pty_link);
-    if (d->slave >= 0)
-        close(d->slave);
-    if (d->master >= 0)
-        close(d->master);
+    close_pty(d);
     sm_sim_destroy(d->sim);
     free(d);
     return s;

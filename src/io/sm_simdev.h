@@ -21,6 +21,10 @@ typedef struct {
     double corrupt_p;      /* probability per byte of corrupting it (0 = clean) */
     sm_wire_format format; /* binary protocol v1, or plain text lines (one frame per line) */
     int stream_on_boot;    /* 1 (default): start streaming without waiting for START */
+    /* When *unplug becomes non-zero (e.g. from SIGUSR1), behave like a pulled cable: the pty and
+     * its link vanish for unplug_s seconds, then the mat comes back and boots afresh. */
+    volatile sig_atomic_t *unplug;
+    double unplug_s;
 } sm_simdev_config_t;
 
 typedef void (*sm_simdev_log_fn)(void *ctx, const char *line);

@@ -1,11 +1,11 @@
 /* One byte-link API over two backends: libserialport for real ports, termios for the rest. */
 #include <errno.h>
 #include <libserialport.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sm_transport.h"
@@ -18,10 +18,12 @@ struct sm_transport {
 /* libserialport rejects names without a /sys/class/tty entry (ptys, symlinks): decide early. */
 static int wants_termios(const char *path)
 {
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-        return 1;
-    if (strncmp(path, "/dev/pts/", 9) == 0)
+    /* /dev/serial/by-id/... links name real adapters: libserialport takes those by their
+     * target (and any baud rate); links to ptys (our simulator) go to termios. */
+    char real[PATH_MAX];
+    if (realpath(path, real) && strcmp(real, path) != 0)
+        return wants_termios(real);
+    if (strncmp(path, "/dev/pts/", 9) == 0 || strcmp(path, "/dev/ptmx") == 0)
         return 1;
     struct sp_port *p = NULL;
     if (sp_get_port_by_name(path, &p) != SP_OK)
@@ -88,10 +90,14 @@ sm_status sm_transport_open(const char *path, int baud, int use_termios, sm_tran
         return SM_ERR_NOMEM;
     }
     t->fd = -1;
+    char real[PATH_MAX];
+    const char *sp_path = path;
     if (use_termios < 0)
         use_termios = wants_termios(path);
+    if (!use_termios && realpath(path, real))
+        sp_path = real;
     sm_status st = use_termios ? sm_tty_open(path, baud, &t->fd, err, errlen)
-                               : open_sp(path, baud, t, err, errlen);
+                               : open_sp(sp_path, baud, t, err, errlen);
     if (st != SM_OK) {
         free(t);
         return st;
@@ -158,6 +164,11 @@ sm_status sm_transport_write(sm_transport_t *t, const uint8_t *buf, size_t n)
 int sm_transport_fd(const sm_transport_t *t)
 {
     return t ? t->fd : -1;
+}
+
+const char *sm_transport_kind(const sm_transport_t *t)
+{
+    return t && t->sp ? "serial" : "tty";
 }
 
 void sm_transport_close(sm_transport_t *t)

@@ -24,6 +24,8 @@ sm_status sm_transport_read(sm_transport_t *t, uint8_t *buf, size_t cap, size_t 
 /* Writes all bytes (waits at most ~100 ms for room). SM_ERR_NODEV when the device has gone. */
 sm_status sm_transport_write(sm_transport_t *t, const uint8_t *buf, size_t n);
 int sm_transport_fd(const sm_transport_t *t);
+/* "serial" (libserialport) or "tty" (termios: ptys and plain tty paths). */
+const char *sm_transport_kind(const sm_transport_t *t);
 void sm_transport_close(sm_transport_t *t); /* NULL-safe */
 
 /* Backends, used by sm_transport_open. */

@@ -72,6 +72,13 @@ sm_status sm_tty_open(const char *path, int baud, int *fd_out, char *err, size_t
             snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
         return SM_ERR_IO;
     }
+    /* A link left by a killed simulator may point at a pty number the kernel has since given to
+     * someone's terminal: never take over a terminal that belongs to a session. */
+    if (tcgetsid(fd) != (pid_t)-1) {
+        close(fd);
+        snprintf(err, errlen, "%s is not there (it is somebody's terminal now)", path);
+        return SM_ERR_NODEV;
+    }
     struct termios tio;
     if (tcgetattr(fd, &tio) != 0) {
         snprintf(err, errlen, "%s is not a serial port or terminal: %s", path, strerror(errno));

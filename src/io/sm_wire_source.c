@@ -26,7 +26,11 @@ typedef struct {
     uint64_t connect_wall_us;
     uint64_t last_frame_wall_us;
     uint64_t last_poke_us;
-    uint64_t last_t_us; /* session time of the last frame handed out */
+    uint64_t last_t_us;           /* session time of the last frame handed out */
+    uint64_t last_reject_wall_us; /* frames arrive but do not fit --rows/--cols */
+    char reject_msg[160];
+    /* text mats have no device clock: frames are spaced by their measured rate */
+    uint64_t text_frames, text_first_wall_us;
     int after_gap;
     /* device clock anchoring */
     int anchored;
@@ -93,8 +97,14 @@ static void try_connect(wire_t *w, uint64_t wall_us)
     w->rx_off = w->rx_len = 0;
     w->anchored = 0;
     sm_proto_parser_reset_seq(&w->parser);
-    if (w->cfg.format == SM_FMT_TEXT)
+    if (w->cfg.format == SM_FMT_TEXT) {
+        /* A new connection starts a new line; the error counts are the session's. */
+        sm_text_counters_t keep = w->text.c;
         sm_text_parser_init(&w->text, w->cfg.rows, w->cfg.cols);
+        w->text.c = keep;
+        w->text_frames = 0;
+    }
+    snprintf(w->st.kind, sizeof w->st.kind, "%s", sm_transport_kind(w->t));
     if (w->st.ever_connected) {
         w->st.reconnects++;
         w->after_gap = 1;
@@ -144,8 +154,11 @@ static void take_info(wire_t *w, const sm_proto_info_t *in)
     sm_mat_info_t *m = &w->st.mat;
     m->rows = in->rows;
     m->cols = in->cols;
-    m->pitch_mm = in->pitch_dmm / 10.0;
-    m->sample_max = (uint16_t)((1u << (in->sample_bits ? in->sample_bits : 12)) - 1u);
+    /* Values straight off the wire: keep sane defaults for nonsense. */
+    if (in->pitch_dmm > 0)
+        m->pitch_mm = in->pitch_dmm / 10.0;
+    unsigned bits = in->sample_bits >= 1 && in->sample_bits <= 12 ? in->sample_bits : 12;
+    m->sample_max = (uint16_t)((1u << bits) - 1u);
     m->rate_hz = in->rate_hz;
     hex_uid(in->uid, m->uid);
     memcpy(m->name, in->name, 16);
@@ -241,9 +254,11 @@ static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
             continue; /* replies: nothing waits on them yet */
         const sm_proto_frame_t *pf = &w->msg.u.frame;
         if ((w->cfg.rows && pf->rows != w->cfg.rows) || (w->cfg.cols && pf->cols != w->cfg.cols)) {
-            snprintf(w->st.message, sizeof w->st.message,
+            snprintf(w->reject_msg, sizeof w->reject_msg,
                      "the mat sends %ux%u frames but --rows/--cols say %ux%u: fix the options",
                      pf->rows, pf->cols, w->cfg.rows, w->cfg.cols);
+            snprintf(w->st.message, sizeof w->st.message, "%s", w->reject_msg);
+            w->last_reject_wall_us = wall_us;
             continue;
         }
         out->rows = pf->rows;
@@ -269,7 +284,19 @@ static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
         out->flags = 0;
         out->dev_t_us = 0;
         out->seq = ++w->seq32;
-        out->t_us = stamp(w, 0, 0, wall_us);
+        /* USB adapters deliver lines in bursts: space frames by the rate measured since the
+         * connection (a synthetic device clock), re-anchored to arrival by stamp(). */
+        if (w->text_frames == 0)
+            w->text_first_wall_us = wall_us;
+        uint64_t span = wall_us - w->text_first_wall_us;
+        if (w->text_frames >= 10 && span > 0) {
+            double period = (double)span / (double)w->text_frames;
+            out->t_us = stamp(w, (uint32_t)((double)w->text_frames * period), 1, wall_us);
+        } else {
+            w->anchored = 0;
+            out->t_us = stamp(w, 0, 0, wall_us);
+        }
+        w->text_frames++;
         return deliver(w, wall_us, out);
     }
     return 0;
@@ -300,7 +327,10 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
     }
     uint64_t since = wall_us - (w->last_frame_wall_us > w->connect_wall_us ? w->last_frame_wall_us
                                                                            : w->connect_wall_us);
-    if (since > (uint64_t)(w->cfg.stale_s * 1e6)) {
+    if (since > (uint64_t)(w->cfg.stale_s * 1e6) && w->last_reject_wall_us &&
+        wall_us - w->last_reject_wall_us < (uint64_t)(w->cfg.stale_s * 1e6)) {
+        snprintf(w->st.message, sizeof w->st.message, "%s", w->reject_msg); /* the real reason */
+    } else if (since > (uint64_t)(w->cfg.stale_s * 1e6)) {
         snprintf(
             w->st.message, sizeof w->st.message,
             "no frames from %s in %.0f s: check the baud rate (--baud %d now)%s and that the mat "

@@ -1,5 +1,7 @@
 /* End to end, as a user runs it: `steadymat sim --pty` in one process, `steadymat live --port`
  * in another, judged by the --json summary and the recording. */
+#define _XOPEN_SOURCE 700 /* posix_openpt */
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,9 +11,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sm_clock.h"
+#include "sm_proto.h"
 #include "sm_session.h"
+#include "sm_source.h"
 #include "sm_sim.h"
 #include "testsupport.h"
+
+static size_t collected;
+
+static void collect_bytes(void *ctx, const uint8_t *b, uint16_t n)
+{
+    uint8_t *buf = ctx;
+    if (collected + n <= 8192) {
+        memcpy(buf + collected, b, n);
+        collected += n;
+    }
+}
 
 static long file_size(const char *path)
 {
@@ -144,8 +160,7 @@ static void reconnects_after_unplug(void **state)
     long before = file_size(rec);
     sim = start_sim(link, NULL);
     assert_int_equal(wait_growth(rec, before + 4096, 20), 0);
-    int status = 0;
-    waitpid(live, &status, 0);
+    int status = ts_wait(live);
     ts_kill(sim, SIGTERM);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
@@ -171,8 +186,6 @@ static void reconnects_after_unplug(void **state)
         if (rr.kind == SM_REC_GAP) {
             gaps++;
             assert_true(rr.gap_end_us >= rr.gap_start_us);
-            /* Back within about a second of the mat returning (the restart itself is quick). */
-            assert_true(rr.gap_end_us - rr.gap_start_us < 2000000u);
         } else {
             assert_true(rr.frame.t_us >= last_t);
             last_t = rr.frame.t_us;
@@ -181,6 +194,46 @@ static void reconnects_after_unplug(void **state)
     }
     assert_true(gaps >= 1);
     assert_true(frames > 100);
+    sm_session_reader_close(r);
+}
+
+/* The cable is pulled for exactly 1 s (SIGUSR1 to the simulator): the session reconnects by
+ * itself within about a second of the mat returning, and the recorded gap says how long. */
+static void reconnects_within_a_second_of_replug(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    const char *rec = ts_path(dir, "replug.smsession");
+    pid_t sim = start_sim(link, NULL);
+    const char *argv[] = {"steadymat", "live",   "--port",   link, "--headless", "--duration",
+                          "6",         "--json", "--record", rec,  NULL};
+    const char *log = ts_path(dir, "live.json");
+    pid_t live = ts_spawn_steadymat(argv, log);
+    assert_int_equal(wait_growth(rec, 4096, 20), 0);
+    kill(sim, SIGUSR1);
+    int status = ts_wait(live);
+    ts_kill(sim, SIGTERM);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    sm_session_reader_t *r;
+    char err[256];
+    assert_int_equal(sm_session_reader_open(rec, &r, err, sizeof err), SM_OK);
+    static sm_session_record_t rr;
+    int gaps = 0;
+    unsigned long after = 0;
+    while (sm_session_reader_next(r, &rr) == SM_OK) {
+        if (rr.kind == SM_REC_GAP) {
+            gaps++;
+            double gap_s = (rr.gap_end_us - rr.gap_start_us) / 1e6;
+            print_message("gap %.3f s for a 1 s unplug\n", gap_s);
+            assert_true(gap_s >= 0.95 && gap_s < 2.0);
+        } else if (gaps) {
+            after++;
+        }
+    }
+    assert_int_equal(gaps, 1);
+    assert_true(after > 50); /* frames keep coming after the replug */
     sm_session_reader_close(r);
 }
 
@@ -256,6 +309,72 @@ static void duration_is_session_time(void **state)
     json_object_put(j);
 }
 
+static void wrong_geometry_is_named(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "mat");
+    pid_t sim = start_sim(link, NULL);
+    const char *argv[] = {"steadymat", "live", "--port",     link,         "--rows", "16",
+                          "--cols",    "16",   "--headless", "--duration", "30",     NULL};
+    char *err = NULL;
+    int rc = ts_run_steadymat(argv, 60, NULL, &err);
+    ts_kill(sim, SIGTERM);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "32x24"));
+    assert_non_null(strstr(err, "--rows/--cols"));
+    free(err);
+}
+
+/* A mat (or line noise that passes the CRC) announcing nonsense must not take the host down. */
+static void hostile_device_info_is_survived(void **state)
+{
+    (void)state;
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    char slave[128];
+    snprintf(slave, sizeof slave, "%s", ptsname(master));
+    sm_wire_config_t wc;
+    sm_wire_config_default(&wc);
+    wc.path = slave;
+    sm_source_t *src;
+    char err[200];
+    assert_int_equal(sm_wire_source_create(&wc, &src, err, sizeof err), SM_OK);
+    static sm_frame_t f;
+    assert_int_equal(sm_source_next(src, 0, &f), SM_EMPTY); /* opens the port */
+    static uint8_t buf[8192];
+    collected = 0;
+    sm_proto_writer_t w;
+    sm_proto_writer_init(&w, collect_bytes, buf);
+    sm_proto_info_t info;
+    memset(&info, 0xFF, sizeof info); /* every field at its most absurd */
+    info.rows = 4;
+    info.cols = 4;
+    sm_proto_write_info(&w, &info);
+    uint16_t cells[16] = {0};
+    cells[5] = 4095;
+    sm_proto_write_frame_begin(&w, 1, 1000, 4, 4);
+    for (int r = 0; r < 4; r++)
+        sm_proto_write_frame_row(&w, cells + 4 * r);
+    sm_proto_write_frame_end(&w, 0);
+    assert_true(write(master, buf, collected) == (ssize_t)collected);
+    sm_status s = SM_EMPTY;
+    for (int i = 0; i < 200 && s != SM_OK; i++) {
+        sm_io_wait(sm_source_fd(src), 10);
+        s = sm_source_next(src, 1000u * (uint64_t)i, &f);
+    }
+    assert_int_equal(s, SM_OK);
+    assert_int_equal(f.cells[5], 4095);
+    sm_source_status_t st;
+    sm_source_status(src, &st);
+    assert_true(st.have_info);
+    assert_true(st.mat.sample_max >= 1 && st.mat.sample_max <= 4095);
+    sm_source_destroy(src);
+    close(master);
+}
+
 static void usage_errors_exit_2(void **state)
 {
     (void)state;
@@ -284,10 +403,13 @@ int main(void)
         cmocka_unit_test(live_reads_simulated_mat),
         cmocka_unit_test(corruption_is_counted_never_accepted),
         cmocka_unit_test(reconnects_after_unplug),
+        cmocka_unit_test(reconnects_within_a_second_of_replug),
         cmocka_unit_test(text_mat_over_pty),
         cmocka_unit_test(wrong_protocol_fails_with_advice),
         cmocka_unit_test(absent_port_fails_with_advice),
         cmocka_unit_test(duration_is_session_time),
+        cmocka_unit_test(wrong_geometry_is_named),
+        cmocka_unit_test(hostile_device_info_is_survived),
         cmocka_unit_test(usage_errors_exit_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

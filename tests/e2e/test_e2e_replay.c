@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sm_session.h"
 #include "testsupport.h"
 
 /* Count the data lines of the real file with exactly rows*cols numbers, independently of the
@@ -106,12 +107,49 @@ static void hostile_session_files_are_refused_cleanly(void **state)
     free(err);
 }
 
+/* A damaged recording with a frame earlier than its first must still play to the end. */
+static void replay_survives_time_going_backwards(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *path = ts_path(dir, "back.smsession");
+    sm_session_header_t h;
+    memset(&h, 0, sizeof h);
+    h.mat.rows = 4;
+    h.mat.cols = 4;
+    h.mat.pitch_mm = 25;
+    h.mat.sample_max = 1023;
+    snprintf(h.source, sizeof h.source, "test");
+    sm_session_writer_t *w;
+    char err[256];
+    assert_int_equal(sm_session_writer_open(path, &h, &w, err, sizeof err), SM_OK);
+    static sm_frame_t f;
+    f.rows = 4;
+    f.cols = 4;
+    const uint64_t times[] = {1000000, 1020000, 500000, 1040000};
+    for (int i = 0; i < 4; i++) {
+        f.t_us = times[i];
+        f.seq = (uint32_t)i;
+        f.cells[i] = 500;
+        sm_session_writer_frame(w, &f, err, sizeof err);
+    }
+    assert_int_equal(sm_session_writer_close(w, err, sizeof err), SM_OK);
+    const char *a[] = {"steadymat", "replay", path, "--headless", "--json", NULL};
+    int rc;
+    json_object *j = ts_run_json(a, 30, &rc, NULL);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_true(ts_json_num(j, "frames") >= 3);
+    json_object_put(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(record_then_replay_gives_same_frames),
         cmocka_unit_test(pmatdata_imports_as_64x32_at_1hz),
         cmocka_unit_test(hostile_session_files_are_refused_cleanly),
+        cmocka_unit_test(replay_survives_time_going_backwards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

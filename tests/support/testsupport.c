@@ -18,6 +18,33 @@
 #define MAX_DIRS 32
 static char dirs[MAX_DIRS][256];
 static int ndirs;
+/* Background processes still running at exit (a failed assertion skipped their kill). */
+#define MAX_KIDS 64
+static pid_t kids[MAX_KIDS];
+
+static void kill_kids(void)
+{
+    for (int i = 0; i < MAX_KIDS; i++)
+        if (kids[i] > 0) {
+            kill(kids[i], SIGKILL);
+            waitpid(kids[i], NULL, 0);
+            kids[i] = 0;
+        }
+}
+
+static void track(pid_t pid, int add)
+{
+    static int registered;
+    if (!registered) {
+        registered = 1;
+        atexit(kill_kids);
+    }
+    for (int i = 0; i < MAX_KIDS; i++)
+        if (add ? kids[i] == 0 : kids[i] == pid) {
+            kids[i] = add ? pid : 0;
+            return;
+        }
+}
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -217,6 +244,8 @@ pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path)
     pid_t pid = spawn(argv, fd, fd);
     if (fd >= 0)
         close(fd);
+    if (pid > 0)
+        track(pid, 1);
     return pid;
 }
 
@@ -232,12 +261,21 @@ int ts_wait_path(const char *path, double timeout_s)
     return 0;
 }
 
+int ts_wait(pid_t pid)
+{
+    int status = 0;
+    waitpid(pid, &status, 0);
+    track(pid, 0);
+    return status;
+}
+
 void ts_kill(pid_t pid, int sig)
 {
     if (pid <= 0)
         return;
     kill(pid, sig);
     waitpid(pid, NULL, 0);
+    track(pid, 0);
 }
 
 struct json_object *ts_run_json(const char *const *argv, int timeout_s, int *rc, char **err_out)

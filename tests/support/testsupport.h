@@ -38,6 +38,8 @@ struct json_object *ts_run_json(const char *const *argv, int timeout_s, int *rc,
 /* A number member of a JSON object; the test fails when the key is missing. */
 double ts_json_num(struct json_object *j, const char *key);
 
+/* Wait for a process started by ts_spawn_steadymat; returns its waitpid status. */
+int ts_wait(pid_t pid);
 /* Kill with sig and reap. */
 void ts_kill(pid_t pid, int sig);
 

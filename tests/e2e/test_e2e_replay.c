@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "sm_session.h"
+#include "sm_source.h"
 #include "testsupport.h"
 
 /* Count the data lines of the real file with exactly rows*cols numbers, independently of the
@@ -143,6 +144,71 @@ static void replay_survives_time_going_backwards(void **state)
     json_object_put(j);
 }
 
+/* What the replay keys do: pause holds the picture, seek jumps, speed scales time. */
+static void replay_pause_seek_and_speed(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *path = ts_path(dir, "ten.smsession");
+    sm_session_header_t h;
+    memset(&h, 0, sizeof h);
+    h.mat.rows = 4;
+    h.mat.cols = 4;
+    h.mat.pitch_mm = 25;
+    h.mat.sample_max = 1023;
+    sm_session_writer_t *w;
+    char err[256];
+    assert_int_equal(sm_session_writer_open(path, &h, &w, err, sizeof err), SM_OK);
+    static sm_frame_t f;
+    f.rows = 4;
+    f.cols = 4;
+    for (int i = 0; i < 200; i++) { /* 20 s at 10 Hz, starting at 5 s session time */
+        f.t_us = 5000000u + (uint64_t)i * 100000u;
+        f.seq = (uint32_t)i;
+        assert_int_equal(sm_session_writer_frame(w, &f, err, sizeof err), SM_OK);
+    }
+    assert_int_equal(sm_session_writer_close(w, err, sizeof err), SM_OK);
+
+    sm_source_t *src;
+    assert_int_equal(sm_replay_source_create(path, 1.0, &src, err, sizeof err), SM_OK);
+    /* Wall time is passed in, so the test controls the clock. */
+    uint64_t wall = 0;
+    int n = 0;
+    while (sm_source_next(src, wall, &f) == SM_OK)
+        n++;
+    assert_int_equal(n, 1);       /* only the frame at 0 s is due */
+    assert_int_equal(f.t_us, 0u); /* replays start their session time at the first frame */
+    wall = 1000000;
+    while (sm_source_next(src, wall, &f) == SM_OK)
+        n++;
+    assert_int_equal(n, 11); /* 0.0 .. 1.0 s */
+    assert_int_equal(sm_source_control(src, SM_CTL_PAUSE, 0, wall), SM_OK);
+    assert_int_equal(sm_source_next(src, wall + 5000000, &f), SM_EMPTY); /* paused: nothing */
+    wall += 5000000;
+    assert_int_equal(sm_source_control(src, SM_CTL_PAUSE, 0, wall), SM_OK);
+    assert_int_equal(sm_source_control(src, SM_CTL_SEEK_ABS, 10.0, wall), SM_OK);
+    assert_int_equal(sm_source_next(src, wall, &f), SM_OK);
+    assert_int_equal(f.t_us, 10000000u); /* the frame at 10 s */
+    assert_int_equal(sm_source_control(src, SM_CTL_SPEED, 4.0, wall), SM_OK);
+    int k = 0;
+    while (sm_source_next(src, wall + 500000, &f) == SM_OK)
+        k++;
+    assert_int_equal(k, 20); /* 0.5 s of wall at 4x: 2 s of data, 10.1 .. 12.0 */
+    assert_int_equal(sm_source_control(src, SM_CTL_SEEK_REL, -100.0, wall + 500000), SM_OK);
+    assert_int_equal(sm_source_next(src, wall + 500000, &f), SM_OK);
+    assert_int_equal(f.t_us, 0u); /* seeking before the start clamps to it */
+    assert_int_equal(sm_source_control(src, SM_CTL_SEEK_ABS, 1000.0, wall), SM_OK);
+    sm_status s;
+    while ((s = sm_source_next(src, wall + 600000, &f)) == SM_OK)
+        ;
+    assert_int_equal(s, SM_EOF); /* past the end: the recording is over */
+    sm_source_status_t st;
+    sm_source_status(src, &st);
+    assert_true(st.ended);
+    assert_float_equal(st.len_s, 19.9, 1e-9);
+    sm_source_destroy(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +216,7 @@ int main(void)
         cmocka_unit_test(pmatdata_imports_as_64x32_at_1hz),
         cmocka_unit_test(hostile_session_files_are_refused_cleanly),
         cmocka_unit_test(replay_survives_time_going_backwards),
+        cmocka_unit_test(replay_pause_seek_and_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

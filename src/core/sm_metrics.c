@@ -3,27 +3,28 @@
 #include <math.h>
 #include <string.h>
 
-void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, sm_metrics_t *out)
+void sm_metrics_compute_values(const float *v, int rows, int cols, double pitch_mm,
+                               double threshold, sm_metrics_t *out)
 {
     memset(out, 0, sizeof *out);
     double sum = 0, sr = 0, sc = 0, peak = 0;
     int n = 0, pr = 0, pc = 0;
-    for (int r = 0; r < f->rows; r++) {
-        const uint16_t *row = f->cells + (size_t)r * f->cols;
-        for (int c = 0; c < f->cols; c++) {
-            double v = row[c];
-            if (v > peak) {
-                peak = v;
+    for (int r = 0; r < rows; r++) {
+        const float *row = v + (size_t)r * cols;
+        for (int c = 0; c < cols; c++) {
+            double x = row[c];
+            if (x > peak) {
+                peak = x;
                 pr = r;
                 pc = c;
             }
-            if (v <= threshold)
+            if (x <= threshold)
                 continue;
             n++;
-            sum += v;
+            sum += x;
             /* Cell centres sit at index + 0.5 so the CoP of a single cell is its middle. */
-            sr += v * (r + 0.5);
-            sc += v * (c + 0.5);
+            sr += x * (r + 0.5);
+            sc += x * (c + 0.5);
         }
     }
     out->total = sum;
@@ -37,6 +38,15 @@ void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, 
         out->cop_row = sr / sum;
         out->cop_col = sc / sum;
     }
+}
+
+void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, sm_metrics_t *out)
+{
+    float v[SM_MAX_CELLS];
+    size_t n = (size_t)f->rows * f->cols;
+    for (size_t i = 0; i < n; i++)
+        v[i] = f->cells[i];
+    sm_metrics_compute_values(v, f->rows, f->cols, pitch_mm, threshold, out);
 }
 
 void sm_summary_init(sm_summary_t *s)

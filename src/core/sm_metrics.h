@@ -19,6 +19,9 @@ typedef struct {
 
 /* threshold: a cell counts as loaded when its raw value is above it (noise floor). */
 void sm_metrics_compute(const sm_frame_t *f, double pitch_mm, double threshold, sm_metrics_t *out);
+/* The same on any per-cell values (raw counts, or kPa after calibration): v[rows*cols]. */
+void sm_metrics_compute_values(const float *v, int rows, int cols, double pitch_mm,
+                               double threshold, sm_metrics_t *out);
 
 /* Running statistics for the session summary. */
 typedef struct {

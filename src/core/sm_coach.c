@@ -1,0 +1,1134 @@
+#include "sm_coach.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI        3.14159265358979323846
+#define BREATH_DT 0.1 /* breathing analysis bin, s */
+
+/* 2nd-order Butterworth high-pass, direct form I; coefficients follow the frame interval. */
+typedef struct {
+    double fc, dt;
+    double b0, b1, b2, a1, a2;
+    double x1, x2, y1, y2;
+} hpf_t;
+
+static void hpf_design(hpf_t *h, double dt)
+{
+    double fc = h->fc;
+    if (fc * dt > 0.45)
+        fc = 0.45 / dt;
+    double k = tan(PI * fc * dt), q = 1.0 / sqrt(2.0);
+    double norm = 1.0 / (1.0 + k / q + k * k);
+    h->dt = dt;
+    h->b0 = norm;
+    h->b1 = -2.0 * norm;
+    h->b2 = norm;
+    h->a1 = 2.0 * (k * k - 1.0) * norm;
+    h->a2 = (1.0 - k / q + k * k) * norm;
+}
+
+static void hpf_reset(hpf_t *h, double x)
+{
+    h->x1 = h->x2 = x;
+    h->y1 = h->y2 = 0.0;
+}
+
+static double hpf_step(hpf_t *h, double x, double dt)
+{
+    if (dt <= 0.0)
+        return h->y1;
+    if (h->dt <= 0.0 || fabs(dt - h->dt) > 0.1 * h->dt)
+        hpf_design(h, dt);
+    double y = h->b0 * x + h->b1 * h->x1 + h->b2 * h->x2 - h->a1 * h->y1 - h->a2 * h->y2;
+    h->x2 = h->x1;
+    h->x1 = x;
+    h->y2 = h->y1;
+    h->y1 = y;
+    return y;
+}
+
+static double ema_a(double dt, double tau)
+{
+    return tau > 0.0 ? 1.0 - exp(-(dt > 0.0 ? dt : 0.0) / tau) : 1.0;
+}
+
+/* Sliding time window of 2D samples with O(1) running sums (posturography measures). */
+typedef struct {
+    double *t, *x, *y, *step;
+    size_t cap, head, n, pushes;
+    double span;
+    double x0, y0; /* offset for numerical stability */
+    double sx, sy, sxx, syy, sxy, path;
+} win_t;
+
+static int win_alloc(win_t *w, size_t cap, double span)
+{
+    memset(w, 0, sizeof *w);
+    w->t = malloc(cap * sizeof *w->t);
+    w->x = malloc(cap * sizeof *w->x);
+    w->y = malloc(cap * sizeof *w->y);
+    w->step = malloc(cap * sizeof *w->step);
+    w->cap = cap;
+    w->span = span;
+    return w->t && w->x && w->y && w->step;
+}
+
+static void win_free(win_t *w)
+{
+    free(w->t);
+    free(w->x);
+    free(w->y);
+    free(w->step);
+}
+
+static void win_clear(win_t *w)
+{
+    w->head = w->n = w->pushes = 0;
+    w->sx = w->sy = w->sxx = w->syy = w->sxy = w->path = 0.0;
+}
+
+static void win_pop(win_t *w)
+{
+    size_t i = w->head;
+    double x = w->x[i], y = w->y[i];
+    w->sx -= x;
+    w->sy -= y;
+    w->sxx -= x * x;
+    w->syy -= y * y;
+    w->sxy -= x * y;
+    w->head = (w->head + 1) % w->cap;
+    w->n--;
+    if (w->n) {
+        w->path -= w->step[w->head];
+        w->step[w->head] = 0.0;
+    }
+}
+
+/* Exact sums again, so add/subtract rounding never accumulates over a long session. */
+static void win_resum(win_t *w)
+{
+    w->sx = w->sy = w->sxx = w->syy = w->sxy = w->path = 0.0;
+    for (size_t k = 0; k < w->n; k++) {
+        size_t i = (w->head + k) % w->cap;
+        double x = w->x[i], y = w->y[i];
+        w->sx += x;
+        w->sy += y;
+        w->sxx += x * x;
+        w->syy += y * y;
+        w->sxy += x * y;
+        if (k)
+            w->path += w->step[i];
+    }
+}
+
+static void win_push(win_t *w, double t, double xa, double ya)
+{
+    if (w->n == 0 && w->pushes == 0) {
+        w->x0 = xa;
+        w->y0 = ya;
+    }
+    double x = xa - w->x0, y = ya - w->y0;
+    while (w->n && (w->n == w->cap || w->t[w->head] < t - w->span))
+        win_pop(w);
+    size_t i = (w->head + w->n) % w->cap;
+    double st = 0.0;
+    if (w->n) {
+        size_t p = (w->head + w->n - 1) % w->cap;
+        st = hypot(x - w->x[p], y - w->y[p]);
+    }
+    w->t[i] = t;
+    w->x[i] = x;
+    w->y[i] = y;
+    w->step[i] = st;
+    w->n++;
+    w->sx += x;
+    w->sy += y;
+    w->sxx += x * x;
+    w->syy += y * y;
+    w->sxy += x * y;
+    w->path += st;
+    if (++w->pushes % w->cap == 0)
+        win_resum(w);
+}
+
+static void win_stats(const win_t *w, sm_coach_sway_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->n = w->n;
+    if (w->n < 3)
+        return;
+    double n = (double)w->n;
+    double mx = w->sx / n, my = w->sy / n;
+    double vx = w->sxx / n - mx * mx, vy = w->syy / n - my * my, cxy = w->sxy / n - mx * my;
+    if (vx < 0)
+        vx = 0;
+    if (vy < 0)
+        vy = 0;
+    size_t last = (w->head + w->n - 1) % w->cap;
+    o->duration_s = w->t[last] - w->t[w->head];
+    o->path_length_mm = w->path;
+    o->mean_velocity_mm_s = o->duration_s > 0 ? w->path / o->duration_s : 0.0;
+    o->rms_distance_mm = sqrt(vx + vy);
+    /* sample covariances for the prediction ellipse; F(0.05; 2, m) exactly for 2 dof */
+    double c = n / (n - 1.0), m = n - 2.0;
+    double f95 = m / 2.0 * (pow(0.05, -2.0 / m) - 1.0);
+    double det = (vx * c) * (vy * c) - (cxy * c) * (cxy * c);
+    o->ellipse95_area_mm2 = det > 0 ? 2.0 * PI * f95 * sqrt(det) : 0.0;
+}
+
+typedef struct {
+    int open, pending;
+    double start, end, peak, quiet_since, pending_until, next_pulse;
+    int had_wiggle;
+} episode_t;
+
+struct sm_coach {
+    sm_coach_settings_t set;
+    sm_coach_state_t state;
+    double t_prev;
+    int started;
+    /* tool signal */
+    int tracking;
+    double t_seen, cand_start, t_found;
+    double lx, ly, speed; /* slow position, its speed */
+    double mid_x;         /* body midline, mm (last seen) */
+    int have_mid;
+    double fx, fy;          /* wiggle-band low-pass */
+    hpf_t hx, hy, hx2, hy2; /* two cascaded sections: 4th order */
+    double ms;              /* wiggle-band mean square */
+    double bpx, bpy;
+    double load_lp, t_loaded0;
+    int mv;
+    double act_first, act_last;
+    win_t tool_w, body_w;
+    /* the hold */
+    int phase, spot;
+    double quiet_since;
+    double anchor_x, anchor_y, t_near, drift_since;
+    double t_home; /* last time the contact was within a fifth of relocate_mm of the spot */
+    double ref_sum, ref_n, ref;
+    double next_tick;
+    int checkin_done, votes_r, votes_l;
+    double checkin_t, ease_t;
+    episode_t ep;
+    double meter;
+    /* breathing */
+    float *bins;
+    size_t bins_cap, bins_n, bins_head;
+    double bin_t0, bin_sum;
+    int bin_cnt;
+    double *acf_buf;
+    double breath_next, bpm, bconf, bpm_sum;
+    int bpm_cnt;
+    /* realignment */
+    double rl_slow, rl_amp, rl_t0, rl_next_push, rl_next_relax, rl_start;
+    int rl_init, rl_push, reps;
+    /* records */
+    sm_coach_hold_t *holds;
+    size_t nholds, cur; /* cur: index of the open hold, or SIZE_MAX */
+    sm_coach_event_t *events;
+    size_t nevents, dropped;
+    int spots_done;
+    /* output being built; cues raised between updates (keys) wait here for the next one */
+    sm_coach_out_t *out;
+    sm_coach_cue_t later[SM_COACH_MAX_CUES];
+    int nlater;
+};
+
+#define NO_HOLD ((size_t)-1)
+
+sm_posture_t sm_coach_posture(sm_protocol_t p)
+{
+    return p == SM_PROTO_HIP_HOOK       ? SM_POSTURE_SIDE
+           : p == SM_PROTO_BALL_RELEASE ? SM_POSTURE_PRONE
+                                        : SM_POSTURE_SUPINE;
+}
+
+void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
+{
+    memset(s, 0, sizeof *s);
+    s->protocol = protocol;
+    s->release_s = 60;
+    s->hook_phase_s = 30;
+    s->hook_phase_max_s = 90;
+    s->spots_target = 3;
+    s->found_s = 0.5;
+    s->settle_s = 2.0;
+    s->liftoff_s = 1.0;
+    s->checkin_s = 30;
+    s->steady_tick_s = 5;
+    s->wiggle_pulse_s = 0.25;
+    s->wiggle_lo_hz = 0.5;
+    s->wiggle_hi_hz = 4.0;
+    s->wiggle_tau_s = 0.2;
+    s->wiggle_on_mm = 3.0;
+    s->wiggle_off_mm = 2.0;
+    s->slide_on_mm_s = 12;
+    s->slide_off_mm_s = 6;
+    s->slide_tau_s = 0.5;
+    s->quiet_s = 0.3;
+    s->classify_s = 1.0;
+    s->relocate_mm = 25;
+    s->pivot_mm = 8;
+    s->anchor_tau_s = 20;
+    s->wiggle_full_mm = 10;
+    s->ref_s = 3;
+    s->load_tau_s = 1;
+    s->load_drop = 0.3;
+    s->creep_per_decade = 0.05;
+    s->breath_lo_hz = 0.1;
+    s->breath_hi_hz = 0.4;
+    s->breath_window_s = 30;
+    s->breath_min_s = 15;
+    s->breath_min_corr = 0.3;
+    s->sway_window_s = 5;
+    s->max_rate_hz = 200;
+    s->push_s = 2;
+    s->relax_s = 2;
+    s->reps_target = 10;
+    s->rep_min_rel = 0.02;
+    s->max_holds = 128;
+    s->max_events = 512;
+}
+
+static int settings_ok(const sm_coach_settings_t *s)
+{
+    return s->protocol >= SM_PROTO_BALL_RELEASE && s->protocol <= SM_PROTO_REALIGN &&
+           s->release_s > 0 && s->hook_phase_s > 0 && s->wiggle_lo_hz > 0 &&
+           s->wiggle_hi_hz > s->wiggle_lo_hz && s->wiggle_on_mm > 0 && s->wiggle_off_mm > 0 &&
+           s->breath_lo_hz > 0 && s->breath_hi_hz > s->breath_lo_hz &&
+           s->breath_window_s >= 2.5 / s->breath_lo_hz && s->breath_window_s <= 600 &&
+           s->sway_window_s > 0 && s->sway_window_s <= 600 && s->max_rate_hz > 0 &&
+           s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 && s->push_s > 0 &&
+           s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 && s->wiggle_pulse_s > 0;
+}
+
+static void coach_reset_tool(sm_coach_t *co)
+{
+    co->tracking = 0;
+    co->mv = 0;
+    co->ms = 0;
+    co->speed = 0;
+    co->cand_start = -1;
+    memset(&co->ep, 0, sizeof co->ep);
+    win_clear(&co->tool_w);
+    co->bins_n = co->bins_head = 0;
+    co->bin_cnt = 0;
+    co->bin_sum = 0;
+}
+
+sm_status sm_coach_create(const sm_coach_settings_t *s, sm_coach_t **out)
+{
+    *out = NULL;
+    sm_coach_settings_t def;
+    if (!s) {
+        sm_coach_settings_default(&def, SM_PROTO_BALL_RELEASE);
+        s = &def;
+    }
+    if (!settings_ok(s))
+        return SM_ERR_ARG;
+    sm_coach_t *co = calloc(1, sizeof *co);
+    if (!co)
+        return SM_ERR_NOMEM;
+    co->set = *s;
+    size_t wcap = (size_t)ceil(s->sway_window_s * s->max_rate_hz) + 2;
+    co->bins_cap = (size_t)ceil(s->breath_window_s / BREATH_DT) + 1;
+    co->bins = malloc(co->bins_cap * sizeof *co->bins);
+    co->acf_buf = malloc(co->bins_cap * sizeof *co->acf_buf);
+    co->holds = calloc(s->max_holds, sizeof *co->holds);
+    co->events = calloc(s->max_events, sizeof *co->events);
+    int ok = win_alloc(&co->tool_w, wcap, s->sway_window_s);
+    ok = win_alloc(&co->body_w, wcap, s->sway_window_s) && ok;
+    if (!ok || !co->bins || !co->acf_buf || !co->holds || !co->events) {
+        sm_coach_destroy(co);
+        return SM_ERR_NOMEM;
+    }
+    co->hx.fc = co->hy.fc = co->hx2.fc = co->hy2.fc = s->wiggle_lo_hz;
+    co->cur = NO_HOLD;
+    co->state = s->protocol == SM_PROTO_REALIGN ? SM_STATE_REALIGN : SM_STATE_SEARCH;
+    coach_reset_tool(co);
+    *out = co;
+    return SM_OK;
+}
+
+void sm_coach_destroy(sm_coach_t *co)
+{
+    if (!co)
+        return;
+    win_free(&co->tool_w);
+    win_free(&co->body_w);
+    free(co->bins);
+    free(co->acf_buf);
+    free(co->holds);
+    free(co->events);
+    free(co);
+}
+
+/* ---- records and cues ---- */
+
+static void cue(sm_coach_t *co, sm_cue_kind_t k, double t, double intensity)
+{
+    sm_coach_out_t *o = co->out;
+    if (!o) {
+        if (co->nlater < SM_COACH_MAX_CUES) {
+            sm_coach_cue_t *c = &co->later[co->nlater++];
+            c->kind = k;
+            c->t_s = t;
+            c->intensity = (float)(intensity < 0 ? 0 : intensity > 1 ? 1 : intensity);
+        }
+        return;
+    }
+    if (o->n_cues >= SM_COACH_MAX_CUES)
+        return;
+    o->cues[o->n_cues].kind = k;
+    o->cues[o->n_cues].t_s = t;
+    o->cues[o->n_cues].intensity = (float)(intensity < 0 ? 0 : intensity > 1 ? 1 : intensity);
+    o->n_cues++;
+}
+
+static void add_event(sm_coach_t *co, sm_coach_event_kind_t k, double a, double b, double size)
+{
+    if (co->nevents >= co->set.max_events) {
+        co->dropped++;
+        return;
+    }
+    sm_coach_event_t *e = &co->events[co->nevents++];
+    e->kind = k;
+    e->start_s = a;
+    e->end_s = b < a ? a : b;
+    e->size = size;
+}
+
+static double target_s(const sm_coach_t *co)
+{
+    return co->set.protocol == SM_PROTO_HIP_HOOK ? co->set.hook_phase_s : co->set.release_s;
+}
+
+static double creep_rel(const sm_coach_t *co, double loaded_s)
+{
+    if (loaded_s < 0)
+        loaded_s = 0;
+    if (co->set.creep)
+        return co->set.creep(co->set.creep_ctx, loaded_s);
+    return co->set.creep_per_decade * log10(1.0 + loaded_s);
+}
+
+static void start_hold(sm_coach_t *co, double t, double found, int phase_cue)
+{
+    co->state = SM_STATE_HOLD;
+    co->anchor_x = co->lx;
+    co->anchor_y = co->ly;
+    co->t_near = t;
+    co->t_home = t;
+    co->drift_since = -1;
+    co->ref_sum = co->ref_n = 0;
+    co->ref = 0;
+    co->next_tick = co->set.steady_tick_s;
+    co->checkin_done = 0;
+    co->checkin_t = -1;
+    co->votes_r = co->votes_l = 0;
+    memset(&co->ep, 0, sizeof co->ep);
+    if (co->nholds >= co->set.max_holds) {
+        co->dropped++;
+        co->cur = NO_HOLD;
+    } else {
+        co->cur = co->nholds++;
+        sm_coach_hold_t *h = &co->holds[co->cur];
+        memset(h, 0, sizeof *h);
+        h->phase = co->phase;
+        h->spot = co->spot;
+        h->found_s = found;
+        h->start_s = t;
+        h->time_to_settle_s = t - found;
+        h->soreness = -1;
+        h->x_mm = co->lx;
+        h->y_mm = co->ly;
+    }
+    cue(co, phase_cue ? SM_CUE_PHASE : SM_CUE_FOUND, t, 1.0);
+}
+
+static void end_hold(sm_coach_t *co, double t_end)
+{
+    if (co->cur != NO_HOLD) {
+        sm_coach_hold_t *h = &co->holds[co->cur];
+        h->end_s = t_end < h->start_s ? h->start_s : t_end;
+        h->side = co->votes_r > co->votes_l   ? SM_SIDE_RIGHT
+                  : co->votes_l > co->votes_r ? SM_SIDE_LEFT
+                                              : SM_SIDE_UNKNOWN;
+    }
+    co->cur = NO_HOLD;
+    memset(&co->ep, 0, sizeof co->ep);
+}
+
+/* Decide what the movement episode that just ended was, from where the contact settled. */
+static void classify(sm_coach_t *co, double t)
+{
+    const sm_coach_settings_t *s = &co->set;
+    episode_t *e = &co->ep;
+    double dx = co->lx - co->anchor_x, dy = co->ly - co->anchor_y, d = hypot(dx, dy);
+    int hook0 = s->protocol == SM_PROTO_HIP_HOOK && co->phase == 0;
+    double e_start = e->start, e_end = e->end;
+    e->open = e->pending = 0;
+    if (d >= s->relocate_mm) {
+        /* a move starts when the contact leaves the spot, which may be before it looked fast */
+        if (co->t_home < e_start)
+            e_start = co->t_home;
+        add_event(co, SM_EV_RELOCATION, e_start, e_end, d);
+        end_hold(co, e_start);
+        co->spot++;
+        co->phase = 0;
+        co->state = SM_STATE_SETTLE;
+        co->t_found = e_end;
+        co->quiet_since = e_end;
+        return;
+    }
+    /* The handle press pivots the load along the base towards the tip, which points into the
+     * body: the centroid shifts towards the body's line without the tool leaving the spot. */
+    if (hook0 && d >= s->pivot_mm && (!co->have_mid || dx * (co->mid_x - co->anchor_x) > 0)) {
+        add_event(co, SM_EV_PHASE_CHANGE, e_start, e_end, d);
+        end_hold(co, e_start);
+        co->phase = 1;
+        co->t_found = e_end;
+        start_hold(co, t, e_end, 1);
+        return;
+    }
+    if (e->had_wiggle || d >= s->pivot_mm) {
+        add_event(co, SM_EV_WIGGLE, e_start, e_end, e->peak);
+        if (co->cur != NO_HOLD)
+            co->holds[co->cur].wiggles++;
+    }
+    /* The person has been still since e_end; the filters and this check only took a moment
+     * to say so: give that time back to the hold. */
+    if (co->cur != NO_HOLD && t > e_end && e_end > 0)
+        co->holds[co->cur].steady_s += t - e_end;
+    /* Still now: wherever the contact rests is the spot. */
+    co->anchor_x = co->lx;
+    co->anchor_y = co->ly;
+    co->t_near = t;
+}
+
+/* ---- breathing ---- */
+
+static void breath_push(sm_coach_t *co, double t, double load)
+{
+    /* bins on the absolute 0.1 s grid; a gap in the frames repeats the last value */
+    double idx = floor(t / BREATH_DT);
+    if (co->bin_cnt > 0 && idx != co->bin_t0) {
+        float v = (float)(co->bin_sum / co->bin_cnt);
+        double nb = idx - co->bin_t0;
+        if (nb < 1)
+            nb = 1; /* time went backwards: one bin */
+        if (nb > (double)co->bins_cap)
+            nb = (double)co->bins_cap;
+        for (int k = 0; k < (int)nb; k++) {
+            size_t i = (co->bins_head + co->bins_n) % co->bins_cap;
+            co->bins[i] = v;
+            if (co->bins_n < co->bins_cap)
+                co->bins_n++;
+            else
+                co->bins_head = (co->bins_head + 1) % co->bins_cap;
+        }
+        co->bin_cnt = 0;
+        co->bin_sum = 0;
+    }
+    if (co->bin_cnt == 0)
+        co->bin_t0 = idx;
+    co->bin_sum += load;
+    co->bin_cnt++;
+}
+
+/* Breathing period from the autocorrelation of the detrended tool load: the first strong peak
+ * in the breathing band (the first, so a double period never wins over the true one). */
+static void breath_estimate(sm_coach_t *co)
+{
+    const sm_coach_settings_t *s = &co->set;
+    size_t n = co->bins_n;
+    if ((double)n * BREATH_DT < s->breath_min_s)
+        return;
+    double *x = co->acf_buf;
+    double st = 0, sx = 0, stt = 0, stx = 0;
+    for (size_t k = 0; k < n; k++) {
+        x[k] = co->bins[(co->bins_head + k) % co->bins_cap];
+        st += (double)k;
+        sx += x[k];
+        stt += (double)k * (double)k;
+        stx += (double)k * x[k];
+    }
+    double dn = (double)n, den = dn * stt - st * st;
+    double b = den > 0 ? (dn * stx - st * sx) / den : 0, a = (sx - b * st) / dn;
+    double e0 = 0;
+    for (size_t k = 0; k < n; k++) {
+        x[k] -= a + b * (double)k;
+        e0 += x[k] * x[k];
+    }
+    if (e0 <= 0)
+        return;
+    /* search a little beyond the band: a rate wandering around its edge is still breathing */
+    int l0 = (int)floor(0.8 / s->breath_hi_hz / BREATH_DT);
+    int l1 = (int)ceil(1.25 / s->breath_lo_hz / BREATH_DT);
+    if (l1 >= (int)n - 2)
+        l1 = (int)n - 3;
+    if (l0 < 2)
+        l0 = 2;
+    if (l1 <= l0 + 1)
+        return;
+    double r[1024];
+    int m = l1 - l0 + 3;
+    if (m > 1024)
+        return;
+    for (int j = 0; j < m; j++) {
+        int lag = l0 - 1 + j;
+        double acc = 0;
+        for (size_t k = 0; k + (size_t)lag < n; k++)
+            acc += x[k] * x[k + (size_t)lag];
+        r[j] = acc / e0 * dn / (dn - lag);
+    }
+    double gmax = -1;
+    for (int j = 1; j < m - 1; j++)
+        if (r[j] > gmax)
+            gmax = r[j];
+    int best = -1;
+    for (int j = 1; j < m - 1; j++)
+        if (r[j] >= r[j - 1] && r[j] >= r[j + 1] && r[j] >= 0.85 * gmax) {
+            best = j;
+            break;
+        }
+    if (best < 0 || r[best] < s->breath_min_corr) {
+        co->bconf = gmax > 0 ? gmax : 0;
+        return;
+    }
+    double y0 = r[best - 1], y1 = r[best], y2 = r[best + 1];
+    double dd = y0 - 2 * y1 + y2, off = dd < 0 ? 0.5 * (y0 - y2) / dd : 0;
+    double lag = l0 - 1 + best + off;
+    co->bpm = 60.0 / (lag * BREATH_DT);
+    co->bconf = y1 > 1 ? 1 : y1;
+    co->bpm_sum += co->bpm;
+    co->bpm_cnt++;
+}
+
+/* ---- realignment: push/relax repetitions from the whole-frame load ---- */
+
+static void realign_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
+{
+    const sm_coach_settings_t *s = &co->set;
+    double t = f->t_s, cyc = s->push_s + s->relax_s;
+    if (!co->rl_init) {
+        if (!f->has_load)
+            return;
+        co->rl_init = 1;
+        co->rl_t0 = t;
+        co->rl_slow = f->total;
+        co->rl_amp = 0;
+        co->rl_next_push = t;
+        co->rl_next_relax = t + s->push_s;
+    }
+    if (co->reps < s->reps_target) {
+        if (t >= co->rl_next_push) {
+            cue(co, SM_CUE_PUSH, co->rl_next_push, 1.0);
+            co->rl_next_push += cyc;
+        }
+        if (t >= co->rl_next_relax) {
+            cue(co, SM_CUE_RELAX, co->rl_next_relax, 1.0);
+            co->rl_next_relax += cyc;
+        }
+    }
+    double slow_tau = 1.5 * cyc;
+    co->rl_slow += ema_a(dt, slow_tau) * (f->total - co->rl_slow);
+    double y = co->rl_slow > 0 ? f->total / co->rl_slow - 1.0 : 0.0;
+    co->rl_amp += ema_a(dt, cyc) * (fabs(y) - co->rl_amp);
+    double thr = 0.5 * co->rl_amp;
+    if (co->rl_amp < 0.5 * s->rep_min_rel)
+        thr = 1e9; /* too small a swing to be a push */
+    if (!co->rl_push && y > thr) {
+        co->rl_push = 1;
+        co->rl_start = t;
+    } else if (co->rl_push && y < 0) {
+        co->rl_push = 0;
+        add_event(co, SM_EV_REP, co->rl_start, t, 0);
+        co->reps++;
+        if (co->reps == s->reps_target)
+            cue(co, SM_CUE_THRESHOLD, t, 1.0);
+    }
+}
+
+/* ---- the frame ---- */
+
+static const char *instruction(const sm_coach_t *co, double t, const sm_coach_out_t *o)
+{
+    const sm_coach_settings_t *s = &co->set;
+    int hook = s->protocol == SM_PROTO_HIP_HOOK;
+    switch (co->state) {
+    case SM_STATE_SEARCH:
+        return hook                                  ? "Place the hook tip inside the hip bone"
+               : s->protocol == SM_PROTO_BACK_OF_HIP ? "Place the ball beside the tailbone"
+                                                     : "Place the ball inside the hip bone";
+    case SM_STATE_SETTLE:
+        return "Settle onto it - let go";
+    case SM_STATE_REALIGN:
+        if (co->reps >= s->reps_target)
+            return "Done - well done";
+        return fmod(t - co->rl_t0, s->push_s + s->relax_s) < s->push_s ? "Push" : "Relax";
+    case SM_STATE_HOLD:
+        break;
+    }
+    if (!o->moving && o->load_rel < -s->load_drop)
+        return "Let your weight sink in";
+    if (o->moving)
+        return "Stay on the spot - don't wiggle";
+    if (co->checkin_t >= 0 && t - co->checkin_t < 8 && !o->release_met)
+        return "Is it easing? If not, move to another spot";
+    if (o->release_met) {
+        if (hook && co->phase == 0)
+            return "Now press the handle down";
+        if (s->protocol == SM_PROTO_BACK_OF_HIP)
+            return co->spots_done >= s->spots_target ? "Done - check the other side"
+                                                     : "Released - move to the next spot";
+        return "Released - ease off, then the other side";
+    }
+    return "Hold still - breathe slowly";
+}
+
+static const char *phase_name(const sm_coach_t *co)
+{
+    const sm_coach_settings_t *s = &co->set;
+    switch (co->state) {
+    case SM_STATE_SEARCH:
+        return "Find the spot";
+    case SM_STATE_SETTLE:
+        return "Settle";
+    case SM_STATE_REALIGN:
+        return "Realignment";
+    case SM_STATE_HOLD:
+        break;
+    }
+    if (s->protocol == SM_PROTO_HIP_HOOK)
+        return co->phase ? "Iliacus" : "Psoas";
+    return "Hold";
+}
+
+static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
+{
+    const sm_coach_settings_t *s = &co->set;
+    double t = f->t_s, x = f->x_mm, y = f->y_mm;
+    if (!co->tracking) {
+        co->tracking = 1;
+        co->lx = co->fx = x;
+        co->ly = co->fy = y;
+        co->speed = 0;
+        co->ms = 0;
+        co->bpx = co->bpy = 0;
+        hpf_reset(&co->hx, x);
+        hpf_reset(&co->hy, y);
+        hpf_reset(&co->hx2, 0.0);
+        hpf_reset(&co->hy2, 0.0);
+        co->load_lp = f->load;
+        co->t_loaded0 = t;
+        co->act_first = co->act_last = -1e9;
+        win_clear(&co->tool_w);
+        co->bins_n = co->bins_head = 0;
+        co->bin_cnt = 0;
+        co->bin_sum = 0;
+        dt = 0;
+    }
+    /* wiggle band: low-pass at the top of the band, high-pass at the bottom */
+    double a = ema_a(dt, 1.0 / (2.0 * PI * s->wiggle_hi_hz));
+    co->fx += a * (x - co->fx);
+    co->fy += a * (y - co->fy);
+    /* 4th order: fast breathing (0.4 Hz) and its harmonics from the coarse centroid stay
+     * well below the thresholds, wiggles (0.5-4 Hz, centimetres) pass */
+    co->bpx = hpf_step(&co->hx2, hpf_step(&co->hx, co->fx, dt), dt);
+    co->bpy = hpf_step(&co->hy2, hpf_step(&co->hy, co->fy, dt), dt);
+    double inst2 = co->bpx * co->bpx + co->bpy * co->bpy;
+    co->ms += ema_a(dt, s->wiggle_tau_s) * (inst2 - co->ms);
+    /* slow position and its speed (slides) */
+    double px = co->lx, py = co->ly, as = ema_a(dt, s->slide_tau_s);
+    co->lx += as * (x - co->lx);
+    co->ly += as * (y - co->ly);
+    if (dt > 0)
+        co->speed += as * (hypot(co->lx - px, co->ly - py) / dt - co->speed);
+    co->load_lp += ema_a(dt, s->load_tau_s) * (f->load - co->load_lp);
+    double rms = sqrt(co->ms);
+    if (!co->mv)
+        co->mv = rms >= s->wiggle_on_mm || co->speed >= s->slide_on_mm_s;
+    else
+        co->mv = rms >= s->wiggle_off_mm || co->speed >= s->slide_off_mm_s;
+    if (sqrt(inst2) >= s->wiggle_on_mm || co->speed >= s->slide_on_mm_s) {
+        if (t - co->act_last > s->quiet_s)
+            co->act_first = t;
+        co->act_last = t;
+    }
+    win_push(&co->tool_w, t, x, y);
+    breath_push(co, t, f->near_load);
+}
+
+static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, sm_coach_out_t *o)
+{
+    const sm_coach_settings_t *s = &co->set;
+    double t = f->t_s;
+    episode_t *e = &co->ep;
+    sm_coach_hold_t *h = co->cur != NO_HOLD ? &co->holds[co->cur] : NULL;
+    double rms = sqrt(co->ms);
+    double inten = rms / s->wiggle_full_mm;
+    if (co->speed / (4.0 * s->slide_on_mm_s) > inten)
+        inten = co->speed / (4.0 * s->slide_on_mm_s);
+
+    if (f->present && hypot(co->lx - co->anchor_x, co->ly - co->anchor_y) < 0.2 * s->relocate_mm)
+        co->t_home = t;
+
+    /* movement episodes */
+    if (f->present && co->mv && !e->open) {
+        if (!e->pending)
+            e->start = t - co->act_first < 1.5 ? co->act_first : t;
+        if (!e->pending) {
+            e->peak = 0;
+            e->had_wiggle = 0;
+        }
+        e->open = 1;
+        e->pending = 0;
+        e->quiet_since = -1;
+        e->next_pulse = t + s->wiggle_pulse_s;
+        cue(co, SM_CUE_WIGGLE_START, t, inten);
+    }
+    if (e->open) {
+        if (rms > e->peak)
+            e->peak = rms;
+        if (rms >= s->wiggle_on_mm)
+            e->had_wiggle = 1;
+        if (t >= e->next_pulse) {
+            cue(co, SM_CUE_WIGGLE, t, inten);
+            e->next_pulse += s->wiggle_pulse_s;
+            if (e->next_pulse < t)
+                e->next_pulse = t + s->wiggle_pulse_s;
+        }
+        if (f->present && !co->mv) {
+            if (e->quiet_since < 0)
+                e->quiet_since = t;
+            if (t - e->quiet_since >= s->quiet_s) {
+                e->open = 0;
+                e->pending = 1;
+                e->end = co->act_last > e->start ? co->act_last : e->quiet_since;
+                e->pending_until = t + s->classify_s;
+                cue(co, SM_CUE_WIGGLE_STOP, t, 1.0);
+            }
+        } else {
+            e->quiet_since = -1;
+        }
+    } else if (e->pending && t >= e->pending_until) {
+        classify(co, t);
+        if (co->state != SM_STATE_HOLD || co->cur == NO_HOLD)
+            return;
+        h = &co->holds[co->cur];
+    } else if (!e->pending && f->present) {
+        /* a slow shift that never looked like movement: same decision once it has stayed */
+        double d = hypot(co->lx - co->anchor_x, co->ly - co->anchor_y);
+        double thr =
+            s->protocol == SM_PROTO_HIP_HOOK && co->phase == 0 ? s->pivot_mm : s->relocate_mm;
+        if (d < 0.4 * thr)
+            co->t_near = t;
+        if (d >= thr) {
+            if (co->drift_since < 0)
+                co->drift_since = t;
+            if (t - co->drift_since >= s->classify_s) {
+                e->start = co->t_near;
+                e->end = co->drift_since;
+                e->peak = 0;
+                e->had_wiggle = 0;
+                classify(co, t);
+                if (co->state != SM_STATE_HOLD || co->cur == NO_HOLD)
+                    return;
+                h = &co->holds[co->cur];
+            }
+        } else {
+            co->drift_since = -1;
+        }
+        if (!e->open && !e->pending) {
+            double aa = ema_a(dt, s->anchor_tau_s);
+            co->anchor_x += aa * (co->lx - co->anchor_x);
+            co->anchor_y += aa * (co->ly - co->anchor_y);
+        }
+    }
+
+    /* load against the hold's reference, creep divided out */
+    double loaded = t - co->t_loaded0;
+    double lnorm = co->load_lp / (1.0 + creep_rel(co, loaded));
+    if (h && t - h->start_s < s->ref_s) {
+        if (f->present) {
+            co->ref_sum += lnorm;
+            co->ref_n += 1;
+        }
+    } else if (co->ref <= 0 && co->ref_n > 0) {
+        co->ref = co->ref_sum / co->ref_n;
+    }
+    double ref = co->ref > 0 ? co->ref : (co->ref_n > 0 ? co->ref_sum / co->ref_n : 0);
+    o->load_rel = ref > 0 && f->present ? lnorm / ref - 1.0 : 0.0;
+    int load_ok = o->load_rel >= -s->load_drop;
+
+    o->moving = e->open;
+    o->wiggle_intensity = e->open ? (inten < 0.05 ? 0.05 : inten > 1 ? 1 : inten) : 0.0;
+    if (!h)
+        return;
+    if (f->present && f->side == SM_SIDE_RIGHT)
+        co->votes_r++;
+    else if (f->present && f->side == SM_SIDE_LEFT)
+        co->votes_l++;
+    if (f->present && !e->open && !e->pending && load_ok)
+        h->steady_s += dt;
+    double tgt = target_s(co);
+    while (h->steady_s >= co->next_tick) {
+        if (co->next_tick < tgt - 0.5 * s->steady_tick_s || h->release_met)
+            cue(co, SM_CUE_STEADY, t, 0.6);
+        co->next_tick += s->steady_tick_s;
+    }
+    if (!co->checkin_done && s->checkin_s < tgt && h->steady_s >= s->checkin_s) {
+        co->checkin_done = 1;
+        co->checkin_t = t;
+        cue(co, SM_CUE_CHECKIN, t, 1.0);
+    }
+    if (!h->release_met && h->steady_s >= tgt) {
+        h->release_met = 1;
+        h->release_s = t;
+        co->spots_done++;
+        cue(co, SM_CUE_THRESHOLD, t, 1.0);
+    }
+}
+
+void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t *out)
+{
+    const sm_coach_settings_t *s = &co->set;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < co->nlater; i++)
+        out->cues[out->n_cues++] = co->later[i];
+    co->nlater = 0;
+    co->out = out;
+    double t = f->t_s;
+    double dt = co->started ? t - co->t_prev : 0.0;
+    if (dt < 0)
+        dt = 0;
+    co->started = 1;
+    co->t_prev = t;
+    out->hold_index = -1;
+    out->target_s = target_s(co);
+
+    if (f->has_load)
+        win_push(&co->body_w, t, f->cop_x_mm, f->cop_y_mm);
+    if (f->body_r0 >= 0) {
+        co->mid_x = f->midline_x_mm;
+        co->have_mid = 1;
+    }
+
+    if (co->state == SM_STATE_REALIGN) {
+        realign_update(co, f, dt);
+    } else {
+        if (f->present) {
+            track_tool(co, f, dt);
+            co->t_seen = t;
+        }
+        int gone = !f->present && (!co->tracking || t - co->t_seen >= s->liftoff_s);
+        switch (co->state) {
+        case SM_STATE_SEARCH:
+            if (f->present) {
+                if (co->cand_start < 0)
+                    co->cand_start = t;
+                if (t - co->cand_start >= s->found_s) {
+                    co->state = SM_STATE_SETTLE;
+                    co->t_found = co->cand_start;
+                    co->quiet_since = t;
+                }
+            } else {
+                co->cand_start = -1;
+            }
+            break;
+        case SM_STATE_SETTLE:
+            if (gone) {
+                co->state = SM_STATE_SEARCH;
+                co->cand_start = -1;
+                coach_reset_tool(co);
+                break;
+            }
+            if (co->mv || !f->present)
+                co->quiet_since = t;
+            if (t - co->quiet_since >= s->settle_s)
+                start_hold(co, t, co->t_found, s->protocol == SM_PROTO_HIP_HOOK && co->phase > 0);
+            break;
+        case SM_STATE_HOLD:
+            if (gone) {
+                if (co->ep.open || co->ep.pending) {
+                    co->ep.end = co->t_seen;
+                    classify(co, t); /* may end the hold itself (relocation) */
+                }
+                if (co->state == SM_STATE_HOLD) {
+                    add_event(co, SM_EV_LIFTOFF, co->t_seen, t, 0);
+                    end_hold(co, co->t_seen);
+                    cue(co, SM_CUE_LIFTOFF, t, 1.0);
+                }
+                co->state = SM_STATE_SEARCH;
+                co->phase = 0;
+                co->spot++;
+                co->cand_start = -1;
+                coach_reset_tool(co);
+                break;
+            }
+            hold_update(co, f, dt, out);
+            break;
+        case SM_STATE_REALIGN:
+            break;
+        }
+        if (co->tracking && co->state != SM_STATE_HOLD && co->state != SM_STATE_SEARCH) {
+            out->moving = co->mv;
+        }
+        if (co->tracking && t >= co->breath_next) {
+            breath_estimate(co);
+            co->breath_next = t + 1.0;
+        }
+    }
+
+    /* the view */
+    out->state = co->state;
+    out->phase_name = phase_name(co);
+    if (co->cur != NO_HOLD) {
+        const sm_coach_hold_t *h = &co->holds[co->cur];
+        out->hold_index = (int)co->cur;
+        out->steady_s = h->steady_s;
+        out->release_met = h->release_met;
+        out->side = co->votes_r >= co->votes_l ? (co->votes_r ? SM_SIDE_RIGHT : SM_SIDE_UNKNOWN)
+                                               : SM_SIDE_LEFT;
+    } else if (f->present) {
+        out->side = f->side;
+    }
+    out->spots_done = co->spots_done;
+    out->reps = co->reps;
+    out->reps_target = s->reps_target;
+    if (s->protocol == SM_PROTO_REALIGN)
+        out->target_s = 0;
+    out->wiggle_rms_mm = co->tracking ? sqrt(co->ms) : 0;
+    double u = 1.0;
+    if (f->present && co->tracking) {
+        u = out->wiggle_rms_mm / s->wiggle_on_mm;
+        if (co->speed / s->slide_on_mm_s > u)
+            u = co->speed / s->slide_on_mm_s;
+        if (-out->load_rel / s->load_drop > u)
+            u = -out->load_rel / s->load_drop;
+    }
+    double target_m = u >= 1 ? 0 : 1 - u;
+    co->meter += ema_a(dt, 0.3) * (target_m - co->meter);
+    out->meter = co->meter < 0 ? 0 : co->meter > 1 ? 1 : co->meter;
+    out->breath_bpm = co->bpm;
+    out->breath_conf = co->bconf;
+    win_stats(&co->tool_w, &out->tool_sway);
+    win_stats(&co->body_w, &out->body_sway);
+    out->instruction = instruction(co, t, out);
+    co->out = NULL;
+}
+
+sm_status sm_coach_input(sm_coach_t *co, double t_s, sm_coach_input_t in, int value)
+{
+    switch (in) {
+    case SM_COACH_IN_PIVOT:
+        if (co->set.protocol != SM_PROTO_HIP_HOOK || co->phase != 0)
+            return SM_OK;
+        if (co->state == SM_STATE_HOLD) {
+            add_event(co, SM_EV_PHASE_CHANGE, t_s, t_s, 0);
+            end_hold(co, t_s);
+            co->phase = 1;
+            start_hold(co, t_s, t_s, 1);
+        } else {
+            co->phase = 1;
+        }
+        return SM_OK;
+    case SM_COACH_IN_SORENESS:
+        if (value < 0 || value > 10)
+            return SM_ERR_ARG;
+        if (co->cur != NO_HOLD)
+            co->holds[co->cur].soreness = value;
+        else if (co->nholds)
+            co->holds[co->nholds - 1].soreness = value;
+        return SM_OK;
+    case SM_COACH_IN_RESET:
+        if (co->state == SM_STATE_HOLD)
+            end_hold(co, t_s);
+        co->phase = 0;
+        co->reps = 0;
+        co->rl_init = 0;
+        co->spots_done = 0;
+        co->state = co->set.protocol == SM_PROTO_REALIGN ? SM_STATE_REALIGN : SM_STATE_SEARCH;
+        coach_reset_tool(co);
+        return SM_OK;
+    }
+    return SM_ERR_ARG;
+}
+
+void sm_coach_finish(sm_coach_t *co, double t_s)
+{
+    if (co->state == SM_STATE_HOLD) {
+        if (co->ep.open || co->ep.pending) {
+            if (co->ep.open)
+                co->ep.end = t_s;
+            classify(co, t_s);
+        }
+        if (co->state == SM_STATE_HOLD)
+            end_hold(co, t_s);
+    }
+    if (co->rl_push) {
+        co->rl_push = 0;
+        add_event(co, SM_EV_REP, co->rl_start, t_s, 0);
+    }
+    co->state = co->set.protocol == SM_PROTO_REALIGN ? SM_STATE_REALIGN : SM_STATE_SEARCH;
+}
+
+const sm_coach_hold_t *sm_coach_holds(const sm_coach_t *co, size_t *n)
+{
+    *n = co->nholds;
+    return co->holds;
+}
+
+const sm_coach_event_t *sm_coach_events(const sm_coach_t *co, size_t *n)
+{
+    *n = co->nevents;
+    return co->events;
+}
+
+size_t sm_coach_dropped(const sm_coach_t *co)
+{
+    return co->dropped;
+}
+
+void sm_coach_side_summary(const sm_coach_t *co, sm_side_t side, sm_coach_side_summary_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < co->nholds; i++) {
+        const sm_coach_hold_t *h = &co->holds[i];
+        if (h->side != side)
+            continue;
+        out->holds++;
+        out->released += h->release_met;
+        out->steady_s += h->steady_s;
+        out->wiggles += h->wiggles;
+    }
+}
+
+double sm_coach_breath_bpm(const sm_coach_t *co)
+{
+    return co->bpm_cnt ? co->bpm_sum / co->bpm_cnt : 0.0;
+}
+
+const char *sm_coach_event_kind_name(sm_coach_event_kind_t k)
+{
+    static const char *const names[] = {"wiggle", "relocation", "phase_change", "lift_off", "rep"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}
+
+const char *sm_cue_kind_name(sm_cue_kind_t k)
+{
+    static const char *const names[] = {"found",       "steady",  "wiggle_start", "wiggle",
+                                        "wiggle_stop", "checkin", "threshold",    "phase",
+                                        "push",        "relax",   "lift_off"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}
+
+const char *sm_protocol_name(sm_protocol_t p)
+{
+    static const char *const names[] = {"ball-release", "hip-hook", "back-of-hip", "realignment"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "unknown";
+}

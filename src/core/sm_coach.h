@@ -1,0 +1,234 @@
+/*
+ * The hold-steady coach: from the tool contact of every frame (sm_contact) to what the person
+ * on the floor hears and sees, and to the session's record of holds and episodes. Pure: frames
+ * and session times in (seconds, non-decreasing), cues/view/records out; no I/O, no clock.
+ *
+ * Signals (all time constants in seconds, so any frame rate works):
+ *   - position: the tool contact's load centroid, mm; whole-body CoP, mm;
+ *   - movement: the position band-passed to the wiggle band (low-pass wiggle_hi_hz, two
+ *     2nd-order Butterworth high-pass sections at wiggle_lo_hz), its RMS over wiggle_tau_s; plus
+ * the speed of the slowly filtered position (slides). Breathing (0.1-0.4 Hz, a few mm back and
+ * forth) is below the band and far below the thresholds, so it never counts as wiggling;
+ *   - steadiness windows (sway_window_s, O(1) running sums): mean velocity, RMS distance, path
+ *     length, 95 % ellipse area of the tool contact and of the whole-body CoP;
+ *   - load stability: the tool's load (low-passed) relative to the hold's reference, with the
+ *     expected creep under constant load divided out (creep model hook or creep_per_decade);
+ *   - breathing rate: autocorrelation of the tool's relative load (0.1 s bins, last
+ *     breath_window_s), strongest period in 1/breath_hi_hz .. 1/breath_lo_hz.
+ *
+ * State machine (per protocol; every number is a setting):
+ *   SEARCH --tool present found_s--> SETTLE --quiet settle_s--> HOLD (cue FOUND)
+ *   HOLD: steady time accumulates while quiet and loaded; a movement episode pauses it (cue
+ *         WIGGLE_START, WIGGLE pulses with intensity, WIGGLE_STOP); when it ends it is
+ *         classified: back near the spot = wiggle event; more than relocate_mm away and
+ *         staying = relocation event (the hold ends, a new one starts settling); hip-hook in
+ *         the psoas phase with a shift of pivot_mm or more along the base towards the body =
+ *         phase change (handle press; or SM_COACH_IN_PIVOT). Cues: STEADY every
+ *         steady_tick_s of steady time, CHECKIN at checkin_s, THRESHOLD at the target.
+ *   tool gone for liftoff_s --> lift-off event, the hold ends, SEARCH.
+ *   realignment: no tool; push/relax repetitions counted from the whole-frame load, with a
+ *         metronome (cues PUSH / RELAX).
+ *
+ * Thread context: one coach per thread. Memory: allocated at create, nothing per update.
+ */
+#ifndef SM_COACH_H
+#define SM_COACH_H
+
+#include <stddef.h>
+
+#include "sm_contact.h"
+#include "sm_status.h"
+
+typedef enum {
+    SM_PROTO_BALL_RELEASE = 0, /* prone, ball inside the front of the pelvis */
+    SM_PROTO_HIP_HOOK = 1,     /* side-lying: psoas on the tip, then iliacus (handle press) */
+    SM_PROTO_BACK_OF_HIP = 2,  /* supine, ball beside the tailbone, several spots */
+    SM_PROTO_REALIGN = 3       /* supine, push 2 s / relax 2 s, ~10 repetitions */
+} sm_protocol_t;
+
+/* Expected relative drift of a reading under constant load after loaded_s seconds (0.05 =
+ * reads 5 % high). From calibration; NULL in the settings = creep_per_decade's log model. */
+typedef double (*sm_creep_fn)(void *ctx, double loaded_s);
+
+typedef struct {
+    sm_protocol_t protocol;
+    double release_s;        /* steady seconds on one spot for the release threshold; 60 */
+    double hook_phase_s;     /* hip-hook: target steady seconds per phase; 30 (30-90) */
+    double hook_phase_max_s; /* hip-hook: suggest the next step after this; 90 */
+    int spots_target;        /* back-of-hip: spots to do; 3 */
+    double found_s;          /* tool present this long = found; 0.5 */
+    double settle_s;         /* quiet this long after found = hold starts; 2 */
+    double liftoff_s;        /* tool gone this long = lift-off, the hold ends; 1.0 */
+    double checkin_s;        /* "is it easing?" after this much steady time; 30 */
+    double steady_tick_s;    /* calm tick every this much steady time; 5 */
+    double wiggle_pulse_s;   /* WIGGLE cue repeat while moving; 0.25 */
+    /* movement */
+    double wiggle_lo_hz, wiggle_hi_hz;    /* wiggle band; 0.5, 4 */
+    double wiggle_tau_s;                  /* RMS averaging; 0.2 */
+    double wiggle_on_mm, wiggle_off_mm;   /* band RMS to start / to end a wiggle; 3.0, 2.0 */
+    double slide_on_mm_s, slide_off_mm_s; /* slow-position speed to start / end; 12, 6 */
+    double slide_tau_s;                   /* slow position filter; 0.5 */
+    double quiet_s;        /* below the thresholds this long = the episode ended; 0.3 */
+    double classify_s;     /* then wait this long before calling it wiggle/relocation; 1.0 */
+    double relocate_mm;    /* a new spot: the contact moved this far and stayed; 25 */
+    double pivot_mm;       /* hip-hook handle press: centroid shift along the base; 8 */
+    double anchor_tau_s;   /* the spot's reference position follows slowly; 20 */
+    double wiggle_full_mm; /* band RMS giving wiggle intensity 1; 10 */
+    /* load */
+    double ref_s;            /* reference load: the first ref_s of the hold; 3 */
+    double load_tau_s;       /* load smoothing for stability; 1 */
+    double load_drop;        /* relative drop that pauses the count ("eased off"); 0.3 */
+    double creep_per_decade; /* default creep model: 1 + c*log10(1 + t/1 s); 0.05 */
+    sm_creep_fn creep;       /* optional, overrides creep_per_decade */
+    void *creep_ctx;
+    /* breathing */
+    double breath_lo_hz, breath_hi_hz; /* 0.1, 0.4 */
+    double breath_window_s;            /* 30 */
+    double breath_min_s;               /* data needed before a rate is given; 15 */
+    double breath_min_corr;            /* autocorrelation peak needed; 0.3 */
+    /* steadiness windows */
+    double sway_window_s; /* 5 */
+    double max_rate_hz;   /* highest frame rate the windows are sized for; 200 */
+    /* realignment */
+    double push_s, relax_s; /* metronome; 2, 2 */
+    int reps_target;        /* 10 */
+    double rep_min_rel;     /* smallest load swing that counts, relative to the mean; 0.02 */
+    /* records */
+    size_t max_holds, max_events; /* capacity; 128, 512 */
+} sm_coach_settings_t;
+
+void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol);
+/* The posture each protocol implies (prone, side, supine, supine), for sm_contact. */
+sm_posture_t sm_coach_posture(sm_protocol_t protocol);
+
+typedef enum {
+    SM_CUE_FOUND = 0,        /* tool found, hold started */
+    SM_CUE_STEADY = 1,       /* periodic calm tick while steady */
+    SM_CUE_WIGGLE_START = 2, /* movement began (intensity) */
+    SM_CUE_WIGGLE = 3,       /* movement continues (intensity follows the amount) */
+    SM_CUE_WIGGLE_STOP = 4,  /* settled again */
+    SM_CUE_CHECKIN = 5,      /* "is it easing?" */
+    SM_CUE_THRESHOLD = 6,    /* release threshold met */
+    SM_CUE_PHASE = 7,        /* phase change (hook: iliacus); a new spot gets FOUND again */
+    SM_CUE_PUSH = 8,         /* realignment metronome: push */
+    SM_CUE_RELAX = 9,        /* realignment metronome: relax */
+    SM_CUE_LIFTOFF = 10,     /* the tool came off: hold ended */
+    SM_CUE_KINDS = 11
+} sm_cue_kind_t;
+
+typedef struct {
+    sm_cue_kind_t kind;
+    double t_s;      /* session time the cue belongs to */
+    float intensity; /* 0..1 (wiggle: amount of movement; others 1) */
+} sm_coach_cue_t;
+
+typedef enum {
+    SM_EV_WIGGLE = 0,
+    SM_EV_RELOCATION = 1,
+    SM_EV_PHASE_CHANGE = 2,
+    SM_EV_LIFTOFF = 3,
+    SM_EV_REP = 4 /* realignment repetition (push start .. end) */
+} sm_coach_event_kind_t;
+
+typedef struct {
+    sm_coach_event_kind_t kind;
+    double start_s, end_s;
+    double size; /* wiggle: peak band RMS, mm; relocation/phase: displacement, mm; else 0 */
+} sm_coach_event_t;
+
+typedef struct {
+    sm_side_t side;
+    int phase;       /* hip-hook: 0 psoas, 1 iliacus; else 0 */
+    int spot;        /* 0, 1, ... within the session */
+    double found_s;  /* tool found */
+    double start_s;  /* hold started (settled) */
+    double end_s;    /* ended (lift-off, relocation, phase change, session end) */
+    double steady_s; /* accumulated steady time */
+    int release_met;
+    double release_s; /* session time the threshold was met (0 if not) */
+    int wiggles;
+    double time_to_settle_s;
+    int soreness;      /* 0..10, -1 = not rated */
+    double x_mm, y_mm; /* the spot */
+} sm_coach_hold_t;
+
+/* Steadiness over the last sway_window_s (mean removed). */
+typedef struct {
+    size_t n;
+    double duration_s;
+    double mean_velocity_mm_s, rms_distance_mm, path_length_mm, ellipse95_area_mm2;
+} sm_coach_sway_t;
+
+typedef enum {
+    SM_STATE_SEARCH = 0,
+    SM_STATE_SETTLE = 1,
+    SM_STATE_HOLD = 2,
+    SM_STATE_REALIGN = 3
+} sm_coach_state_t;
+
+#define SM_COACH_MAX_CUES 8
+typedef struct {
+    /* cues produced by this update, in time order */
+    sm_coach_cue_t cues[SM_COACH_MAX_CUES];
+    int n_cues;
+    /* for the view */
+    sm_coach_state_t state;
+    const char *phase_name;    /* "Find the spot", "Settle", "Hold", "Psoas", "Iliacus", ... */
+    const char *instruction;   /* one short line, e.g. "Hold still - breathe slowly" */
+    double steady_s, target_s; /* hold timer */
+    double meter;              /* steadiness 0..1 (1 = perfectly still) */
+    int moving;                /* inside a movement episode */
+    double wiggle_intensity;   /* 0..1 */
+    int release_met;
+    double load_rel;      /* tool load vs the hold's reference, creep removed (0 = same) */
+    double breath_bpm;    /* 0 = no estimate yet */
+    double breath_conf;   /* autocorrelation peak 0..1 */
+    double wiggle_rms_mm; /* wiggle-band RMS of the tool position */
+    sm_side_t side;
+    int hold_index;        /* index into the holds list, -1 none */
+    int spots_done;        /* holds that met their threshold */
+    int reps, reps_target; /* realignment */
+    sm_coach_sway_t tool_sway, body_sway;
+} sm_coach_out_t;
+
+/* Inputs from the app (keys). */
+typedef enum {
+    SM_COACH_IN_PIVOT = 0,    /* hip-hook: the handle press started (key) */
+    SM_COACH_IN_SORENESS = 1, /* value 0..10 for the current (or last) hold */
+    SM_COACH_IN_RESET = 2     /* start the protocol over (records kept) */
+} sm_coach_input_t;
+
+typedef struct sm_coach sm_coach_t;
+
+/* s NULL = defaults for ball-release. SM_ERR_ARG (bad numbers), SM_ERR_NOMEM; *out NULL then. */
+sm_status sm_coach_create(const sm_coach_settings_t *s, sm_coach_t **out);
+void sm_coach_destroy(sm_coach_t *co); /* NULL-safe */
+
+/* One frame: its contact result (sm_contact_update) at f->t_s. out set on every call. */
+void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t *out);
+/* A key from the app at session time t_s. SM_ERR_ARG for an out-of-range soreness. Cues it
+ * raises (the pivot's PHASE) come out with the next update. */
+sm_status sm_coach_input(sm_coach_t *co, double t_s, sm_coach_input_t in, int value);
+/* End of the session at t_s: closes the open hold and episodes. Records stay readable. */
+void sm_coach_finish(sm_coach_t *co, double t_s);
+
+/* Records, owned by the coach, valid until the next update/finish/destroy. */
+const sm_coach_hold_t *sm_coach_holds(const sm_coach_t *co, size_t *n);
+const sm_coach_event_t *sm_coach_events(const sm_coach_t *co, size_t *n);
+size_t sm_coach_dropped(const sm_coach_t *co); /* records lost to full capacity */
+
+/* Per side summary ("check both sides"). */
+typedef struct {
+    int holds, released;
+    double steady_s;
+    int wiggles;
+} sm_coach_side_summary_t;
+void sm_coach_side_summary(const sm_coach_t *co, sm_side_t side, sm_coach_side_summary_t *out);
+/* Breathing rate over the session so far (mean of the estimates), bpm; 0 = none. */
+double sm_coach_breath_bpm(const sm_coach_t *co);
+
+const char *sm_coach_event_kind_name(sm_coach_event_kind_t k); /* "wiggle", "relocation", ... */
+const char *sm_cue_kind_name(sm_cue_kind_t k);                 /* "found", "steady", ... */
+const char *sm_protocol_name(sm_protocol_t p);                 /* "ball-release", "hip-hook", ... */
+
+#endif

@@ -464,6 +464,33 @@ static void log_line(void *ctx, const char *line)
     fprintf(stderr, "steadymat sim: %s\n", line);
 }
 
+/* The scenario's calibration steps as a steps file (see sm_calib_steps.h). */
+static int print_scenario_steps(simopts_t *so)
+{
+    int rcode = sim_finish(so, "sim");
+    if (rcode)
+        return rcode;
+    sm_sim_t *sim;
+    if (sm_sim_create(&so->sim, &sim) != SM_OK)
+        return usage_error("sim", "%s", "cannot create the scenario");
+    const sm_sim_step_t *st;
+    size_t n = sm_sim_steps(sim, &st);
+    if (n == 0) {
+        sm_sim_destroy(sim);
+        return usage_error("sim", "scenario '%s' has no calibration steps (try calibration-steps)",
+                           so->sim.scenario ? so->sim.scenario : "ball-steady");
+    }
+    printf("steadymat-calibration-steps 1\n# kind      start_s  end_s  mass_kg\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("%-10s %8.3f %8.3f", st[i].kind, st[i].start_s, st[i].end_s);
+        if (st[i].mass_kg > 0)
+            printf(" %g", st[i].mass_kg);
+        printf("\n");
+    }
+    sm_sim_destroy(sim);
+    return 0;
+}
+
 int sm_cmd_sim(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -476,6 +503,7 @@ int sm_cmd_sim(int argc, char **argv)
                "  --pty PATH            where to link the pty (e.g. /tmp/mat)\n"
                "  --scenario NAME       what the simulated person does (default ball-steady)\n"
                "  --corrupt P           corrupt each byte with probability P (0..1)\n"
+               "  --print-steps         print the scenario's calibration steps file and exit\n"
                "%s\n",
                sim_opts_help);
         print_scenarios();
@@ -487,12 +515,15 @@ int sm_cmd_sim(int argc, char **argv)
     sm_simdev_config_t dc;
     memset(&dc, 0, sizeof dc);
     dc.stream_on_boot = 1;
+    int print_steps = 0;
     double v;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (sim_option(&a, &so))
             continue;
         if (is(&a, "--pty")) {
             dc.pty_link = value(&a);
+        } else if (is(&a, "--print-steps")) {
+            print_steps = 1;
         } else if (is(&a, "--corrupt")) {
             if (number(&a, 0, 1, &v))
                 dc.corrupt_p = v;
@@ -508,6 +539,8 @@ int sm_cmd_sim(int argc, char **argv)
     }
     if (a.bad)
         return USAGE;
+    if (print_steps)
+        return print_scenario_steps(&so);
     if (!dc.pty_link)
         return usage_error("sim", "%s", "--pty PATH is required");
     int rcode = sim_finish(&so, "sim");
@@ -660,6 +693,8 @@ static void help(void)
            "  sim       run the simulated mat on a pseudo-terminal\n"
            "  import    turn a text file of frames into a session file\n"
            "  ports     list serial ports (and find mats with --probe)\n"
+           "  calibrate fit a calibration (raw counts -> kPa) from a recorded session\n"
+           "  analyze   steadiness of a session or a CoP trace: sway, breathing, wiggles, holds\n"
            "  help      this text; 'steadymat COMMAND --help' for a command\n\n"
            "  --version print the version\n",
            SM_VERSION);
@@ -689,6 +724,10 @@ int sm_cli_main(int argc, char **argv)
         return sm_cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "ports"))
         return sm_cmd_ports(argc - 1, argv + 1);
+    if (!strcmp(cmd, "calibrate"))
+        return sm_cmd_calibrate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "analyze") || !strcmp(cmd, "analyse"))
+        return sm_cmd_analyze(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return sm_cmd_live(argc, argv, 0); /* options only: live */
     fprintf(stderr, "steadymat: unknown command '%s' (see 'steadymat help')\n", cmd);

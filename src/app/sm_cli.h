@@ -9,5 +9,11 @@ int sm_cmd_replay(int argc, char **argv);
 int sm_cmd_sim(int argc, char **argv);
 int sm_cmd_import(int argc, char **argv);
 int sm_cmd_ports(int argc, char **argv);
+int sm_cmd_calibrate(int argc, char **argv);
+int sm_cmd_analyze(int argc, char **argv);
+
+#include "sm_coach.h"
+/* "ball", "hook", "back", "realign" (or the full names) -> protocol; 0 when unknown. */
+int sm_parse_protocol(const char *s, sm_protocol_t *out);
 
 #endif

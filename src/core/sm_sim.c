@@ -169,6 +169,11 @@ double sm_sim_duration(const sm_sim_t *sim)
     return sm_sim_scenario_duration(sim->scene.sc);
 }
 
+size_t sm_sim_steps(const sm_sim_t *sim, const sm_sim_step_t **steps)
+{
+    return sm_sim_scenario_steps(sim->scene.sc, steps);
+}
+
 const double *sm_sim_pressure(const sm_sim_t *sim)
 {
     return sim->kpa;

@@ -36,6 +36,23 @@
  *                   (event 3) 90-91; the mat is empty after (creep and its recovery).
  *   weights-ghost   three 5 kg weights (5 cm bases) on three corners of a rectangle (cells at
  *                   30 %/70 % of the mat); the fourth corner is empty (crosstalk check).
+ *   calibration-steps  the calibration workflow (sm_calib.h) with rigid flat plates (uniform
+ *                   pressure, sharp edges); positions are fractions of the mat (x across,
+ *                   y along), placed for the reference mat; each load ramps on and off over
+ *                   0.5 s. sm_sim_steps() gives the annotations (the steady part of each step):
+ *                     condition  1-5, 7-11, 13-17: a 30 x 40 cm board with 75 kg at the centre
+ *                     zero       24-34: empty
+ *                     equalise   9 placements of the board (6.1 kPa), 6 s each from 36 s,
+ *                                every 8 s, overlapping 3 x 3 over the mat and past its edges
+ *                                (order TL, BR, TR, BL, centre, T, B, L, R); annotated on+1..off
+ *                     load       10 s each, annotated on+1.5..off: 5 kg 10x10 cm at 130,
+ *                                10 kg 10x10 cm at 148, 20 kg 10x10 cm at 166,
+ *                                20 kg 5x5 cm at 184, 10 kg 5x5 cm at 202
+ *                     creep      20 kg 10x10 cm held 222-312 (90 s)
+ *                     verify     15 kg 10x10 cm 322-332 (annotated from 323.5)
+ *                     check      fresh test loads, 10 s each every 18 s from 342 (not for the
+ *                                calibration): 3 kg 5x5, 8 kg 10x10, 12 kg 7x7, 25 kg 10x10,
+ *                                25 kg 5x5, 40 kg 15x15, 15 kg 5x5, 30 kg 7x7 cm; ends 485 s.
  *
  * Thread context: a simulator object belongs to one thread; the scenario catalogue functions
  * are reentrant.
@@ -152,6 +169,16 @@ double sm_sim_duration(const sm_sim_t *sim);
 /* The true pressure of the last rendered frame, kPa per cell (rows*cols, row-major, cell
  * average), before the sensor model; owned by sim, valid until the next render. */
 const double *sm_sim_pressure(const sm_sim_t *sim);
+/* Step annotations of the calibration-steps scenario (kind "condition", "zero", "equalise",
+ * "load", "creep", "verify" or "check"; mass in kg, 0 when none), in time order; owned by the
+ * catalogue (static). 0 steps for the other scenarios. */
+typedef struct {
+    const char *kind;
+    double start_s, end_s;
+    double mass_kg;
+} sm_sim_step_t;
+size_t sm_sim_steps(const sm_sim_t *sim, const sm_sim_step_t **steps);
+
 /* SM_SIM_CELL_* for a cell (SM_SIM_CELL_OK outside the mat or with DEAD off). */
 int sm_sim_cell_fault(const sm_sim_t *sim, int row, int col);
 

@@ -18,6 +18,8 @@ static double profile_integral(int prof)
         return PI / 2.5; /* 2 pi int_0^1 (1-r^2)^1.5 r dr */
     case PROF_SOFT:
         return 8.0 * PI / 15.0; /* pi int_0^1 (1-s^2)^2 ds */
+    case PROF_PLATE:
+        return 4.0;
     default:
         return (64.0 / 45.0) * (64.0 / 45.0); /* (int_-1^1 (1-u^4)^2 du)^2 */
     }
@@ -35,7 +37,9 @@ static double edge1(double u)
 static double profile(int prof, double u, double v, double kx)
 {
     double f;
-    if (prof == PROF_BASE) {
+    if (prof == PROF_PLATE) {
+        f = u * u < 1.0 && v * v < 1.0 ? 1.0 : 0.0;
+    } else if (prof == PROF_BASE) {
         f = edge1(u) * edge1(v);
     } else {
         double q = u * u + v * v;
@@ -82,6 +86,8 @@ static void render_one(const sim_contact_t *ct, int rows, int cols, double p, do
     double minax = ct->ax < ct->ay ? ct->ax : ct->ay;
     double nd = ceil(p / (0.2 * minax));
     int n = nd < 2.0 ? 2 : nd > 8.0 ? 8 : (int)nd;
+    if (ct->prof == PROF_PLATE)
+        n = 8; /* sharp edges: the finest sampling */
     double h = p / n;
 
     long ncx = (c1 - c0 + 1) * n, ncy = (r1 - r0 + 1) * n;

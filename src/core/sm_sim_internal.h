@@ -57,7 +57,8 @@ static inline double sim_gauss(uint64_t h)
 typedef enum {
     PROF_BALL, /* Hertz-like (1 - r^2)^1.5: a firm ball or a rigid edge */
     PROF_SOFT, /* flat top with smooth edges (1 - r^4)^2: soft tissue, a flat weight */
-    PROF_BASE  /* rounded rectangle (1-u^4)^2 (1-v^4)^2: the hook's flat base */
+    PROF_BASE, /* rounded rectangle (1-u^4)^2 (1-v^4)^2: the hook's flat base */
+    PROF_PLATE /* rigid flat plate: uniform over the rectangle |u|, |v| < 1 (calibration loads) */
 } sim_profile;
 
 typedef struct {
@@ -149,6 +150,8 @@ sm_status sm_sim_scene_init(sim_scene_t *sc, const sim_scenario_t *scn, const sm
 void sm_sim_scene_free(sim_scene_t *sc);
 /* The tool's first spot on this mat, mm (for keeping faults away from it). */
 int sm_sim_scene_first_tool(const sim_scene_t *sc, double *x, double *y);
+/* The scenario's calibration step annotations (calibration-steps; 0 for the others). */
+size_t sm_sim_scenario_steps(const sim_scenario_t *sc, const sm_sim_step_t **steps);
 /* Fill the contacts at time t_s; returns how many. */
 size_t sm_sim_scene_contacts(const sim_scene_t *sc, double t_s, sim_contact_t *cs, sim_state_t *st);
 

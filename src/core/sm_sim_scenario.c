@@ -25,7 +25,7 @@ typedef struct {
     double follow;       /* share of the body's sway and wiggle displacement it follows */
 } part_t;
 
-typedef enum { TOOL_NONE, TOOL_BALL, TOOL_HOOK, TOOL_WEIGHT, TOOL_WEIGHTS3 } tool_kind;
+typedef enum { TOOL_NONE, TOOL_BALL, TOOL_HOOK, TOOL_WEIGHT, TOOL_WEIGHTS3, TOOL_CALIB } tool_kind;
 
 struct sim_scenario {
     const char *name, *help;
@@ -105,6 +105,85 @@ static const double wiggle_times[][2] = {{20, 24}, {45, 48}, {70, 73}};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* calibration-steps: what lies on the mat when (see sm_sim.h for the story). */
+typedef struct {
+    double on, off; /* s: ramps up over 0.5 s from on, down over 0.5 s from off */
+    double fx, fy;  /* centre, fraction of the mat across / along */
+    double w, h;    /* plate size across / along, mm */
+    double mass_kg;
+} cal_load_t;
+
+#define BOARD(t, x, y)                                                                             \
+    {                                                                                              \
+        t, t + 6, x, y, 300, 400, 75                                                               \
+    }
+#define EQL 0.2083 /* board centres: 2.5 cm past the mat's edges on the ref. mat */
+#define EQR 0.7917
+#define EQT 0.21875
+#define EQB 0.78125
+static const cal_load_t cal_loads[] = {
+    {1, 5, 0.5, 0.5, 300, 400, 75}, /* conditioning */
+    {7, 11, 0.5, 0.5, 300, 400, 75},
+    {13, 17, 0.5, 0.5, 300, 400, 75},
+    BOARD(36, EQL, EQT), /* equalise: TL, BR, TR, BL, centre, T, B, L, R */
+    BOARD(44, EQR, EQB),
+    BOARD(52, EQR, EQT),
+    BOARD(60, EQL, EQB),
+    BOARD(68, 0.5, 0.5),
+    BOARD(76, 0.5, EQT),
+    BOARD(84, 0.5, EQB),
+    BOARD(92, EQL, 0.5),
+    BOARD(100, EQR, 0.5),
+    {130, 140, 0.30, 0.28, 100, 100, 5}, /* known loads */
+    {148, 158, 0.70, 0.30, 100, 100, 10},
+    {166, 176, 0.32, 0.72, 100, 100, 20},
+    {184, 194, 0.68, 0.70, 50, 50, 20},
+    {202, 212, 0.50, 0.50, 50, 50, 10},
+    {222, 312, 0.50, 0.20, 100, 100, 20}, /* creep hold */
+    {322, 332, 0.45, 0.55, 100, 100, 15}, /* verify */
+    {342, 352, 0.21, 0.63, 50, 50, 3},    /* checks */
+    {360, 370, 0.62, 0.41, 100, 100, 8},
+    {378, 388, 0.37, 0.18, 70, 70, 12},
+    {396, 406, 0.55, 0.83, 100, 100, 25},
+    {414, 424, 0.80, 0.47, 50, 50, 25},
+    {432, 442, 0.40, 0.45, 150, 150, 40},
+    {450, 460, 0.15, 0.12, 50, 50, 15},
+    {468, 478, 0.74, 0.61, 70, 70, 30},
+};
+
+#define EQ(t)                                                                                      \
+    {                                                                                              \
+        "equalise", t + 1, t + 6, 0                                                                \
+    }
+static const sm_sim_step_t cal_steps[] = {
+    {"condition", 0, 18, 0},
+    {"zero", 24, 34, 0},
+    EQ(36),
+    EQ(44),
+    EQ(52),
+    EQ(60),
+    EQ(68),
+    EQ(76),
+    EQ(84),
+    EQ(92),
+    EQ(100),
+    {"load", 131.5, 140, 5},
+    {"load", 149.5, 158, 10},
+    {"load", 167.5, 176, 20},
+    {"load", 185.5, 194, 20},
+    {"load", 203.5, 212, 10},
+    {"creep", 222, 312, 20},
+    {"verify", 323.5, 332, 15},
+    {"check", 343.5, 352, 3},
+    {"check", 361.5, 370, 8},
+    {"check", 379.5, 388, 12},
+    {"check", 397.5, 406, 25},
+    {"check", 415.5, 424, 25},
+    {"check", 433.5, 442, 40},
+    {"check", 451.5, 460, 15},
+    {"check", 469.5, 478, 30},
+};
+
 #define PRONE .parts = prone, .nparts = N(prone)
 #define BALL  .tool = TOOL_BALL, .tool_bm = 0.04, .tool_bdy = 2, .tool_follow = 0.5
 
@@ -174,6 +253,10 @@ static const sim_scenario_t scenarios[] = {
      .help = "three 5 kg weights on three corners of a rectangle: crosstalk check",
      .tool = TOOL_WEIGHTS3,
      .duration_s = 60},
+    {.name = "calibration-steps",
+     .help = "calibration: zero 24 s, equalise 36, loads 130, creep 222, verify 322, checks",
+     .tool = TOOL_CALIB,
+     .duration_s = 485},
 };
 
 const char *sm_sim_scenario_name(size_t i)
@@ -204,6 +287,16 @@ const char *sm_sim_scenario_name_of(const sim_scenario_t *sc)
 double sm_sim_scenario_duration(const sim_scenario_t *sc)
 {
     return sc->duration_s;
+}
+
+size_t sm_sim_scenario_steps(const sim_scenario_t *sc, const sm_sim_step_t **steps)
+{
+    if (sc->tool != TOOL_CALIB) {
+        *steps = NULL;
+        return 0;
+    }
+    *steps = cal_steps;
+    return N(cal_steps);
 }
 
 static double clampd(double x, double lo, double hi)
@@ -404,9 +497,33 @@ static void trace_at(const sim_scene_t *s, double t, double *x, double *y)
     *y = s->trace_y[i] + f * (s->trace_y[j] - s->trace_y[i]);
 }
 
+static size_t calib_loads(const sim_scene_t *s, double t, sim_contact_t *cs, sim_state_t *st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N(cal_loads) && n < SIM_MAX_CONTACTS; i++) {
+        const cal_load_t *l = &cal_loads[i];
+        double lift = smooth01((t - l->on) / 0.5) * (1.0 - smooth01((t - l->off) / 0.5));
+        if (!(lift > 0.0))
+            continue;
+        sim_contact_t c = {PROF_PLATE,
+                           l->fx * s->mat_w,
+                           l->fy * s->mat_h,
+                           l->w / 2,
+                           l->h / 2,
+                           0,
+                           l->mass_kg * SIM_G * lift,
+                           1};
+        cs[n++] = c;
+        st->tool_present_model = 1;
+    }
+    return n;
+}
+
 static size_t weights(const sim_scene_t *s, double t, sim_contact_t *cs, sim_state_t *st)
 {
     const sim_scenario_t *sc = s->sc;
+    if (sc->tool == TOOL_CALIB)
+        return calib_loads(s, t, cs, st);
     if (sc->tool == TOOL_WEIGHT) {
         double lift = sc->lift_len > 0 ? 1.0 - smooth01((t - sc->lift_s) / sc->lift_len) : 1.0;
         sim_contact_t c = {PROF_SOFT, s->mat_w / 2, s->mat_h / 2, 50, 50, 0, 10.0 * SIM_G * lift,
@@ -433,7 +550,7 @@ size_t sm_sim_scene_contacts(const sim_scene_t *s, double t, sim_contact_t *cs, 
     memset(st, 0, sizeof *st);
     if (sc->tool == TOOL_NONE)
         return 0;
-    if (sc->tool == TOOL_WEIGHT || sc->tool == TOOL_WEIGHTS3)
+    if (sc->tool == TOOL_WEIGHT || sc->tool == TOOL_WEIGHTS3 || sc->tool == TOOL_CALIB)
         return weights(s, t, cs, st); /* nobody breathing */
     double rate;
     double b = sin(breath_phase(s, t, &rate));

@@ -1,0 +1,341 @@
+/* `steadymat analyze`: the steadiness of a recorded session or of a plain CoP trace, as numbers. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_cli.h"
+#include "sm_cop_csv.h"
+#include "sm_file.h"
+#include "sm_pipeline.h"
+#include "sm_report.h"
+#include "sm_session.h"
+#include "sm_sway.h"
+#include "sm_table.h"
+
+#define USAGE           2
+#define TRACE_MAX_BYTES (256u << 20)
+
+static void help(void)
+{
+    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--json]\n"
+           "       steadymat analyze --cop-csv FILE --rate HZ [--columns T,X,Y] [--units mm|cm]\n"
+           "                         [--json]\n\n"
+           "Measures how steady a recorded session was (the tool's contact, or the whole body's\n"
+           "centre of pressure when no tool was found): sway measures over the whole trace,\n"
+           "breathing rate, wiggle and relocation episodes, and the holds per side. With\n"
+           "--cop-csv it reads a centre-of-pressure trace such as a force-plate export instead.\n\n"
+           "  --protocol P          ball (default), hook, back or realign\n"
+           "  --release S           steady seconds for the release threshold (default 60)\n"
+           "  --cop-csv FILE        a delimited text table with a header line\n"
+           "  --rate HZ             its sampling rate (default: from its time column)\n"
+           "  --columns T,X,Y       columns by name or 1-based number (X,Y without time);\n"
+           "                        X is medio-lateral, Y antero-posterior\n"
+           "  --units mm|cm|m       units of X and Y (default: from the column names, else mm)\n"
+           "  --json                one JSON object on stdout\n");
+}
+
+int sm_parse_protocol(const char *s, sm_protocol_t *out)
+{
+    static const struct {
+        const char *name;
+        sm_protocol_t p;
+    } names[] = {{"ball", SM_PROTO_BALL_RELEASE}, {"ball-release", SM_PROTO_BALL_RELEASE},
+                 {"hook", SM_PROTO_HIP_HOOK},     {"hip-hook", SM_PROTO_HIP_HOOK},
+                 {"back", SM_PROTO_BACK_OF_HIP},  {"back-of-hip", SM_PROTO_BACK_OF_HIP},
+                 {"realign", SM_PROTO_REALIGN},   {"realignment", SM_PROTO_REALIGN}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(s, names[i].name)) {
+            *out = names[i].p;
+            return 1;
+        }
+    return 0;
+}
+
+typedef struct {
+    double *x, *y;
+    size_t n, cap;
+} trace_t;
+
+static int push(trace_t *t, double x, double y)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        double *nx = realloc(t->x, cap * sizeof *nx);
+        if (!nx)
+            return 0;
+        t->x = nx;
+        double *ny = realloc(t->y, cap * sizeof *ny);
+        if (!ny)
+            return 0;
+        t->y = ny;
+        t->cap = cap;
+    }
+    t->x[t->n] = x;
+    t->y[t->n] = y;
+    t->n++;
+    return 1;
+}
+
+static void print_text(const char *what, double duration, const sm_sway_t *s, const sm_coach_t *co)
+{
+    printf("%s: %.1f s\n", what, duration);
+    if (s)
+        printf(
+            "sway: mean distance %.2f mm, RMS %.2f mm, path %.1f mm, mean velocity %.2f mm/s,\n"
+            "      range AP %.1f mm ML %.1f mm, 95%% ellipse %.1f mm2, mean frequency %.3f Hz,\n"
+            "      power %.3f mm2, f50 %.3f Hz, f95 %.3f Hz, centroid %.3f Hz, dispersion %.3f\n",
+            s->mean_distance, s->rms_distance, s->path_length, s->mean_velocity, s->range_ap,
+            s->range_ml, s->ellipse95_area, s->mean_frequency, s->total_power, s->f50, s->f95,
+            s->centroid_frequency, s->frequency_dispersion);
+    double bpm = sm_coach_breath_bpm(co);
+    if (bpm > 0)
+        printf("breathing: %.1f breaths/min\n", bpm);
+    size_t n;
+    const sm_coach_event_t *e = sm_coach_events(co, &n);
+    for (size_t i = 0; i < n; i++)
+        printf("event: %-12s %7.1f - %7.1f s (%.0f mm)\n", sm_coach_event_kind_name(e[i].kind),
+               e[i].start_s, e[i].end_s, e[i].size);
+    const sm_coach_hold_t *h = sm_coach_holds(co, &n);
+    for (size_t i = 0; i < n; i++)
+        printf("hold: %-5s spot %d, %5.1f s steady from %.1f s, %d wiggles, release %s\n",
+               sm_side_name(h[i].side), h[i].spot, h[i].steady_s, h[i].start_s, h[i].wiggles,
+               h[i].release_met ? "met" : "not met");
+}
+
+static int analyze_session(const char *path, sm_protocol_t proto, double release_s, int json)
+{
+    char err[256];
+    sm_session_reader_t *r = NULL;
+    if (sm_session_reader_open(path, &r, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s\n", err);
+        return 1;
+    }
+    const sm_session_header_t *h = sm_session_reader_header(r);
+    sm_pipeline_config_t pc = {h->mat.rows,
+                               h->mat.cols,
+                               h->mat.pitch_mm > 0 ? h->mat.pitch_mm : 25,
+                               proto,
+                               release_s,
+                               0,
+                               0};
+    sm_pipeline_t *p = NULL;
+    if (sm_pipeline_create(&pc, &p) != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s: cannot analyse a %ux%u mat\n", path, h->mat.rows,
+                h->mat.cols);
+        sm_session_reader_close(r);
+        return 1;
+    }
+    static sm_session_record_t rec;
+    trace_t tool = {0}, body = {0};
+    uint64_t first = 0, last = 0;
+    unsigned long frames = 0;
+    int ok = 1;
+    while (ok && sm_session_reader_next(r, &rec) == SM_OK) {
+        if (rec.kind != SM_REC_FRAME)
+            continue;
+        if (!frames)
+            first = rec.frame.t_us;
+        rec.frame.t_us -= rec.frame.t_us >= first ? first : rec.frame.t_us;
+        last = rec.frame.t_us;
+        frames++;
+        sm_pipeline_frame(p, &rec.frame, NULL);
+        const sm_contact_frame_t *cf = sm_pipeline_contact(p);
+        if (cf->present)
+            ok = push(&tool, cf->x_mm, cf->y_mm);
+        if (ok && cf->has_load)
+            ok = push(&body, cf->cop_x_mm, cf->cop_y_mm);
+    }
+    double duration = last / 1e6;
+    sm_pipeline_finish(p, duration);
+    /* The tool's steadiness is the point; the body's CoP stands in when no tool was found. */
+    trace_t *tr = tool.n >= 3 ? &tool : &body;
+    double rate = frames > 1 && duration > 0 ? (frames - 1) / duration : 0;
+    sm_sway_t sway;
+    sm_sway_config_t sc;
+    sm_sway_config_default(&sc, rate > 0 ? rate : 1);
+    int have_sway = ok && rate > 0 && sm_sway_compute(&sc, tr->x, tr->y, tr->n, &sway) == SM_OK;
+    int rc = 0;
+    if (!ok) {
+        fprintf(stderr, "steadymat analyze: out of memory\n");
+        rc = 1;
+    } else if (frames == 0) {
+        fprintf(stderr, "steadymat analyze: %s holds no frames\n", path);
+        rc = 1;
+    } else if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "source", json_object_new_string(path));
+        json_object_object_add(o, "frames", json_object_new_int64((int64_t)frames));
+        json_object_object_add(o, "duration_s", json_object_new_double(duration));
+        json_object_object_add(o, "protocol", json_object_new_string(sm_protocol_name(proto)));
+        json_object_object_add(o, "sway_of", json_object_new_string(tr == &tool ? "tool" : "body"));
+        sm_report_sway(o, have_sway ? &sway : NULL);
+        sm_report_coach(o, sm_pipeline_coach(p));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else {
+        print_text(tr == &tool ? "session (tool contact)" : "session (whole body, no tool found)",
+                   duration, have_sway ? &sway : NULL, sm_pipeline_coach(p));
+    }
+    free(tool.x);
+    free(tool.y);
+    free(body.x);
+    free(body.y);
+    sm_pipeline_destroy(p);
+    sm_session_reader_close(r);
+    return rc;
+}
+
+/* A CoP trace through the same coach: each sample is a tool contact at that position with a
+ * constant load, so movement episodes are found exactly as on the mat. */
+static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
+{
+    sm_contact_frame_t cf;
+    sm_coach_out_t out;
+    for (size_t i = 0; i < tr->n; i++) {
+        memset(&cf, 0, sizeof cf);
+        cf.t_s = (double)i / tr->rate_hz;
+        cf.has_load = cf.present = 1;
+        cf.total = cf.load = cf.near_load = cf.peak = cf.share = 1;
+        cf.loaded_cells = cf.cells = 1;
+        cf.x_mm = cf.tip_x_mm = cf.cop_x_mm = tr->x_mm[i];
+        cf.y_mm = cf.tip_y_mm = cf.cop_y_mm = tr->y_mm[i];
+        cf.body_r0 = cf.body_r1 = cf.body_c0 = cf.body_c1 = -1;
+        sm_coach_update(co, &cf, &out);
+    }
+    sm_coach_finish(co, tr->n ? (double)(tr->n - 1) / tr->rate_hz : 0);
+}
+
+static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, int json)
+{
+    char err[256];
+    char *text;
+    size_t n;
+    if (sm_file_read(path, TRACE_MAX_BYTES, &text, &n, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s\n", err);
+        return 1;
+    }
+    sm_table_t t;
+    sm_status s = sm_table_parse(text, n, &t, err, sizeof err);
+    free(text);
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s: %s\n", path, err);
+        return 1;
+    }
+    sm_cop_csv_trace_t tr;
+    s = sm_cop_csv_read(&t, opts, &tr, err, sizeof err);
+    sm_table_free(&t);
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s: %s\n", path, err);
+        return s == SM_ERR_ARG ? USAGE : 1;
+    }
+    if (tr.warning[0])
+        fprintf(stderr, "steadymat analyze: %s: %s\n", path, tr.warning);
+    sm_sway_config_t sc;
+    sm_sway_config_default(&sc, tr.rate_hz);
+    sm_sway_t sway;
+    s = sm_sway_compute(&sc, tr.x_mm, tr.y_mm, tr.n, &sway);
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s: %s\n", path,
+                s == SM_ERR_ARG ? "too few samples (3 needed)" : "a sample is not a finite number");
+        sm_cop_csv_free(&tr);
+        return 1;
+    }
+    sm_coach_t *co = NULL;
+    if (sm_coach_create(NULL, &co) != SM_OK) {
+        sm_cop_csv_free(&tr);
+        fprintf(stderr, "steadymat analyze: out of memory\n");
+        return 1;
+    }
+    coach_trace(co, &tr);
+    double duration = tr.n > 1 ? (tr.n - 1) / tr.rate_hz : 0;
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "source", json_object_new_string(path));
+        json_object_object_add(o, "samples", json_object_new_int64((int64_t)tr.n));
+        json_object_object_add(o, "rate_hz", json_object_new_double(tr.rate_hz));
+        json_object_object_add(o, "duration_s", json_object_new_double(duration));
+        sm_report_sway(o, &sway);
+        sm_report_coach(o, co);
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else {
+        print_text("CoP trace", duration, &sway, co);
+    }
+    sm_coach_destroy(co);
+    sm_cop_csv_free(&tr);
+    return 0;
+}
+
+int sm_cmd_analyze(int argc, char **argv)
+{
+    const char *file = NULL, *csv = NULL;
+    sm_cop_csv_opts_t opts = {NULL, NULL, 0};
+    sm_protocol_t proto = SM_PROTO_BALL_RELEASE;
+    double release_s = 0;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help();
+            return 0;
+        }
+        int has_value = !strcmp(a, "--cop-csv") || !strcmp(a, "--rate") ||
+                        !strcmp(a, "--columns") || !strcmp(a, "--units") ||
+                        !strcmp(a, "--protocol") || !strcmp(a, "--release");
+        if (has_value && i + 1 >= argc) {
+            fprintf(stderr,
+                    "steadymat analyze: %s needs a value (see 'steadymat analyze --help')\n", a);
+            return USAGE;
+        }
+        char *end = NULL;
+        if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--cop-csv")) {
+            csv = argv[++i];
+        } else if (!strcmp(a, "--columns")) {
+            opts.columns = argv[++i];
+        } else if (!strcmp(a, "--units")) {
+            opts.units = argv[++i];
+        } else if (!strcmp(a, "--rate") || !strcmp(a, "--release")) {
+            double v = strtod(argv[++i], &end);
+            if (end == argv[i] || *end || !(v > 0 && v < 1e6)) {
+                fprintf(stderr, "steadymat analyze: %s takes a positive number, not '%s'\n", a,
+                        argv[i]);
+                return USAGE;
+            }
+            if (!strcmp(a, "--rate"))
+                opts.rate_hz = v;
+            else
+                release_s = v;
+        } else if (!strcmp(a, "--protocol")) {
+            if (!sm_parse_protocol(argv[++i], &proto)) {
+                fprintf(stderr,
+                        "steadymat analyze: --protocol is ball, hook, back or realign, not '%s'\n",
+                        argv[i]);
+                return USAGE;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr,
+                    "steadymat analyze: unknown option '%s' (see 'steadymat analyze --help')\n", a);
+            return USAGE;
+        } else if (!file) {
+            file = a;
+        } else {
+            fprintf(stderr, "steadymat analyze: one file at a time ('%s' is extra)\n", a);
+            return USAGE;
+        }
+    }
+    if (csv && file) {
+        fprintf(stderr, "steadymat analyze: give a session FILE or --cop-csv FILE, not both\n");
+        return USAGE;
+    }
+    if (csv)
+        return analyze_csv(csv, &opts, json);
+    if (!file) {
+        fprintf(stderr,
+                "steadymat analyze: which session? steadymat analyze FILE (or --cop-csv FILE)\n");
+        return USAGE;
+    }
+    return analyze_session(file, proto, release_s, json);
+}

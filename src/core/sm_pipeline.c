@@ -1,0 +1,129 @@
+#include "sm_pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_cue.h"
+
+#define CUE_MAX_S 3.0 /* longest cue rendered */
+
+struct sm_pipeline {
+    sm_pipeline_config_t cfg;
+    sm_contact_t *contact;
+    sm_coach_t *coach;
+    sm_mix_t *mix;
+    float *cue_buf;
+    size_t cue_cap;
+    sm_contact_frame_t cf;
+    sm_coach_out_t out;
+    unsigned long cues[SM_CUE_KINDS];
+};
+
+sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out)
+{
+    *out = NULL;
+    sm_pipeline_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return SM_ERR_NOMEM;
+    p->cfg = *cfg;
+    if (!(p->cfg.cue_gain > 0))
+        p->cfg.cue_gain = 0.8f;
+    sm_contact_settings_t cs;
+    sm_contact_settings_default(&cs);
+    cs.posture = sm_coach_posture(cfg->protocol);
+    sm_coach_settings_t st;
+    sm_coach_settings_default(&st, cfg->protocol);
+    if (cfg->release_s > 0) {
+        st.release_s = cfg->release_s;
+        st.hook_phase_s = cfg->release_s;
+    }
+    sm_status s = sm_contact_create(cfg->rows, cfg->cols, cfg->pitch_mm, &cs, &p->contact);
+    if (s == SM_OK)
+        s = sm_coach_create(&st, &p->coach);
+    if (s == SM_OK && cfg->sound_rate_hz > 0) {
+        s = sm_mix_create(cfg->sound_rate_hz, CUE_MAX_S + 2.0, &p->mix);
+        p->cue_cap = (size_t)(CUE_MAX_S * cfg->sound_rate_hz);
+        p->cue_buf = s == SM_OK ? malloc(p->cue_cap * sizeof *p->cue_buf) : NULL;
+        if (s == SM_OK && !p->cue_buf)
+            s = SM_ERR_NOMEM;
+    }
+    if (s != SM_OK) {
+        sm_pipeline_destroy(p);
+        return s;
+    }
+    *out = p;
+    return SM_OK;
+}
+
+void sm_pipeline_destroy(sm_pipeline_t *p)
+{
+    if (!p)
+        return;
+    sm_contact_destroy(p->contact);
+    sm_coach_destroy(p->coach);
+    sm_mix_destroy(p->mix);
+    free(p->cue_buf);
+    free(p);
+}
+
+sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values)
+{
+    if (f->rows != p->cfg.rows || f->cols != p->cfg.cols)
+        return SM_ERR_MISMATCH;
+    double t = f->t_us / 1e6;
+    if (values)
+        sm_contact_update(p->contact, values, t, &p->cf);
+    else
+        sm_contact_update_u16(p->contact, f->cells, t, &p->cf);
+    sm_coach_update(p->coach, &p->cf, &p->out);
+    for (int i = 0; i < p->out.n_cues; i++) {
+        const sm_coach_cue_t *c = &p->out.cues[i];
+        p->cues[c->kind]++;
+        if (!p->mix)
+            continue;
+        size_t n =
+            sm_cue_render(c->kind, c->intensity, p->cfg.sound_rate_hz, p->cue_buf, p->cue_cap);
+        sm_mix_add(p->mix, c->t_s, p->cue_buf, n, p->cfg.cue_gain);
+    }
+    return SM_OK;
+}
+
+sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, int value)
+{
+    return sm_coach_input(p->coach, t_s, in, value);
+}
+
+void sm_pipeline_finish(sm_pipeline_t *p, double t_s)
+{
+    sm_coach_finish(p->coach, t_s);
+}
+
+const sm_contact_frame_t *sm_pipeline_contact(const sm_pipeline_t *p)
+{
+    return &p->cf;
+}
+
+const sm_coach_out_t *sm_pipeline_coach_out(const sm_pipeline_t *p)
+{
+    return &p->out;
+}
+
+const sm_coach_t *sm_pipeline_coach(const sm_pipeline_t *p)
+{
+    return p->coach;
+}
+
+const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p)
+{
+    return sm_contact_labels(p->contact);
+}
+
+sm_mix_t *sm_pipeline_mix(sm_pipeline_t *p)
+{
+    return p->mix;
+}
+
+unsigned long sm_pipeline_cue_count(const sm_pipeline_t *p, sm_cue_kind_t kind)
+{
+    return (unsigned)kind < SM_CUE_KINDS ? p->cues[kind] : 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * The per-frame coaching pipeline shared by live, replay and `analyze`: tool contact detection,
+ * the coach, and the cue sounds scheduled on the session clock. Pure: frames and times in,
+ * coaching out; the app decides where the sound goes (speaker, WAV) and what the screen shows.
+ */
+#ifndef SM_PIPELINE_H
+#define SM_PIPELINE_H
+
+#include "sm_coach.h"
+#include "sm_contact.h"
+#include "sm_frame.h"
+#include "sm_mix.h"
+#include "sm_status.h"
+
+typedef struct {
+    int rows, cols;
+    double pitch_mm;
+    sm_protocol_t protocol;
+    double release_s;  /* steady seconds for the release threshold; 0 = the protocol default */
+    int sound_rate_hz; /* 0: no sound (analysis); else cues are mixed at this rate */
+    float cue_gain;    /* loudness of the cues before the master volume, 0..1 (default 0.8) */
+} sm_pipeline_config_t;
+
+typedef struct sm_pipeline sm_pipeline_t;
+
+sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out);
+void sm_pipeline_destroy(sm_pipeline_t *p); /* NULL-safe */
+
+/* One frame at session time f->t_us. values: the frame's cells as calibrated kPa, or NULL to use
+ * the raw counts. Frames of another size than the pipeline's are ignored (SM_ERR_MISMATCH). */
+sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values);
+/* A key from the user (pivot, soreness, reset) at session time t_s. */
+sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, int value);
+/* End of the session: closes the open hold. */
+void sm_pipeline_finish(sm_pipeline_t *p, double t_s);
+
+/* Results of the last frame, and the long-lived parts. */
+const sm_contact_frame_t *sm_pipeline_contact(const sm_pipeline_t *p);
+const sm_coach_out_t *sm_pipeline_coach_out(const sm_pipeline_t *p);
+const sm_coach_t *sm_pipeline_coach(const sm_pipeline_t *p);
+/* Per-cell labels of the last frame (0 unloaded, 1 body, 2 tool, 3 replaced fault). */
+const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p);
+/* The cue mixer (NULL without sound): render it up to the session time to hear the cues. */
+sm_mix_t *sm_pipeline_mix(sm_pipeline_t *p);
+/* Cues raised so far, by kind (for tests and summaries). */
+unsigned long sm_pipeline_cue_count(const sm_pipeline_t *p, sm_cue_kind_t kind);
+
+#endif

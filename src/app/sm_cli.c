@@ -261,6 +261,11 @@ static void live_help(void)
            "  --json                print a JSON summary on stdout at the end\n"
            "  --fullscreen          start fullscreen (F11 toggles)\n"
            "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
+           "The coach:\n"
+           "  --protocol P          ball (default), hook, back or realign\n"
+           "  --release S           steady seconds on one spot for the release (default 60)\n"
+           "  --audio-out FILE.wav  also write the coaching sounds to a WAV file\n"
+           "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
            "Simulator options:\n%s\n"
            "Keys: Esc/q quit, space pause, F11 fullscreen.\n",
            sim_opts_help);
@@ -286,6 +291,22 @@ static int common_option(args_t *a, common_t *c)
             c->rc.duration_s = v;
     } else if (is(a, "--screenshot")) {
         c->rc.screenshot_path = value(a);
+    } else if (is(a, "--protocol")) {
+        const char *p = value(a);
+        if (p && !sm_parse_protocol(p, &c->rc.protocol)) {
+            usage_error(a->cmd, "--protocol is ball, hook, back or realign, not '%s'", p);
+            a->bad = 1;
+        }
+    } else if (is(a, "--release")) {
+        if (number(a, 1, 3600, &v))
+            c->rc.release_s = v;
+    } else if (is(a, "--audio-out")) {
+        c->rc.audio_out = value(a);
+    } else if (is(a, "--mute")) {
+        c->rc.mute = 1;
+    } else if (is(a, "--volume")) {
+        if (number(a, 0, 100, &v))
+            c->rc.volume = v / 100.0;
     } else if (is(a, "--fps")) {
         if (number(a, 1, 240, &v))
             c->rc.fps_cap = v;
@@ -420,9 +441,11 @@ int sm_cmd_replay(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         printf("usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
-               "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n\n"
-               "Plays a recorded session. Keys: space pause, left/right 5 s back/forward,\n"
-               "up/down (or +/-) double/halve the speed, Home to the start, Esc/q quit.\n");
+               "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n"
+               "                        [--protocol P] [--release S] [--audio-out FILE.wav]\n\n"
+               "Plays a recorded session through the coach again. Keys: space pause, left/right\n"
+               "5 s back/forward, up/down (or +/-) double/halve the speed, Home to the start,\n"
+               "Esc/q quit.\n");
         return 0;
     }
     args_t a = {"replay", argc, argv, 0, 0};

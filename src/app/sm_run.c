@@ -7,8 +7,14 @@
 #include <string.h>
 
 #include "sm_clock.h"
+#include "sm_pipeline.h"
+#include "sm_report.h"
 #include "sm_session.h"
+#include "sm_sound.h"
 #include "sm_view.h"
+#include "sm_wav.h"
+
+#define SOUND_RATE 44100
 
 #define MAX_FRAMES_PER_TURN 256 /* keep the window responsive when a replay or sim races ahead */
 
@@ -37,6 +43,14 @@ typedef struct {
     unsigned long rec_frames;
     char rec_msg[256];
     int64_t start_unix_ms;
+    /* the coach and its sound */
+    sm_pipeline_t *pipe;
+    int pipe_failed;
+    sm_sound_t *speaker;
+    sm_wav_writer_t *wav;
+    int wav_failed;
+    char sound_msg[256];
+    int16_t pcm[4096];
     double first_t_s, last_t_s;
 } run_t;
 
@@ -48,6 +62,8 @@ void sm_run_config_default(sm_run_config_t *rc)
     rc->start_timeout_s = 5;
     rc->width = 1280;
     rc->height = 800;
+    rc->protocol = SM_PROTO_BALL_RELEASE;
+    rc->volume = 0.8;
 }
 
 static void record(run_t *r, const sm_frame_t *f)
@@ -81,6 +97,50 @@ static void record(run_t *r, const sm_frame_t *f)
         r->rec_failed = 1;
         snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
         fprintf(stderr, "steadymat: %s\n", err);
+    }
+}
+
+/* The coach on every frame (paused or not: the session goes on); created once the mat's size
+ * is known. */
+static void coach(run_t *r, const sm_frame_t *f)
+{
+    if (!r->pipe && !r->pipe_failed) {
+        sm_pipeline_config_t pc = {f->rows,
+                                   f->cols,
+                                   r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0,
+                                   r->rc->protocol,
+                                   r->rc->release_s,
+                                   SOUND_RATE,
+                                   0.8f};
+        if (sm_pipeline_create(&pc, &r->pipe) != SM_OK) {
+            r->pipe_failed = 1;
+            fprintf(stderr, "steadymat: the coach cannot run on a %ux%u mat\n", f->rows, f->cols);
+            return;
+        }
+        sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->rc->volume);
+        sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->rc->mute);
+    }
+    if (r->pipe)
+        sm_pipeline_frame(r->pipe, f, NULL);
+}
+
+/* Hand the cue sounds mixed up to session time t_s to the speaker and the --audio-out file. */
+static void sound(run_t *r, double t_s)
+{
+    if (!r->pipe)
+        return;
+    sm_mix_t *mix = sm_pipeline_mix(r->pipe);
+    size_t n;
+    char err[256];
+    while ((n = sm_mix_render(mix, t_s, r->pcm, sizeof r->pcm / sizeof r->pcm[0])) > 0) {
+        /* The speaker only at normal speed: a fast replay or simulation would be a blur. */
+        if (r->st.speed <= 0 || (r->st.speed > 0.99 && r->st.speed < 1.01))
+            sm_sound_play(r->speaker, r->pcm, n);
+        if (r->wav && !r->wav_failed && sm_wav_write(r->wav, r->pcm, n, err, sizeof err) != SM_OK) {
+            r->wav_failed = 1;
+            snprintf(r->sound_msg, sizeof r->sound_msg, "%s", err);
+            fprintf(stderr, "steadymat: %s\n", err);
+        }
     }
 }
 
@@ -124,6 +184,7 @@ static void take_frame(run_t *r)
     }
     r->fps_n++;
     record(r, f);
+    coach(r, f);
     if (!r->paused) {
         memcpy(r->shown, f, sizeof *f);
         r->shown_m = r->m;
@@ -247,6 +308,25 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
         ADD("recording", rec);
     }
     ADD("message", r->st.message[0] ? json_object_new_string(r->st.message) : NULL);
+    if (r->pipe) {
+        json_object_object_add(o, "protocol",
+                               json_object_new_string(sm_protocol_name(r->rc->protocol)));
+        sm_report_coach(o, sm_pipeline_coach(r->pipe));
+        size_t nc;
+        const sm_coach_cue_t *cues = sm_pipeline_cue_log(r->pipe, &nc);
+        json_object *ca = json_object_new_array();
+        for (size_t i = 0; i < nc; i++) {
+            json_object *c = json_object_new_object();
+            json_object_object_add(c, "kind",
+                                   json_object_new_string(sm_cue_kind_name(cues[i].kind)));
+            json_object_object_add(c, "t_s", json_object_new_double(cues[i].t_s));
+            json_object_object_add(c, "intensity", json_object_new_double(cues[i].intensity));
+            json_object_array_add(ca, c);
+        }
+        json_object_object_add(o, "cues", ca);
+    }
+    if (r->rc->audio_out)
+        ADD("audio_out", json_object_new_string(r->rc->audio_out));
     ADD("wall_s", json_object_new_double(wall_s));
     ADD("cpu_s", json_object_new_double(cpu_s));
     ADD("cpu_percent", json_object_new_double(wall_s > 0 ? 100.0 * cpu_s / wall_s : 0));
@@ -295,6 +375,21 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
             return 1;
         }
     }
+    char err[256];
+    if (!rc->headless) {
+        r->speaker = sm_sound_open(SOUND_RATE, err, sizeof err);
+        if (!r->speaker)
+            fprintf(stderr, "steadymat: %s: the coach will be silent\n", err);
+    }
+    if (rc->audio_out &&
+        sm_wav_open(rc->audio_out, SOUND_RATE, &r->wav, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat: %s\n", err);
+        sm_sound_close(r->speaker);
+        sm_view_destroy(r->view);
+        free(frames);
+        free(r);
+        return 1;
+    }
     int status = 0, quit = 0, ended = 0;
     double cpu0 = sm_clock_cpu_s();
     uint64_t start = sm_clock_now_us(), last_render = 0;
@@ -316,6 +411,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
             dirty = 1;
         }
         sm_source_status(src, &r->st);
+        if (n > 0)
+            sound(r, r->frame->t_us / 1e6);
         if (n == 0 && s == SM_EOF && !ended) {
             ended = 1; /* end of a recording: headless stops, the window stays on the last frame */
             dirty = 1;
@@ -356,7 +453,19 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     }
     double wall_s = (sm_clock_now_us() - start) / 1e6;
     double cpu_s = sm_clock_cpu_s() - cpu0;
-    char err[256];
+    if (r->pipe) {
+        sm_pipeline_finish(r->pipe, r->last_t_s);
+        sm_sound_close(r->speaker); /* the speaker stops here; the file gets the cues' tails */
+        r->speaker = NULL;
+        sound(r, r->last_t_s + 3.0);
+    }
+    if (r->wav && sm_wav_close(r->wav, err, sizeof err) != SM_OK && !r->wav_failed) {
+        r->wav_failed = 1;
+        snprintf(r->sound_msg, sizeof r->sound_msg, "%s", err);
+        fprintf(stderr, "steadymat: %s\n", err);
+    }
+    if (r->wav_failed)
+        status = 1;
     if (rc->screenshot_path && r->view) {
         render(r, wall_s);
         if (sm_view_screenshot(r->view, rc->screenshot_path, err, sizeof err) != SM_OK) {
@@ -379,6 +488,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         status = 1;
     }
     sm_view_destroy(r->view);
+    sm_sound_close(r->speaker);
+    sm_pipeline_destroy(r->pipe);
     free(frames);
     free(r);
     return status;

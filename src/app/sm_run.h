@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sm_frame.h"
+#include "sm_coach.h"
 #include "sm_metrics.h"
 #include "sm_source.h"
 
@@ -24,6 +25,12 @@ typedef struct {
     double threshold;       /* contact threshold in raw counts (default 2 % of full scale) */
     double start_timeout_s; /* headless: give up when no frame ever arrived (default 5) */
     int fullscreen;
+    /* the coach */
+    sm_protocol_t protocol;
+    double release_s;         /* steady seconds for the release threshold; 0 = default (60) */
+    const char *audio_out;    /* write the cue sounds to this WAV file (session clock) */
+    int mute;                 /* start with the speaker muted */
+    double volume;            /* 0..1 (default 0.8) */
     int width, height;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
     /* Benchmark hook: called right after a picture showing frame `seq` was presented. */

@@ -17,6 +17,8 @@ struct sm_pipeline {
     sm_contact_frame_t cf;
     sm_coach_out_t out;
     unsigned long cues[SM_CUE_KINDS];
+    sm_coach_cue_t *log;
+    size_t nlog;
 };
 
 sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out)
@@ -37,7 +39,9 @@ sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **ou
         st.release_s = cfg->release_s;
         st.hook_phase_s = cfg->release_s;
     }
-    sm_status s = sm_contact_create(cfg->rows, cfg->cols, cfg->pitch_mm, &cs, &p->contact);
+    p->log = malloc(SM_PIPELINE_CUE_LOG * sizeof *p->log);
+    sm_status s = p->log ? sm_contact_create(cfg->rows, cfg->cols, cfg->pitch_mm, &cs, &p->contact)
+                         : SM_ERR_NOMEM;
     if (s == SM_OK)
         s = sm_coach_create(&st, &p->coach);
     if (s == SM_OK && cfg->sound_rate_hz > 0) {
@@ -63,6 +67,7 @@ void sm_pipeline_destroy(sm_pipeline_t *p)
     sm_coach_destroy(p->coach);
     sm_mix_destroy(p->mix);
     free(p->cue_buf);
+    free(p->log);
     free(p);
 }
 
@@ -79,6 +84,8 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
     for (int i = 0; i < p->out.n_cues; i++) {
         const sm_coach_cue_t *c = &p->out.cues[i];
         p->cues[c->kind]++;
+        if (p->nlog < SM_PIPELINE_CUE_LOG)
+            p->log[p->nlog++] = *c;
         if (!p->mix)
             continue;
         size_t n =
@@ -121,6 +128,12 @@ const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p)
 sm_mix_t *sm_pipeline_mix(sm_pipeline_t *p)
 {
     return p->mix;
+}
+
+const sm_coach_cue_t *sm_pipeline_cue_log(const sm_pipeline_t *p, size_t *n)
+{
+    *n = p->nlog;
+    return p->log;
 }
 
 unsigned long sm_pipeline_cue_count(const sm_pipeline_t *p, sm_cue_kind_t kind)

@@ -44,5 +44,8 @@ const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p);
 sm_mix_t *sm_pipeline_mix(sm_pipeline_t *p);
 /* Cues raised so far, by kind (for tests and summaries). */
 unsigned long sm_pipeline_cue_count(const sm_pipeline_t *p, sm_cue_kind_t kind);
+/* The cues in the order they were raised (the first SM_PIPELINE_CUE_LOG of the session). */
+#define SM_PIPELINE_CUE_LOG 4096
+const sm_coach_cue_t *sm_pipeline_cue_log(const sm_pipeline_t *p, size_t *n);
 
 #endif

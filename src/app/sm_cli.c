@@ -261,6 +261,10 @@ static void live_help(void)
            "  --json                print a JSON summary on stdout at the end\n"
            "  --fullscreen          start fullscreen (F11 toggles)\n"
            "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
+           "Calibration (see 'steadymat calibrate --help'):\n"
+           "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
+           "  --no-calibration      show raw counts\n"
+           "  --units kpa|mmhg      pressure units when calibrated (total force is in N)\n"
            "The coach:\n"
            "  --protocol P          ball (default), hook, back or realign\n"
            "  --release S           steady seconds on one spot for the release (default 60)\n"
@@ -302,6 +306,18 @@ static int common_option(args_t *a, common_t *c)
             c->rc.release_s = v;
     } else if (is(a, "--audio-out")) {
         c->rc.audio_out = value(a);
+    } else if (is(a, "--calibration")) {
+        c->rc.calibration_path = value(a);
+    } else if (is(a, "--no-calibration")) {
+        c->rc.no_calibration = 1;
+    } else if (is(a, "--units")) {
+        const char *u = value(a);
+        if (u && (!strcmp(u, "mmhg") || !strcmp(u, "mmHg")))
+            c->rc.mmhg = 1;
+        else if (u && strcmp(u, "kpa") != 0 && strcmp(u, "kPa") != 0) {
+            usage_error(a->cmd, "--units is kpa or mmhg, not '%s'", u);
+            a->bad = 1;
+        }
     } else if (is(a, "--mute")) {
         c->rc.mute = 1;
     } else if (is(a, "--volume")) {

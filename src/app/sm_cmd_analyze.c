@@ -118,6 +118,7 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
                                proto,
                                release_s,
                                0,
+                               0,
                                0};
     sm_pipeline_t *p = NULL;
     if (sm_pipeline_create(&pc, &p) != SM_OK) {

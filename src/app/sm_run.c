@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sm_calib.h"
+#include "sm_calib_file.h"
 #include "sm_clock.h"
 #include "sm_pipeline.h"
 #include "sm_report.h"
@@ -43,6 +46,13 @@ typedef struct {
     unsigned long rec_frames;
     char rec_msg[256];
     int64_t start_unix_ms;
+    /* calibration */
+    sm_calib_t *cal;
+    sm_calib_creep_t *creep; /* removes the calibrated creep: a constant load reads constant */
+    int cal_checked;
+    char cal_path[1024];
+    char cal_msg[256];
+    float values[SM_MAX_CELLS]; /* the frame in display units: kPa/mmHg, or raw counts */
     /* the coach and its sound */
     sm_pipeline_t *pipe;
     int pipe_failed;
@@ -111,7 +121,8 @@ static void coach(run_t *r, const sm_frame_t *f)
                                    r->rc->protocol,
                                    r->rc->release_s,
                                    SOUND_RATE,
-                                   0.8f};
+                                   0.8f,
+                                   r->creep != NULL};
         if (sm_pipeline_create(&pc, &r->pipe) != SM_OK) {
             r->pipe_failed = 1;
             fprintf(stderr, "steadymat: the coach cannot run on a %ux%u mat\n", f->rows, f->cols);
@@ -121,7 +132,56 @@ static void coach(run_t *r, const sm_frame_t *f)
         sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->rc->mute);
     }
     if (r->pipe)
-        sm_pipeline_frame(r->pipe, f, NULL);
+        sm_pipeline_frame(r->pipe, f, r->cal ? r->values : NULL);
+}
+
+/* The mat's calibration: the file given, else the one saved for this mat's id. A file that does
+ * not fit (another mat, another size, damaged) is reported and the session goes on uncalibrated. */
+static void load_calibration(run_t *r, const sm_frame_t *f)
+{
+    const sm_run_config_t *rc = r->rc;
+    if (r->cal_checked || rc->no_calibration)
+        return;
+    if (!rc->calibration_path && !r->st.mat.uid[0]) {
+        /* A live mat says who it is in its INFO message, which may follow the first frames. */
+        int may_tell =
+            !r->st.have_info && (!strcmp(r->st.kind, "serial") || !strcmp(r->st.kind, "tty"));
+        if (!may_tell)
+            r->cal_checked = 1;
+        return;
+    }
+    r->cal_checked = 1;
+    char err[256];
+    if (rc->calibration_path)
+        snprintf(r->cal_path, sizeof r->cal_path, "%s", rc->calibration_path);
+    else if (sm_calib_default_path(r->st.mat.uid, r->cal_path, sizeof r->cal_path) != SM_OK ||
+             access(r->cal_path, R_OK) != 0)
+        return; /* never calibrated: raw counts, labelled so */
+    sm_mat_info_t expect = r->st.mat;
+    expect.rows = f->rows;
+    expect.cols = f->cols;
+    sm_calib_data_t *d = malloc(sizeof *d);
+    sm_status s = d ? sm_calib_file_load(r->cal_path, &expect, d, err, sizeof err) : SM_ERR_NOMEM;
+    if (s == SM_OK)
+        s = sm_calib_create(d, &r->cal, err, sizeof err);
+    if (s == SM_OK && sm_calib_creep_create(r->cal, &r->creep) != SM_OK) {
+        snprintf(err, sizeof err, "out of memory");
+        s = SM_ERR_NOMEM;
+    }
+    free(d);
+    if (s != SM_OK) {
+        snprintf(r->cal_msg, sizeof r->cal_msg, "Uncalibrated: %s", err);
+        fprintf(stderr, "steadymat: %s; showing raw counts\n", err);
+        sm_calib_destroy(r->cal);
+        r->cal = NULL;
+        return;
+    }
+    fprintf(stderr, "steadymat: calibration %s\n", r->cal_path);
+}
+
+static const char *pressure_units(const run_t *r)
+{
+    return r->cal ? (r->rc->mmhg ? "mmHg" : "kPa") : "raw counts (uncalibrated)";
 }
 
 /* Hand the cue sounds mixed up to session time t_s to the speaker and the --audio-out file. */
@@ -154,7 +214,23 @@ static void take_frame(run_t *r)
     double pitch = r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0;
     double full = r->st.mat.sample_max ? r->st.mat.sample_max : 1023;
     double thr = r->rc->threshold >= 0 ? r->rc->threshold : 0.02 * full;
-    sm_metrics_compute(f, pitch, thr, &r->m);
+    load_calibration(r, f);
+    size_t cells = (size_t)f->rows * f->cols;
+    if (r->cal && sm_calib_apply(r->cal, f, r->values) == SM_OK) {
+        sm_calib_creep_correct(r->creep, t, r->values);
+        /* Calibrated cells below their noise are exactly 0: any pressure is contact. */
+        sm_metrics_compute_values(r->values, f->rows, f->cols, pitch, 0.0, &r->m);
+        r->m.total = sm_calib_force_n(r->cal, r->values); /* the total is a force, N */
+        if (r->rc->mmhg) {
+            r->m.peak = sm_kpa_to_mmhg(r->m.peak);
+            for (size_t i = 0; i < cells; i++)
+                r->values[i] = (float)sm_kpa_to_mmhg(r->values[i]);
+        }
+    } else {
+        for (size_t i = 0; i < cells; i++)
+            r->values[i] = f->cells[i];
+        sm_metrics_compute_values(r->values, f->rows, f->cols, pitch, thr, &r->m);
+    }
     if (r->m.has_contact)
         sm_trail_push(&r->trail, t, r->m.cop_row, r->m.cop_col);
     sm_summary_add(&r->sum, t, &r->m);
@@ -164,7 +240,7 @@ static void take_frame(run_t *r)
     r->have_frame = 1;
     /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
      * text mats and imported files follow their data. */
-    if (!r->st.mat.firmware[0]) {
+    if (!r->st.mat.firmware[0] || r->cal) {
         r->scale_max = sm_autoscale_update(&r->autoscale, t, r->m.peak);
     } else {
         double top = full;
@@ -202,11 +278,11 @@ static void render(run_t *r, double wall_s)
     vm.now_s = r->have_shown ? r->shown->t_us / 1e6 : wall_s;
     vm.pitch_mm = r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0;
     vm.scale_max = r->scale_max;
-    vm.units = "raw counts (uncalibrated)";
+    vm.units = pressure_units(r);
     vm.source_label = r->st.label;
     vm.banner = r->rc->banner;
     vm.alert = r->st.message[0] ? r->st.message : NULL;
-    vm.notice = r->rec_failed ? r->rec_msg : NULL;
+    vm.notice = r->rec_failed ? r->rec_msg : (r->cal_msg[0] ? r->cal_msg : NULL);
     vm.fps = r->fps;
     vm.crc_errors = r->st.proto.crc_errors;
     vm.resyncs = r->st.proto.resyncs;
@@ -289,7 +365,11 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("cop_mean", cop);
     ADD("total_mean", json_object_new_double(r->sum.frames ? r->sum.total_sum / r->sum.frames : 0));
     ADD("peak_max", json_object_new_double(r->sum.peak_max));
-    ADD("units", json_object_new_string("raw counts (uncalibrated)"));
+    ADD("units", json_object_new_string(pressure_units(r)));
+    ADD("force_units", json_object_new_string(r->cal ? "N" : "raw counts (uncalibrated)"));
+    ADD("calibrated", json_object_new_boolean(r->cal != NULL));
+    ADD("calibration", r->cal ? json_object_new_string(r->cal_path)
+                              : (r->cal_msg[0] ? json_object_new_string(r->cal_msg) : NULL));
     ADD("disconnects", json_object_new_int64((int64_t)r->st.disconnects));
     ADD("reconnects", json_object_new_int64((int64_t)r->st.reconnects));
     json_object *mat = json_object_new_object();
@@ -490,6 +570,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_view_destroy(r->view);
     sm_sound_close(r->speaker);
     sm_pipeline_destroy(r->pipe);
+    sm_calib_creep_destroy(r->creep);
+    sm_calib_destroy(r->cal);
     free(frames);
     free(r);
     return status;

@@ -31,6 +31,10 @@ typedef struct {
     const char *audio_out;    /* write the cue sounds to this WAV file (session clock) */
     int mute;                 /* start with the speaker muted */
     double volume;            /* 0..1 (default 0.8) */
+    /* calibration: raw counts -> kPa */
+    const char *calibration_path; /* explicit file; NULL: the mat's own file when there is one */
+    int no_calibration;           /* show raw counts even when a calibration exists */
+    int mmhg;                     /* pressure in mmHg instead of kPa */
     int width, height;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
     /* Benchmark hook: called right after a picture showing frame `seq` was presented. */

@@ -35,6 +35,8 @@ sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **ou
     cs.posture = sm_coach_posture(cfg->protocol);
     sm_coach_settings_t st;
     sm_coach_settings_default(&st, cfg->protocol);
+    if (cfg->creep_removed)
+        st.creep_per_decade = 0;
     if (cfg->release_s > 0) {
         st.release_s = cfg->release_s;
         st.hook_phase_s = cfg->release_s;

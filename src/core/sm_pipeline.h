@@ -19,6 +19,8 @@ typedef struct {
     double release_s;  /* steady seconds for the release threshold; 0 = the protocol default */
     int sound_rate_hz; /* 0: no sound (analysis); else cues are mixed at this rate */
     float cue_gain;    /* loudness of the cues before the master volume, 0..1 (default 0.8) */
+    int creep_removed; /* values come creep-corrected (calibration): the coach must not expect
+                          creep again */
 } sm_pipeline_config_t;
 
 typedef struct sm_pipeline sm_pipeline_t;

@@ -6,11 +6,12 @@
  * The model, per frame and per cell i (x in counts, u dimensionless, p in kPa):
  *
  *   x_i = raw_i - offset_i                          zero step: per-cell offset and noise
+ *   x_i <- x_i - share * G_i                        crosstalk removed (below)
  *   u_i = gain_i * R(x_i)                           readout R, equalise step: per-cell gain
  *         R(x) = x / (full - x)   readout "divider" (film conductance relative to the divider's
  *                                 reference resistor: the usual Velostat wiring)
  *         R(x) = x / full         readout "linear"  (transimpedance or already linearised)
- *   p_i = onset_kpa + a_kpa * u_i^b   when x_i > thr_i = 3 * noise_i + 1, else 0   (the curve)
+ *   p_i = onset_kpa + a_kpa * u_i^b   when x_i > thr_i = 2.7 * noise_i + 1, else 0   (the curve)
  *   masked cells (dead, stuck, filled) get the mean of their unmasked 8-neighbours
  *   total force, N = sum(p_i) * pitch^2 (kPa * mm^2 / 1000)
  *
@@ -55,7 +56,7 @@
  * over loaded corners (x > thr). Inside a contact every cell is inflated by about share times
  * its own level (more or less by the contact's shape), and a stuck cell (it conducts fully)
  * turns every load that shares its row or column into phantom load along its column or row.
- * sm_calib_apply removes it before the curve (two passes of the fixed point
+ * sm_calib_apply removes it before the curve (three passes of the fixed point
  * v = x - share * G(v), the first from G(x) / (1 + share)); stuck cells keep full scale as
  * corners, so their phantom lines are removed with the rest. G is built like a max-min matrix
  * product over the loaded cells only: per row the pairs of loaded columns (best and second-best
@@ -138,10 +139,10 @@ typedef struct {
 #define SM_CALIB_XT_FORCE 2 /* from the load steps' force consistency */
 
 typedef struct {
-    double share;   /* a cell reads share * its ghost G (see above), 0..1; 0 = no compensation */
-    int fitted;     /* SM_CALIB_XT_* */
-    int points;     /* phantom cells (over all steps) the LINES fit used */
-    double rms_pct; /* LINES: RMS of the phantom readings' residuals, % of the phantom level */
+    double share;      /* a cell reads share * its ghost G (see above), 0..1; 0 = no compensation */
+    int fitted;        /* SM_CALIB_XT_* */
+    int points;        /* phantom cells (over all steps) the LINES fit used */
+    double rms_counts; /* LINES: RMS residual of the phantom readings, counts */
 } sm_calib_xtalk_t;
 
 typedef struct {
@@ -188,8 +189,8 @@ typedef struct {
 
 /* A neutral calibration for a mat: offsets 0, noise 1, gains 1, all cells OK, the reference
  * Velostat curve (divider readout, a 60 kPa, b 0.714, onset 0), creep 0.05/decade (not
- * fitted), no crosstalk compensation, no verification. SM_ERR_RANGE for rows/cols outside 1..64, pitch outside
- * 0.1..1000 mm, sample_max outside 2..65535. */
+ * fitted), no crosstalk compensation, no verification. SM_ERR_RANGE for rows/cols outside 1..64,
+ * pitch outside 0.1..1000 mm, sample_max outside 2..65535. */
 sm_status sm_calib_data_init(sm_calib_data_t *d, int rows, int cols, double pitch_mm,
                              int sample_max);
 /* Check every field (geometry, finite and plausible numbers, masks, version); on failure a
@@ -205,9 +206,10 @@ sm_status sm_calib_create(const sm_calib_data_t *d, sm_calib_t **out, char *err,
 void sm_calib_destroy(sm_calib_t *cal); /* NULL-safe */
 const sm_calib_data_t *sm_calib_data(const sm_calib_t *cal);
 /* kpa_out[rows*cols] = calibrated pressure, kPa, crosstalk removed, masked cells filled. A
- * frame of another size gives SM_ERR_MISMATCH and all-zero output. No allocation; a few
- * microseconds (crosstalk removal adds about 1 us for a plate on 32x24 and grows with the
- * loaded cells per row: see calibration/README.md). Thread context: see the top of this file. */
+ * frame of another size gives SM_ERR_MISMATCH and all-zero output. No allocation. About 1 us
+ * per 32x24 frame without crosstalk compensation; with it a few us for plates, tools and a body
+ * (it grows with the square of the loaded cells per row: calibration/README.md). Thread
+ * context: see the top of this file. */
 sm_status sm_calib_apply(const sm_calib_t *cal, const sm_frame_t *f, float *kpa_out);
 /* Total force, N = sum(kPa) * pitch^2. */
 double sm_calib_force_n(const sm_calib_t *cal, const float *kpa);
@@ -330,7 +332,7 @@ sm_status sm_calib_fit_power(const double *u, const size_t *off, const size_t *m
 /* Crosstalk: the ghost G of every cell (targets NULL) or of the cells with tx[i] > thr[i]
  * (others get 0) of a frame x[rows*cols] (counts above offset; corners are the cells with
  * x > thr), as defined at the top of this file; and the de-ghosted frame
- * out = x - share * G(v) (two passes, see above; cells with keep[i] != 0, e.g. stuck ones,
+ * out = x - share * G(v) (three passes, see above; cells with keep[i] != 0, e.g. stuck ones,
  * are not changed; keep may be NULL). out may be x. No allocation after _create. */
 typedef struct sm_calib_xt sm_calib_xt_t;
 sm_status sm_calib_xt_create(int rows, int cols, sm_calib_xt_t **out);

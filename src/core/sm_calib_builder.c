@@ -112,8 +112,8 @@ sm_status sm_calib_builder_create(int rows, int cols, double pitch_mm, int sampl
     b->w2 = calloc(n * SM_CALIB_MAX_EQ + n, sizeof *b->w2);
     b->iw = calloc(n * SM_CALIB_MAX_EQ + n, sizeof *b->iw);
     if (!b->tau || !b->off || !b->noise || !b->zmask || !b->mask || !b->ax || !b->aL || !b->asq ||
-        !b->amax || !b->creep_m || !b->bins || !b->creep_bins || !b->cx || !b->creep_cx || !b->store || !b->w1 || !b->w2 ||
-        !b->iw) {
+        !b->amax || !b->creep_m || !b->bins || !b->creep_bins || !b->cx || !b->creep_cx ||
+        !b->store || !b->w1 || !b->w2 || !b->iw) {
         sm_calib_builder_destroy(b);
         return SM_ERR_NOMEM;
     }
@@ -665,7 +665,7 @@ static double eval_b(const double *u, const size_t *off, const size_t *m, const 
     }
     double best = 1e300;
     for (int q = 0; q <= 20; q++) {
-        double on = onset_max * q / 20.0, a;
+        double on = onset_max * q / 20.0, a = 0.0;
         double r = solve_a(S, cnt, w, n, area, on, &a);
         if (r < best) {
             best = r;
@@ -1206,13 +1206,12 @@ static int xt_fit_lines(sm_calib_builder_t *b, const uint8_t *mask0, xtfit_t *x,
     }
     if (pts == 0 || !(sgg > 0.0))
         return 0;
-    /* residual of y = share G, relative to the mean phantom */
     double rss = syy - 2.0 * share * syg + share * share * sgg;
-    double mean = share * sqrt(sgg / pts);
-    out->share = share;
+    /* Below 1 % the mat has no measurable crosstalk: no compensation, no cost per frame. */
+    out->share = share >= 0.01 ? share : 0.0;
     out->fitted = SM_CALIB_XT_LINES;
     out->points = pts;
-    out->rms_pct = mean > 0.0 ? 100.0 * sqrt((rss > 0.0 ? rss : 0.0) / pts) / mean : 0.0;
+    out->rms_counts = sqrt((rss > 0.0 ? rss : 0.0) / pts);
     return pts;
 }
 

@@ -176,6 +176,32 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
         FAIL(SM_ERR_FORMAT, "creep needs numbers per_decade, t0_s, recovery_s, hold_s, rms_pct "
                             "and a boolean fitted");
 
+    /* Optional (added without a version change): a file without it has no crosstalk
+     * compensation. */
+    json_object *xo;
+    d->xtalk.share = 0.0;
+    d->xtalk.fitted = SM_CALIB_XT_NONE;
+    if (get(root, "crosstalk", &xo)) {
+        char src[16];
+        if (!json_object_is_type(xo, json_type_object) ||
+            !string(xo, "model", model, sizeof model) || strcmp(model, "rectangle-min") != 0)
+            FAIL(SM_ERR_FORMAT,
+                 "\"crosstalk\" must be an object with \"model\": \"rectangle-min\"");
+        if (!num(xo, "share", &d->xtalk.share) || !string(xo, "source", src, sizeof src) ||
+            !integer(xo, "points", 0, 1 << 30, &d->xtalk.points) ||
+            !num(xo, "rms_counts", &d->xtalk.rms_counts))
+            FAIL(SM_ERR_FORMAT, "crosstalk needs a number share, a string source, a whole number "
+                                "points and a number rms_counts");
+        if (strcmp(src, "none") == 0)
+            d->xtalk.fitted = SM_CALIB_XT_NONE;
+        else if (strcmp(src, "stuck-lines") == 0)
+            d->xtalk.fitted = SM_CALIB_XT_LINES;
+        else if (strcmp(src, "force") == 0)
+            d->xtalk.fitted = SM_CALIB_XT_FORCE;
+        else
+            FAIL(SM_ERR_FORMAT, "crosstalk.source must be \"none\", \"stuck-lines\" or \"force\"");
+    }
+
     json_object *vf;
     sm_calib_verify_t *v = &d->verify;
     if (!get(root, "verification", &vf) || !boolean(vf, "done", &v->done) ||
@@ -332,6 +358,14 @@ sm_status sm_calib_file_format(const sm_calib_data_t *d, char **out, char *err, 
     json_object_object_add(cr, "hold_s", dbl(d->creep.hold_s, "%.4g"));
     json_object_object_add(cr, "rms_pct", dbl(d->creep.rms_pct, "%.3g"));
     json_object_object_add(r, "creep", cr);
+    json_object *xo = json_object_new_object();
+    static const char *const xsrc[] = {"none", "stuck-lines", "force"};
+    json_object_object_add(xo, "model", json_object_new_string("rectangle-min"));
+    json_object_object_add(xo, "share", dbl(d->xtalk.share, "%.6g"));
+    json_object_object_add(xo, "source", json_object_new_string(xsrc[d->xtalk.fitted]));
+    json_object_object_add(xo, "points", json_object_new_int(d->xtalk.points));
+    json_object_object_add(xo, "rms_counts", dbl(d->xtalk.rms_counts, "%.3g"));
+    json_object_object_add(r, "crosstalk", xo);
     const sm_calib_verify_t *v = &d->verify;
     json_object *vf = json_object_new_object();
     json_object_object_add(vf, "done", json_object_new_boolean(v->done));

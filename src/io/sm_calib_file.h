@@ -11,6 +11,8 @@
  *                "lo_kpa": .., "hi_kpa": .., "rms_pct": .. },
  *     "creep": { "model": "log10", "per_decade": .., "t0_s": 1, "recovery_s": 20,
  *                "fitted": true, "hold_s": 90, "rms_pct": .. },
+ *     "crosstalk": { "model": "rectangle-min", "share": 0.3, "source": "stuck-lines",
+ *                    "points": 44, "rms_counts": .. },          (optional: absent = share 0)
  *     "verification": { "done": true, "mass_kg": 15, "expected_n": .., "measured_n": ..,
  *                       "error_pct": .., "tolerance_pct": 5, "pass": true },
  *     "loads": [ { "mass_kg": 5, "expected_n": .., "force_n": .., "error_pct": ..,

@@ -17,7 +17,7 @@ static const char *dir;
 static char session[512], steps[512], calfile[512];
 
 /* The effects the simulated mat runs with in these tests. */
-#define EFFECTS "-ghost"
+#define EFFECTS "all"
 
 static int setup(void **state)
 {

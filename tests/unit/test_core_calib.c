@@ -345,9 +345,9 @@ static void run_scenario(uint32_t seed, unsigned effects, double *worst_plain, d
            seed, d->readout ? "linear" : "divider", d->curve.onset_kpa, d->curve.a_kpa, d->curve.b,
            d->curve.lo_kpa, d->curve.hi_kpa, d->curve.rms_pct);
     printf("seed %u: crosstalk share %.4f (simulator %.2f), source %d, %d phantom cells, rms "
-           "%.1f %%\n",
+           "%.2f counts\n",
            seed, d->xtalk.share, (effects & SM_SIM_GHOST) ? SM_SIM_GHOST_SHARE : 0.0,
-           d->xtalk.fitted, d->xtalk.points, d->xtalk.rms_pct);
+           d->xtalk.fitted, d->xtalk.points, d->xtalk.rms_counts);
     printf("seed %u: creep %.4f per decade (simulator %.4f), fit rms %.2f %%; method: %s\n", seed,
            d->creep.per_decade, SM_SIM_CREEP_PER_DECADE, d->creep.rms_pct, d->method);
     for (int k = 0; k < d->nloads; k++)
@@ -360,8 +360,12 @@ static void run_scenario(uint32_t seed, unsigned effects, double *worst_plain, d
            d->verify.mass_kg, d->verify.measured_n, d->verify.expected_n, d->verify.error_pct,
            d->verify.pass ? "PASS" : "FAIL", d->verify.tolerance_pct);
     assert_true(d->verify.done);
-    if (!(effects & SM_SIM_GHOST))
-        assert_true(d->verify.pass);
+    assert_true(d->verify.pass);
+    /* the crosstalk share is measured along the stuck cell's lines (every seed has one) */
+    if (effects & SM_SIM_GHOST)
+        assert_true(fabs(d->xtalk.share - SM_SIM_GHOST_SHARE) < 0.02);
+    else
+        assert_true(d->xtalk.share < 0.01);
     assert_true(fabs(d->creep.per_decade - SM_SIM_CREEP_PER_DECADE) < 0.015);
     assert_true(d->creep.fitted);
 
@@ -441,20 +445,23 @@ static void test_scenario_accuracy(void **state)
     for (size_t i = 0; i < 3; i++) {
         double wp, wc;
         run_scenario(seeds[i], SM_SIM_ALL & ~SM_SIM_GHOST, &wp, &wc);
-        assert_true(wp < 6.5); /* includes the creep rise of the first seconds */
-        assert_true(wc < 5.0);
+        assert_true(wp < 8.0); /* the raw reading still holds the creep rise (5 %/decade) */
+        assert_true(wc < 5.0); /* what SteadyMat shows: creep removed */
     }
 }
 
-/* All effects, crosstalk included: faults and creep are still found; the force errors are
- * printed (crosstalk is not compensated yet: see calibration/README.md). */
+/* All effects, crosstalk included: the share is measured, faults and creep are found, the
+ * verification passes and the check loads' forces land within 5 % of the truth (without
+ * compensation: up to +51 %). */
 static void test_scenario_all_effects(void **state)
 {
     (void)state;
-    const uint32_t seeds[] = {1, 7, 2024};
-    for (size_t i = 0; i < 3; i++) {
+    const uint32_t seeds[] = {1, 5, 7, 2024};
+    for (size_t i = 0; i < 4; i++) {
         double wp, wc;
         run_scenario(seeds[i], SM_SIM_ALL, &wp, &wc);
+        assert_true(wp < 8.0); /* the raw reading still holds the creep rise (5 %/decade) */
+        assert_true(wc < 5.0); /* what SteadyMat shows: creep removed */
     }
 }
 
@@ -656,7 +663,7 @@ static void test_steps_parse(void **state)
     }
 }
 
-static void bench(int rows, int cols)
+static void bench(int rows, int cols, double share, int plate)
 {
     sm_calib_data_t *d = malloc(sizeof *d);
     assert_non_null(d);
@@ -666,13 +673,35 @@ static void bench(int rows, int cols)
         d->gain[i] = 0.8f + 0.4f * (float)(i % 7) / 7.0f;
     }
     d->mask[5] = SM_CALIB_CELL_DEAD;
+    d->xtalk.share = share;
     sm_calib_t *cal = NULL;
     char err[160];
     assert_int_equal(sm_calib_create(d, &cal, err, sizeof err), SM_OK);
     frame.rows = (uint16_t)rows;
     frame.cols = (uint16_t)cols;
+    /* every cell loaded (the worst case for crosstalk removal), a 5 x 5 cell plate and a
+     * stuck cell, or (plate 2) a person lying prone on a ball on the reference mat */
+    if (plate == 2) {
+        sm_sim_config_t cfg;
+        sm_sim_config_default(&cfg);
+        cfg.scenario = "ball-steady";
+        sm_sim_t *sim = NULL;
+        assert_int_equal(sm_sim_create(&cfg, &sim), SM_OK);
+        for (double t = 0; t <= 10.0; t += 0.5)
+            sm_sim_render(sim, US(t), frame.cells);
+        sm_sim_destroy(sim);
+    } else
+        for (int i = 0; i < rows * cols; i++)
+            frame.cells[i] =
+                plate ? (uint16_t)((i / cols >= 4 && i / cols < 9 && i % cols >= 6 && i % cols < 11)
+                                       ? 300 + (i * 37) % 200
+                                       : (i * 7) % 4)
+                      : (uint16_t)((i * 37) % 1024);
+    if (plate == 1)
+        frame.cells[(rows - 2) * cols + 8] = 1023;
+    int loaded = 0;
     for (int i = 0; i < rows * cols; i++)
-        frame.cells[i] = (uint16_t)((i * 37) % 1024);
+        loaded += frame.cells[i] > 8;
     static float kpa[SM_MAX_CELLS];
     int iters = 2000;
     struct timespec a, b;
@@ -685,9 +714,14 @@ static void bench(int rows, int cols)
     }
     clock_gettime(CLOCK_MONOTONIC, &b);
     double us = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e3 / iters;
-    printf("sm_calib_apply %dx%d: %.2f us per frame (this build) [%g]\n", rows, cols, us,
-           sink > 0 ? 1.0 : 0.0);
-    assert_true(us < 2000.0);
+    printf("sm_calib_apply %dx%d, crosstalk share %.1f, %s (%d cells loaded): %.2f us per frame "
+           "(this build) [%g]\n",
+           rows, cols, share,
+           plate == 2   ? "a person prone on a ball"
+           : plate == 1 ? "a plate and a stuck cell"
+                        : "every cell loaded",
+           loaded, us, sink > 0 ? 1.0 : 0.0);
+    assert_true(us < 20000.0); /* sanitizer build; see calibration/README.md for real costs */
     sm_calib_destroy(cal);
     free(d);
 }
@@ -695,8 +729,13 @@ static void bench(int rows, int cols)
 static void test_apply_cost(void **state)
 {
     (void)state;
-    bench(32, 24);
-    bench(64, 64);
+    bench(32, 24, 0.0, 0);
+    bench(64, 64, 0.0, 0);
+    bench(32, 24, 0.3, 1);
+    bench(32, 24, 0.3, 2);
+    bench(32, 24, 0.3, 0);
+    bench(64, 64, 0.3, 1);
+    bench(64, 64, 0.3, 0);
 }
 
 int main(void)

@@ -90,6 +90,51 @@ static void test_round_trip(void **state)
     assert_string_equal(d2.uid, d1.uid);
     assert_int_equal(d2.rows, 32);
     assert_true(fabs(d2.curve.b - d1.curve.b) < 1e-6);
+    /* crosstalk: measured on the simulator (share 0.3), kept by the file */
+    printf("crosstalk share %.4f (%d phantom cells)\n", d1.xtalk.share, d1.xtalk.points);
+    assert_true(fabs(d1.xtalk.share - 0.3) < 0.02);
+    assert_int_equal(d1.xtalk.fitted, SM_CALIB_XT_LINES);
+    assert_true(fabs(d2.xtalk.share - d1.xtalk.share) < 1e-6);
+    assert_int_equal(d2.xtalk.fitted, d1.xtalk.fitted);
+    assert_int_equal(d2.xtalk.points, d1.xtalk.points);
+    /* a file without the member (written before crosstalk compensation): no compensation */
+    {
+        char *x = strstr(t1, "\"crosstalk\"");
+        assert_non_null(x);
+        char *e = strstr(x, "},");
+        assert_non_null(e);
+        memmove(x, e + 2, strlen(e + 2) + 1);
+        assert_int_equal(sm_calib_file_parse(t1, strlen(t1), NULL, &d2, err, sizeof err), SM_OK);
+        assert_true(d2.xtalk.share == 0.0);
+        assert_int_equal(d2.xtalk.fitted, SM_CALIB_XT_NONE);
+        free(t1);
+        assert_int_equal(sm_calib_file_format(&d1, &t1, err, sizeof err), SM_OK);
+        /* and a malformed one is refused with a message */
+        char *bad = malloc(strlen(t1) + 1);
+        assert_non_null(bad);
+        static const char *const from[] = {"\"stuck-lines\"", "\"rectangle-min\""};
+        static const char *const to[] = {"\"stuck-linez\"", "\"rectangle-max\""};
+        for (int k = 0; k < 2; k++) {
+            strcpy(bad, t1);
+            char *q = strstr(bad, from[k]);
+            assert_non_null(q);
+            memcpy(q, to[k], strlen(to[k]));
+            assert_int_equal(sm_calib_file_parse(bad, strlen(bad), NULL, &d2, err, sizeof err),
+                             SM_ERR_FORMAT);
+            printf("bad crosstalk: %s\n", err);
+            assert_non_null(strstr(err, "crosstalk"));
+        }
+        strcpy(bad, t1);
+        char *q = strstr(bad, "\"share\": ");
+        assert_non_null(q);
+        q += strlen("\"share\": ");
+        memcpy(q, "-1.0", 4); /* "-1.0xxx" is not a number: still a clear refusal */
+        assert_int_equal(sm_calib_file_parse(bad, strlen(bad), NULL, &d2, err, sizeof err),
+                         SM_ERR_FORMAT);
+        printf("bad share: %s\n", err);
+        free(bad);
+        assert_int_equal(sm_calib_file_parse(t1, strlen(t1), NULL, &d2, err, sizeof err), SM_OK);
+    }
     for (int i = 0; i < 768; i++) {
         assert_int_equal(d2.mask[i], d1.mask[i]);
         assert_true(fabsf(d2.gain[i] - d1.gain[i]) < 1e-5f);
@@ -187,7 +232,8 @@ static void expect_reject(const char *text, size_t n, const char *why)
     assert_true(strlen(err) > 0 && !strchr(err, '\n'));
 }
 
-static char *replace(const char *text, const char *from, const char *to)
+/* Not inlined: gcc -O2 otherwise mistakes the caller's buffer for a dangling pointer. */
+__attribute__((noinline)) static char *replace(const char *text, const char *from, const char *to)
 {
     const char *p = strstr(text, from);
     assert_non_null(p);

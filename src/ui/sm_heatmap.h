@@ -8,7 +8,9 @@
  * Cell centres sit at (i + 0.5) * factor pixels; the outer half cells hold the edge value.
  *
  * Pure computation, no SDL: callable from any thread on its own object.
- * Memory: all buffers are allocated by sm_heatmap_create for the largest frame.
+ * Memory: the fixed-factor buffers are allocated by sm_heatmap_create for the largest frame;
+ * sm_heatmap_render's grow to the largest picture asked for (a window resize), never per call
+ * at an unchanged size. All freed by sm_heatmap_destroy.
  */
 #ifndef SM_HEATMAP_H
 #define SM_HEATMAP_H
@@ -18,15 +20,15 @@
 
 #include "sm_frame.h"
 
-#define SM_HEATMAP_MAX_SIDE 512 /* upscaled picture is at most this many pixels on a side */
+#define SM_HEATMAP_MAX_SIDE 512   /* upscaled picture is at most this many pixels on a side */
+#define SM_HEATMAP_MAX_OUT  16384 /* sm_heatmap_render: at most this many pixels on a side */
 
 typedef struct sm_heatmap sm_heatmap_t;
 
 sm_heatmap_t *sm_heatmap_create(void);
 void sm_heatmap_destroy(sm_heatmap_t *h); /* NULL-safe */
 
-/* Pixels per cell for a rows x cols frame: about SM_HEATMAP_MAX_SIDE on the long side, 4..16.
- * The display scales the result to the window with linear filtering. */
+/* Pixels per cell for a rows x cols frame: about SM_HEATMAP_MAX_SIDE on the long side, 4..16. */
 int sm_heatmap_factor(int rows, int cols);
 
 /* Upscale rows x cols raw values (row-major, 1..SM_MAX_ROWS x 1..SM_MAX_COLS) by factor
@@ -43,5 +45,17 @@ const float *sm_heatmap_values(const sm_heatmap_t *h, int *out_w, int *out_h);
  * (lut_n - 1))], values outside clamped. */
 void sm_heatmap_colorize(const sm_heatmap_t *h, const uint32_t *lut, int lut_n, void *pixels,
                          int pitch);
+
+/* Upsample straight to the size the picture takes on screen, out_w x out_h pixels (1 to
+ * SM_HEATMAP_MAX_OUT a side, any ratio to the cells), and colour it in the same pass, so the
+ * display copies it without scaling. Same interpolation as sm_heatmap_upsample (pixel centre p
+ * sits at (p + 0.5) * cols / out_w - 0.5 in cell-centre coordinates) and the same colouring as
+ * sm_heatmap_colorize: at out_w = cols * factor, out_h = rows * factor the pixels are identical.
+ * pixels: out_h rows of out_w 32-bit values, pitch bytes apart (>= out_w * 4). Does not touch
+ * the result of sm_heatmap_upsample. Returns 0, or -1 for bad arguments or no memory (a new,
+ * larger size allocates). */
+int sm_heatmap_render(sm_heatmap_t *h, const uint16_t *cells, int rows, int cols, int out_w,
+                      int out_h, double scale, const uint32_t *lut, int lut_n, void *pixels,
+                      int pitch);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <SDL.h>
 #include <SDL_image.h>
+#include <SDL_opengl.h> /* only to ask which OpenGL we got: no GL drawing here */
 
 #include "sm_colormap.h"
 #include "sm_heatmap.h"
@@ -47,8 +48,9 @@ struct sm_view {
     sm_heatmap_t *hm;
     uint32_t lut[LUT_N];
     SDL_Texture *legend_tex;
-    SDL_Texture *heat_tex;
+    SDL_Texture *heat_tex; /* the heatmap at its size on screen: copied without scaling */
     int heat_tw, heat_th;
+    Uint32 pixel_format; /* of the output: opaque pictures in it are plain copies */
     /* The frame last uploaded: a paused picture re-rendered 60 times a second is upsampled once. */
     uint16_t last_cells[SM_MAX_CELLS];
     int last_rows, last_cols, heat_valid;
@@ -76,15 +78,23 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Opaque colours are drawn without blending: the same pixels, but software renderers (SDL's own,
+ * llvmpipe) then fill instead of reading back and mixing every pixel. */
+static void set_color(sm_view_t *v, SDL_Color c)
+{
+    SDL_SetRenderDrawBlendMode(v->ren, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(v->ren, c.r, c.g, c.b, c.a);
+}
+
 static void fill(sm_view_t *v, SDL_Rect r, SDL_Color c)
 {
-    SDL_SetRenderDrawColor(v->ren, c.r, c.g, c.b, c.a);
+    set_color(v, c);
     SDL_RenderFillRect(v->ren, &r);
 }
 
 static void outline(sm_view_t *v, SDL_Rect r, SDL_Color c, int width)
 {
-    SDL_SetRenderDrawColor(v->ren, c.r, c.g, c.b, c.a);
+    set_color(v, c);
     for (int i = 0; i < width; i++) {
         SDL_Rect o = {r.x - i - 1, r.y - i - 1, r.w + 2 * i + 2, r.h + 2 * i + 2};
         SDL_RenderDrawRect(v->ren, &o);
@@ -289,6 +299,43 @@ static void make_marker(sm_view_t *v, double ring_r, double stroke, double edge)
 
 /* ---- create / destroy --------------------------------------------------------------------- */
 
+/* 1 when r is OpenGL (ES) rasterised by the CPU. Its context is current right after creation. */
+static int gl_on_cpu(SDL_Renderer *r)
+{
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(r, &info) != 0 || strncmp(info.name, "opengl", 6) != 0)
+        return 0;
+    typedef const GLubyte *(APIENTRY * get_string_fn)(GLenum);
+    get_string_fn get_string = (get_string_fn)SDL_GL_GetProcAddress("glGetString");
+    const char *name = get_string ? (const char *)get_string(GL_RENDERER) : NULL;
+    return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") ||
+                    strstr(name, "Software Rasterizer") || strstr(name, "SWR"));
+}
+
+/* SDL_RENDER_DRIVER set by whoever started us is their choice, faster or not. */
+static int user_chose_renderer(void)
+{
+    const char *h = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+    return h && *h;
+}
+
+/* 32-bit format for opaque textures: the output's own when the renderer takes it (SDL's software
+ * renderer then copies rows instead of converting pixels: X11 windows are XRGB8888), else
+ * ARGB8888. The colour table's values mean the same in both. */
+static Uint32 output_format(sm_view_t *v)
+{
+    Uint32 want = v->target ? v->target->format->format : SDL_GetWindowPixelFormat(v->win);
+    if (want != SDL_PIXELFORMAT_RGB888 && want != SDL_PIXELFORMAT_ARGB8888)
+        return SDL_PIXELFORMAT_ARGB8888;
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(v->ren, &info) != 0)
+        return SDL_PIXELFORMAT_ARGB8888;
+    for (Uint32 i = 0; i < info.num_texture_formats; i++)
+        if (info.texture_formats[i] == want)
+            return want;
+    return SDL_PIXELFORMAT_ARGB8888;
+}
+
 sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
 {
     if (err && errlen)
@@ -350,6 +397,19 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
         }
         SDL_SetWindowMinimumSize(v->win, 480, 320);
         v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
+        if (v->ren && gl_on_cpu(v->ren) && !user_chose_renderer()) {
+            /* OpenGL drawn by the CPU (Mesa llvmpipe: Xvfb, VMs, remote X) costs about four
+             * times SDL's own software renderer for this picture (4.0 against 1.0 ms at
+             * 1280x800), and presents the same way, through the X server. The window's own
+             * framebuffer (XShm), not one more texture drawn by that same GL. */
+            SDL_DestroyRenderer(v->ren);
+            SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
+            if (!v->ren) { /* no framebuffer of its own (Wayland): GL after all */
+                SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+                v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
+            }
+        }
         if (!v->ren) /* no GPU driver (VMs, remote X): the software renderer still works */
             v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
         if (!v->ren) {
@@ -359,7 +419,7 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
             return NULL;
         }
     }
-    SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_BLEND);
+    v->pixel_format = output_format(v);
 
     v->hm = sm_heatmap_create();
     v->text = sm_text_create(v->ren, c.font_dir);
@@ -592,35 +652,40 @@ static double fallback_scale(const sm_frame_t *f)
     return mx > 1023 ? 4095.0 : 1023.0;
 }
 
-static int upload_heatmap(sm_view_t *v, const sm_frame_t *f, double scale)
+/* Colours the frame straight at its size on screen (map_w x map_h), so drawing it is a plain
+ * copy: no scaling, no filtering, no blending. A texture scaled by the renderer cost most of a
+ * picture with software rendering (SDL's own, or llvmpipe). */
+static int upload_heatmap(sm_view_t *v, const sm_frame_t *f, double scale, int map_w, int map_h)
 {
     size_t n = (size_t)f->rows * f->cols;
-    if (v->heat_valid && v->last_rows == f->rows && v->last_cols == f->cols &&
-        v->last_scale == scale && memcmp(v->last_cells, f->cells, n * sizeof f->cells[0]) == 0)
+    if (v->heat_valid && v->heat_tw == map_w && v->heat_th == map_h && v->last_rows == f->rows &&
+        v->last_cols == f->cols && v->last_scale == scale &&
+        memcmp(v->last_cells, f->cells, n * sizeof f->cells[0]) == 0)
         return 0;
-    int k = sm_heatmap_factor(f->rows, f->cols);
-    int tw = f->cols * k, th = f->rows * k;
-    if (!v->heat_tex || v->heat_tw != tw || v->heat_th != th) {
+    if (!v->heat_tex || v->heat_tw != map_w || v->heat_th != map_h) {
         if (v->heat_tex)
             SDL_DestroyTexture(v->heat_tex);
-        v->heat_tex = SDL_CreateTexture(v->ren, SDL_PIXELFORMAT_ARGB8888,
-                                        SDL_TEXTUREACCESS_STREAMING, tw, th);
+        v->heat_tex =
+            SDL_CreateTexture(v->ren, v->pixel_format, SDL_TEXTUREACCESS_STREAMING, map_w, map_h);
         v->heat_valid = 0;
+        v->heat_tw = v->heat_th = 0;
         if (!v->heat_tex)
             return -1;
-        /* The upsampled picture is already smooth; linear filtering keeps it so when the
-         * window scales it up. */
-        SDL_SetTextureScaleMode(v->heat_tex, SDL_ScaleModeLinear);
-        v->heat_tw = tw, v->heat_th = th;
+        SDL_SetTextureBlendMode(v->heat_tex, SDL_BLENDMODE_NONE); /* opaque */
+        SDL_SetTextureScaleMode(v->heat_tex, SDL_ScaleModeNearest);
+        v->heat_tw = map_w, v->heat_th = map_h;
     }
-    if (sm_heatmap_upsample(v->hm, f->cells, f->rows, f->cols, k, scale) != 0)
-        return -1;
     void *pixels;
     int pitch;
     if (SDL_LockTexture(v->heat_tex, NULL, &pixels, &pitch) != 0)
         return -1;
-    sm_heatmap_colorize(v->hm, v->lut, LUT_N, pixels, pitch);
+    int rc = sm_heatmap_render(v->hm, f->cells, f->rows, f->cols, map_w, map_h, scale, v->lut,
+                               LUT_N, pixels, pitch);
     SDL_UnlockTexture(v->heat_tex);
+    if (rc != 0) {
+        v->heat_valid = 0;
+        return -1;
+    }
     memcpy(v->last_cells, f->cells, n * sizeof f->cells[0]);
     v->last_rows = f->rows, v->last_cols = f->cols, v->last_scale = scale;
     v->heat_valid = 1;
@@ -649,7 +714,6 @@ static void draw_legend(sm_view_t *v, const layout_t *L, const sm_view_model_t *
     double step = nice_step(scale, target < 2 ? 2 : target);
     int label_x = bar.x + bar.w + iround(1.0 * L->u);
     int max_label_w = 0;
-    SDL_SetRenderDrawColor(v->ren, C_DIM.r, C_DIM.g, C_DIM.b, 255);
     for (int i = 0;; i++) {
         double val = i * step;
         if (val > scale * (1.0 + 1e-9))
@@ -657,7 +721,7 @@ static void draw_legend(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         int y = bar.y + bar.h - 1 - iround((bar.h - 1) * val / scale);
         SDL_Rect tick = {bar.x + bar.w, y - (L->u >= 8 ? 1 : 0), iround(0.7 * L->u),
                          L->u >= 8 ? 2 : 1};
-        SDL_RenderFillRect(v->ren, &tick);
+        fill(v, tick, C_DIM);
         char buf[48];
         if (step < 1.0)
             snprintf(buf, sizeof buf, "%.*f", step < 0.1 ? 2 : 1, val);
@@ -666,7 +730,6 @@ static void draw_legend(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         int w = draw_text(v, SM_FACE_SMALL, C_DIM, buf, label_x, y - lh / 2, AL_LEFT, 0, NULL);
         if (w > max_label_w)
             max_label_w = w;
-        SDL_SetRenderDrawColor(v->ren, C_DIM.r, C_DIM.g, C_DIM.b, 255);
     }
     /* Units along the bar, read from bottom to top: the scale is never unlabelled. */
     const char *units = m->units && *m->units ? m->units : "raw counts (uncalibrated)";
@@ -741,6 +804,7 @@ static void draw_trail(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
     if (!tr || tr->count < 2)
         return;
     double span = m->trail_s > 0 ? m->trail_s : 3.0;
+    SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_BLEND); /* untextured geometry uses it */
     float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
     for (int layer = 0; layer < 2; layer++) {
         int nv = 0;
@@ -997,6 +1061,36 @@ static int keep_copy(sm_view_t *v, int w, int h)
                                 v->copy->pitch);
 }
 
+static void fill_some(sm_view_t *v, int x, int y, int w, int h, SDL_Color c)
+{
+    if (w > 0 && h > 0)
+        fill(v, (SDL_Rect){x, y, w, h}, c);
+}
+
+/* The window colour behind everything. The map (when its heatmap is drawn), the side panel, the
+ * status line and the strips paint every one of their pixels opaque, so only the rest of the
+ * map's column is filled: a full clear would write most of the picture twice. */
+static void clear_background(sm_view_t *v, const layout_t *L, int heat_ok)
+{
+    SDL_Rect col = L->content, map = L->map;
+    if (L->panel.w && !L->portrait)
+        col.w = L->panel.x - col.x;
+    else if (L->panel.w)
+        col.h = L->panel.y - col.y;
+    if (!heat_ok || map.x < col.x || map.y < col.y || map.x + map.w > col.x + col.w ||
+        map.y + map.h > col.y + col.h) { /* waiting screen, or a window too small to lay out */
+        SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(v->ren, C_WINDOW.r, C_WINDOW.g, C_WINDOW.b, 255);
+        SDL_RenderClear(v->ren);
+        return;
+    }
+    int right = map.x + map.w, bottom = map.y + map.h;
+    fill_some(v, col.x, col.y, col.w, map.y - col.y, C_WINDOW);
+    fill_some(v, col.x, bottom, col.w, col.y + col.h - bottom, C_WINDOW);
+    fill_some(v, col.x, map.y, map.x - col.x, map.h, C_WINDOW);
+    fill_some(v, right, map.y, col.x + col.w - right, map.h, C_WINDOW);
+}
+
 sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
 {
     if (!v || !m)
@@ -1012,15 +1106,16 @@ sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
 
     layout_t L;
     compute_layout(v, m, f, scale, &L);
-    SDL_SetRenderDrawColor(v->ren, C_WINDOW.r, C_WINDOW.g, C_WINDOW.b, 255);
-    SDL_RenderClear(v->ren);
+    int heat_ok = f && upload_heatmap(v, f, scale, L.map.w, L.map.h) == 0;
+    clear_background(v, &L, heat_ok);
     v->heat_drawn = 0;
     memset(v->heat_rect, 0, sizeof v->heat_rect);
 
     if (f) {
-        fill(v, L.map, C_MAT);
-        if (upload_heatmap(v, f, scale) == 0)
-            SDL_RenderCopy(v->ren, v->heat_tex, NULL, &L.map);
+        if (heat_ok)
+            SDL_RenderCopy(v->ren, v->heat_tex, NULL, &L.map); /* covers the map: no fill under */
+        else
+            fill(v, L.map, C_MAT);
         outline(v, L.map, C_FRAME, 1);
         v->heat_rect[0] = L.map.x, v->heat_rect[1] = L.map.y;
         v->heat_rect[2] = L.map.w, v->heat_rect[3] = L.map.h;

@@ -1,10 +1,13 @@
 /* The heatmap upscaler and the colour scale: values pass through the cell centres, never
- * overshoot (no false peaks, no dark rings), and the colour table is viridis. */
+ * overshoot (no false peaks, no dark rings), and the colour table is viridis. The picture made
+ * straight at its size on screen looks like the fixed-factor one scaled there by the display. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testsupport.h"
+
+#include <SDL.h>
 
 #include "sm_colormap.h"
 #include "sm_heatmap.h"
@@ -156,6 +159,216 @@ static void test_bad_arguments(void **state)
     sm_heatmap_destroy(NULL);
 }
 
+/* ---- sm_heatmap_render: straight to the size on screen ---------------------------------- */
+
+#define LUT_N 1024
+
+/* The live view's colour table: viridis, faded into the mat's colour below 2-4 % of the scale
+ * (the fade is where the picture has its sharpest colour edges). */
+static void view_lut(uint32_t *lut)
+{
+    static const int mat[3] = {27, 30, 38};
+    for (int i = 0; i < LUT_N; i++) {
+        double t = (double)i / (LUT_N - 1), s = (t - 0.02) / 0.02;
+        s = s < 0 ? 0 : s > 1 ? 1 : s;
+        double a = s * s * (3 - 2 * s);
+        unsigned char rgb[3];
+        sm_colormap_rgb(t, rgb);
+        uint32_t px = 0xFF000000u;
+        for (int k = 0; k < 3; k++)
+            px |= (uint32_t)floor(mat[k] + (rgb[k] - mat[k]) * a + 0.5) << (16 - 8 * k);
+        lut[i] = px;
+    }
+}
+
+/* A person-like frame: soft blobs of several sizes, a saturated cell, a lone hot cell. */
+static void person(uint16_t *out, int rows, int cols)
+{
+    static const double blob[][4] = {/* row, col (fractions), radius (cells), peak */
+                                     {0.25, 0.5, 3.5, 300},
+                                     {0.6, 0.4, 1.8, 700},
+                                     {0.65, 0.65, 2.5, 250},
+                                     {0.15, 0.1, 1.0, 1023}};
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            double v = 0;
+            for (size_t b = 0; b < sizeof blob / sizeof blob[0]; b++) {
+                double dr = r - blob[b][0] * rows, dc = c - blob[b][1] * cols;
+                v += blob[b][3] * exp(-(dr * dr + dc * dc) / (blob[b][2] * blob[b][2]));
+            }
+            out[r * cols + c] = (uint16_t)(v > 1023 ? 1023 : v);
+        }
+    if (rows >= 2 && cols >= 3)
+        out[(rows - 2) * cols + cols - 3] = 900;
+}
+
+/* At out = cells x factor the pixels are exactly sm_heatmap_upsample + sm_heatmap_colorize, and
+ * nothing is written past out_w in a row (the texture's pitch may be wider). */
+static void test_render_equals_upsample_at_native_size(void **state)
+{
+    (void)state;
+    static const int geo[][2] = {{32, 24}, {24, 32}, {16, 16}, {1, 5}, {5, 1}, {64, 64}, {7, 3}};
+    static uint32_t lut[LUT_N];
+    view_lut(lut);
+    sm_heatmap_t *h = sm_heatmap_create();
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        int rows = geo[g][0], cols = geo[g][1], k = sm_heatmap_factor(rows, cols);
+        int w = cols * k, hh = rows * k, stride = w + 3;
+        person(cells, rows, cols);
+        uint32_t *want = malloc((size_t)w * hh * 4), *got = malloc((size_t)stride * hh * 4);
+        assert_non_null(want);
+        assert_non_null(got);
+        assert_int_equal(sm_heatmap_upsample(h, cells, rows, cols, k, 1023.0), 0);
+        sm_heatmap_colorize(h, lut, LUT_N, want, w * 4);
+        memset(got, 0xAB, (size_t)stride * hh * 4);
+        assert_int_equal(
+            sm_heatmap_render(h, cells, rows, cols, w, hh, 1023.0, lut, LUT_N, got, stride * 4), 0);
+        for (int y = 0; y < hh; y++) {
+            assert_memory_equal(got + (size_t)y * stride, want + (size_t)y * w, (size_t)w * 4);
+            for (int x = w; x < stride; x++)
+                assert_int_equal(got[(size_t)y * stride + x], 0xABABABABu);
+        }
+        free(want);
+        free(got);
+    }
+    sm_heatmap_destroy(h);
+}
+
+typedef struct {
+    double mean;  /* mean absolute difference per channel, 0-255 */
+    double over8; /* fraction of pixels with a channel more than 8 apart */
+    int max;      /* largest channel difference */
+} diff_t;
+
+static diff_t compare(const SDL_Surface *a, const SDL_Surface *b)
+{
+    diff_t d = {0, 0, 0};
+    long over = 0;
+    for (int y = 0; y < a->h; y++) {
+        const uint32_t *pa = (const uint32_t *)((const unsigned char *)a->pixels + y * a->pitch);
+        const uint32_t *pb = (const uint32_t *)((const unsigned char *)b->pixels + y * b->pitch);
+        for (int x = 0; x < a->w; x++) {
+            int m = 0;
+            for (int k = 0; k < 24; k += 8) {
+                int e = abs((int)(pa[x] >> k & 255) - (int)(pb[x] >> k & 255));
+                d.mean += e;
+                m = e > m ? e : m;
+            }
+            over += m > 8;
+            d.max = m > d.max ? m : d.max;
+        }
+    }
+    d.mean /= 3.0 * a->w * a->h;
+    d.over8 = (double)over / ((double)a->w * a->h);
+    return d;
+}
+
+/* The view used to colour the frame at sm_heatmap_factor pixels a cell and let the renderer
+ * scale that texture to the map with linear filtering; now it colours the frame at the map's
+ * own size. At the map sizes of common windows (and one smaller than the old texture) the two
+ * must look the same: tiny differences only, at the sharp edge where the colour scale fades
+ * into the background (measured: mean 0.03-0.27 levels, 0.02-0.05 % of pixels more than 8
+ * levels off, at most 25). The same picture one pixel to the side fails these bounds. */
+static void test_render_looks_like_scaled_texture(void **state)
+{
+    (void)state;
+    static const int geo[][4] = {
+        /* rows, cols, map w, map h: 1280x800, 1920x1080, 2560x1440, 640x480 windows */
+        {32, 24, 516, 688}, {32, 24, 699, 932}, {32, 24, 1044, 1392},
+        {32, 24, 255, 340}, {16, 16, 333, 333}, {64, 64, 700, 700},
+    };
+    static uint32_t lut[LUT_N];
+    view_lut(lut);
+    sm_heatmap_t *h = sm_heatmap_create();
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        int rows = geo[g][0], cols = geo[g][1], w = geo[g][2], hh = geo[g][3];
+        int k = sm_heatmap_factor(rows, cols);
+        person(cells, rows, cols);
+        SDL_Surface *tex =
+            SDL_CreateRGBSurfaceWithFormat(0, cols * k, rows * k, 32, SDL_PIXELFORMAT_ARGB8888);
+        SDL_Surface *old = SDL_CreateRGBSurfaceWithFormat(0, w, hh, 32, SDL_PIXELFORMAT_ARGB8888);
+        SDL_Surface *now = SDL_CreateRGBSurfaceWithFormat(0, w, hh, 32, SDL_PIXELFORMAT_ARGB8888);
+        SDL_Surface *shifted =
+            SDL_CreateRGBSurfaceWithFormat(0, w, hh, 32, SDL_PIXELFORMAT_ARGB8888);
+        assert_true(tex && old && now && shifted);
+        assert_int_equal(sm_heatmap_upsample(h, cells, rows, cols, k, 1023.0), 0);
+        sm_heatmap_colorize(h, lut, LUT_N, tex->pixels, tex->pitch);
+        assert_int_equal(SDL_SoftStretchLinear(tex, NULL, old, NULL), 0);
+        assert_int_equal(sm_heatmap_render(h, cells, rows, cols, w, hh, 1023.0, lut, LUT_N,
+                                           now->pixels, now->pitch),
+                         0);
+        diff_t d = compare(old, now);
+        print_message("%dx%d cells at %dx%d: mean %.3f, >8 %.4f %%, max %d\n", rows, cols, w, hh,
+                      d.mean, 100 * d.over8, d.max);
+        assert_true(d.mean < 0.4);
+        assert_true(d.over8 < 0.0008);
+        assert_true(d.max <= 32);
+
+        SDL_Rect src = {0, 0, w - 1, hh}, dst = {1, 0, w - 1, hh};
+        SDL_BlitSurface(now, NULL, shifted, NULL);
+        SDL_SetSurfaceBlendMode(now, SDL_BLENDMODE_NONE);
+        SDL_BlitSurface(now, &src, shifted, &dst);
+        diff_t ds = compare(old, shifted);
+        assert_true(ds.mean >= 0.4 || ds.over8 >= 0.0008 || ds.max > 32);
+
+        SDL_FreeSurface(tex);
+        SDL_FreeSurface(old);
+        SDL_FreeSurface(now);
+        SDL_FreeSurface(shifted);
+    }
+    sm_heatmap_destroy(h);
+}
+
+/* Window resizes: larger, smaller, larger again; every size is drawn whole, edge to edge. */
+static void test_render_follows_resizes(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{100, 130}, {1500, 2000}, {37, 49}, {1501, 1999}, {1, 1}};
+    static uint32_t lut[LUT_N];
+    for (int i = 0; i < LUT_N; i++)
+        lut[i] = 0xFF000000u | (uint32_t)i;
+    uint32_t *px = malloc((size_t)1501 * 2000 * 4);
+    assert_non_null(px);
+    sm_heatmap_t *h = sm_heatmap_create();
+    person(cells, 32, 24);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int w = sizes[i][0], hh = sizes[i][1];
+        memset(px, 0, (size_t)w * hh * 4);
+        assert_int_equal(sm_heatmap_render(h, cells, 32, 24, w, hh, 1023.0, lut, LUT_N, px, w * 4),
+                         0);
+        for (size_t p = 0; p < (size_t)w * hh; p++)
+            assert_true(px[p] >> 24 == 0xFF); /* every pixel written from the table */
+        /* The lone hot cell near the bottom-right corner is where it belongs. */
+        if (w >= 100) {
+            int x = (int)((24 - 3 + 0.5) * w / 24), y = (int)((32 - 2 + 0.5) * hh / 32);
+            assert_true((px[(size_t)y * w + x] & 0x3FF) >= 850);
+        }
+    }
+    sm_heatmap_destroy(h);
+    free(px);
+}
+
+static void test_render_bad_arguments(void **state)
+{
+    (void)state;
+    uint32_t lut[2] = {1, 2}, px[16];
+    sm_heatmap_t *h = sm_heatmap_create();
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, 1.0, lut, 2, px, 16), 0);
+    assert_int_equal(sm_heatmap_render(NULL, cells, 4, 4, 4, 4, 1.0, lut, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 0, 4, 4, 4, 1.0, lut, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 65, 4, 4, 1.0, lut, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 0, 4, 1.0, lut, 2, px, 16), -1);
+    assert_int_equal(
+        sm_heatmap_render(h, cells, 4, 4, 4, SM_HEATMAP_MAX_OUT + 1, 1.0, lut, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, 1.0, lut, 2, px, 15), -1); /* pitch */
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, 0.0, lut, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, NAN, lut, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, 1.0, NULL, 2, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, 1.0, lut, 0, px, 16), -1);
+    assert_int_equal(sm_heatmap_render(h, cells, 4, 4, 4, 4, 1.0, lut, 2, NULL, 16), -1);
+    sm_heatmap_destroy(h);
+}
+
 /* The generated table is matplotlib's viridis: known end points and middle, lightness and the
  * green channel rising all the way (the view's tests rely on "greener = higher"). */
 static void test_colormap_is_viridis(void **state)
@@ -191,10 +404,17 @@ static void test_colormap_is_viridis(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_factor_table),        cmocka_unit_test(test_exact_at_cell_centres),
-        cmocka_unit_test(test_no_overshoot),        cmocka_unit_test(test_single_cell_blob),
-        cmocka_unit_test(test_colorize_uses_lut),   cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_factor_table),
+        cmocka_unit_test(test_exact_at_cell_centres),
+        cmocka_unit_test(test_no_overshoot),
+        cmocka_unit_test(test_single_cell_blob),
+        cmocka_unit_test(test_colorize_uses_lut),
+        cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_colormap_is_viridis),
+        cmocka_unit_test(test_render_equals_upsample_at_native_size),
+        cmocka_unit_test(test_render_looks_like_scaled_texture),
+        cmocka_unit_test(test_render_follows_resizes),
+        cmocka_unit_test(test_render_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -378,6 +378,57 @@ static void test_aspect_ratio_kept(void **state)
     }
 }
 
+/* Each picture is drawn whole: only the parts nothing opaque covers get the window colour, so
+ * a picture that follows others (waiting screen, alert, banner, badges, another mat, another
+ * scale) must be pixel for pixel the picture a fresh view draws, in any window shape. */
+static void test_picture_independent_of_the_previous(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1280, 800}, {700, 900}, {480, 320}, {64, 64}};
+    sm_frame_t *f = new_frame(32, 24), *g = new_frame(16, 48);
+    for (int r = 0; r < 32; r++)
+        for (int c = 0; c < 24; c++)
+            set_cell(f, r, c, (r * 37 + c * 11) % 700);
+    set_cell(g, 8, 40, 1023);
+    sm_metrics_t mt = {0};
+    mt.has_contact = 1;
+    mt.total = 12345;
+    mt.peak = 700;
+    mt.area_cm2 = 321;
+    mt.cop_row = 12.3;
+    mt.cop_col = 9.7;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        sm_view_t *v = headless(sizes[i][0], sizes[i][1]);
+        sm_view_model_t m = model_for(NULL, NULL);
+        m.alert = "Mat disconnected - plug it back in; reconnecting...";
+        assert_int_equal(sm_view_render(v, &m), SM_OK);
+        m = model_for(g, &mt);
+        m.banner = "No mat found: showing the simulator";
+        m.notice = "Recording failed: disk full";
+        m.paused = m.recording = 1;
+        m.scale_max = 4095;
+        assert_int_equal(sm_view_render(v, &m), SM_OK);
+        m.alert = "Mat disconnected - plug it back in; reconnecting...";
+        assert_int_equal(sm_view_render(v, &m), SM_OK);
+        sm_view_model_t last = model_for(f, &mt);
+        SDL_Surface *after = shoot(v, &last, "after_others.png");
+        sm_view_t *fresh = headless(sizes[i][0], sizes[i][1]);
+        SDL_Surface *alone = shoot(fresh, &last, "alone.png");
+        assert_int_equal(after->w, alone->w);
+        assert_int_equal(after->h, alone->h);
+        for (int y = 0; y < after->h; y++)
+            assert_memory_equal((const unsigned char *)after->pixels + (size_t)y * after->pitch,
+                                (const unsigned char *)alone->pixels + (size_t)y * alone->pitch,
+                                (size_t)after->w * 4);
+        SDL_FreeSurface(after);
+        SDL_FreeSurface(alone);
+        sm_view_destroy(fresh);
+        sm_view_destroy(v);
+    }
+    free(f);
+    free(g);
+}
+
 /* A long session: thousands of pictures with changing values and numbers do not grow the text
  * cache (LeakSanitizer checks the rest at exit). */
 static void test_many_renders_bounded(void **state)
@@ -618,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_alert_is_visible),
         cmocka_unit_test(test_waiting_screen),
         cmocka_unit_test(test_aspect_ratio_kept),
+        cmocka_unit_test(test_picture_independent_of_the_previous),
         cmocka_unit_test(test_many_renders_bounded),
         cmocka_unit_test(test_bad_input_is_not_fatal),
         cmocka_unit_test(test_runs_without_fonts),

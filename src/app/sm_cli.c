@@ -261,6 +261,8 @@ static void live_help(void)
            "  --json                print a JSON summary on stdout at the end\n"
            "  --fullscreen          start fullscreen (F11 toggles)\n"
            "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
+           "  --history, --no-history  keep this session in the history (default: for a mat,\n"
+           "                        not for the simulator); see 'steadymat history'\n"
            "Calibration (see 'steadymat calibrate --help'):\n"
            "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
            "  --no-calibration      show raw counts\n"
@@ -318,6 +320,10 @@ static int common_option(args_t *a, common_t *c)
             usage_error(a->cmd, "--units is kpa or mmhg, not '%s'", u);
             a->bad = 1;
         }
+    } else if (is(a, "--history")) {
+        c->rc.history = 1;
+    } else if (is(a, "--no-history")) {
+        c->rc.history = 0;
     } else if (is(a, "--mute")) {
         c->rc.mute = 1;
     } else if (is(a, "--volume")) {
@@ -344,6 +350,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     args_t a = {"live", argc, argv, 0, 0};
     common_t c;
     sm_run_config_default(&c.rc);
+    c.rc.history = -1; /* a mat's sessions are kept, the simulator's are not */
     c.speed = 1;
     simopts_t so;
     simopts_default(&so);
@@ -734,6 +741,8 @@ static void help(void)
            "  ports     list serial ports (and find mats with --probe)\n"
            "  calibrate fit a calibration (raw counts -> kPa) from a recorded session\n"
            "  analyze   steadiness of a session or a CoP trace: sway, breathing, wiggles, holds\n"
+           "  history   the sessions kept so far, and the progress plot (--plot FILE.png)\n"
+           "  report    report pages (PNG, PDF), CSV and JSON of recorded sessions\n"
            "  help      this text; 'steadymat COMMAND --help' for a command\n\n"
            "  --version print the version\n",
            SM_VERSION);
@@ -767,6 +776,10 @@ int sm_cli_main(int argc, char **argv)
         return sm_cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "analyze") || !strcmp(cmd, "analyse"))
         return sm_cmd_analyze(argc - 1, argv + 1);
+    if (!strcmp(cmd, "history"))
+        return sm_cmd_history(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return sm_cmd_report(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return sm_cmd_live(argc, argv, 0); /* options only: live */
     fprintf(stderr, "steadymat: unknown command '%s' (see 'steadymat help')\n", cmd);

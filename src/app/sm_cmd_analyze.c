@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sm_analysis.h"
 #include "sm_cli.h"
 #include "sm_cop_csv.h"
 #include "sm_file.h"
@@ -52,31 +53,6 @@ int sm_parse_protocol(const char *s, sm_protocol_t *out)
     return 0;
 }
 
-typedef struct {
-    double *x, *y;
-    size_t n, cap;
-} trace_t;
-
-static int push(trace_t *t, double x, double y)
-{
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        double *nx = realloc(t->x, cap * sizeof *nx);
-        if (!nx)
-            return 0;
-        t->x = nx;
-        double *ny = realloc(t->y, cap * sizeof *ny);
-        if (!ny)
-            return 0;
-        t->y = ny;
-        t->cap = cap;
-    }
-    t->x[t->n] = x;
-    t->y[t->n] = y;
-    t->n++;
-    return 1;
-}
-
 static void print_text(const char *what, double duration, const sm_sway_t *s, const sm_coach_t *co)
 {
     printf("%s: %.1f s\n", what, duration);
@@ -105,86 +81,30 @@ static void print_text(const char *what, double duration, const sm_sway_t *s, co
 
 static int analyze_session(const char *path, sm_protocol_t proto, double release_s, int json)
 {
-    char err[256];
-    sm_session_reader_t *r = NULL;
-    if (sm_session_reader_open(path, &r, err, sizeof err) != SM_OK) {
+    char err[320];
+    sm_analysis_opts_t o = {proto, release_s, NULL, 0, NULL, NULL};
+    sm_analysis_t a;
+    if (sm_analysis_run(path, &o, &a, err, sizeof err) != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s\n", err);
         return 1;
     }
-    const sm_session_header_t *h = sm_session_reader_header(r);
-    sm_pipeline_config_t pc = {h->mat.rows,
-                               h->mat.cols,
-                               h->mat.pitch_mm > 0 ? h->mat.pitch_mm : 25,
-                               proto,
-                               release_s,
-                               0,
-                               0,
-                               0};
-    sm_pipeline_t *p = NULL;
-    if (sm_pipeline_create(&pc, &p) != SM_OK) {
-        fprintf(stderr, "steadymat analyze: %s: cannot analyse a %ux%u mat\n", path, h->mat.rows,
-                h->mat.cols);
-        sm_session_reader_close(r);
-        return 1;
-    }
-    static sm_session_record_t rec;
-    trace_t tool = {0}, body = {0};
-    uint64_t first = 0, last = 0;
-    unsigned long frames = 0;
-    int ok = 1;
-    while (ok && sm_session_reader_next(r, &rec) == SM_OK) {
-        if (rec.kind != SM_REC_FRAME)
-            continue;
-        if (!frames)
-            first = rec.frame.t_us;
-        rec.frame.t_us -= rec.frame.t_us >= first ? first : rec.frame.t_us;
-        last = rec.frame.t_us;
-        frames++;
-        sm_pipeline_frame(p, &rec.frame, NULL);
-        const sm_contact_frame_t *cf = sm_pipeline_contact(p);
-        if (cf->present)
-            ok = push(&tool, cf->x_mm, cf->y_mm);
-        if (ok && cf->has_load)
-            ok = push(&body, cf->cop_x_mm, cf->cop_y_mm);
-    }
-    double duration = last / 1e6;
-    sm_pipeline_finish(p, duration);
-    /* The tool's steadiness is the point; the body's CoP stands in when no tool was found. */
-    trace_t *tr = tool.n >= 3 ? &tool : &body;
-    double rate = frames > 1 && duration > 0 ? (frames - 1) / duration : 0;
-    sm_sway_t sway;
-    sm_sway_config_t sc;
-    sm_sway_config_default(&sc, rate > 0 ? rate : 1);
-    int have_sway = ok && rate > 0 && sm_sway_compute(&sc, tr->x, tr->y, tr->n, &sway) == SM_OK;
-    int rc = 0;
-    if (!ok) {
-        fprintf(stderr, "steadymat analyze: out of memory\n");
-        rc = 1;
-    } else if (frames == 0) {
-        fprintf(stderr, "steadymat analyze: %s holds no frames\n", path);
-        rc = 1;
-    } else if (json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "source", json_object_new_string(path));
-        json_object_object_add(o, "frames", json_object_new_int64((int64_t)frames));
-        json_object_object_add(o, "duration_s", json_object_new_double(duration));
-        json_object_object_add(o, "protocol", json_object_new_string(sm_protocol_name(proto)));
-        json_object_object_add(o, "sway_of", json_object_new_string(tr == &tool ? "tool" : "body"));
-        sm_report_sway(o, have_sway ? &sway : NULL);
-        sm_report_coach(o, sm_pipeline_coach(p));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
+    if (json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "source", json_object_new_string(path));
+        json_object_object_add(j, "frames", json_object_new_int64((int64_t)a.frames));
+        json_object_object_add(j, "duration_s", json_object_new_double(a.duration_s));
+        json_object_object_add(j, "protocol", json_object_new_string(sm_protocol_name(proto)));
+        json_object_object_add(j, "sway_of", json_object_new_string(a.of_tool ? "tool" : "body"));
+        sm_report_sway(j, a.have_sway ? &a.sway : NULL);
+        sm_report_coach(j, sm_pipeline_coach(a.pipe));
+        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        json_object_put(j);
     } else {
-        print_text(tr == &tool ? "session (tool contact)" : "session (whole body, no tool found)",
-                   duration, have_sway ? &sway : NULL, sm_pipeline_coach(p));
+        print_text(a.of_tool ? "session (tool contact)" : "session (whole body, no tool found)",
+                   a.duration_s, a.have_sway ? &a.sway : NULL, sm_pipeline_coach(a.pipe));
     }
-    free(tool.x);
-    free(tool.y);
-    free(body.x);
-    free(body.y);
-    sm_pipeline_destroy(p);
-    sm_session_reader_close(r);
-    return rc;
+    sm_analysis_free(&a);
+    return 0;
 }
 
 /* A CoP trace through the same coach: each sample is a tool contact at that position with a

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sm_analysis.h"
 #include "sm_calib.h"
 #include "sm_calib_file.h"
 #include "sm_clock.h"
+#include "sm_history_store.h"
 #include "sm_pipeline.h"
 #include "sm_report.h"
 #include "sm_session.h"
@@ -46,6 +48,11 @@ typedef struct {
     unsigned long rec_frames;
     char rec_msg[256];
     int64_t start_unix_ms;
+    /* history */
+    char hist_path[4096];
+    int hist_failed;
+    sm_history_input_t inputs[256];
+    size_t n_inputs;
     /* calibration */
     sm_calib_t *cal;
     sm_calib_creep_t *creep; /* removes the calibrated creep: a constant load reads constant */
@@ -76,10 +83,28 @@ void sm_run_config_default(sm_run_config_t *rc)
     rc->volume = 0.8;
 }
 
+/* Whether this session goes into the history: a real mat's yes, the simulator's only if asked. */
+static int keeps_history(const run_t *r)
+{
+    if (r->rc->history >= 0)
+        return r->rc->history;
+    return !strcmp(r->st.kind, "serial") || !strcmp(r->st.kind, "tty");
+}
+
 static void record(run_t *r, const sm_frame_t *f)
 {
     char err[256];
-    if (!r->rc->record_path || r->rec_failed)
+    const char *path = r->rc->record_path;
+    if (!path && keeps_history(r) && !r->hist_failed) {
+        if (!r->hist_path[0] &&
+            sm_history_new_session_path_in(r->rc->history_dir, r->start_unix_ms, r->hist_path,
+                                           sizeof r->hist_path, err, sizeof err) != SM_OK) {
+            r->hist_failed = 1;
+            fprintf(stderr, "steadymat: not saving this session in the history: %s\n", err);
+        }
+        path = r->hist_path[0] ? r->hist_path : NULL;
+    }
+    if (!path || r->rec_failed)
         return;
     if (!r->rec) {
         sm_session_header_t h;
@@ -89,7 +114,7 @@ static void record(run_t *r, const sm_frame_t *f)
         h.mat.cols = f->cols;
         snprintf(h.source, sizeof h.source, "%s", r->st.label);
         h.start_unix_ms = r->start_unix_ms;
-        if (sm_session_writer_open(r->rc->record_path, &h, &r->rec, err, sizeof err) != SM_OK) {
+        if (sm_session_writer_open(path, &h, &r->rec, err, sizeof err) != SM_OK) {
             r->rec_failed = 1;
             snprintf(r->rec_msg, sizeof r->rec_msg, "Not recording: %s", err);
             fprintf(stderr, "steadymat: %s\n", r->rec_msg);
@@ -557,6 +582,23 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         fprintf(stderr, "steadymat: %s\n", err);
         r->rec_failed = 1;
         snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
+    }
+    if (keeps_history(r) && r->rec && !r->rec_failed && r->pipe) {
+        sm_history_live_t hl = {rc->history_dir,
+                                rc->record_path ? rc->record_path : r->hist_path,
+                                &r->st.mat,
+                                r->st.label,
+                                r->start_unix_ms,
+                                r->rec_frames,
+                                r->last_t_s - r->first_t_s,
+                                rc->protocol,
+                                rc->release_s,
+                                r->inputs,
+                                r->n_inputs,
+                                sm_pipeline_coach(r->pipe)};
+        sm_analysis_history_add_live(&hl); /* says where it was saved, or why not */
+    } else if (r->hist_path[0] && !r->rec) {
+        remove(r->hist_path); /* the reserved name never got a frame */
     }
     if (r->rec_failed)
         status = 1;

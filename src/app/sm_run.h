@@ -35,6 +35,10 @@ typedef struct {
     const char *calibration_path; /* explicit file; NULL: the mat's own file when there is one */
     int no_calibration;           /* show raw counts even when a calibration exists */
     int mmhg;                     /* pressure in mmHg instead of kPa */
+    /* history: 1 save the session in the history, 0 never, -1 (live default) for a real mat
+     * but not for the simulator; history_dir NULL = the default folder */
+    int history;
+    const char *history_dir;
     int width, height;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
     /* Benchmark hook: called right after a picture showing frame `seq` was presented. */

@@ -81,48 +81,54 @@ static int bin_overlap(size_t k, size_t half, double lo, double hi, double *a, d
     return *b > *a;
 }
 
-/* Spectral measures of rd[0..n) (normalised units) into out (normalised power; frequencies in
- * Hz). Returns SM_ERR_NOMEM when the work buffers cannot be had. */
-static sm_status spectral(const sm_sway_config_t *cfg, const double *rd, size_t n, double rdist2,
-                          sm_sway_t *out)
+/* Welch segment length for n samples (as documented in the header). */
+static size_t segment_length(const sm_sway_config_t *cfg, size_t n)
 {
-    const double fs = cfg->rate_hz;
-    double seg = cfg->segment_s * fs;
+    double seg = cfg->segment_s * cfg->rate_hz;
     size_t want = (seg > 0 && seg < (double)n) ? (size_t)seg : n;
     size_t L = fft_length(want < 2 ? 2 : want);
     if (L > n)
         L = fft_length(n);
-    size_t half = L / 2;
-    double df = fs / (double)L;
-    /* Band in bin-index units; computed as f / df so a huge rate cannot overflow a product. */
-    double lo = cfg->f_lo > 0 ? cfg->f_lo / df : 0.0;
-    double hi = cfg->f_hi / df;
-    if (!(hi < (double)half))
-        hi = (double)half;
-    if (!(hi > lo))
-        return SM_OK;
+    return L;
+}
 
-    /* As few segments as cover the trace with >= 50 % overlap, spread evenly. */
+/* As few segments as cover the trace with >= 50 % overlap, spread evenly. */
+static size_t segments(size_t n, size_t L)
+{
     size_t nseg = 1;
     if (n > L) {
-        size_t hop = half;
+        size_t hop = L / 2;
         nseg = (n - L + hop - 1) / hop + 1;
     }
+    return nseg;
+}
 
+static double hann(size_t i, size_t L)
+{
+    return 0.5 - 0.5 * cos(2.0 * PI * (double)i / (double)L); /* periodic Hann */
+}
+
+static double hann_sum2(size_t L)
+{
+    double wsum2 = 0;
+    for (size_t i = 0; i < L; i++)
+        wsum2 += hann(i, L) * hann(i, L);
+    return wsum2;
+}
+
+/* acc[k] += |X_k|^2 of every mean-removed, Hann-windowed segment of rd (k = 0 .. L/2). */
+static sm_status welch(const double *rd, size_t n, size_t L, size_t nseg, double *acc)
+{
+    size_t half = L / 2;
     float *in = malloc(L * sizeof *in);
     double *win = malloc(L * sizeof *win);
-    double *acc = calloc(half + 1, sizeof *acc);
     kiss_fft_cpx *spec = malloc((half + 1) * sizeof *spec);
     kiss_fftr_cfg fft = kiss_fftr_alloc((int)L, 0, NULL, NULL);
     sm_status st = SM_ERR_NOMEM;
-    if (!in || !win || !acc || !spec || !fft)
+    if (!in || !win || !spec || !fft)
         goto done;
-
-    double wsum2 = 0;
-    for (size_t i = 0; i < L; i++) {
-        win[i] = 0.5 - 0.5 * cos(2.0 * PI * (double)i / (double)L); /* periodic Hann */
-        wsum2 += win[i] * win[i];
-    }
+    for (size_t i = 0; i < L; i++)
+        win[i] = hann(i, L);
     for (size_t s = 0; s < nseg; s++) {
         size_t start = nseg == 1 ? 0 : (size_t)((double)s * (double)(n - L) / (double)(nseg - 1));
         if (start > n - L || s == nseg - 1)
@@ -139,9 +145,42 @@ static sm_status spectral(const sm_sway_config_t *cfg, const double *rd, size_t 
             acc[k] += (double)spec[k].r * spec[k].r + (double)spec[k].i * spec[k].i;
     }
 
+    st = SM_OK;
+done:
+    free(in);
+    free(win);
+    free(spec);
+    kiss_fftr_free(fft);
+    return st;
+}
+
+/* Spectral measures of rd[0..n) (normalised units) into out (normalised power; frequencies in
+ * Hz). Returns SM_ERR_NOMEM when the work buffers cannot be had. */
+static sm_status spectral(const sm_sway_config_t *cfg, const double *rd, size_t n, double rdist2,
+                          sm_sway_t *out)
+{
+    const double fs = cfg->rate_hz;
+    size_t L = segment_length(cfg, n);
+    size_t half = L / 2;
+    double df = fs / (double)L;
+    /* Band in bin-index units; computed as f / df so a huge rate cannot overflow a product. */
+    double lo = cfg->f_lo > 0 ? cfg->f_lo / df : 0.0;
+    double hi = cfg->f_hi / df;
+    if (!(hi < (double)half))
+        hi = (double)half;
+    if (!(hi > lo))
+        return SM_OK;
+
+    size_t nseg = segments(n, L);
+
+    double *acc = calloc(half + 1, sizeof *acc);
+    sm_status st = SM_ERR_NOMEM;
+    if (!acc || welch(rd, n, L, nseg, acc) != SM_OK)
+        goto done;
+
     /* Power of bin k (G times its width): 2 |X|^2 / (L sum w^2) for a full bin, half of it for
      * the half bins at DC and Nyquist, which sums to sum (x w)^2 / sum w^2 by Parseval. */
-    const double norm = 2.0 / ((double)L * wsum2 * (double)nseg);
+    const double norm = 2.0 / ((double)L * hann_sum2(L) * (double)nseg);
     moments_t m = {0, 0, 0};
     for (size_t k = 0; k <= half; k++) {
         double a, b;
@@ -181,11 +220,7 @@ static sm_status spectral(const sm_sway_config_t *cfg, const double *rd, size_t 
     }
 
 done:
-    free(in);
-    free(win);
     free(acc);
-    free(spec);
-    kiss_fftr_free(fft);
     return st;
 }
 
@@ -278,6 +313,62 @@ sm_status sm_sway_compute(const sm_sway_config_t *cfg, const double *x, const do
     }
     out->total_power *= s * s;
     return SM_OK;
+}
+
+sm_status sm_sway_spectrum(const sm_sway_config_t *cfg, const double *x, const double *y, size_t n,
+                           double *f, double *psd, size_t cap, size_t *nbins)
+{
+    if (nbins)
+        *nbins = 0;
+    if (!cfg || !x || !y || !nbins || (cap && (!f || !psd)) || n < 3 || !isfinite(cfg->rate_hz) ||
+        !(cfg->rate_hz > 0) || isnan(cfg->segment_s))
+        return SM_ERR_ARG;
+    double amax = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return SM_ERR_FORMAT;
+        amax = fmax(amax, fmax(fabs(x[i]), fabs(y[i])));
+    }
+    size_t L = segment_length(cfg, n), half = L / 2;
+    *nbins = half + 1;
+    size_t m = *nbins < cap ? *nbins : cap;
+    double df = cfg->rate_hz / (double)L;
+    for (size_t k = 0; k < m; k++) {
+        f[k] = (double)k * df;
+        psd[k] = 0;
+    }
+    if (amax == 0 || m == 0)
+        return SM_OK;
+    double *rd = malloc(n * sizeof *rd);
+    double *acc = calloc(half + 1, sizeof *acc);
+    sm_status st = SM_ERR_NOMEM;
+    if (!rd || !acc)
+        goto done;
+    /* The same scaled resultant distance as sm_sway_compute. */
+    const double s = pow2_scale(amax);
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        mx += x[i] / s;
+        my += y[i] / s;
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double ml = x[i] / s - mx, ap = y[i] / s - my;
+        rd[i] = sqrt(ml * ml + ap * ap);
+    }
+    size_t nseg = segments(n, L);
+    st = welch(rd, n, L, nseg, acc);
+    if (st != SM_OK)
+        goto done;
+    /* G(f_k) = 2 avg|X_k|^2 / (fs sum w^2), back in mm^2/Hz. */
+    const double norm = 2.0 / ((double)nseg * cfg->rate_hz * hann_sum2(L)) * s * s;
+    for (size_t k = 0; k < m; k++)
+        psd[k] = acc[k] * norm;
+done:
+    free(rd);
+    free(acc);
+    return st;
 }
 
 /* ---- sliding window ---------------------------------------------------------------------- */

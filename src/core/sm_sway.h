@@ -92,6 +92,15 @@ void sm_sway_config_default(sm_sway_config_t *cfg, double rate_hz);
 sm_status sm_sway_compute(const sm_sway_config_t *cfg, const double *x, const double *y, size_t n,
                           sm_sway_t *out);
 
+/* The power spectral density of the resultant distance that the spectral measures integrate:
+ * G(f_k) in mm^2/Hz at f_k = k * fs / L, k = 0 .. L/2, with the segments, window and L of
+ * sm_sway_compute (the band f_lo .. f_hi is not applied: every bin is given). Writes
+ * min(cap, L/2 + 1) bins into f (Hz) and psd, and sets *nbins = L/2 + 1 (call again with a larger
+ * buffer when it exceeds cap). Errors as sm_sway_compute (*nbins 0). For plots and reports;
+ * allocates its work buffers per call. Thread-safe. */
+sm_status sm_sway_spectrum(const sm_sway_config_t *cfg, const double *x, const double *y, size_t n,
+                           double *f, double *psd, size_t cap, size_t *nbins);
+
 /* F(0.05; 2, n-2), the 95 % quantile of the F distribution with 2 and n-2 degrees of freedom:
  * exact for 2 numerator degrees of freedom, F = (d/2)*(0.05^(-2/d) - 1), d = n - 2
  * (F(0.05;2,10) = 4.10; -> ln 20 = 3.00 as n grows). 0 for n < 3 (undefined). */

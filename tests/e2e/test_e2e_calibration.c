@@ -166,6 +166,8 @@ static void saved_by_mat_id_and_found_automatically(void **state)
 {
     (void)state;
     const char *data = ts_path(dir, "xdg");
+    const char *was = getenv("XDG_DATA_HOME");
+    char *saved = was ? strdup(was) : NULL;
     setenv("XDG_DATA_HOME", data, 1);
     const char *a[] = {"steadymat", "calibrate", "--from", session, "--steps", steps, NULL};
     char *err = NULL;
@@ -187,7 +189,11 @@ static void saved_by_mat_id_and_found_automatically(void **state)
     j = replay_json(session, raw);
     assert_false(calibrated(j));
     json_object_put(j);
-    unsetenv("XDG_DATA_HOME");
+    if (saved)
+        setenv("XDG_DATA_HOME", saved, 1);
+    else
+        unsetenv("XDG_DATA_HOME");
+    free(saved);
 }
 
 static void bad_or_foreign_calibration_keeps_running_uncalibrated(void **state)

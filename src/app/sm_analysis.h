@@ -1,0 +1,83 @@
+/*
+ * A recorded session through the coaching pipeline, as `analyze`, `report` and the history do
+ * it: every frame in file order (gaps skipped), times taken from the first frame, the coach
+ * finished at the last frame, the tool contact's trace (or the whole body's CoP when no tool
+ * was found) and its sway measures. Keys pressed during the live session (soreness, pivot)
+ * can be replayed at their times so the holds come out as they did live.
+ */
+#ifndef SM_ANALYSIS_H
+#define SM_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_history.h"
+#include "sm_history_index.h"
+#include "sm_pipeline.h"
+#include "sm_session.h"
+#include "sm_sway.h"
+
+typedef struct {
+    sm_protocol_t protocol;
+    double release_s;                 /* 0 = the protocol's default */
+    const sm_history_input_t *inputs; /* keys to replay (session time of the file), or NULL */
+    size_t n_inputs;
+    /* Called after the pipeline has taken each frame; t_s is the time from the first frame. */
+    void (*on_frame)(void *ctx, const sm_frame_t *f, double t_s, const sm_pipeline_t *p);
+    void *ctx;
+} sm_analysis_opts_t;
+
+typedef struct {
+    sm_session_header_t header;
+    sm_session_stats_t stats;
+    unsigned long frames;
+    double first_s;      /* session time of the first frame in the file */
+    double duration_s;   /* last frame minus first */
+    double rate_hz;      /* (frames - 1) / duration; 0 when unknown */
+    sm_pipeline_t *pipe; /* finished: holds, events, breathing */
+    double *x, *y;       /* the trace the sway is of, mm */
+    size_t n;
+    int of_tool;   /* 1: the tool contact; 0: the whole body's CoP */
+    int have_sway; /* sway valid */
+    sm_sway_t sway;
+} sm_analysis_t;
+
+/* Runs the session at path. o NULL = ball-release, default release, no keys. On failure a is
+ * emptied and err holds the one-line message analyze prints (SM_ERR_* of the reader,
+ * SM_ERR_RANGE "PATH: cannot analyse a RxC mat", SM_ERR_FORMAT "PATH holds no frames",
+ * SM_ERR_NOMEM "out of memory"). Free with sm_analysis_free. */
+sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_analysis_t *a,
+                          char *err, size_t errlen);
+void sm_analysis_free(sm_analysis_t *a); /* NULL-safe */
+
+/* The history's entry for a session: header facts and per-side numbers (start time from the
+ * header, else the file's modification time). */
+void sm_analysis_entry(const sm_analysis_t *a, const char *path, sm_protocol_t protocol,
+                       double release_s, sm_history_entry_t *e);
+
+/* sm_history_analyze_fn for sm_history_load / sm_history_add: re-analyses a session file with
+ * its sidecar's protocol, release and keys (ball-release when there is no sidecar). */
+sm_status sm_analysis_history_fn(void *ctx, const char *session_path, const sm_history_meta_t *meta,
+                                 sm_history_entry_t *out, char *err, size_t errlen);
+
+/* What the live loop knows at the end of a session. */
+typedef struct {
+    const char *dir;          /* history folder; NULL = the default */
+    const char *session_path; /* the recording, closed */
+    const sm_mat_info_t *mat;
+    const char *source; /* the source label written in the recording */
+    int64_t start_unix_ms;
+    unsigned long frames; /* frames recorded */
+    double duration_s;    /* last frame time minus first */
+    sm_protocol_t protocol;
+    double release_s;
+    const sm_history_input_t *inputs; /* keys given to the pipeline (session time), or NULL */
+    size_t n_inputs;
+    const sm_coach_t *coach; /* finished (sm_pipeline_finish) */
+} sm_history_live_t;
+
+/* Puts a finished live session into the history (sidecar + index; a damaged index is
+ * rebuilt). Prints one line on stderr: where it was saved, or why not. 0 ok, 1 failure. */
+int sm_analysis_history_add_live(const sm_history_live_t *l);
+
+#endif

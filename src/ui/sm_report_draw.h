@@ -1,0 +1,111 @@
+/*
+ * Report pages and progress plots drawn with cairo (vector: PDF; raster: PNG). A page is A4
+ * landscape, laid out in points (1/72 inch); a PNG is the same drawing scaled to the asked
+ * resolution. Everything drawn comes in the page description: this module computes only what
+ * it draws (nice axis ticks, the 95 % ellipse from the path's covariance, colours).
+ *
+ * Colours: viridis for pressure (sm_colormap), and the Okabe-Ito colour-blind-safe pair for the
+ * sides (right blue, left vermilion), each side also with its own marker shape.
+ *
+ * Thread context: any thread; no shared state. Fonts: DejaVu Sans through fontconfig.
+ */
+#ifndef SM_REPORT_DRAW_H
+#define SM_REPORT_DRAW_H
+
+#include <stddef.h>
+
+#include "sm_coach.h"
+#include "sm_history.h"
+#include "sm_status.h"
+#include "sm_sway.h"
+
+#define SM_RD_PAGE_W_PT       841.8898 /* A4 landscape, 297 mm */
+#define SM_RD_PAGE_H_PT       595.2756 /* 210 mm */
+#define SM_RD_MAX_HOLD_PANELS 3
+
+/* One hold as drawn: the picture of the mat during it and the tool's path. */
+typedef struct {
+    sm_coach_hold_t hold;
+    int number;            /* 1-based hold number in the session */
+    const float *image;    /* rows*cols mean values over the hold, display units; NULL = none */
+    const double *px, *py; /* tool contact during the hold, mm (x across, y along the mat) */
+    size_t np;
+} sm_rd_hold_t;
+
+typedef struct {
+    /* header */
+    const char *date;     /* "Fri 31 Jan 2025, 10:15" or "date not recorded" */
+    const char *file;     /* the session file's name */
+    const char *source;   /* where the frames came from */
+    const char *mat;      /* "32 x 24 cells, 25 mm pitch, id 0123..." */
+    const char *protocol; /* "ball-release" */
+    double duration_s;
+    unsigned long frames;
+    double rate_hz;
+    int calibrated;     /* units are kPa (with mmHg) and N; else raw counts */
+    const char *footer; /* e.g. "SteadyMat 0.1.0 - page 1 of 3" */
+    /* holds */
+    int rows, cols;
+    double pitch_mm;
+    double image_max;        /* top of the shared colour scale, display units */
+    int image_clipped;       /* some cells are above image_max (drawn at the top colour) */
+    double release_target_s; /* steady seconds the release threshold asks for */
+    const sm_rd_hold_t *holds;
+    size_t n_holds;     /* panels given (<= SM_RD_MAX_HOLD_PANELS) */
+    size_t holds_total; /* holds in the session */
+    /* load over time: one value per frame, NaN where there is no tool */
+    const double *t_s, *load;
+    size_t n_load;
+    int load_is_tool; /* 1: the tool's load; 0: the whole frame's (no tool found) */
+    const sm_coach_event_t *events;
+    size_t n_events;
+    const sm_coach_hold_t *all_holds;
+    size_t n_all_holds;
+    /* sway spectrum of the session's trace (PSD of the resultant distance) */
+    const double *f_hz, *psd;
+    size_t n_psd;
+    int of_tool; /* the trace is the tool's (else the whole body's CoP) */
+    int have_sway;
+    sm_sway_t sway;
+    double breath_bpm; /* 0 = none */
+    /* summary */
+    sm_history_side_t side[SM_HISTORY_SIDES];
+} sm_rd_page_t;
+
+/* A list of sessions for the progress plot and the summary page. */
+typedef struct {
+    const sm_history_entry_t *e;
+    size_t n;
+    const char *title;    /* e.g. "SteadyMat progress - 12 sessions" */
+    const char *subtitle; /* e.g. the folder, or NULL */
+} sm_rd_sessions_t;
+
+typedef struct sm_rd_pdf sm_rd_pdf_t;
+
+/* A PDF being written: one page per call. Errors (SM_ERR_IO, message naming path) come from
+ * cairo, which reports a failed write at open or at close. */
+sm_status sm_rd_pdf_open(const char *path, sm_rd_pdf_t **out, char *err, size_t errlen);
+void sm_rd_pdf_session(sm_rd_pdf_t *d, const sm_rd_page_t *pg);
+void sm_rd_pdf_summary(sm_rd_pdf_t *d, const sm_rd_sessions_t *s);
+/* Finishes the file; SM_ERR_IO when anything failed. NULL-safe (SM_OK). */
+sm_status sm_rd_pdf_close(sm_rd_pdf_t *d, char *err, size_t errlen);
+
+/* One page as a PNG at dpi dots per inch (150 gives 1754 x 1240 pixels). */
+sm_status sm_rd_png_session(const char *path, const sm_rd_page_t *pg, double dpi, char *err,
+                            size_t errlen);
+sm_status sm_rd_png_summary(const char *path, const sm_rd_sessions_t *s, double dpi, char *err,
+                            size_t errlen);
+
+/* The progress plot alone: time to settle, wiggles per hold, soreness and steady time per side
+ * over the sessions' dates, width x height pixels. */
+sm_status sm_rd_png_history(const char *path, const sm_rd_sessions_t *s, int width, int height,
+                            char *err, size_t errlen);
+
+/* Releases cairo's font caches (call once at exit, after the last drawing), so leak checkers
+ * see only real leaks. */
+void sm_rd_cleanup(void);
+
+/* Pixel size of a page PNG at dpi. */
+void sm_rd_page_pixels(double dpi, int *w, int *h);
+
+#endif

@@ -1121,9 +1121,9 @@ const char *sm_coach_event_kind_name(sm_coach_event_kind_t k)
 
 const char *sm_cue_kind_name(sm_cue_kind_t k)
 {
-    static const char *const names[] = {"found",       "steady",  "wiggle_start", "wiggle",
-                                        "wiggle_stop", "checkin", "threshold",    "phase",
-                                        "push",        "relax",   "lift_off"};
+    static const char *const names[] = {
+        "found", "steady", "wiggle_start", "wiggle",   "wiggle_stop", "checkin",   "threshold",
+        "phase", "push",   "relax",        "lift_off", "closer",      "on_target", "nogo"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 

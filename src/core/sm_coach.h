@@ -113,7 +113,11 @@ typedef enum {
     SM_CUE_PUSH = 8,         /* realignment metronome: push */
     SM_CUE_RELAX = 9,        /* realignment metronome: relax */
     SM_CUE_LIFTOFF = 10,     /* the tool came off: hold ended */
-    SM_CUE_KINDS = 11
+    /* Placement guidance (sm_template, sm_zone); the coach itself never raises these. */
+    SM_CUE_CLOSER = 11,    /* the tool moved closer to the template (intensity: nearness) */
+    SM_CUE_ON_TARGET = 12, /* the tool reached the template placement */
+    SM_CUE_NOGO = 13,      /* the tool touched a no-go zone (hip fold): move off at once */
+    SM_CUE_KINDS = 14
 } sm_cue_kind_t;
 
 typedef struct {

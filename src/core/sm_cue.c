@@ -28,6 +28,12 @@ static double cue_dur(sm_cue_kind_t k)
         return 0.06;
     case SM_CUE_LIFTOFF:
         return 0.5;
+    case SM_CUE_CLOSER:
+        return 0.09;
+    case SM_CUE_ON_TARGET:
+        return 0.6;
+    case SM_CUE_NOGO:
+        return 0.75;
     case SM_CUE_KINDS:
         break;
     }
@@ -134,6 +140,29 @@ static double sample(sm_cue_kind_t k, double x, double t, double len)
         int i = t < d ? 0 : 1;
         double lt = t - i * d, f = i ? 261.63 : 392.0; /* G4 C4 */
         return 0.5 * env_ar(lt, d * 0.9, 0.02, 0.12) * sin(2 * PI * f * lt);
+    }
+    case SM_CUE_CLOSER: {
+        /* a pure blip gliding up a fourth; its start pitch says how near the target is */
+        double f0 = 700.0 * pow(2.0, x), f1 = f0 * 4.0 / 3.0;
+        double ph = 2 * PI * (f0 * t + (f1 - f0) * t * t / (2 * len));
+        return 0.45 * env_ar(t, len, 0.005, 0.03) * sin(ph);
+    }
+    case SM_CUE_ON_TARGET: {
+        /* two identical strikes of a small high bell (E6 with a bright octave-and-fifth) */
+        double d = len / 2;
+        int i = t < d ? 0 : 1;
+        double lt = t - i * d, w = 2 * PI * 1318.5 * lt;
+        double s = exp(-lt / 0.09) * (sin(w) + 0.35 * sin(3.0 * w) * exp(-lt / 0.04));
+        return 0.5 * env_ar(lt, d, 0.002, 0.03) * s;
+    }
+    case SM_CUE_NOGO: {
+        /* alternating tones like a siren's two notes, square-ish but only odd harmonics up to
+         * the 5th, so it is urgent without the harshness of a full square wave */
+        double seg = 1.0 / 8.0;
+        int i = (int)(t / seg);
+        double lt = t - i * seg, f = (i & 1) ? 660.0 : 880.0, w = 2 * PI * f * lt;
+        double sq = (sin(w) + sin(3 * w) / 3 + sin(5 * w) / 5) / 1.2;
+        return 0.4 * env_ar(lt, seg, 0.004, 0.01) * env_ar(t, len, 0.01, 0.05) * sq;
     }
     case SM_CUE_KINDS:
         break;

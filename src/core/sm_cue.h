@@ -15,6 +15,11 @@
  *   phase        three-note rising motif
  *   push / relax metronome: high / low woodblock click
  *   lift_off     two falling tones
+ *   closer       short pure blip gliding up; the nearer the target (intensity 0 far .. 1 on
+ *                it), the higher it starts (700 Hz .. 1400 Hz)
+ *   on_target    clear double chime: two identical high bell strikes
+ *   nogo         urgent two-tone alarm (alternating 880 / 660 Hz, 8 per second, mellow
+ *                odd harmonics, moderate level): unmistakable but not painful
  *
  * Thread context: reentrant.
  */

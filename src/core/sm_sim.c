@@ -52,6 +52,8 @@ static int config_ok(const sm_sim_config_t *c)
         return 0;
     if (!(c->breath_hz == 0.0 || (c->breath_hz >= 0.02 && c->breath_hz <= 2.0)))
         return 0;
+    if (!(fabs(c->body_shift_x_mm) <= 1000.0 && fabs(c->body_shift_y_mm) <= 1000.0))
+        return 0;
     if (c->trace_n > 0) {
         if (!c->trace_x_mm || !c->trace_y_mm || !(c->trace_rate_hz > 0.0) ||
             !isfinite(c->trace_rate_hz) || c->trace_n > ((size_t)1 << 26))

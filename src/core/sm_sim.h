@@ -117,6 +117,12 @@ typedef struct {
     double trace_rate_hz;
     /* Breathing rate, Hz (0.1-0.4 is typical); it wanders +-8 % around it. 0 = 0.15. */
     double breath_hz;
+    /* Where the person lies on the mat: the whole person and the tool moved by this, mm
+     * (x across towards higher columns, y along towards the feet), after the mat has been
+     * placed under the body as described above; parts pushed past the edge leave the mat.
+     * Scenarios without a person (weights, calibration) ignore it. Default 0, 0 (the person as
+     * placed); -1000..1000 each. */
+    double body_shift_x_mm, body_shift_y_mm;
 } sm_sim_config_t;
 
 /* Fill defaults: reference mat, ball-steady, seed 1, all effects, 10-bit samples, 75 kg,
@@ -150,7 +156,8 @@ typedef struct {
 typedef struct sm_sim sm_sim_t;
 
 /* Returns SM_ERR_ARG for an unknown scenario, out-of-range geometry (rows, cols 1..64, pitch
- * 0.1..1000 mm), sample_bits, mass, tool_share, breath_hz (0.02..2 Hz), unknown effect bits or
+ * 0.1..1000 mm), sample_bits, mass, tool_share, breath_hz (0.02..2 Hz), body shift, unknown
+ * effect bits or
  * an unusable trace (NULL arrays, rate <= 0, non-finite values, more than 2^26 samples);
  * SM_ERR_NOMEM; *out NULL then. The trace is copied: the caller's arrays need not outlive the
  * call. */

@@ -382,6 +382,11 @@ sm_status sm_sim_scene_init(sim_scene_t *s, const sim_scenario_t *scn, const sm_
     double my = s->mat_h / 2 < 100 ? s->mat_h / 2 : 100;
     s->ox = clampd(300.0 - s->mat_w / 2, tx - s->mat_w + mx, tx - mx);
     s->oy = clampd(400.0 - s->mat_h / 2, ty - s->mat_h + my, ty - my);
+    /* The person lying elsewhere on the same mat: the mat moves the other way under them. */
+    if (scn->nspots) {
+        s->ox -= cfg->body_shift_x_mm;
+        s->oy -= cfg->body_shift_y_mm;
+    }
 
     uint32_t seed = cfg->seed;
     s->br_phase0 = 2.0 * PI * unif(seed, RNG_BREATH, 0, 0);

@@ -261,6 +261,7 @@ static void live_help(void)
            "  --json                print a JSON summary on stdout at the end\n"
            "  --fullscreen          start fullscreen (F11 toggles)\n"
            "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
+           "  --template NAME       show this saved placement template (g cycles, t saves)\n"
            "  --history, --no-history  keep this session in the history (default: for a mat,\n"
            "                        not for the simulator); see 'steadymat history'\n"
            "Calibration (see 'steadymat calibrate --help'):\n"
@@ -320,6 +321,8 @@ static int common_option(args_t *a, common_t *c)
             usage_error(a->cmd, "--units is kpa or mmhg, not '%s'", u);
             a->bad = 1;
         }
+    } else if (is(a, "--template")) {
+        c->rc.template_name = value(a);
     } else if (is(a, "--history")) {
         c->rc.history = 1;
     } else if (is(a, "--no-history")) {

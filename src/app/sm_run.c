@@ -13,6 +13,7 @@
 #include "sm_clock.h"
 #include "sm_history_store.h"
 #include "sm_pipeline.h"
+#include "sm_placement.h"
 #include "sm_report.h"
 #include "sm_session.h"
 #include "sm_sound.h"
@@ -60,6 +61,20 @@ typedef struct {
     char cal_path[1024];
     char cal_msg[256];
     float values[SM_MAX_CELLS]; /* the frame in display units: kPa/mmHg, or raw counts */
+    float shown_values[SM_MAX_CELLS];
+    uint8_t shown_labels[SM_MAX_CELLS];
+    uint8_t ghosts[SM_MAX_CELLS];
+    char sides_text[128];
+    int presenter;
+    int compare; /* 0 off, 1 template vs live, 2 left vs right */
+    sm_placement_t *place;
+    char place_msg[200];
+    double place_msg_until; /* session time the message stops showing */
+    /* left vs right: the last frame of each side's steadiest moment so far */
+    sm_frame_t *side_frame[2];
+    float *side_values[2];
+    double side_steady[2];
+    int have_side[2];
     /* the coach and its sound */
     sm_pipeline_t *pipe;
     int pipe_failed;
@@ -135,6 +150,28 @@ static void record(run_t *r, const sm_frame_t *f)
     }
 }
 
+/* For "left versus right": keep a picture of each side while it is held steadily, the one
+ * with the most steady time so far. */
+static void keep_side_picture(run_t *r, const sm_frame_t *f)
+{
+    const sm_coach_out_t *co = sm_pipeline_coach_out(r->pipe);
+    if (co->state != SM_STATE_HOLD || co->moving || co->side == SM_SIDE_UNKNOWN)
+        return;
+    int k = co->side == SM_SIDE_RIGHT ? 0 : 1;
+    if (r->have_side[k] && co->steady_s < r->side_steady[k])
+        return;
+    if (!r->side_frame[k]) {
+        r->side_frame[k] = malloc(sizeof *r->side_frame[k]);
+        r->side_values[k] = malloc(sizeof(float) * SM_MAX_CELLS);
+        if (!r->side_frame[k] || !r->side_values[k])
+            return;
+    }
+    memcpy(r->side_frame[k], f, sizeof *f);
+    memcpy(r->side_values[k], r->values, sizeof(float) * f->rows * f->cols);
+    r->side_steady[k] = co->steady_s;
+    r->have_side[k] = 1;
+}
+
 /* The coach on every frame (paused or not: the session goes on); created once the mat's size
  * is known. */
 static void coach(run_t *r, const sm_frame_t *f)
@@ -156,8 +193,22 @@ static void coach(run_t *r, const sm_frame_t *f)
         sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->rc->volume);
         sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->rc->mute);
     }
-    if (r->pipe)
+    if (r->pipe) {
         sm_pipeline_frame(r->pipe, f, r->cal ? r->values : NULL);
+        keep_side_picture(r, f);
+        if (!r->place) {
+            r->place = sm_placement_create(r->rc->template_dir, r->rc->protocol);
+            if (r->place && r->rc->template_name) {
+                sm_placement_load(r->place, r->rc->template_name, r->place_msg,
+                                  sizeof r->place_msg);
+                fprintf(stderr, "steadymat: %s\n", r->place_msg);
+                r->place_msg_until = f->t_us / 1e6 + 4;
+            }
+        }
+        if (r->place)
+            sm_placement_frame(r->place, r->pipe, f, r->cal ? r->values : NULL,
+                               r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0);
+    }
 }
 
 /* The mat's calibration: the file given, else the one saved for this mat's id. A file that does
@@ -287,6 +338,9 @@ static void take_frame(run_t *r)
     record(r, f);
     coach(r, f);
     if (!r->paused) {
+        memcpy(r->shown_values, r->values, cells * sizeof r->values[0]);
+        if (r->pipe)
+            memcpy(r->shown_labels, sm_pipeline_labels(r->pipe), cells);
         memcpy(r->shown, f, sizeof *f);
         r->shown_m = r->m;
         r->have_shown = 1;
@@ -319,13 +373,81 @@ static void render(run_t *r, double wall_s)
     vm.pos_s = r->have_frame ? r->frame->t_us / 1e6 : 0;
     vm.len_s = r->st.len_s;
     vm.speed = r->st.speed;
+    if (r->have_shown) {
+        int rows = r->shown->rows, cols = r->shown->cols;
+        vm.values = r->cal ? r->shown_values : NULL;
+        vm.labels = r->pipe ? r->shown_labels : NULL;
+        /* Crosstalk ghosts: the fourth corner of a rectangle of loaded cells reading well below
+         * the other three (what the firmware cannot fully suppress). */
+        float loaded =
+            r->cal ? 1.0f : (float)(0.05 * (r->st.mat.sample_max ? r->st.mat.sample_max : 1023));
+        if (sm_calib_ghosts(r->shown_values, rows, cols, loaded, 0.5f, r->ghosts) > 0)
+            vm.ghosts = r->ghosts;
+    }
+    if (r->cal)
+        vm.load_units = "N";
+    if (r->pipe) {
+        const sm_coach_out_t *co = sm_pipeline_coach_out(r->pipe);
+        sm_mix_t *mix = sm_pipeline_mix(r->pipe);
+        vm.coach = 1;
+        vm.phase = co->phase_name;
+        vm.instruction = co->instruction;
+        vm.steady_s = co->steady_s;
+        vm.target_s = co->target_s;
+        vm.meter = co->meter;
+        vm.moving = co->moving;
+        vm.release_met = co->release_met;
+        vm.side = co->side == SM_SIDE_UNKNOWN ? NULL : sm_side_name(co->side);
+        vm.breath_bpm = co->breath_bpm;
+        sm_coach_side_summary_t rs, ls;
+        sm_coach_side_summary(sm_pipeline_coach(r->pipe), SM_SIDE_RIGHT, &rs);
+        sm_coach_side_summary(sm_pipeline_coach(r->pipe), SM_SIDE_LEFT, &ls);
+        snprintf(r->sides_text, sizeof r->sides_text,
+                 "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
+                 rs.released, rs.steady_s, ls.released, ls.steady_s);
+        vm.sides_text = r->sides_text;
+        vm.muted = sm_mix_muted(mix);
+        vm.volume = sm_mix_volume(mix);
+    }
+    vm.presenter = r->presenter;
+    if (r->place) {
+        sm_placement_view(r->place, &vm);
+        if (vm.zone_alert && !vm.alert)
+            vm.alert = "Out of the hip fold - move the tool now";
+    }
+    if (r->place_msg[0] && r->have_frame && r->frame->t_us / 1e6 < r->place_msg_until && !vm.notice)
+        vm.notice = r->place_msg;
+    if (r->compare == 2 && r->have_shown) {
+        /* Left versus right: the other side's best moment beside the live picture. */
+        int live_side = r->pipe && sm_pipeline_coach_out(r->pipe)->side == SM_SIDE_LEFT ? 1 : 0;
+        int other = r->have_side[1 - live_side] ? 1 - live_side : -1;
+        if (other >= 0 && r->side_frame[other]->rows == r->shown->rows &&
+            r->side_frame[other]->cols == r->shown->cols) {
+            vm.compare_frame = r->side_frame[other];
+            vm.compare_values = r->cal ? r->side_values[other] : NULL;
+            vm.compare_label = other == 0 ? "Right side (steadiest)" : "Left side (steadiest)";
+            vm.live_label = live_side == 0 ? "Live (right)" : "Live (left)";
+        }
+    }
     sm_view_render(r->view, &vm);
+}
+
+/* A key for the coach at the current session time, kept for the history's re-analysis. */
+static void coach_input(run_t *r, sm_coach_input_t in, int value)
+{
+    if (!r->pipe || !r->have_frame)
+        return;
+    double t = r->frame->t_us / 1e6;
+    if (sm_pipeline_input(r->pipe, t, in, value) == SM_OK && r->n_inputs < 256)
+        r->inputs[r->n_inputs++] = (sm_history_input_t){t, in, value};
 }
 
 static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
 {
     sm_action_t a;
-    while ((a = sm_view_poll(r->view)) != SM_ACT_NONE) {
+    sm_view_event_t ev;
+    while ((a = sm_view_poll_event(r->view, &ev)) != SM_ACT_NONE) {
+        sm_mix_t *mix = r->pipe ? sm_pipeline_mix(r->pipe) : NULL;
         int replay = strcmp(r->st.kind, "replay") == 0;
         switch (a) {
         case SM_ACT_QUIT:
@@ -351,6 +473,46 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
         case SM_ACT_SLOWER:
             sm_source_control(r->src, SM_CTL_SPEED, r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
                               wall_us);
+            break;
+        case SM_ACT_MUTE:
+            if (mix)
+                sm_mix_set_mute(mix, !sm_mix_muted(mix));
+            break;
+        case SM_ACT_VOL_DOWN:
+        case SM_ACT_VOL_UP:
+            if (mix)
+                sm_mix_set_volume(mix, sm_mix_volume(mix) + (a == SM_ACT_VOL_UP ? 0.1f : -0.1f));
+            break;
+        case SM_ACT_PIVOT:
+            coach_input(r, SM_COACH_IN_PIVOT, 0);
+            break;
+        case SM_ACT_SORENESS:
+            coach_input(r, SM_COACH_IN_SORENESS, ev.value);
+            break;
+        case SM_ACT_PRESENTER:
+            r->presenter = !r->presenter;
+            break;
+        case SM_ACT_COMPARE:
+            r->compare = (r->compare + 1) % 3;
+            break;
+        case SM_ACT_TEMPLATE_SAVE:
+        case SM_ACT_TEMPLATE_NEXT:
+        case SM_ACT_TEMPLATE_MIRROR:
+        case SM_ACT_ZONE_ADD:
+        case SM_ACT_ZONE_CLEAR:
+            if (!r->place)
+                break;
+            if (a == SM_ACT_TEMPLATE_SAVE)
+                sm_placement_save(r->place, ev.text, r->place_msg, sizeof r->place_msg);
+            else if (a == SM_ACT_TEMPLATE_NEXT)
+                sm_placement_next(r->place, r->place_msg, sizeof r->place_msg);
+            else if (a == SM_ACT_TEMPLATE_MIRROR)
+                sm_placement_mirror(r->place, r->place_msg, sizeof r->place_msg);
+            else if (a == SM_ACT_ZONE_ADD)
+                sm_placement_add_zone(r->place, &ev.zone, r->place_msg, sizeof r->place_msg);
+            else
+                sm_placement_clear_zones(r->place, r->place_msg, sizeof r->place_msg);
+            r->place_msg_until = (r->have_frame ? r->frame->t_us / 1e6 : 0) + 4;
             break;
         default:
             break;
@@ -417,6 +579,23 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
         json_object_object_add(o, "protocol",
                                json_object_new_string(sm_protocol_name(r->rc->protocol)));
         sm_report_coach(o, sm_pipeline_coach(r->pipe));
+        if (r->place) {
+            /* No-go zone visits are events too. */
+            size_t nz;
+            const sm_zone_event_t *ze = sm_placement_zone_events(r->place, &nz);
+            json_object *events = NULL;
+            json_object_object_get_ex(o, "events", &events);
+            for (size_t i = 0; events && i < nz; i++) {
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "kind", json_object_new_string("no_go"));
+                json_object_object_add(e, "start_s", json_object_new_double(ze[i].start_s));
+                json_object_object_add(e, "end_s", json_object_new_double(ze[i].end_s));
+                json_object_object_add(e, "zone", json_object_new_int(ze[i].zone));
+                json_object_array_add(events, e);
+            }
+            const char *tn = sm_placement_template_name(r->place);
+            json_object_object_add(o, "template", tn[0] ? json_object_new_string(tn) : NULL);
+        }
         size_t nc;
         const sm_coach_cue_t *cues = sm_pipeline_cue_log(r->pipe, &nc);
         json_object *ca = json_object_new_array();
@@ -558,6 +737,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     }
     double wall_s = (sm_clock_now_us() - start) / 1e6;
     double cpu_s = sm_clock_cpu_s() - cpu0;
+    if (r->place)
+        sm_placement_finish(r->place, r->last_t_s);
     if (r->pipe) {
         sm_pipeline_finish(r->pipe, r->last_t_s);
         sm_sound_close(r->speaker); /* the speaker stops here; the file gets the cues' tails */
@@ -614,6 +795,11 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_pipeline_destroy(r->pipe);
     sm_calib_creep_destroy(r->creep);
     sm_calib_destroy(r->cal);
+    sm_placement_destroy(r->place);
+    for (int k = 0; k < 2; k++) {
+        free(r->side_frame[k]);
+        free(r->side_values[k]);
+    }
     free(frames);
     free(r);
     return status;

@@ -27,10 +27,10 @@ typedef struct {
     int fullscreen;
     /* the coach */
     sm_protocol_t protocol;
-    double release_s;         /* steady seconds for the release threshold; 0 = default (60) */
-    const char *audio_out;    /* write the cue sounds to this WAV file (session clock) */
-    int mute;                 /* start with the speaker muted */
-    double volume;            /* 0..1 (default 0.8) */
+    double release_s;      /* steady seconds for the release threshold; 0 = default (60) */
+    const char *audio_out; /* write the cue sounds to this WAV file (session clock) */
+    int mute;              /* start with the speaker muted */
+    double volume;         /* 0..1 (default 0.8) */
     /* calibration: raw counts -> kPa */
     const char *calibration_path; /* explicit file; NULL: the mat's own file when there is one */
     int no_calibration;           /* show raw counts even when a calibration exists */
@@ -39,6 +39,9 @@ typedef struct {
      * but not for the simulator; history_dir NULL = the default folder */
     int history;
     const char *history_dir;
+    /* placement templates and no-go zones */
+    const char *template_name; /* show this saved template from the start */
+    const char *template_dir;  /* the store; NULL = $XDG_DATA_HOME/steadymat/templates */
     int width, height;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
     /* Benchmark hook: called right after a picture showing frame `seq` was presented. */

@@ -83,18 +83,22 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
     else
         sm_contact_update_u16(p->contact, f->cells, t, &p->cf);
     sm_coach_update(p->coach, &p->cf, &p->out);
-    for (int i = 0; i < p->out.n_cues; i++) {
-        const sm_coach_cue_t *c = &p->out.cues[i];
-        p->cues[c->kind]++;
-        if (p->nlog < SM_PIPELINE_CUE_LOG)
-            p->log[p->nlog++] = *c;
-        if (!p->mix)
-            continue;
-        size_t n =
-            sm_cue_render(c->kind, c->intensity, p->cfg.sound_rate_hz, p->cue_buf, p->cue_cap);
-        sm_mix_add(p->mix, c->t_s, p->cue_buf, n, p->cfg.cue_gain);
-    }
+    for (int i = 0; i < p->out.n_cues; i++)
+        sm_pipeline_cue(p, &p->out.cues[i]);
     return SM_OK;
+}
+
+void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c)
+{
+    if ((unsigned)c->kind >= SM_CUE_KINDS)
+        return;
+    p->cues[c->kind]++;
+    if (p->nlog < SM_PIPELINE_CUE_LOG)
+        p->log[p->nlog++] = *c;
+    if (!p->mix)
+        return;
+    size_t n = sm_cue_render(c->kind, c->intensity, p->cfg.sound_rate_hz, p->cue_buf, p->cue_cap);
+    sm_mix_add(p->mix, c->t_s, p->cue_buf, n, p->cfg.cue_gain);
 }
 
 sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, int value)

@@ -31,6 +31,8 @@ void sm_pipeline_destroy(sm_pipeline_t *p); /* NULL-safe */
 /* One frame at session time f->t_us. values: the frame's cells as calibrated kPa, or NULL to use
  * the raw counts. Frames of another size than the pipeline's are ignored (SM_ERR_MISMATCH). */
 sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values);
+/* Play and log a cue that another module raised (placement guidance, no-go warning). */
+void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c);
 /* A key from the user (pivot, soreness, reset) at session time t_s. */
 sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, int value);
 /* End of the session: closes the open hold. */

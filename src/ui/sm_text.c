@@ -49,7 +49,7 @@ static const char *const font_dirs[] = {
     "/usr/local/share/fonts",
 };
 
-static const int bold_face[SM_FACE_COUNT] = {0, 0, 0, 1, 1};
+static const int bold_face[SM_FACE_COUNT] = {0, 0, 0, 1, 1, 1, 1};
 
 static int file_exists(const char *path)
 {

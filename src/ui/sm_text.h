@@ -21,6 +21,8 @@ typedef enum {
     SM_FACE_BANNER,    /* banner, notice, badges */
     SM_FACE_MESSAGE,   /* alert and waiting screen (bold) */
     SM_FACE_NUMBER,    /* the big numbers (bold) */
+    SM_FACE_COACH,     /* the coach's phase and instruction (bold) */
+    SM_FACE_HUGE,      /* the coach's hold timer, the largest text on screen (bold) */
     SM_FACE_COUNT
 } sm_face;
 

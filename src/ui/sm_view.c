@@ -15,19 +15,16 @@
 #include "sm_text.h"
 
 #define LUT_N       1024
+#define PI          3.14159265358979323846
 #define LEGEND_N    256
 #define TRAIL_VERTS ((SM_TRAIL_MAX - 1) * 6)
+#define GEO_VERTS   (256 * 6) /* overlay quads drawn per batch */
+#define RECTS_N     512       /* overlay rectangles drawn per batch */
+#define NAME_MAX    64        /* template name, bytes with the terminator */
 
 /* Palette. The mat's own area is a shade lighter than the window so its outline shows even with
  * nobody on it; the colour scale fades into that shade below the floor. */
-static const SDL_Color C_WINDOW = {12, 14, 18, 255};
 static const SDL_Color C_MAT = {27, 30, 38, 255};
-static const SDL_Color C_FRAME = {78, 84, 98, 255};
-static const SDL_Color C_PANEL = {21, 24, 31, 255};
-static const SDL_Color C_STATUS = {7, 8, 11, 255};
-static const SDL_Color C_TEXT = {242, 244, 247, 255};
-static const SDL_Color C_DIM = {158, 166, 180, 255};
-static const SDL_Color C_FAINT = {112, 120, 134, 255};
 static const SDL_Color C_AMBER = {255, 193, 7, 255};
 static const SDL_Color C_BLACK = {0, 0, 0, 255};
 static const SDL_Color C_RED = {230, 45, 45, 255};
@@ -35,7 +32,42 @@ static const SDL_Color C_BANNER = {30, 66, 108, 255};
 static const SDL_Color C_NOTICE_BG = {52, 42, 18, 255};
 static const SDL_Color C_NOTICE = {255, 214, 128, 255};
 
+/* Overlays on the heatmap: colours that none of viridis' (purple, blue, green, yellow) take. */
+static const SDL_Color C_TOOL = {255, 255, 255, 255};    /* the tool's contact */
+static const SDL_Color C_TEMPLATE = {255, 84, 214, 255}; /* the clinician's placement */
+static const SDL_Color C_GHOST = {0, 240, 255, 255};     /* crosstalk ghost? */
+static const SDL_Color C_FAULT = {150, 150, 150, 255};   /* replaced faulty cell */
+static const SDL_Color C_ZONE = {235, 30, 30, 255};      /* no-go zone */
+/* The coach's states: still, drifting, moving, released. */
+static const SDL_Color C_GOOD = {46, 204, 113, 255};
+static const SDL_Color C_WARN = {255, 170, 0, 255};
+static const SDL_Color C_BAD = {240, 50, 40, 255};
+static const SDL_Color C_TRACK = {44, 48, 58, 255};
+
+/* Colours that differ between the normal view and presenter mode (black ground, white and
+ * yellow type: for projectors and big screens seen from across a room). */
+typedef struct {
+    SDL_Color window, panel, status, text, dim, faint, number, frame;
+} pal_t;
+
+static const pal_t PAL_NORMAL = {{12, 14, 18, 255},    {21, 24, 31, 255},    {7, 8, 11, 255},
+                                 {242, 244, 247, 255}, {158, 166, 180, 255}, {112, 120, 134, 255},
+                                 {242, 244, 247, 255}, {78, 84, 98, 255}};
+static const pal_t PAL_PRESENTER = {
+    {0, 0, 0, 255},       {0, 0, 0, 255},       {0, 0, 0, 255},     {255, 255, 255, 255},
+    {225, 225, 225, 255}, {185, 185, 185, 255}, {255, 222, 0, 255}, {140, 140, 140, 255}};
+
 enum { AL_LEFT, AL_CENTER, AL_RIGHT };
+
+/* One heatmap texture at its size on screen and what it shows, so an unchanged frame (paused,
+ * or the compare map that rarely changes) is not coloured again. */
+typedef struct {
+    SDL_Texture *tex;
+    int tw, th;
+    uint16_t last[SM_MAX_CELLS];
+    int rows, cols, valid;
+    double scale;
+} heat_t;
 
 struct sm_view {
     SDL_Window *win;
@@ -48,18 +80,29 @@ struct sm_view {
     sm_heatmap_t *hm;
     uint32_t lut[LUT_N];
     SDL_Texture *legend_tex;
-    SDL_Texture *heat_tex; /* the heatmap at its size on screen: copied without scaling */
-    int heat_tw, heat_th;
-    Uint32 pixel_format; /* of the output: opaque pictures in it are plain copies */
-    /* The frame last uploaded: a paused picture re-rendered 60 times a second is upsampled once. */
-    uint16_t last_cells[SM_MAX_CELLS];
-    int last_rows, last_cols, heat_valid;
-    double last_scale;
+    heat_t heat, heat2;            /* the live map and the compare map */
+    uint16_t qcells[SM_MAX_CELLS]; /* calibrated values quantised for sm_heatmap_render */
+    Uint32 pixel_format;           /* of the output: opaque pictures in it are plain copies */
+    const pal_t *pal;              /* of the picture being drawn */
+    int presenter_fs; /* presenter mode made the window fullscreen (undone when it ends) */
+    int last_presenter;
     SDL_Texture *marker_tex;
     int marker_px, marker_key;
     int face_px[SM_FACE_COUNT];
     int heat_rect[4], heat_drawn;
+    int map_rows, map_cols; /* of the last heatmap drawn, for mouse drags */
+    double map_pitch;
     SDL_Vertex verts[TRAIL_VERTS];
+    SDL_Vertex geo[GEO_VERTS];
+    int geo_n;
+    SDL_BlendMode geo_blend;
+    SDL_Rect rects[RECTS_N];
+    /* Typing a template name: keys go into the name, not to actions. */
+    int naming;
+    char name[NAME_MAX];
+    /* Dragging a no-go zone on the map: corners in output pixels. */
+    int dragging;
+    double drag_x0, drag_y0, drag_x1, drag_y1;
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -90,6 +133,12 @@ static void fill(sm_view_t *v, SDL_Rect r, SDL_Color c)
 {
     set_color(v, c);
     SDL_RenderFillRect(v->ren, &r);
+}
+
+static void fill_some_rect(sm_view_t *v, SDL_Rect r, SDL_Color c)
+{
+    if (r.w > 0 && r.h > 0)
+        fill(v, r, c);
 }
 
 static void outline(sm_view_t *v, SDL_Rect r, SDL_Color c, int width)
@@ -363,6 +412,7 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
     v->headless = c.headless != 0;
     v->no_readback = c.no_readback != 0;
     v->floor_frac = c.floor_frac;
+    v->pal = &PAL_NORMAL;
 
     if (v->headless) {
         /* No video subsystem at all: a plain surface and SDL's software renderer work anywhere,
@@ -396,6 +446,9 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
             return NULL;
         }
         SDL_SetWindowMinimumSize(v->win, 480, 320);
+        /* SDL starts with text input on: keep it off until a template name is typed, so letters
+         * come only as key presses (and no on-screen keyboard or IME pops up). */
+        SDL_StopTextInput();
         v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
         if (v->ren && gl_on_cpu(v->ren) && !user_chose_renderer()) {
             /* OpenGL drawn by the CPU (Mesa llvmpipe: Xvfb, VMs, remote X) costs about four
@@ -437,8 +490,10 @@ void sm_view_destroy(sm_view_t *v)
     if (!v)
         return;
     sm_text_destroy(v->text);
-    if (v->heat_tex)
-        SDL_DestroyTexture(v->heat_tex);
+    if (v->heat.tex)
+        SDL_DestroyTexture(v->heat.tex);
+    if (v->heat2.tex)
+        SDL_DestroyTexture(v->heat2.tex);
     if (v->legend_tex)
         SDL_DestroyTexture(v->legend_tex);
     if (v->marker_tex)
@@ -461,15 +516,18 @@ void sm_view_destroy(sm_view_t *v)
 
 static void device_reset(sm_view_t *v)
 {
-    v->heat_valid = 0;
     sm_text_flush(v->text);
-    if (v->heat_tex)
-        SDL_DestroyTexture(v->heat_tex);
+    if (v->heat.tex)
+        SDL_DestroyTexture(v->heat.tex);
+    if (v->heat2.tex)
+        SDL_DestroyTexture(v->heat2.tex);
     if (v->marker_tex)
         SDL_DestroyTexture(v->marker_tex);
     if (v->legend_tex)
         SDL_DestroyTexture(v->legend_tex);
-    v->heat_tex = v->marker_tex = v->legend_tex = NULL;
+    v->heat.tex = v->heat2.tex = v->marker_tex = v->legend_tex = NULL;
+    v->heat.valid = v->heat2.valid = 0;
+    v->heat.tw = v->heat.th = v->heat2.tw = v->heat2.th = 0;
     make_legend(v); /* the marker and heatmap are made again on the next render */
 }
 
@@ -480,66 +538,262 @@ static void toggle_fullscreen(sm_view_t *v)
         v->win, fs == SDL_WINDOW_FULLSCREEN_DESKTOP ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
 }
 
-sm_action_t sm_view_poll(sm_view_t *v)
+/* Window coordinates (mouse) to output pixels (the picture; larger on HiDPI). */
+static void window_to_output(sm_view_t *v, int wx, int wy, double *x, double *y)
 {
+    int ww = 0, wh = 0, ow = 0, oh = 0;
+    SDL_GetWindowSize(v->win, &ww, &wh);
+    SDL_GetRendererOutputSize(v->ren, &ow, &oh);
+    *x = ww > 0 && ow > 0 ? (wx + 0.5) * ow / ww : wx;
+    *y = wh > 0 && oh > 0 ? (wy + 0.5) * oh / wh : wy;
+}
+
+static double clampd(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* Output pixels on the last heatmap to mat millimetres from the mat's top-left corner. A mat of
+ * unknown pitch is taken as 10 mm: the zone still lands on the same cells. */
+static void output_to_mm(const sm_view_t *v, double x, double y, double *xm, double *ym)
+{
+    const int *r = v->heat_rect;
+    double pitch = v->map_pitch > 0 ? v->map_pitch : 10.0;
+    *xm = clampd((x - r[0]) / r[2], 0.0, 1.0) * v->map_cols * pitch;
+    *ym = clampd((y - r[1]) / r[3], 0.0, 1.0) * v->map_rows * pitch;
+}
+
+static int on_map(const sm_view_t *v, double x, double y)
+{
+    const int *r = v->heat_rect;
+    return v->heat_drawn && x >= r[0] && y >= r[1] && x < r[0] + r[2] && y < r[1] + r[3];
+}
+
+static void stop_naming(sm_view_t *v)
+{
+    v->naming = 0;
+    SDL_StopTextInput();
+}
+
+/* While a template name is typed every key edits the name: letters must not mute, quit or
+ * rate soreness. Enter saves (an empty name does nothing), Esc cancels. */
+static sm_action_t naming_key(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_event_t *ev)
+{
+    switch (k->keysym.sym) {
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER:
+        if (!v->name[0] || k->repeat)
+            return SM_ACT_NONE;
+        snprintf(ev->text, sizeof ev->text, "%s", v->name);
+        stop_naming(v);
+        return SM_ACT_TEMPLATE_SAVE;
+    case SDLK_ESCAPE:
+        if (!k->repeat)
+            stop_naming(v);
+        return SM_ACT_NONE;
+    case SDLK_BACKSPACE: { /* one character: drop UTF-8 continuation bytes with it */
+        size_t n = strlen(v->name);
+        while (n > 0 && ((unsigned char)v->name[n - 1] & 0xC0) == 0x80)
+            n--;
+        if (n > 0)
+            n--;
+        v->name[n] = '\0';
+        return SM_ACT_NONE;
+    }
+    default:
+        return SM_ACT_NONE;
+    }
+}
+
+static void naming_text(sm_view_t *v, const char *t)
+{
+    size_t n = strlen(v->name);
+    for (; *t; t++) {
+        unsigned char ch = (unsigned char)*t;
+        if (ch < 0x20 || ch == 0x7F)
+            continue;
+        /* Whole UTF-8 sequences only: a name is never cut inside a character. */
+        size_t len = ch < 0x80 ? 1 : ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : ch >= 0xC0 ? 2 : 0;
+        if (!len || n + len >= sizeof v->name)
+            break;
+        memcpy(v->name + n, t, len);
+        n += len;
+        t += len - 1;
+    }
+    v->name[n] = '\0';
+}
+
+static sm_action_t key_action(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_event_t *ev)
+{
+    /* Auto-repeat may only step through a replay or the volume; held keys must not flip pause,
+     * fullscreen, or double the speed ten times. */
+    int rep = k->repeat != 0;
+    SDL_Keycode sym = k->keysym.sym;
+    if (sym >= SDLK_0 && sym <= SDLK_9) {
+        ev->value = sym - SDLK_0;
+        return rep ? SM_ACT_NONE : SM_ACT_SORENESS;
+    }
+    if (sym >= SDLK_KP_1 && sym <= SDLK_KP_9) {
+        ev->value = sym - SDLK_KP_1 + 1;
+        return rep ? SM_ACT_NONE : SM_ACT_SORENESS;
+    }
+    switch (sym) {
+    case SDLK_ESCAPE:
+        if (v->dragging) { /* Esc while dragging a zone drops the zone, not the session */
+            v->dragging = 0;
+            return SM_ACT_NONE;
+        }
+        return SM_ACT_QUIT;
+    case SDLK_q:
+        return SM_ACT_QUIT;
+    case SDLK_SPACE:
+        return rep ? SM_ACT_NONE : SM_ACT_PAUSE;
+    case SDLK_F11:
+        if (!rep)
+            toggle_fullscreen(v);
+        return SM_ACT_NONE;
+    case SDLK_LEFT:
+        return SM_ACT_SEEK_BACK;
+    case SDLK_RIGHT:
+        return SM_ACT_SEEK_FWD;
+    case SDLK_DOWN:
+    case SDLK_MINUS:
+    case SDLK_KP_MINUS:
+        return rep ? SM_ACT_NONE : SM_ACT_SLOWER;
+    case SDLK_UP:
+    case SDLK_PLUS:
+    case SDLK_EQUALS: /* '+' without shift on US layouts */
+    case SDLK_KP_PLUS:
+        return rep ? SM_ACT_NONE : SM_ACT_FASTER;
+    case SDLK_HOME:
+        return rep ? SM_ACT_NONE : SM_ACT_HOME;
+    case SDLK_m:
+        return rep ? SM_ACT_NONE : SM_ACT_MUTE;
+    case SDLK_LEFTBRACKET:
+        return SM_ACT_VOL_DOWN;
+    case SDLK_RIGHTBRACKET:
+        return SM_ACT_VOL_UP;
+    case SDLK_h:
+        return rep ? SM_ACT_NONE : SM_ACT_PIVOT;
+    case SDLK_KP_0:
+        ev->value = 0;
+        return rep ? SM_ACT_NONE : SM_ACT_SORENESS;
+    case SDLK_QUOTE:
+        ev->value = 10;
+        return rep ? SM_ACT_NONE : SM_ACT_SORENESS;
+    case SDLK_t:
+        if (!rep) {
+            v->naming = 1;
+            v->name[0] = '\0';
+            v->dragging = 0;
+            SDL_StartTextInput();
+        }
+        return SM_ACT_NONE;
+    case SDLK_g:
+        if (rep)
+            return SM_ACT_NONE;
+        return k->keysym.mod & KMOD_SHIFT ? SM_ACT_TEMPLATE_MIRROR : SM_ACT_TEMPLATE_NEXT;
+    case SDLK_z:
+        return rep ? SM_ACT_NONE : SM_ACT_ZONE_CLEAR;
+    case SDLK_F10:
+    case SDLK_p:
+        return rep ? SM_ACT_NONE : SM_ACT_PRESENTER;
+    case SDLK_c:
+        return rep ? SM_ACT_NONE : SM_ACT_COMPARE;
+    default:
+        return SM_ACT_NONE;
+    }
+}
+
+/* The drag ends: a box at least a few pixels each way becomes a zone in mat mm. */
+static sm_action_t drag_end(sm_view_t *v, sm_view_event_t *ev)
+{
+    v->dragging = 0;
+    double min_px = 4.0;
+    if (fabs(v->drag_x1 - v->drag_x0) < min_px || fabs(v->drag_y1 - v->drag_y0) < min_px)
+        return SM_ACT_NONE; /* a click, not a drag */
+    double xa, ya, xb, yb;
+    output_to_mm(v, v->drag_x0, v->drag_y0, &xa, &ya);
+    output_to_mm(v, v->drag_x1, v->drag_y1, &xb, &yb);
+    ev->zone.ellipse = (SDL_GetModState() & KMOD_SHIFT) != 0;
+    ev->zone.x0 = fmin(xa, xb), ev->zone.x1 = fmax(xa, xb);
+    ev->zone.y0 = fmin(ya, yb), ev->zone.y1 = fmax(ya, yb);
+    ev->zone.active = 0;
+    return SM_ACT_ZONE_ADD;
+}
+
+static sm_action_t mouse_action(sm_view_t *v, const SDL_Event *e, sm_view_event_t *ev)
+{
+    double x, y;
+    if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT) {
+        window_to_output(v, e->button.x, e->button.y, &x, &y);
+        if (on_map(v, x, y)) {
+            v->dragging = 1;
+            v->drag_x0 = v->drag_x1 = x;
+            v->drag_y0 = v->drag_y1 = y;
+        }
+    } else if (e->type == SDL_MOUSEMOTION && v->dragging) {
+        window_to_output(v, e->motion.x, e->motion.y, &x, &y);
+        const int *r = v->heat_rect; /* the box stays on the mat */
+        v->drag_x1 = clampd(x, r[0], r[0] + r[2]);
+        v->drag_y1 = clampd(y, r[1], r[1] + r[3]);
+    } else if (e->type == SDL_MOUSEBUTTONUP && e->button.button == SDL_BUTTON_LEFT && v->dragging) {
+        window_to_output(v, e->button.x, e->button.y, &x, &y);
+        const int *r = v->heat_rect;
+        v->drag_x1 = clampd(x, r[0], r[0] + r[2]);
+        v->drag_y1 = clampd(y, r[1], r[1] + r[3]);
+        return drag_end(v, ev);
+    }
+    return SM_ACT_NONE;
+}
+
+sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev)
+{
+    sm_view_event_t dummy;
+    if (!ev)
+        ev = &dummy;
+    memset(ev, 0, sizeof *ev);
     if (!v || v->headless)
         return SM_ACT_NONE;
     SDL_Event e;
     while (SDL_PollEvent(&e)) {
+        sm_action_t a = SM_ACT_NONE;
         if (e.type == SDL_QUIT)
-            return SM_ACT_QUIT;
-        if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE)
-            return SM_ACT_QUIT;
+            a = SM_ACT_QUIT;
+        else if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE)
+            a = SM_ACT_QUIT;
         /* Some drivers (Direct3D, after a display change or sleep) lose the contents of render
          * targets or every texture: draw the heatmap again, and rebuild the rest if needed. */
-        if (e.type == SDL_RENDER_TARGETS_RESET)
-            v->heat_valid = 0;
-        if (e.type == SDL_RENDER_DEVICE_RESET)
+        else if (e.type == SDL_RENDER_TARGETS_RESET)
+            v->heat.valid = v->heat2.valid = 0;
+        else if (e.type == SDL_RENDER_DEVICE_RESET)
             device_reset(v);
         /* Resizes need nothing here: every render lays out from the current output size. */
-        if (e.type != SDL_KEYDOWN)
-            continue;
-        /* Auto-repeat may only step through a replay; held keys must not flip pause,
-         * fullscreen, or double the speed ten times. */
-        int rep = e.key.repeat != 0;
-        switch (e.key.keysym.sym) {
-        case SDLK_ESCAPE:
-        case SDLK_q:
-            return SM_ACT_QUIT;
-        case SDLK_SPACE:
-            if (!rep)
-                return SM_ACT_PAUSE;
-            break;
-        case SDLK_F11:
-            if (!rep)
-                toggle_fullscreen(v);
-            break;
-        case SDLK_LEFT:
-            return SM_ACT_SEEK_BACK;
-        case SDLK_RIGHT:
-            return SM_ACT_SEEK_FWD;
-        case SDLK_DOWN:
-        case SDLK_MINUS:
-        case SDLK_KP_MINUS:
-            if (!rep)
-                return SM_ACT_SLOWER;
-            break;
-        case SDLK_UP:
-        case SDLK_PLUS:
-        case SDLK_EQUALS: /* '+' without shift on US layouts */
-        case SDLK_KP_PLUS:
-            if (!rep)
-                return SM_ACT_FASTER;
-            break;
-        case SDLK_HOME:
-            if (!rep)
-                return SM_ACT_HOME;
-            break;
-        default:
-            break;
+        else if (e.type == SDL_TEXTINPUT && v->naming)
+            naming_text(v, e.text.text);
+        else if (e.type == SDL_KEYDOWN)
+            a = v->naming ? naming_key(v, &e.key, ev) : key_action(v, &e.key, ev);
+        else if (e.type == SDL_MOUSEBUTTONDOWN || e.type == SDL_MOUSEBUTTONUP ||
+                 e.type == SDL_MOUSEMOTION)
+            a = mouse_action(v, &e, ev);
+        if (a != SM_ACT_NONE) {
+            ev->action = a;
+            return a;
         }
+        memset(ev, 0, sizeof *ev);
     }
     return SM_ACT_NONE;
+}
+
+sm_action_t sm_view_poll(sm_view_t *v)
+{
+    sm_view_event_t ev;
+    return sm_view_poll_event(v, &ev);
+}
+
+int sm_view_text_entry(const sm_view_t *v)
+{
+    return v && v->naming;
 }
 
 /* ---- layout ------------------------------------------------------------------------------- */
@@ -549,12 +803,16 @@ typedef struct {
     double u;     /* 1 % of the shorter side: every size below is a multiple of it */
     int m;        /* margin */
     int portrait; /* numbers below the map instead of beside it */
+    int presenter, coach;
     SDL_Rect banner, notice, status, content;
     SDL_Rect map_area, map, panel;
+    SDL_Rect map2; /* the compare map (w 0: none), left of the live map, the same size */
     int legend_w;
+    int caption_h; /* compare: the labels above the maps */
+    int tmpl_h;    /* the template's offset text below the map */
 } layout_t;
 
-static void set_faces(sm_view_t *v, double u)
+static void set_faces(sm_view_t *v, double u, int presenter)
 {
     int px[SM_FACE_COUNT];
     px[SM_FACE_SMALL] = iround(fmax(12.0, 2.1 * u));
@@ -564,6 +822,11 @@ static void set_faces(sm_view_t *v, double u)
     /* Digits of DejaVu Sans Bold are 0.73 em tall: 9.5 u gives digits about 7 % of the height
      * of a landscape window, readable from the floor 2 m away on a laptop. */
     px[SM_FACE_NUMBER] = iround(fmax(28.0, 9.5 * u));
+    /* The coach is read from the floor (1-3 m, head down) or across a room (presenter): the
+     * instruction as large as the alert, the hold timer's digits about 12 % of the window's
+     * height (16 % presenting). */
+    px[SM_FACE_COACH] = iround(fmax(18.0, (presenter ? 8.0 : 5.8) * u));
+    px[SM_FACE_HUGE] = iround(fmax(40.0, (presenter ? 22.0 : 16.5) * u));
     sm_text_set_sizes(v->text, px);
     memcpy(v->face_px, px, sizeof px);
 }
@@ -588,12 +851,14 @@ static int legend_width(sm_view_t *v, const layout_t *L, double scale)
 }
 
 static void compute_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
-                           double scale, layout_t *L)
+                           const sm_frame_t *f2, double scale, layout_t *L)
 {
     memset(L, 0, sizeof *L);
     SDL_GetRendererOutputSize(v->ren, &L->W, &L->H);
     L->u = (L->W < L->H ? L->W : L->H) / 100.0;
-    set_faces(v, L->u);
+    L->presenter = m->presenter != 0;
+    L->coach = m->coach != 0;
+    set_faces(v, L->u, L->presenter);
     L->m = iround(2.0 * L->u);
     L->portrait = L->W < L->H * 1.15;
 
@@ -618,13 +883,25 @@ static void compute_layout(sm_view_t *v, const sm_view_model_t *m, const sm_fram
     L->legend_w = legend_width(v, L, scale);
     int head = line_h(v, SM_FACE_SMALL);            /* "head end" above the map */
     int foot = line_h(v, SM_FACE_SMALL) + L->m / 2; /* scale bar below it */
+    if (f2) {
+        L->caption_h = line_h(v, SM_FACE_BANNER) + iround(0.4 * L->u);
+        head = L->caption_h;
+    }
+    if (m->template_text && *m->template_text) {
+        L->tmpl_h = iround(line_h(v, SM_FACE_COACH) * 1.15);
+        foot += L->tmpl_h;
+    }
+    /* The coach's panel is wider: its timer and instruction are the largest things on screen
+     * after the map. */
+    double pw_frac =
+        L->coach ? (L->presenter ? (f2 ? 0.36 : 0.40) : 0.35) : (L->presenter ? 0.30 : 0.27);
     if (!L->portrait) {
-        int pw = iround(fmax(0.27 * L->W, 30.0 * L->u));
+        int pw = iround(fmax(pw_frac * L->W, (L->coach ? 40.0 : 30.0) * L->u));
         L->panel = (SDL_Rect){L->W - pw, y0, pw, y1 - y0};
         L->map_area = (SDL_Rect){L->m, y0 + L->m + head, L->W - pw - L->legend_w - 2 * L->m,
                                  y1 - y0 - 2 * L->m - head - foot};
     } else {
-        int ph = iround(fmax(0.26 * (y1 - y0), 24.0 * L->u));
+        int ph = iround(fmax((L->coach ? 0.36 : 0.26) * (y1 - y0), 24.0 * L->u));
         L->panel = (SDL_Rect){0, y1 - ph, L->W, ph};
         L->map_area = (SDL_Rect){L->m, y0 + L->m + head, L->W - L->legend_w - 2 * L->m,
                                  y1 - ph - y0 - 2 * L->m - head - foot};
@@ -633,18 +910,34 @@ static void compute_layout(sm_view_t *v, const sm_view_model_t *m, const sm_fram
         L->map_area.w = 8;
     if (L->map_area.h < 8)
         L->map_area.h = 8;
-    /* Square cells: rows x pitch by cols x pitch, as large as fits, centred. */
-    double cell = fmin((double)L->map_area.w / f->cols, (double)L->map_area.h / f->rows);
+    /* Square cells: rows x pitch by cols x pitch, as large as fits, centred. Side by side, both
+     * maps get the same cell size (the same mat shows at the same size). */
+    int gap = f2 ? iround(3.0 * L->u) : 0;
+    double aw = f2 ? (L->map_area.w - gap) / 2.0 : L->map_area.w;
+    double cell = fmin(aw / f->cols, (double)L->map_area.h / f->rows);
+    if (f2)
+        cell = fmin(cell, fmin(aw / f2->cols, (double)L->map_area.h / f2->rows));
     int mw = iround(cell * f->cols), mh = iround(cell * f->rows);
-    int group_w = mw + L->legend_w; /* map and legend travel together */
+    int mw2 = f2 ? iround(cell * f2->cols) : 0, mh2 = f2 ? iround(cell * f2->rows) : 0;
+    int group_w = mw2 + gap + mw + L->legend_w; /* maps and legend travel together */
     int gx = L->map_area.x + (L->map_area.w + L->legend_w - group_w) / 2;
-    L->map = (SDL_Rect){gx, L->map_area.y + (L->map_area.h - mh) / 2, mw, mh};
+    int top = L->map_area.y + (L->map_area.h - (mh > mh2 ? mh : mh2)) / 2;
+    if (f2)
+        L->map2 = (SDL_Rect){gx, top, mw2, mh2};
+    L->map = (SDL_Rect){gx + mw2 + gap, top, mw, mh};
 }
 
 /* ---- pieces of the picture ---------------------------------------------------------------- */
 
-static double fallback_scale(const sm_frame_t *f)
+static double fallback_scale(const sm_frame_t *f, const float *vals)
 {
+    if (vals) { /* calibrated: the highest value, so the map is never all one colour */
+        double vm = 0;
+        for (int i = 0; i < f->rows * f->cols; i++)
+            if (isfinite(vals[i]) && vals[i] > vm)
+                vm = vals[i];
+        return vm > 0 ? vm : 1.0;
+    }
     uint16_t mx = 0;
     for (int i = 0; f && i < f->rows * f->cols; i++)
         if (f->cells[i] > mx)
@@ -652,43 +945,63 @@ static double fallback_scale(const sm_frame_t *f)
     return mx > 1023 ? 4095.0 : 1023.0;
 }
 
+/* Calibrated values (floats in the scale's units) as counts for sm_heatmap_render: the scale's
+ * top becomes Q_SCALE, so values up to four times the scale keep their shape and a step of the
+ * colour table (1/1024 of the scale) is 16 steps here. Below zero and non-finite read as 0. */
+#define Q_SCALE 16000.0
+static const uint16_t *quantise(sm_view_t *v, const float *vals, int n, double scale)
+{
+    double k = Q_SCALE / scale;
+    for (int i = 0; i < n; i++) {
+        double x = vals[i] * k;
+        v->qcells[i] = (uint16_t)(x > 0 && x < 65535.0 ? x + 0.5 : x >= 65535.0 ? 65535 : 0);
+    }
+    return v->qcells;
+}
+
 /* Colours the frame straight at its size on screen (map_w x map_h), so drawing it is a plain
  * copy: no scaling, no filtering, no blending. A texture scaled by the renderer cost most of a
- * picture with software rendering (SDL's own, or llvmpipe). */
-static int upload_heatmap(sm_view_t *v, const sm_frame_t *f, double scale, int map_w, int map_h)
+ * picture with software rendering (SDL's own, or llvmpipe). vals (NULL: the raw counts) are
+ * calibrated values in the units of scale. */
+static int upload_heatmap(sm_view_t *v, heat_t *h, const sm_frame_t *f, const float *vals,
+                          double scale, int map_w, int map_h)
 {
     size_t n = (size_t)f->rows * f->cols;
-    if (v->heat_valid && v->heat_tw == map_w && v->heat_th == map_h && v->last_rows == f->rows &&
-        v->last_cols == f->cols && v->last_scale == scale &&
-        memcmp(v->last_cells, f->cells, n * sizeof f->cells[0]) == 0)
+    const uint16_t *cells = f->cells;
+    if (vals) {
+        cells = quantise(v, vals, (int)n, scale);
+        scale = Q_SCALE;
+    }
+    if (h->valid && h->tw == map_w && h->th == map_h && h->rows == f->rows && h->cols == f->cols &&
+        h->scale == scale && memcmp(h->last, cells, n * sizeof cells[0]) == 0)
         return 0;
-    if (!v->heat_tex || v->heat_tw != map_w || v->heat_th != map_h) {
-        if (v->heat_tex)
-            SDL_DestroyTexture(v->heat_tex);
-        v->heat_tex =
+    if (!h->tex || h->tw != map_w || h->th != map_h) {
+        if (h->tex)
+            SDL_DestroyTexture(h->tex);
+        h->tex =
             SDL_CreateTexture(v->ren, v->pixel_format, SDL_TEXTUREACCESS_STREAMING, map_w, map_h);
-        v->heat_valid = 0;
-        v->heat_tw = v->heat_th = 0;
-        if (!v->heat_tex)
+        h->valid = 0;
+        h->tw = h->th = 0;
+        if (!h->tex)
             return -1;
-        SDL_SetTextureBlendMode(v->heat_tex, SDL_BLENDMODE_NONE); /* opaque */
-        SDL_SetTextureScaleMode(v->heat_tex, SDL_ScaleModeNearest);
-        v->heat_tw = map_w, v->heat_th = map_h;
+        SDL_SetTextureBlendMode(h->tex, SDL_BLENDMODE_NONE); /* opaque */
+        SDL_SetTextureScaleMode(h->tex, SDL_ScaleModeNearest);
+        h->tw = map_w, h->th = map_h;
     }
     void *pixels;
     int pitch;
-    if (SDL_LockTexture(v->heat_tex, NULL, &pixels, &pitch) != 0)
+    if (SDL_LockTexture(h->tex, NULL, &pixels, &pitch) != 0)
         return -1;
-    int rc = sm_heatmap_render(v->hm, f->cells, f->rows, f->cols, map_w, map_h, scale, v->lut,
-                               LUT_N, pixels, pitch);
-    SDL_UnlockTexture(v->heat_tex);
+    int rc = sm_heatmap_render(v->hm, cells, f->rows, f->cols, map_w, map_h, scale, v->lut, LUT_N,
+                               pixels, pitch);
+    SDL_UnlockTexture(h->tex);
     if (rc != 0) {
-        v->heat_valid = 0;
+        h->valid = 0;
         return -1;
     }
-    memcpy(v->last_cells, f->cells, n * sizeof f->cells[0]);
-    v->last_rows = f->rows, v->last_cols = f->cols, v->last_scale = scale;
-    v->heat_valid = 1;
+    memcpy(h->last, cells, n * sizeof cells[0]);
+    h->rows = f->rows, h->cols = f->cols, h->scale = scale;
+    h->valid = 1;
     return 0;
 }
 
@@ -705,7 +1018,7 @@ static void draw_legend(sm_view_t *v, const layout_t *L, const sm_view_model_t *
     int bw = iround(2.6 * L->u);
     SDL_Rect bar = {L->map.x + L->map.w + iround(1.6 * L->u), L->map.y, bw, L->map.h};
     SDL_RenderCopy(v->ren, v->legend_tex, NULL, &bar);
-    outline(v, bar, C_FRAME, 1);
+    outline(v, bar, v->pal->frame, 1);
 
     int lh = line_h(v, SM_FACE_SMALL);
     int target = bar.h / (lh * 3);
@@ -721,26 +1034,29 @@ static void draw_legend(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         int y = bar.y + bar.h - 1 - iround((bar.h - 1) * val / scale);
         SDL_Rect tick = {bar.x + bar.w, y - (L->u >= 8 ? 1 : 0), iround(0.7 * L->u),
                          L->u >= 8 ? 2 : 1};
-        fill(v, tick, C_DIM);
+        fill(v, tick, v->pal->dim);
         char buf[48];
         if (step < 1.0)
             snprintf(buf, sizeof buf, "%.*f", step < 0.1 ? 2 : 1, val);
         else
             fmt_value(val, buf, sizeof buf);
-        int w = draw_text(v, SM_FACE_SMALL, C_DIM, buf, label_x, y - lh / 2, AL_LEFT, 0, NULL);
+        int w =
+            draw_text(v, SM_FACE_SMALL, v->pal->dim, buf, label_x, y - lh / 2, AL_LEFT, 0, NULL);
         if (w > max_label_w)
             max_label_w = w;
     }
     /* Units along the bar, read from bottom to top: the scale is never unlabelled. */
     const char *units = m->units && *m->units ? m->units : "raw counts (uncalibrated)";
     int ux = label_x + max_label_w + iround(0.6 * L->u) + line_h(v, SM_FACE_LABEL) / 2;
-    draw_text_up(v, SM_FACE_LABEL, C_TEXT, units, ux, bar.y + bar.h / 2, bar.h);
+    draw_text_up(v, SM_FACE_LABEL, v->pal->text, units, ux, bar.y + bar.h / 2, bar.h);
 }
 
-static void draw_scale_bar(sm_view_t *v, const layout_t *L, const sm_frame_t *f, double pitch)
+/* Returns the x where the scale bar's label ends (the map's left edge when none is drawn). */
+static int draw_scale_bar(sm_view_t *v, const layout_t *L, const sm_frame_t *f, double pitch,
+                          int reserved)
 {
     if (!(pitch > 0) || !isfinite(pitch))
-        return;
+        return L->map.x;
     double px_per_cm = (double)L->map.w / (f->cols * pitch / 10.0);
     static const int cms[] = {1, 2, 5, 10, 20, 50, 100};
     int cm = 0;
@@ -748,26 +1064,28 @@ static void draw_scale_bar(sm_view_t *v, const layout_t *L, const sm_frame_t *f,
         if (cms[i] * px_per_cm <= 0.34 * L->map.w)
             cm = cms[i];
     if (!cm)
-        return;
+        return L->map.x;
     int len = iround(cm * px_per_cm), th = L->u >= 8 ? 2 : 1;
     int y = L->map.y + L->map.h + L->m / 2 + line_h(v, SM_FACE_SMALL) / 2;
     SDL_Rect bar = {L->map.x, y - th / 2, len, th};
-    fill(v, bar, C_DIM);
+    fill(v, bar, v->pal->dim);
     SDL_Rect e1 = {L->map.x, y - 3 * th, th, 6 * th},
              e2 = {L->map.x + len - th, y - 3 * th, th, 6 * th};
-    fill(v, e1, C_DIM);
-    fill(v, e2, C_DIM);
+    fill(v, e1, v->pal->dim);
+    fill(v, e2, v->pal->dim);
     char buf[32];
     snprintf(buf, sizeof buf, "%d cm", cm);
-    draw_text(v, SM_FACE_SMALL, C_DIM, buf, L->map.x + len + iround(L->u),
-              y - line_h(v, SM_FACE_SMALL) / 2, AL_LEFT, 0, NULL);
+    int end = L->map.x + len + iround(L->u);
+    end += draw_text(v, SM_FACE_SMALL, v->pal->dim, buf, end, y - line_h(v, SM_FACE_SMALL) / 2,
+                     AL_LEFT, 0, NULL);
     char dims[64];
     snprintf(dims, sizeof dims, "%d \xc3\x97 %d cells, %.3g mm pitch", f->rows, f->cols, pitch);
     int dw = 0, dh = 0;
     sm_text_measure(v->text, SM_FACE_SMALL, dims, &dw, &dh);
-    if (dw > 0 && dw <= L->map.w - len - iround(9 * L->u))
-        draw_text(v, SM_FACE_SMALL, C_FAINT, dims, L->map.x + L->map.w,
+    if (!reserved && dw > 0 && dw <= L->map.w - len - iround(9 * L->u))
+        draw_text(v, SM_FACE_SMALL, v->pal->faint, dims, L->map.x + L->map.w,
                   y - line_h(v, SM_FACE_SMALL) / 2, AL_RIGHT, 0, NULL);
+    return end;
 }
 
 static void cell_to_px(const layout_t *L, const sm_frame_t *f, double row, double col, float *x,
@@ -824,7 +1142,7 @@ static void draw_trail(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
             cell_to_px(L, f, r, c, &x, &y);
             if (have && (x != px || y != py) && nv + 6 <= TRAIL_VERTS) {
                 double a0 = 1.0 - (m->now_s - pt) / span, a1 = 1.0 - age / span;
-                SDL_Color k = layer == 0 ? C_BLACK : C_TEXT;
+                SDL_Color k = layer == 0 ? C_BLACK : C_TOOL;
                 int amax = layer == 0 ? 170 : 235;
                 push_quad(v->verts + nv, px, py, x, y, layer == 0 ? edge : core,
                           with_alpha(k, iround(amax * a0)), with_alpha(k, iround(amax * a1)));
@@ -854,23 +1172,421 @@ static void draw_marker(sm_view_t *v, const layout_t *L, const sm_metrics_t *mt,
     SDL_RenderCopy(v->ren, v->marker_tex, NULL, &dst);
 }
 
+/* ---- overlays on the heatmap -------------------------------------------------------------- */
+
+/* Thick lines go through one batch of triangles per colour and blend mode: a contour of a few
+ * dozen segments is one call, not one per segment. */
+static void geo_flush(sm_view_t *v)
+{
+    if (v->geo_n) {
+        SDL_SetRenderDrawBlendMode(v->ren, v->geo_blend);
+        SDL_RenderGeometry(v->ren, NULL, v->geo, v->geo_n, NULL, 0);
+    }
+    v->geo_n = 0;
+}
+
+static void geo_line(sm_view_t *v, float ax, float ay, float bx, float by, float width, SDL_Color c)
+{
+    SDL_BlendMode bm = c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND;
+    if (v->geo_n && (bm != v->geo_blend || v->geo_n + 6 > GEO_VERTS))
+        geo_flush(v);
+    v->geo_blend = bm;
+    if (ax == bx && ay == by)
+        return;
+    push_quad(v->geo + v->geo_n, ax, ay, bx, by, width / 2, c, c);
+    v->geo_n += 6;
+}
+
+static void rects_flush(sm_view_t *v, int n, SDL_Color c)
+{
+    if (n > 0) {
+        set_color(v, c);
+        SDL_RenderFillRects(v->ren, v->rects, n);
+    }
+}
+
+/* Cell-centre coordinates (row, col; cell (r, c)'s centre is (r + 0.5, c + 0.5)) to pixels. */
+static void cell_px(SDL_Rect map, const sm_frame_t *f, double row, double col, float *x, float *y)
+{
+    *x = (float)(map.x + col * map.w / f->cols);
+    *y = (float)(map.y + row * map.h / f->rows);
+}
+
+typedef struct {
+    const uint8_t *cells;
+    int value; /* the cells equal to value (-1: any non-zero) are inside */
+    int rows, cols;
+} mask_t;
+
+static int inside(const mask_t *k, int r, int c)
+{
+    if (r < 0 || c < 0 || r >= k->rows || c >= k->cols)
+        return 0;
+    uint8_t x = k->cells[r * k->cols + c];
+    return k->value < 0 ? x != 0 : x == k->value;
+}
+
+/* The outline of a set of cells by marching squares over the cell centres: it runs half way
+ * between a cell inside and its neighbour outside, with the corners cut at 45 degrees, so a
+ * round contact gets a rounded outline instead of a staircase. dash (0..1): each segment draws
+ * only its middle part (a dashed line); 0 draws it whole. Diagonal pairs join (saddles connect)
+ * so a blob touching at a corner stays one outline. */
+static void draw_contour(sm_view_t *v, SDL_Rect map, const sm_frame_t *f, const mask_t *k,
+                         float width, SDL_Color c, double dash)
+{
+    /* Edge midpoints of the square between centres (i, j) .. (i + 1, j + 1), in cells:
+     * 0 top, 1 right, 2 bottom, 3 left. */
+    static const double er[4] = {0.0, 0.5, 1.0, 0.5}, ec[4] = {0.5, 1.0, 0.5, 0.0};
+    /* Per case (tl 8, tr 4, br 2, bl 1): up to two segments as pairs of edges, -1 ends. */
+    static const signed char seg[16][4] = {
+        {-1, -1, -1, -1}, {3, 2, -1, -1}, {2, 1, -1, -1}, {3, 1, -1, -1},
+        {0, 1, -1, -1},   {3, 0, 2, 1},   {0, 2, -1, -1}, {3, 0, -1, -1},
+        {3, 0, -1, -1},   {0, 2, -1, -1}, {0, 1, 3, 2},   {0, 1, -1, -1},
+        {3, 1, -1, -1},   {2, 1, -1, -1}, {3, 2, -1, -1}, {-1, -1, -1, -1}};
+    double keep = dash > 0 ? dash : 1.0;
+    for (int i = -1; i < k->rows; i++) {
+        for (int j = -1; j < k->cols; j++) {
+            int cs = inside(k, i, j) << 3 | inside(k, i, j + 1) << 2 |
+                     inside(k, i + 1, j + 1) << 1 | inside(k, i + 1, j);
+            for (int s = 0; s < 4 && seg[cs][s] >= 0; s += 2) {
+                int e0 = seg[cs][s], e1 = seg[cs][s + 1];
+                double r0 = i + 0.5 + er[e0], c0 = j + 0.5 + ec[e0];
+                double r1 = i + 0.5 + er[e1], c1 = j + 0.5 + ec[e1];
+                double t0 = (1 - keep) / 2, t1 = 1 - t0;
+                float ax, ay, bx, by;
+                cell_px(map, f, r0 + (r1 - r0) * t0, c0 + (c1 - c0) * t0, &ax, &ay);
+                cell_px(map, f, r0 + (r1 - r0) * t1, c0 + (c1 - c0) * t1, &bx, &by);
+                geo_line(v, ax, ay, bx, by, width, c);
+            }
+        }
+    }
+    geo_flush(v);
+}
+
+/* An outline that reads on every colour of the scale: a dark edge under a light core. */
+static void draw_outline_mask(sm_view_t *v, const layout_t *L, SDL_Rect map, const sm_frame_t *f,
+                              const mask_t *k, SDL_Color c, double dash)
+{
+    float w = (float)fmax(2.0, iround(0.26 * L->u));
+    draw_contour(v, map, f, k, w + 2.0f * (float)fmax(1.0, iround(0.12 * L->u)), C_BLACK, dash);
+    draw_contour(v, map, f, k, w, c, dash);
+}
+
+/* Likely crosstalk ghosts: a dashed square just inside each cell. Replaced faulty cells: a small
+ * grey cross, so a maker sees which readings are made up. */
+static void draw_cell_marks(sm_view_t *v, const layout_t *L, SDL_Rect map, const sm_frame_t *f,
+                            const uint8_t *ghosts, const uint8_t *labels)
+{
+    double cw = (double)map.w / f->cols, ch = (double)map.h / f->rows;
+    if (ghosts) {
+        int t = iround(fmax(1.0, 0.2 * L->u)), n = 0;
+        /* Three dashes a side on small cells, more on big ones: dash and gap about 0.8 u. */
+        double side = fmin(cw, ch) * 0.8;
+        int parts = (int)(side / fmax(2.0, 0.8 * L->u));
+        parts = parts < 3 ? 3 : parts | 1; /* odd: every side starts and ends with a dash */
+        double d = side / parts;
+        for (int r = 0; r < f->rows; r++)
+            for (int c = 0; c < f->cols; c++) {
+                if (!ghosts[r * f->cols + c])
+                    continue;
+                double x0 = map.x + (c + 0.5) * cw - side / 2,
+                       y0 = map.y + (r + 0.5) * ch - side / 2;
+                for (int p = 0; p < parts; p += 2) {
+                    if (n + 4 > RECTS_N) {
+                        rects_flush(v, n, C_GHOST);
+                        n = 0;
+                    }
+                    int a = iround(p * d), len = iround((p + 1) * d) - a;
+                    v->rects[n++] = (SDL_Rect){iround(x0) + a, iround(y0), len, t};
+                    v->rects[n++] = (SDL_Rect){iround(x0) + a, iround(y0 + side) - t, len, t};
+                    v->rects[n++] = (SDL_Rect){iround(x0), iround(y0) + a, t, len};
+                    v->rects[n++] = (SDL_Rect){iround(x0 + side) - t, iround(y0) + a, t, len};
+                }
+            }
+        rects_flush(v, n, C_GHOST);
+    }
+    if (labels) {
+        float w = (float)fmax(1.5, 0.22 * L->u);
+        double hs = fmin(cw, ch) * 0.2;
+        for (int r = 0; r < f->rows; r++)
+            for (int c = 0; c < f->cols; c++) {
+                if (labels[r * f->cols + c] != 3)
+                    continue;
+                float x = (float)(map.x + (c + 0.5) * cw), y = (float)(map.y + (r + 0.5) * ch);
+                geo_line(v, x - (float)hs, y - (float)hs, x + (float)hs, y + (float)hs, w, C_FAULT);
+                geo_line(v, x - (float)hs, y + (float)hs, x + (float)hs, y - (float)hs, w, C_FAULT);
+            }
+        geo_flush(v);
+    }
+}
+
+/* Where the line x + y = k crosses the zone's shape: t range along x, 0 when it misses. */
+static int hatch_span(int ellipse, double x0, double y0, double x1, double y1, double k, double *ta,
+                      double *tb)
+{
+    if (!ellipse) {
+        *ta = fmax(x0, k - y1);
+        *tb = fmin(x1, k - y0);
+        return *tb > *ta;
+    }
+    double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, a = (x1 - x0) / 2, b = (y1 - y0) / 2;
+    if (a <= 0 || b <= 0)
+        return 0;
+    /* ((t - cx) / a)^2 + ((k - t - cy) / b)^2 = 1, a quadratic in t */
+    double d = k - cy, qa = 1 / (a * a) + 1 / (b * b);
+    double qb = -2 * cx / (a * a) - 2 * d / (b * b);
+    double qc = cx * cx / (a * a) + d * d / (b * b) - 1;
+    double disc = qb * qb - 4 * qa * qc;
+    if (disc <= 0)
+        return 0;
+    *ta = (-qb - sqrt(disc)) / (2 * qa);
+    *tb = (-qb + sqrt(disc)) / (2 * qa);
+    return 1;
+}
+
+/* A no-go zone: translucent red with red hatching and a thick border, so it reads as "keep out"
+ * over any colour of the map. flash: the border blinks red and white (the tool is in it). */
+static void draw_zone_shape(sm_view_t *v, const layout_t *L, int ellipse, double x0, double y0,
+                            double x1, double y1, int fill_a, int flash, double now_s)
+{
+    if (x1 - x0 < 1 || y1 - y0 < 1)
+        return;
+    /* translucent fill: a rectangle, or the ellipse as one span per pixel row */
+    SDL_Color fc = with_alpha(C_ZONE, fill_a);
+    if (!ellipse) {
+        fill(v,
+             (SDL_Rect){iround(x0), iround(y0), iround(x1) - iround(x0), iround(y1) - iround(y0)},
+             fc);
+    } else {
+        double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, a = (x1 - x0) / 2, b = (y1 - y0) / 2;
+        int n = 0;
+        for (int y = iround(y0); y < iround(y1); y++) {
+            double dy = (y + 0.5 - cy) / b;
+            if (dy * dy >= 1)
+                continue;
+            double hw = a * sqrt(1 - dy * dy);
+            if (n == RECTS_N) {
+                rects_flush(v, n, fc);
+                n = 0;
+            }
+            v->rects[n++] = (SDL_Rect){iround(cx - hw), y, iround(cx + hw) - iround(cx - hw), 1};
+        }
+        rects_flush(v, n, fc);
+    }
+    /* hatching at 45 degrees, opaque (drawn without blending: cheap on software renderers) */
+    double step = fmax(6.0, 1.8 * L->u);
+    float hw = (float)fmax(1.0, 0.2 * L->u);
+    SDL_Color hc = {200, 24, 24, 255};
+    for (double k = floor((x0 + y0) / step) * step + step; k < x1 + y1; k += step) {
+        double ta, tb;
+        if (hatch_span(ellipse, x0, y0, x1, y1, k, &ta, &tb))
+            geo_line(v, (float)ta, (float)(k - ta), (float)tb, (float)(k - tb), hw, hc);
+    }
+    geo_flush(v);
+    /* the border: thick, and blinking (about 2.5 times a second) while the tool is inside */
+    int on = flash && fmod(now_s * 2.5, 1.0) < 0.5;
+    SDL_Color bc = on ? C_TOOL : C_ZONE;
+    float bw = (float)fmax(3.0, (flash ? 0.8 : 0.5) * L->u);
+    if (!ellipse) { /* four opaque bars centred on the box's edges */
+        int t = iround(bw), h = t / 2;
+        int ax = iround(x0), ay = iround(y0), bx = iround(x1), by = iround(y1);
+        fill(v, (SDL_Rect){ax - h, ay - h, bx - ax + t, t}, bc);
+        fill(v, (SDL_Rect){ax - h, by - h, bx - ax + t, t}, bc);
+        fill(v, (SDL_Rect){ax - h, ay - h, t, by - ay + t}, bc);
+        fill(v, (SDL_Rect){bx - h, ay - h, t, by - ay + t}, bc);
+    } else {
+        double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, a = (x1 - x0) / 2, b = (y1 - y0) / 2;
+        const int N = 72;
+        for (int i = 0; i < N; i++) {
+            double p0 = 2 * PI * i / N, p1 = 2 * PI * (i + 1) / N;
+            geo_line(v, (float)(cx + a * cos(p0)), (float)(cy + b * sin(p0)),
+                     (float)(cx + a * cos(p1)), (float)(cy + b * sin(p1)), bw, bc);
+        }
+    }
+    geo_flush(v);
+}
+
+static void draw_zones(sm_view_t *v, const layout_t *L, const sm_view_model_t *m,
+                       const sm_frame_t *f)
+{
+    double pitch = m->pitch_mm > 0 && isfinite(m->pitch_mm) ? m->pitch_mm : 10.0;
+    double sx = L->map.w / (f->cols * pitch), sy = L->map.h / (f->rows * pitch);
+    SDL_Rect clip = L->map; /* a zone drawn past the mat's edge stays on the map */
+    SDL_RenderSetClipRect(v->ren, &clip);
+    int any_active = 0;
+    for (int i = 0; m->zones && i < m->n_zones; i++)
+        any_active |= m->zones[i].active != 0;
+    for (int i = 0; m->zones && i < m->n_zones; i++) {
+        const sm_view_zone_t *z = &m->zones[i];
+        if (!isfinite(z->x0) || !isfinite(z->x1) || !isfinite(z->y0) || !isfinite(z->y1))
+            continue;
+        double x0 = L->map.x + fmin(z->x0, z->x1) * sx, x1 = L->map.x + fmax(z->x0, z->x1) * sx;
+        double y0 = L->map.y + fmin(z->y0, z->y1) * sy, y1 = L->map.y + fmax(z->y0, z->y1) * sy;
+        /* The app says which zone the tool is in; if it does not, every zone warns. */
+        int hot = z->active || (m->zone_alert && !any_active);
+        draw_zone_shape(v, L, z->ellipse, x0, y0, x1, y1, hot ? 110 : 70, hot && m->zone_alert,
+                        m->now_s);
+    }
+    if (v->dragging) { /* the box being dragged, where the mouse is */
+        int ell = (SDL_GetModState() & KMOD_SHIFT) != 0;
+        draw_zone_shape(v, L, ell, fmin(v->drag_x0, v->drag_x1), fmin(v->drag_y0, v->drag_y1),
+                        fmax(v->drag_x0, v->drag_x1), fmax(v->drag_y0, v->drag_y1), 60, 0, 0);
+    }
+    SDL_RenderSetClipRect(v->ren, NULL);
+}
+
+static int any_set(const uint8_t *a, int n, int value)
+{
+    for (int i = 0; a && i < n; i++)
+        if (value < 0 ? a[i] != 0 : a[i] == value)
+            return 1;
+    return 0;
+}
+
+/* Everything drawn over the live map, bottom to top: zones, template, ghosts and faults, the
+ * tool's outline (the thing to look at). */
+static void draw_overlays(sm_view_t *v, const layout_t *L, const sm_view_model_t *m,
+                          const sm_frame_t *f)
+{
+    int n = f->rows * f->cols;
+    if ((m->zones && m->n_zones > 0) || v->dragging)
+        draw_zones(v, L, m, f);
+    if (m->template_mask && any_set(m->template_mask, n, -1)) {
+        mask_t k = {m->template_mask, -1, f->rows, f->cols};
+        draw_outline_mask(v, L, L->map, f, &k, m->template_on_target ? C_GOOD : C_TEMPLATE, 0.6);
+    }
+    if (m->ghosts || m->labels)
+        draw_cell_marks(v, L, L->map, f, m->ghosts, m->labels);
+    if (m->labels && any_set(m->labels, n, 2)) {
+        mask_t k = {m->labels, 2, f->rows, f->cols};
+        draw_outline_mask(v, L, L->map, f, &k, C_TOOL, 0);
+    }
+}
+
+static int key_items(const sm_view_model_t *m, const sm_frame_t *f, const char *txt[4],
+                     SDL_Color col[4], int kind[4])
+{
+    int n = f->rows * f->cols, k = 0;
+    /* most important first: it is drawn at the right end and kept when room runs out */
+    if (m->labels && any_set(m->labels, n, 2))
+        txt[k] = "tool", col[k] = C_TOOL, kind[k++] = 0;
+    if (m->template_mask && any_set(m->template_mask, n, -1))
+        txt[k] = "template", col[k] = m->template_on_target ? C_GOOD : C_TEMPLATE, kind[k++] = 1;
+    if (m->ghosts && any_set(m->ghosts, n, -1))
+        txt[k] = "\xe2\x96\xa1 ghost?", col[k] = C_GHOST, kind[k++] = 2;
+    if (m->labels && any_set(m->labels, n, 3))
+        txt[k] = "\xc3\x97 replaced cell", col[k] = C_FAULT, kind[k++] = 2;
+    return k;
+}
+
+/* What the marks on the map mean, on the line below it, right-aligned, between left and the
+ * map's right edge: only the marks shown, the least important dropped when there is no room. */
+static void draw_key(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, const sm_frame_t *f,
+                     int y, int left)
+{
+    const char *txt[4];
+    SDL_Color col[4];
+    int kind[4];
+    int k = key_items(m, f, txt, col, kind);
+    int x = L->map.x + L->map.w, gap = iround(1.6 * L->u), lh = line_h(v, SM_FACE_SMALL);
+    int sym = iround(2.4 * L->u), th = iround(fmax(2.0, 0.26 * L->u));
+    for (int i = 0; i < k; i++) {
+        int w = 0, h = 0;
+        sm_text_measure(v->text, SM_FACE_SMALL, txt[i], &w, &h);
+        int sw = kind[i] < 2 ? sym + iround(0.5 * L->u) : 0;
+        if (x - w - sw < left)
+            break;
+        draw_text(v, SM_FACE_SMALL, col[i], txt[i], x, y, AL_RIGHT, 0, NULL);
+        x -= w;
+        int ly = y + lh / 2 - th / 2;
+        if (kind[i] == 0) { /* a solid line, like the tool's outline */
+            fill(v, (SDL_Rect){x - sw, ly, sym, th}, col[i]);
+        } else if (kind[i] == 1) { /* dashes, like the template's */
+            fill(v, (SDL_Rect){x - sw, ly, sym * 2 / 5, th}, col[i]);
+            fill(v, (SDL_Rect){x - sw + sym * 3 / 5, ly, sym * 2 / 5, th}, col[i]);
+        }
+        x -= sw + gap;
+    }
+}
+
+/* The template's offset in large type under the map: the clinician reads it from across the
+ * room, green when the tool is on target. */
+static void draw_template_text(sm_view_t *v, const layout_t *L, const sm_view_model_t *m)
+{
+    int y = L->map.y + L->map.h + L->m / 2 + line_h(v, SM_FACE_SMALL) + iround(0.15 * L->tmpl_h);
+    SDL_Color c = m->template_on_target ? C_GOOD : C_TEMPLATE;
+    int left = L->map2.w ? L->map2.x : L->map.x;
+    int right = L->map.x + L->map.w + L->legend_w;
+    draw_text(v, SM_FACE_COACH, c, m->template_text, (left + right) / 2, y, AL_CENTER, right - left,
+              NULL);
+}
+
+/* The box where a template name is typed, over the bottom of the map. */
+static void draw_name_box(sm_view_t *v, const layout_t *L)
+{
+    char buf[NAME_MAX + 48];
+    snprintf(buf, sizeof buf, "Save template as: %s\xe2\x96\x8f", v->name);
+    const char *hint = "Enter saves \xc2\xb7 Esc cancels";
+    int lh = line_h(v, SM_FACE_BANNER), sh = line_h(v, SM_FACE_SMALL);
+    int pad = iround(1.4 * L->u);
+    SDL_Rect over = L->map.w ? L->map : L->content;
+    int w = iround(fmin(over.w + L->legend_w, 80.0 * L->u));
+    SDL_Rect box = {over.x + over.w / 2 - w / 2, over.y + over.h - lh - sh - 3 * pad, w,
+                    lh + sh + 2 * pad};
+    if (box.x < L->m)
+        box.x = L->m;
+    fill(v, box, v->pal->panel);
+    outline(v, box, C_TEMPLATE, iround(fmax(2.0, 0.3 * L->u)));
+    draw_text(v, SM_FACE_BANNER, v->pal->text, buf, box.x + pad, box.y + pad, AL_LEFT,
+              box.w - 2 * pad, NULL);
+    draw_text(v, SM_FACE_SMALL, v->pal->dim, hint, box.x + pad, box.y + pad + lh, AL_LEFT,
+              box.w - 2 * pad, NULL);
+}
+
+/* The tool in a no-go zone: a red box with white bold text across the top of the map (the map
+ * stays visible below it, to see where the tool is). */
+static void draw_zone_banner(sm_view_t *v, const layout_t *L, const char *text)
+{
+    int pad = iround(1.8 * L->u);
+    SDL_Rect over = L->map2.w
+                        ? (SDL_Rect){L->map2.x, L->map.y, L->map.x + L->map.w - L->map2.x, L->map.h}
+                        : L->map;
+    int bw = over.w + L->legend_w;
+    if (bw > iround(110 * L->u))
+        bw = iround(110 * L->u);
+    char s[512];
+    snprintf(s, sizeof s, "\xe2\x9a\xa0 %s", text);
+    int tw = 0, th = 0;
+    SDL_Texture *tex = sm_text_get(v->text, SM_FACE_MESSAGE, C_TOOL, bw - 2 * pad, s, &tw, &th);
+    int bh = (tex ? th : line_h(v, SM_FACE_MESSAGE)) + 2 * pad;
+    SDL_Rect box = {over.x + over.w / 2 - bw / 2, over.y + iround(over.h * 0.04), bw, bh};
+    if (box.x < L->m)
+        box.x = L->m;
+    fill(v, box, C_BAD);
+    outline(v, box, C_TOOL, iround(fmax(2.0, 0.4 * L->u)));
+    if (tex) {
+        SDL_Rect dst = {box.x + (box.w - tw) / 2, box.y + pad, tw, th};
+        SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    }
+}
+
 /* One big number with its caption above and units below; returns the height used. */
 static int draw_metric(sm_view_t *v, const layout_t *L, int x, int y, int w, const char *caption,
                        const char *value, const char *units)
 {
     int h1 = 0, h2 = 0, h3 = 0;
-    draw_text(v, SM_FACE_LABEL, C_DIM, caption, x, y, AL_LEFT, w, &h1);
+    draw_text(v, SM_FACE_LABEL, v->pal->dim, caption, x, y, AL_LEFT, w, &h1);
     y += h1;
-    draw_text(v, SM_FACE_NUMBER, C_TEXT, value, x - iround(0.3 * L->u), y, AL_LEFT, w, &h2);
+    draw_text(v, SM_FACE_NUMBER, v->pal->text, value, x - iround(0.3 * L->u), y, AL_LEFT, w, &h2);
     /* DejaVu's line box has room for descenders digits never use: tuck the units up. */
     y += h2 - h2 / 7;
-    draw_text(v, SM_FACE_LABEL, C_DIM, units, x, y, AL_LEFT, w, &h3);
+    draw_text(v, SM_FACE_LABEL, v->pal->dim, units, x, y, AL_LEFT, w, &h3);
     return h1 + h2 - h2 / 7 + h3;
 }
 
 static void draw_panel(sm_view_t *v, const layout_t *L, const sm_view_model_t *m)
 {
-    fill(v, L->panel, C_PANEL);
+    fill(v, L->panel, v->pal->panel);
     const sm_metrics_t *mt = m->metrics;
     char total[48], area[48], peak[48];
     fmt_value(mt ? mt->total : NAN, total, sizeof total);
@@ -889,7 +1605,7 @@ static void draw_panel(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
         for (int i = 0; i < 3; i++) {
             if (i > 0) {
                 SDL_Rect sep = {x, y, w, 1};
-                fill(v, sep, with_alpha(C_FRAME, 160));
+                fill(v, sep, with_alpha(v->pal->frame, 160));
                 y += pad;
             }
             y += draw_metric(v, L, x, y, w, caps[i], vals[i], uns[i]) + pad;
@@ -932,16 +1648,297 @@ static void draw_badges(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         y = L->map.y + gap;
     }
     if (m->recording)
-        x += draw_badge(v, L, x, y, C_RED, C_TEXT, "\xe2\x97\x8f REC") + gap;
+        x += draw_badge(v, L, x, y, C_RED, v->pal->text, "\xe2\x97\x8f REC") + gap;
     if (m->paused)
         x += draw_badge(v, L, x, y, C_AMBER, C_BLACK, "PAUSED") + gap;
     if (m->replay)
-        draw_badge(v, L, x, y, C_BANNER, C_TEXT, "REPLAY");
+        draw_badge(v, L, x, y, C_BANNER, v->pal->text, "REPLAY");
+}
+
+/* ---- the coach's panel -------------------------------------------------------------------- */
+
+static SDL_Color mix(SDL_Color a, SDL_Color b, double t)
+{
+    SDL_Color c = {(Uint8)iround(a.r + (b.r - a.r) * t), (Uint8)iround(a.g + (b.g - a.g) * t),
+                   (Uint8)iround(a.b + (b.b - a.b) * t), 255};
+    return c;
+}
+
+/* Text scaled to fit w and h (either 0: no limit), centred on cx, top at y; returns the height
+ * drawn. wrap > 0 wraps (centred lines). */
+static int draw_fit(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int cx, int y, int w,
+                    int h, int wrap)
+{
+    int tw = 0, th = 0;
+    SDL_Texture *tex = sm_text_get(v->text, face, c, wrap, s, &tw, &th);
+    if (!tex)
+        return 0;
+    double k = 1.0;
+    if (w > 0 && tw > w)
+        k = (double)w / tw;
+    if (h > 0 && th * k > h)
+        k = (double)h / th;
+    SDL_Rect dst = {cx - iround(tw * k) / 2, y, iround(tw * k), iround(th * k)};
+    SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    return dst.h;
+}
+
+static int coach_known(const char *s)
+{
+    return s && *s && strcmp(s, "unknown") != 0;
+}
+
+/* The phase, with the side as a blue tag before it: "[RIGHT] Hold". */
+static int coach_phase(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int x, int y,
+                       int w)
+{
+    int lh = line_h(v, SM_FACE_COACH);
+    char side[16] = "";
+    if (coach_known(m->side)) {
+        size_t i = 0;
+        for (; m->side[i] && i + 1 < sizeof side; i++)
+            side[i] = (char)(m->side[i] >= 'a' && m->side[i] <= 'z' ? m->side[i] - 32 : m->side[i]);
+        side[i] = '\0';
+    }
+    const char *phase = m->phase && *m->phase ? m->phase : "";
+    int pw = 0, ph = 0, sw = 0, sh = 0, gap = iround(1.2 * L->u), pad = iround(1.0 * L->u);
+    sm_text_measure(v->text, SM_FACE_COACH, phase, &pw, &ph);
+    sm_text_measure(v->text, SM_FACE_BANNER, side, &sw, &sh);
+    int tag_w = side[0] ? sw + 2 * pad : 0;
+    int total = tag_w + (tag_w && pw ? gap : 0) + pw;
+    int left = x + (total < w ? (w - total) / 2 : 0);
+    if (tag_w) {
+        int bh = line_h(v, SM_FACE_BANNER) + iround(0.4 * L->u);
+        SDL_Rect tag = {left, y + (lh - bh) / 2, tag_w, bh};
+        fill(v, tag, C_BANNER);
+        draw_text(v, SM_FACE_BANNER, C_TOOL, side, left + pad, tag.y + iround(0.2 * L->u), AL_LEFT,
+                  0, NULL);
+        left += tag_w + gap;
+    }
+    if (pw)
+        draw_text(v, SM_FACE_COACH, v->pal->text, phase, left, y, AL_LEFT, x + w - left, NULL);
+    return lh;
+}
+
+/* The hold timer "42 / 60 s" (steady seconds of the target), the largest text on screen, or
+ * "Release!" in green once the threshold is met; under it a bar filling up to the target. */
+static int coach_timer(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int x, int y,
+                       int w)
+{
+    int px = v->face_px[SM_FACE_HUGE];
+    int lh = line_h(v, SM_FACE_HUGE), sh = line_h(v, SM_FACE_MESSAGE);
+    /* DejaVu's line box starts about 0.2 em above the digits: tuck the timer up into it. */
+    int tuck = iround(0.16 * px);
+    int row = lh - tuck - iround(0.2 * px);
+    double st = isfinite(m->steady_s) && m->steady_s > 0 ? m->steady_s : 0.0;
+    double tg = isfinite(m->target_s) && m->target_s > 0 ? m->target_s : 0.0;
+    char num[32], suf[32];
+    snprintf(num, sizeof num, "%ld", (long)floor(st));
+    if (m->release_met) {
+        draw_fit(v, SM_FACE_HUGE, C_GOOD, "Release!", x + w / 2, y - tuck, w, 0, 0);
+    } else {
+        snprintf(suf, sizeof suf, tg > 0 ? " / %.0f s" : " s", tg);
+        int nw = 0, nh = 0, xw = 0, xh = 0;
+        sm_text_measure(v->text, SM_FACE_HUGE, num, &nw, &nh);
+        sm_text_measure(v->text, SM_FACE_MESSAGE, suf, &xw, &xh);
+        double k = nw + xw > w && nw + xw > 0 ? (double)w / (nw + xw) : 1.0;
+        int left = x + (w - iround((nw + xw) * k)) / 2;
+        SDL_Color nc = m->moving ? C_WARN : v->pal->number;
+        /* the suffix on the digits' baseline (about 0.8 of either line box down) */
+        int base = y - tuck + iround(0.8 * lh * k);
+        draw_text(v, SM_FACE_HUGE, nc, num, left, y - tuck, AL_LEFT, iround(nw * k), NULL);
+        draw_text(v, SM_FACE_MESSAGE, v->pal->dim, suf, left + iround(nw * k),
+                  base - iround(0.8 * sh * k), AL_LEFT, iround(xw * k), NULL);
+    }
+    y += row + iround(0.8 * L->u);
+    /* progress towards the release threshold */
+    int bh = iround(fmax(4.0, 1.3 * L->u));
+    if (tg > 0) {
+        SDL_Rect track = {x, y, w, bh};
+        fill(v, track, C_TRACK);
+        double p = fmin(st / tg, 1.0);
+        fill_some_rect(v, (SDL_Rect){x, y, iround(w * p), bh},
+                       m->release_met ? C_GOOD : v->pal->text);
+        if (m->release_met) {
+            char buf[48];
+            snprintf(buf, sizeof buf, "%.0f s steady", st);
+            int sy = y + bh + iround(0.3 * L->u);
+            draw_text(v, SM_FACE_LABEL, C_GOOD, buf, x + w / 2, sy, AL_CENTER, w, NULL);
+            return row + iround(0.8 * L->u) + bh + iround(0.3 * L->u) + line_h(v, SM_FACE_LABEL);
+        }
+    }
+    return row + iround(0.8 * L->u) + bh;
+}
+
+/* The steadiness meter: a wide bar, green when still, amber when drifting, red and pulsing
+ * (twice a second) while the tool is moving. */
+static int coach_meter(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int x, int y,
+                       int w)
+{
+    double q = isfinite(m->meter) ? fmin(fmax(m->meter, 0.0), 1.0) : 0.0;
+    SDL_Color c;
+    const char *word;
+    if (m->moving) {
+        double pulse = 0.5 + 0.5 * sin(2 * PI * 2.0 * m->now_s);
+        c = mix(C_BAD, (SDL_Color){255, 140, 120, 255}, 0.6 * pulse);
+        word = "MOVING";
+    } else if (q >= 0.7) {
+        c = C_GOOD, word = "STILL";
+    } else if (q >= 0.4) {
+        c = C_WARN, word = "UNSTEADY";
+    } else {
+        c = C_BAD, word = "UNSTEADY";
+    }
+    int lh = line_h(v, SM_FACE_LABEL);
+    draw_text(v, SM_FACE_LABEL, v->pal->dim, "STEADINESS", x, y, AL_LEFT, w / 2, NULL);
+    draw_text(v, SM_FACE_BANNER, c, word, x + w, y + lh - line_h(v, SM_FACE_BANNER), AL_RIGHT,
+              w / 2, NULL);
+    y += lh + iround(0.4 * L->u);
+    int bh = iround(fmax(14.0, (L->presenter ? 7.0 : 6.0) * L->u));
+    SDL_Rect track = {x, y, w, bh};
+    fill(v, track, C_TRACK);
+    /* moving: the whole bar lights up (the meter's value alone could be a sliver) */
+    int fw = m->moving ? w : iround(w * q);
+    fill_some_rect(v, (SDL_Rect){x, y, fw, bh}, c);
+    return lh + iround(0.4 * L->u) + bh;
+}
+
+static int coach_instruction(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int x,
+                             int y, int w, int max_h)
+{
+    (void)L;
+    if (!m->instruction || !*m->instruction || max_h <= 0)
+        return 0;
+    SDL_Color c = m->release_met ? C_GOOD : m->moving ? C_WARN : v->pal->text;
+    return draw_fit(v, SM_FACE_COACH, c, m->instruction, x + w / 2, y, w, max_h, w);
+}
+
+/* Breathing rate and the per-side summary: small, for the clinician. */
+static int coach_small(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int x, int y,
+                       int w)
+{
+    int lh = line_h(v, SM_FACE_LABEL), h = 0;
+    char buf[64];
+    if (m->breath_bpm > 0 && isfinite(m->breath_bpm)) {
+        snprintf(buf, sizeof buf, "breathing %.0f /min", m->breath_bpm);
+        draw_text(v, SM_FACE_LABEL, v->pal->dim, buf, x + w / 2, y, AL_CENTER, w, NULL);
+        h += lh;
+    }
+    if (m->sides_text && *m->sides_text) {
+        draw_text(v, SM_FACE_LABEL, v->pal->dim, m->sides_text, x + w / 2, y + h, AL_CENTER, w,
+                  NULL);
+        h += lh;
+    }
+    (void)L;
+    return h;
+}
+
+/* Total, area and peak in one compact row: still there, no longer the headline. */
+static int coach_numbers(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int x, int y,
+                         int w)
+{
+    const sm_metrics_t *mt = m->metrics;
+    char vals[3][48];
+    fmt_value(mt ? mt->total : NAN, vals[0], sizeof vals[0]);
+    fmt_value(mt && m->pitch_mm > 0 ? mt->area_cm2 : NAN, vals[1], sizeof vals[1]);
+    fmt_value(mt ? mt->peak : NAN, vals[2], sizeof vals[2]);
+    const char *units = m->units && *m->units ? m->units : "raw counts (uncalibrated)";
+    const char *lunits = m->load_units && *m->load_units ? m->load_units : units;
+    const char *caps[3] = {"total", "area cm\xc2\xb2", "peak"};
+    const char *uns[3] = {lunits, "", units};
+    int cw = w / 3, sh = line_h(v, SM_FACE_SMALL), bh = line_h(v, SM_FACE_BANNER);
+    SDL_Rect sep = {x, y, w, 1};
+    fill(v, sep, v->pal->frame);
+    y += iround(0.6 * L->u);
+    for (int i = 0; i < 3; i++) {
+        int cx = x + i * cw + cw / 2;
+        draw_text(v, SM_FACE_SMALL, v->pal->faint, caps[i], cx, y, AL_CENTER, cw - 4, NULL);
+        draw_text(v, SM_FACE_BANNER, v->pal->text, vals[i], cx, y + sh, AL_CENTER, cw - 4, NULL);
+        if (*uns[i]) /* units already said in the legend; shown only when short */
+            draw_text(v, SM_FACE_SMALL, v->pal->faint, uns[i], cx, y + sh + bh, AL_CENTER, cw - 4,
+                      NULL);
+    }
+    return iround(0.6 * L->u) + 2 * sh + bh;
+}
+
+/* The sound state at a glance: a speaker with one to three bars for the volume, or a red
+ * "SOUND OFF" tag. Right-aligned at (right, y); returns the width. */
+static int draw_sound(sm_view_t *v, const layout_t *L, const sm_view_model_t *m, int right, int y,
+                      int h)
+{
+    if (m->muted) {
+        int w = 0, th = 0;
+        sm_text_measure(v->text, SM_FACE_BANNER, "SOUND OFF", &w, &th);
+        int px = iround(1.2 * L->u);
+        if (!w)
+            w = iround(12 * L->u);
+        return draw_badge(v, L, right - w - 2 * px, y, C_BAD, C_TOOL, "SOUND OFF");
+    }
+    /* speaker: a box and a cone, then volume bars growing to the right */
+    SDL_Color c = v->pal->dim;
+    float s = (float)h, x0 = (float)right - 2.1f * s, cy = (float)y + s / 2;
+    int nb = m->volume > 0.66 ? 3 : m->volume > 0.33 ? 2 : m->volume > 0.0 ? 1 : 0;
+    fill(v, (SDL_Rect){iround(x0), iround(cy - 0.17f * s), iround(0.25f * s), iround(0.34f * s)},
+         c);
+    SDL_Vertex tri[6];
+    SDL_FPoint p[4] = {{x0 + 0.24f * s, cy - 0.17f * s},
+                       {x0 + 0.6f * s, cy - 0.45f * s},
+                       {x0 + 0.24f * s, cy + 0.17f * s},
+                       {x0 + 0.6f * s, cy + 0.45f * s}};
+    static const int idx[6] = {0, 1, 2, 2, 1, 3};
+    for (int i = 0; i < 6; i++)
+        tri[i] = (SDL_Vertex){p[idx[i]], c, {0, 0}};
+    SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_NONE);
+    SDL_RenderGeometry(v->ren, NULL, tri, 6, NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        int bh = iround(s * (0.35f + 0.3f * i)), bx = iround(x0 + s * (0.85f + 0.42f * i));
+        SDL_Rect bar = {bx, iround(cy) - bh / 2, iround(fmax(2.0, 0.22 * s)), bh};
+        fill(v, bar, i < nb ? c : C_TRACK);
+    }
+    return iround(2.1f * s);
+}
+
+static void draw_coach(sm_view_t *v, const layout_t *L, const sm_view_model_t *m)
+{
+    fill(v, L->panel, v->pal->panel);
+    int pad = iround(2.2 * L->u), gap = iround(1.6 * L->u);
+    int bottom_row = line_h(v, SM_FACE_BANNER) + 2 * iround(0.3 * L->u);
+    int nums_h = iround(0.6 * L->u) + 2 * line_h(v, SM_FACE_SMALL) + line_h(v, SM_FACE_BANNER);
+    SDL_Rect p = L->panel;
+    if (!L->portrait) {
+        int x = p.x + pad, w = p.w - 2 * pad, y = p.y + pad;
+        int y_end = p.y + p.h - pad - bottom_row - gap - nums_h - gap;
+        y += coach_phase(v, L, m, x, y, w) + gap / 2;
+        y += coach_timer(v, L, m, x, y, w) + gap;
+        y += coach_meter(v, L, m, x, y, w) + gap;
+        int small_h = (m->breath_bpm > 0) + (m->sides_text && *m->sides_text);
+        small_h *= line_h(v, SM_FACE_LABEL);
+        y += coach_instruction(v, L, m, x, y, w, y_end - y - small_h - gap) + gap;
+        if (y + small_h <= y_end)
+            coach_small(v, L, m, x, y, w);
+        coach_numbers(v, L, m, x, y_end + gap, w);
+    } else {
+        /* wide and short: timer and meter on the left, words on the right */
+        int cw = (p.w - 3 * pad) / 2;
+        int xl = p.x + pad, xr = xl + cw + pad, y = p.y + pad;
+        int yl = y + coach_phase(v, L, m, xl, y, cw) + gap / 2;
+        yl += coach_timer(v, L, m, xl, yl, cw) + gap;
+        coach_meter(v, L, m, xl, yl, cw);
+        int y_end = p.y + p.h - pad - bottom_row - gap - nums_h;
+        int small_h = (m->breath_bpm > 0) + (m->sides_text && *m->sides_text);
+        small_h *= line_h(v, SM_FACE_LABEL);
+        int yr = y + coach_instruction(v, L, m, xr, y, cw, y_end - y - small_h - gap) + gap / 2;
+        if (yr + small_h <= y_end - gap / 2)
+            coach_small(v, L, m, xr, yr, cw);
+        coach_numbers(v, L, m, xr, y_end, cw);
+    }
+    int sy = p.y + p.h - pad - bottom_row;
+    draw_sound(v, L, m, p.x + p.w - pad, sy + iround(0.15 * bottom_row), iround(0.7 * bottom_row));
 }
 
 static void draw_status(sm_view_t *v, const layout_t *L, const sm_view_model_t *m)
 {
-    fill(v, L->status, C_STATUS);
+    fill(v, L->status, v->pal->status);
     int lh = line_h(v, SM_FACE_SMALL);
     int y = L->status.y + (L->status.h - lh) / 2, x = L->m, gap = iround(2.4 * L->u);
     char buf[256];
@@ -955,15 +1952,15 @@ static void draw_status(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         fmt_time(m->len_s, len, sizeof len);
         snprintf(buf, sizeof buf, "REPLAY %s / %s  at %g\xc3\x97", pos, len,
                  m->speed > 0 ? m->speed : 1.0);
-        x += draw_text(v, SM_FACE_SMALL, C_TEXT, buf, x, y, AL_LEFT, 0, NULL) + gap;
+        x += draw_text(v, SM_FACE_SMALL, v->pal->text, buf, x, y, AL_LEFT, 0, NULL) + gap;
     }
     if (m->source_label && *m->source_label) /* a long path must not push the counters away */
-        x += draw_text(v, SM_FACE_SMALL, C_DIM, m->source_label, x, y, AL_LEFT, L->W * 3 / 10,
+        x += draw_text(v, SM_FACE_SMALL, v->pal->dim, m->source_label, x, y, AL_LEFT, L->W * 3 / 10,
                        NULL) +
              gap;
     snprintf(buf, sizeof buf, m->fps > 0 && m->fps < 10 ? "%.1f frames/s" : "%.0f frames/s",
              m->fps > 0 ? m->fps : 0.0);
-    x += draw_text(v, SM_FACE_SMALL, C_DIM, buf, x, y, AL_LEFT, 0, NULL) + gap;
+    x += draw_text(v, SM_FACE_SMALL, v->pal->dim, buf, x, y, AL_LEFT, 0, NULL) + gap;
     const char *sat = "SATURATED: cells at full scale";
     int sat_w = 0, h = 0;
     if (m->frame && (m->frame->flags & SM_FRAME_SATURATED))
@@ -972,6 +1969,8 @@ static void draw_status(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         sat = NULL;
     int room = L->W - L->m - x - (sat ? sat_w + gap : 0);
     int bad = m->crc_errors || m->resyncs || m->seq_gaps || m->frames_lost;
+    if (L->presenter && !bad) /* presenting: the link counters only when they matter */
+        room = 0;
     snprintf(buf, sizeof buf,
              "link: CRC errors %lu \xc2\xb7 resyncs %lu \xc2\xb7 gaps %lu \xc2\xb7 frames lost %lu",
              m->crc_errors, m->resyncs, m->seq_gaps, m->frames_lost);
@@ -981,7 +1980,8 @@ static void draw_status(sm_view_t *v, const layout_t *L, const sm_view_model_t *
         snprintf(buf, sizeof buf, "CRC %lu \xc2\xb7 resync %lu \xc2\xb7 gap %lu \xc2\xb7 lost %lu",
                  m->crc_errors, m->resyncs, m->seq_gaps, m->frames_lost);
     if (room > 0)
-        x += draw_text(v, SM_FACE_SMALL, bad ? C_AMBER : C_FAINT, buf, x, y, AL_LEFT, room, NULL) +
+        x += draw_text(v, SM_FACE_SMALL, bad ? C_AMBER : v->pal->faint, buf, x, y, AL_LEFT, room,
+                       NULL) +
              gap;
     if (sat)
         draw_text(v, SM_FACE_SMALL, C_AMBER, sat, x, y, AL_LEFT, L->W - L->m - x, NULL);
@@ -1031,12 +2031,12 @@ static void draw_waiting(sm_view_t *v, const layout_t *L, const sm_view_model_t 
 {
     int lh = line_h(v, SM_FACE_MESSAGE), sh = line_h(v, SM_FACE_LABEL);
     int cy = L->content.y + L->content.h / 2 - (lh + sh) / 2;
-    draw_text(v, SM_FACE_MESSAGE, C_DIM, "Waiting for the mat\xe2\x80\xa6", L->W / 2, cy, AL_CENTER,
-              L->W - 4 * L->m, NULL);
+    draw_text(v, SM_FACE_MESSAGE, v->pal->dim, "Waiting for the mat\xe2\x80\xa6", L->W / 2, cy,
+              AL_CENTER, L->W - 4 * L->m, NULL);
     if (m->source_label && *m->source_label) {
         char buf[300];
         snprintf(buf, sizeof buf, "Listening to %s", m->source_label);
-        draw_text(v, SM_FACE_LABEL, C_FAINT, buf, L->W / 2, cy + lh + iround(L->u), AL_CENTER,
+        draw_text(v, SM_FACE_LABEL, v->pal->faint, buf, L->W / 2, cy + lh + iround(L->u), AL_CENTER,
                   L->W - 4 * L->m, NULL);
     }
 }
@@ -1067,9 +2067,9 @@ static void fill_some(sm_view_t *v, int x, int y, int w, int h, SDL_Color c)
         fill(v, (SDL_Rect){x, y, w, h}, c);
 }
 
-/* The window colour behind everything. The map (when its heatmap is drawn), the side panel, the
- * status line and the strips paint every one of their pixels opaque, so only the rest of the
- * map's column is filled: a full clear would write most of the picture twice. */
+/* The window colour behind everything. The maps (when their heatmaps are drawn), the side
+ * panel, the status line and the strips paint every one of their pixels opaque, so only the rest
+ * of the maps' column is filled: a full clear would write most of the picture twice. */
 static void clear_background(sm_view_t *v, const layout_t *L, int heat_ok)
 {
     SDL_Rect col = L->content, map = L->map;
@@ -1077,18 +2077,58 @@ static void clear_background(sm_view_t *v, const layout_t *L, int heat_ok)
         col.w = L->panel.x - col.x;
     else if (L->panel.w)
         col.h = L->panel.y - col.y;
-    if (!heat_ok || map.x < col.x || map.y < col.y || map.x + map.w > col.x + col.w ||
-        map.y + map.h > col.y + col.h) { /* waiting screen, or a window too small to lay out */
+    SDL_Rect band = map; /* the row of maps: the compare map, a gap, the live map */
+    if (L->map2.w) {
+        band.x = L->map2.x;
+        band.w = map.x + map.w - band.x;
+        band.h = map.h > L->map2.h ? map.h : L->map2.h;
+    }
+    if (!heat_ok || band.x < col.x || band.y < col.y || band.x + band.w > col.x + col.w ||
+        band.y + band.h > col.y + col.h) { /* waiting screen, or a window too small to lay out */
         SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_NONE);
-        SDL_SetRenderDrawColor(v->ren, C_WINDOW.r, C_WINDOW.g, C_WINDOW.b, 255);
+        SDL_SetRenderDrawColor(v->ren, v->pal->window.r, v->pal->window.g, v->pal->window.b, 255);
         SDL_RenderClear(v->ren);
         return;
     }
-    int right = map.x + map.w, bottom = map.y + map.h;
-    fill_some(v, col.x, col.y, col.w, map.y - col.y, C_WINDOW);
-    fill_some(v, col.x, bottom, col.w, col.y + col.h - bottom, C_WINDOW);
-    fill_some(v, col.x, map.y, map.x - col.x, map.h, C_WINDOW);
-    fill_some(v, right, map.y, col.x + col.w - right, map.h, C_WINDOW);
+    SDL_Color w = v->pal->window;
+    int right = band.x + band.w, bottom = band.y + band.h;
+    fill_some(v, col.x, col.y, col.w, band.y - col.y, w);
+    fill_some(v, col.x, bottom, col.w, col.y + col.h - bottom, w);
+    fill_some(v, col.x, band.y, band.x - col.x, band.h, w);
+    fill_some(v, right, band.y, col.x + col.w - right, band.h, w);
+    if (L->map2.w) { /* between the maps, and under the shorter one */
+        int gx = L->map2.x + L->map2.w;
+        fill_some(v, gx, band.y, map.x - gx, band.h, w);
+        fill_some(v, L->map2.x, L->map2.y + L->map2.h, L->map2.w, bottom - L->map2.y - L->map2.h,
+                  w);
+        fill_some(v, map.x, map.y + map.h, map.w, bottom - map.y - map.h, w);
+    }
+}
+
+/* Presenter mode goes fullscreen (a projector, a big screen) and back when it ends, unless the
+ * window was fullscreen already. */
+static void presenter_window(sm_view_t *v, int presenter)
+{
+    if (!v->win || presenter == v->last_presenter)
+        return;
+    v->last_presenter = presenter;
+    int fs = (SDL_GetWindowFlags(v->win) & SDL_WINDOW_FULLSCREEN) != 0;
+    if (presenter && !fs) {
+        v->presenter_fs = SDL_SetWindowFullscreen(v->win, SDL_WINDOW_FULLSCREEN_DESKTOP) == 0;
+    } else if (!presenter && v->presenter_fs) {
+        if (fs)
+            SDL_SetWindowFullscreen(v->win, 0);
+        v->presenter_fs = 0;
+    }
+}
+
+static void draw_map(sm_view_t *v, heat_t *h, SDL_Rect r, int ok)
+{
+    if (ok)
+        SDL_RenderCopy(v->ren, h->tex, NULL, &r); /* covers the map: no fill under */
+    else
+        fill(v, r, C_MAT);
+    outline(v, r, v->pal->frame, 1);
 }
 
 sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
@@ -1096,53 +2136,85 @@ sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
     if (!v || !m)
         return SM_ERR_ARG;
     const sm_frame_t *f = frame_usable(m->frame) ? m->frame : NULL;
+    const sm_frame_t *f2 = f && frame_usable(m->compare_frame) ? m->compare_frame : NULL;
+    v->pal = m->presenter ? &PAL_PRESENTER : &PAL_NORMAL;
     double scale = m->scale_max;
     if (!(scale > 0) || !isfinite(scale))
-        scale = fallback_scale(f);
+        scale = f ? fallback_scale(f, m->values) : 1023.0;
 
+    presenter_window(v, m->presenter != 0);
     /* A minimised window shows nothing: keep the last picture and spend no time drawing. */
     if (v->win && (SDL_GetWindowFlags(v->win) & SDL_WINDOW_MINIMIZED))
         return SM_OK;
 
     layout_t L;
-    compute_layout(v, m, f, scale, &L);
-    int heat_ok = f && upload_heatmap(v, f, scale, L.map.w, L.map.h) == 0;
-    clear_background(v, &L, heat_ok);
+    compute_layout(v, m, f, f2, scale, &L);
+    int heat_ok = f && upload_heatmap(v, &v->heat, f, m->values, scale, L.map.w, L.map.h) == 0;
+    int heat2_ok =
+        f2 && upload_heatmap(v, &v->heat2, f2, m->compare_values, scale, L.map2.w, L.map2.h) == 0;
+    clear_background(v, &L, heat_ok && (!f2 || heat2_ok));
     v->heat_drawn = 0;
     memset(v->heat_rect, 0, sizeof v->heat_rect);
 
     if (f) {
-        if (heat_ok)
-            SDL_RenderCopy(v->ren, v->heat_tex, NULL, &L.map); /* covers the map: no fill under */
-        else
-            fill(v, L.map, C_MAT);
-        outline(v, L.map, C_FRAME, 1);
+        draw_map(v, &v->heat, L.map, heat_ok);
         v->heat_rect[0] = L.map.x, v->heat_rect[1] = L.map.y;
         v->heat_rect[2] = L.map.w, v->heat_rect[3] = L.map.h;
         v->heat_drawn = 1;
-        /* Row 0 is the head end of the mat. */
-        draw_text(v, SM_FACE_SMALL, C_FAINT, "\xe2\x96\xb2 head end", L.map.x + L.map.w / 2,
-                  L.map.y - line_h(v, SM_FACE_SMALL) - iround(0.3 * L.u), AL_CENTER, 0, NULL);
-        draw_scale_bar(v, &L, f, m->pitch_mm);
+        v->map_rows = f->rows, v->map_cols = f->cols;
+        v->map_pitch = m->pitch_mm > 0 && isfinite(m->pitch_mm) ? m->pitch_mm : 0.0;
+        int cap_y = L.map.y - L.caption_h;
+        if (f2) { /* side by side: what to compare with on the left, live on the right */
+            draw_map(v, &v->heat2, L.map2, heat2_ok);
+            const char *cl = m->compare_label && *m->compare_label ? m->compare_label : "Compare";
+            const char *ll = m->live_label && *m->live_label ? m->live_label : "Live";
+            draw_text(v, SM_FACE_BANNER, v->pal->text, cl, L.map2.x + L.map2.w / 2, cap_y,
+                      AL_CENTER, L.map2.w, NULL);
+            draw_text(v, SM_FACE_BANNER, v->pal->text, ll, L.map.x + L.map.w / 2, cap_y, AL_CENTER,
+                      L.map.w, NULL);
+        } else {
+            /* Row 0 is the head end of the mat. */
+            draw_text(v, SM_FACE_SMALL, v->pal->faint, "\xe2\x96\xb2 head end",
+                      L.map.x + L.map.w / 2, L.map.y - line_h(v, SM_FACE_SMALL) - iround(0.3 * L.u),
+                      AL_CENTER, 0, NULL);
+        }
+        const char *kt[4];
+        SDL_Color kc[4];
+        int kk[4];
+        int has_key = key_items(m, f, kt, kc, kk) > 0;
+        int sb_end = draw_scale_bar(v, &L, f, m->pitch_mm, has_key);
+        if (has_key)
+            draw_key(v, &L, m, f, L.map.y + L.map.h + L.m / 2, sb_end + iround(2.0 * L.u));
         draw_legend(v, &L, m, scale);
+        draw_overlays(v, &L, m, f);
         draw_trail(v, &L, m, f);
         if (m->metrics && m->metrics->has_contact && isfinite(m->metrics->cop_row) &&
             isfinite(m->metrics->cop_col))
             draw_marker(v, &L, m->metrics, f);
-        draw_panel(v, &L, m);
+        if (L.tmpl_h)
+            draw_template_text(v, &L, m);
+        if (m->coach)
+            draw_coach(v, &L, m);
+        else
+            draw_panel(v, &L, m);
         draw_badges(v, &L, m);
     } else if (!(m->alert && *m->alert)) {
         draw_waiting(v, &L, m);
     }
 
     if (L.banner.h)
-        draw_strip(v, L.banner, C_BANNER, C_TEXT, SM_FACE_BANNER, m->banner, L.m);
+        draw_strip(v, L.banner, C_BANNER, C_TOOL, SM_FACE_BANNER, m->banner, L.m);
     if (L.notice.h)
         draw_strip(v, L.notice, C_NOTICE_BG, C_NOTICE, SM_FACE_LABEL, m->notice, L.m);
-    if (m->alert && *m->alert) {
+    if (f && m->zone_alert) {
+        draw_zone_banner(
+            v, &L, m->alert && *m->alert ? m->alert : "Out of the hip fold - move the tool now");
+    } else if (m->alert && *m->alert) {
         SDL_Rect over = f ? L.map : L.content;
         draw_alert(v, &L, over, m->alert);
     }
+    if (v->naming)
+        draw_name_box(v, &L);
     draw_status(v, &L, m);
 
     v->have_picture = 1;

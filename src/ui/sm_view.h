@@ -6,6 +6,9 @@
 #ifndef SM_VIEW_H
 #define SM_VIEW_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "sm_frame.h"
 #include "sm_metrics.h"
 #include "sm_status.h"
@@ -47,7 +50,73 @@ typedef struct {
     /* Additions (0 / NULL keeps the default): */
     const char *load_units; /* units of metrics->total; NULL: same as `units` */
     double trail_s;         /* seconds of CoP trail drawn before now_s; 0: 3 s */
+
+    /* Values to draw instead of frame->cells (calibrated pressure in `units`), rows*cols; NULL:
+     * the raw counts. scale_max is then in the same units (0: the frame's highest value);
+     * values below 0 or not finite draw as 0, above four times scale_max as four times it. */
+    const float *values;
+    /* Per-cell contact labels, rows*cols (SM_CONTACT_*: 0 unloaded, 1 body, 2 the tool, 3 a
+     * replaced faulty cell); NULL: none. The tool's cells get a white outline (a dark edge under
+     * it), replaced cells a small grey cross; the key under the map says so. */
+    const uint8_t *labels;
+    /* Per-cell, rows*cols: non-zero = a likely crosstalk ghost (dashed cyan square, "ghost?" in
+     * the key under the map); NULL: none. */
+    const uint8_t *ghosts;
+
+    /* The coach (coach = 1 shows it, in place of the big numbers: total, area and peak move to a
+     * compact row). Readable from the floor at 2 m: the hold timer and the instruction are the
+     * largest things on screen after the heatmap. */
+    int coach;
+    const char *phase;       /* "Find the spot", "Settle", "Hold", "Psoas", "Iliacus", ... */
+    const char *instruction; /* one short line: "Hold still - breathe slowly" */
+    double steady_s;         /* hold timer: steady seconds so far ... */
+    double target_s;         /* ... of this many (the release threshold); 0: no target */
+    double meter;            /* steadiness 0 (moving a lot) .. 1 (perfectly still): green from
+                                0.7, amber from 0.4, else red */
+    int moving;              /* a wiggle is happening now: the meter red and pulsing (at 2 Hz of
+                                now_s), timer and instruction amber */
+    int release_met;         /* the threshold is met: success colour */
+    const char *side;        /* "right", "left" or NULL ("unknown" shows nothing) */
+    double breath_bpm;       /* breathing rate, 0 = not known yet */
+    const char *sides_text;  /* per-side summary, e.g. "Right 1 spot 62 s | Left -", or NULL */
+    int muted;               /* sound indicator: a red "SOUND OFF" tag (coach panel) ... */
+    double volume;           /* ... else a speaker with 0-3 bars, 0..1 */
+
+    /* Placement template (the clinician's saved placement), drawn as a ghost outline. */
+    const uint8_t *template_mask; /* rows*cols (of frame), non-zero = inside the template's tool
+                                     footprint: a dashed magenta outline; NULL: none */
+    const char *template_text;    /* under the map in large type, e.g. "right ASIS: 1.5 cm toward
+                                     the head, 0.5 cm outward"; NULL: none */
+    int template_on_target;       /* outline and text in the success colour (green) */
+
+    /* No-go zones (e.g. the hip fold) in mat millimetres: x across (col * pitch), y along
+     * (row * pitch), from the mat's top-left corner (cell (0,0)'s outer corner); pitch_mm <= 0
+     * is taken as 10 mm. Translucent red, hatched, thick border; clipped to the map. */
+    const struct sm_view_zone *zones;
+    int n_zones;
+    /* The tool is in a zone now: a red banner across the top of the map with `alert` as its
+     * text (NULL: "Out of the hip fold - move the tool now"), instead of the amber alert box,
+     * and the border of the active zones (every zone when none is marked active) blinks. */
+    int zone_alert;
+
+    /* Presenter mode: black background, white and yellow type, larger timer and instruction,
+     * link counters only when non-zero. Windowed, turning it on makes the window fullscreen
+     * (unless it already is) and turning it off restores the window. */
+    int presenter;
+    /* Side by side (in either mode): compare_frame (same scale_max; compare_values like
+     * `values`) on the left and the live map on the right, cells of the same size, each
+     * labelled above. Overlays and mouse drags belong to the live map only. NULL: one map. */
+    const sm_frame_t *compare_frame;
+    const float *compare_values;
+    const char *compare_label; /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
+    const char *live_label;    /* e.g. "Live" or "Right side"; NULL: "Live" */
 } sm_view_model_t;
+
+typedef struct sm_view_zone {
+    int ellipse;           /* 0 rectangle, 1 ellipse (inscribed in the rectangle) */
+    double x0, y0, x1, y1; /* mm, mat coordinates (see above); from a drag x0 < x1, y0 < y1 */
+    int active;            /* the tool is inside it now (stronger fill) */
+} sm_view_zone_t;
 
 typedef enum {
     SM_ACT_NONE = 0,
@@ -57,8 +126,33 @@ typedef enum {
     SM_ACT_SEEK_FWD,  /* right arrow: 5 s forward (replay) */
     SM_ACT_SLOWER,    /* down arrow / minus: half speed (replay) */
     SM_ACT_FASTER,    /* up arrow / plus: double speed (replay) */
-    SM_ACT_HOME       /* Home: back to the start (replay) */
+    SM_ACT_HOME,      /* Home: back to the start (replay) */
+    SM_ACT_MUTE,      /* m: sound on/off */
+    SM_ACT_VOL_DOWN,  /* [ : quieter */
+    SM_ACT_VOL_UP,    /* ] : louder */
+    SM_ACT_PIVOT,     /* h: hip hook - the handle press starts now */
+    SM_ACT_SORENESS,  /* 0-9, keypad 0-9, ' for 10: soreness rating; value in the event */
+    /* t opens a name box; while it is open every key edits the name (no other action fires),
+     * Backspace deletes, Esc cancels (no action), Enter with a non-empty name gives this action
+     * with the name (UTF-8, at most 63 bytes, no control characters) in the event. */
+    SM_ACT_TEMPLATE_SAVE,
+    SM_ACT_TEMPLATE_NEXT,   /* g: show the next saved template (cycles, then none) */
+    SM_ACT_TEMPLATE_MIRROR, /* G: mirror the template for the other side */
+    /* left-button drag on the live map (shift held at release: ellipse), at least 4 output
+     * pixels each way; the box is shown while dragging, Esc drops it; zone in the event */
+    SM_ACT_ZONE_ADD,
+    SM_ACT_ZONE_CLEAR, /* z: remove the no-go zones */
+    SM_ACT_PRESENTER,  /* F10 or p: presenter mode on/off */
+    SM_ACT_COMPARE     /* c: side by side: off -> template vs live -> left vs right */
 } sm_action_t;
+
+/* One user action with its details. */
+typedef struct {
+    sm_action_t action;
+    int value;           /* SM_ACT_SORENESS: 0..10 */
+    char text[64];       /* SM_ACT_TEMPLATE_SAVE: the name typed */
+    sm_view_zone_t zone; /* SM_ACT_ZONE_ADD: mat mm */
+} sm_view_event_t;
 
 typedef struct sm_view sm_view_t;
 
@@ -67,8 +161,14 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
 void sm_view_destroy(sm_view_t *v); /* NULL-safe */
 
 /* Handle pending window events (resize and F11 fullscreen are handled inside). Returns the next
- * action for the app, SM_ACT_NONE when there is none left. Call until SM_ACT_NONE. */
+ * action for the app, SM_ACT_NONE when there is none left. Call until SM_ACT_NONE. Headless:
+ * always SM_ACT_NONE. Auto-repeated keys act only for seeking and volume. */
 sm_action_t sm_view_poll(sm_view_t *v);
+/* The same with details (soreness value, template name, zone); *ev (may be NULL) is set on
+ * every call (zeros and SM_ACT_NONE when nothing happened). */
+sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev);
+/* 1 while a template name is being typed (the app may pause its own key handling). */
+int sm_view_text_entry(const sm_view_t *v);
 
 /* Draw one picture and present it (window) or keep it (headless). */
 sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m);

@@ -262,6 +262,8 @@ static void live_help(void)
            "  --fullscreen          start fullscreen (F11 toggles)\n"
            "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
            "  --template NAME       show this saved placement template (g cycles, t saves)\n"
+           "  --presenter           start in presenter mode (p or F10 toggles)\n"
+           "  --compare-sides       left side beside right side (c cycles the comparisons)\n"
            "  --history, --no-history  keep this session in the history (default: for a mat,\n"
            "                        not for the simulator); see 'steadymat history'\n"
            "Calibration (see 'steadymat calibrate --help'):\n"
@@ -321,6 +323,10 @@ static int common_option(args_t *a, common_t *c)
             usage_error(a->cmd, "--units is kpa or mmhg, not '%s'", u);
             a->bad = 1;
         }
+    } else if (is(a, "--presenter")) {
+        c->rc.presenter = 1;
+    } else if (is(a, "--compare-sides")) {
+        c->rc.compare = 2;
     } else if (is(a, "--template")) {
         c->rc.template_name = value(a);
     } else if (is(a, "--history")) {

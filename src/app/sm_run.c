@@ -640,6 +640,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     r->scale_max = r->st.mat.sample_max ? r->st.mat.sample_max : 1023;
     sm_autoscale_init(&r->autoscale, 10.0, r->scale_max);
     r->start_unix_ms = sm_clock_unix_ms();
+    r->presenter = rc->presenter;
+    r->compare = rc->compare;
     int want_view = !rc->headless || rc->screenshot_path;
     if (want_view) {
         char err[256];

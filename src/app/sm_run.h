@@ -42,6 +42,8 @@ typedef struct {
     /* placement templates and no-go zones */
     const char *template_name; /* show this saved template from the start */
     const char *template_dir;  /* the store; NULL = $XDG_DATA_HOME/steadymat/templates */
+    int presenter;             /* start in presenter mode (p / F10 toggles) */
+    int compare;               /* start side by side: 1 template vs live, 2 left vs right */
     int width, height;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
     /* Benchmark hook: called right after a picture showing frame `seq` was presented. */

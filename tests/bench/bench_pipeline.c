@@ -18,6 +18,7 @@
 
 #include "sm_clock.h"
 #include "sm_metrics.h"
+#include "sm_pipeline.h"
 #include "sm_proto.h"
 #include "sm_run.h"
 #include "sm_sim.h"
@@ -52,7 +53,7 @@ static void encode(sm_proto_writer_t *w, const uint16_t *cells, int rows, int co
     sm_proto_write_frame_end(w, 0);
 }
 
-static void throughput(int rows, int cols)
+static void throughput(int rows, int cols, int with_coach)
 {
     enum { N = 1000 };
     sm_sim_config_t cfg;
@@ -79,8 +80,13 @@ static void throughput(int rows, int cols)
     static sm_trail_t trail;
     sm_summary_t sum;
     unsigned long frames = 0;
-    uint64_t start = sm_clock_now_us(), now;
+    sm_pipeline_t *pipe = NULL;
+    sm_pipeline_config_t pc = {rows, cols, 25.0, SM_PROTO_BALL_RELEASE, 0, 0, 0, 0};
+    if (with_coach && sm_pipeline_create(&pc, &pipe) != SM_OK)
+        return;
+    uint64_t start = sm_clock_now_us(), now, base = 0;
     do {
+        base += (uint64_t)N * 10000u; /* each pass continues the session's time */
         sm_proto_parser_init(&p);
         sm_summary_init(&sum);
         sm_trail_init(&trail);
@@ -95,20 +101,23 @@ static void throughput(int rows, int cols)
                 f.rows = m.u.frame.rows;
                 f.cols = m.u.frame.cols;
                 f.seq = m.u.frame.seq;
-                f.t_us = m.u.frame.t_us;
+                f.t_us = base + m.u.frame.t_us;
                 memcpy(f.cells, m.u.frame.samples, (size_t)f.rows * f.cols * 2);
                 sm_metrics_compute(&f, 25.0, 20, &met);
                 sm_trail_push(&trail, f.t_us / 1e6, met.cop_row, met.cop_col);
                 sm_summary_add(&sum, f.t_us / 1e6, &met);
+                if (pipe)
+                    sm_pipeline_frame(pipe, &f, NULL); /* contact detection + coach */
                 frames++;
             }
         }
         now = sm_clock_now_us();
     } while (now - start < 1000000);
     double fps = frames / ((now - start) / 1e6);
-    printf("decode+pipeline %2dx%-2d  %9.0f frames/s  (%.2f us/frame, %zu bytes/frame on the wire; "
-           "simulator render %.1f us/frame)\n",
-           rows, cols, fps, 1e6 / fps, bytes.n / N, sim_us);
+    printf("decode+pipeline%s %2dx%-2d  %9.0f frames/s  (%.2f us/frame, %zu bytes/frame on the "
+           "wire; simulator render %.1f us/frame)\n",
+           pipe ? "+coach" : "      ", rows, cols, fps, 1e6 / fps, bytes.n / N, sim_us);
+    sm_pipeline_destroy(pipe);
     free(bytes.buf);
     sm_sim_destroy(sim);
 }
@@ -298,9 +307,11 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("SteadyMat benchmarks\n");
-    throughput(16, 16);
-    throughput(32, 32);
-    throughput(64, 64);
+    for (int coach = 0; coach < 2; coach++) {
+        throughput(16, 16, coach);
+        throughput(32, 32, coach);
+        throughput(64, 64, coach);
+    }
     view_cost(32, 24);
     view_cost(64, 64);
     latency(60);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sm_session.h"
 #include "sm_template.h"
 #include "sm_template_file.h"
 #include "sm_zone.h"
@@ -34,7 +35,68 @@ struct sm_placement {
     sm_view_zone_t vzones[SM_ZONE_MAX];
     int n_vzones;
     char text[160];
+    sm_frame_t snap; /* the template's picture */
+    int have_snap;
 };
+
+/* <store>/<file name of the template>.smsession */
+static int snapshot_path(const sm_placement_t *p, const char *name, char *buf, size_t n)
+{
+    char dir[1024];
+    if (p->dir)
+        snprintf(dir, sizeof dir, "%s", p->dir);
+    else if (sm_template_default_dir(dir, sizeof dir) != SM_OK)
+        return 0;
+    if (sm_template_path(dir, name, buf, n) != SM_OK)
+        return 0;
+    size_t len = strlen(buf);
+    if (len < 5 || len + 10 > n)
+        return 0;
+    snprintf(buf + len - 5, n - (len - 5), ".smsession"); /* replaces ".json" */
+    return 1;
+}
+
+static void save_snapshot(sm_placement_t *p, const char *name)
+{
+    char path[1100], err[200];
+    if (!p->frame || !snapshot_path(p, name, path, sizeof path))
+        return;
+    sm_session_header_t h;
+    memset(&h, 0, sizeof h);
+    h.mat.rows = p->frame->rows;
+    h.mat.cols = p->frame->cols;
+    h.mat.pitch_mm = p->pitch_mm;
+    h.mat.sample_max = 65535;
+    snprintf(h.source, sizeof h.source, "template: %s", name);
+    sm_session_writer_t *w;
+    if (sm_session_writer_open(path, &h, &w, err, sizeof err) != SM_OK)
+        return;
+    sm_frame_t *f = &p->snap;
+    *f = *p->frame;
+    f->t_us = 0;
+    sm_session_writer_frame(w, f, err, sizeof err);
+    if (sm_session_writer_close(w, err, sizeof err) == SM_OK)
+        p->have_snap = 1;
+}
+
+static void load_snapshot(sm_placement_t *p, const char *name)
+{
+    char path[1100], err[200];
+    p->have_snap = 0;
+    sm_session_reader_t *r;
+    if (!snapshot_path(p, name, path, sizeof path) ||
+        sm_session_reader_open(path, &r, err, sizeof err) != SM_OK)
+        return;
+    sm_session_record_t *rec = malloc(sizeof *rec);
+    while (rec && sm_session_reader_next(r, rec) == SM_OK)
+        if (rec->kind == SM_REC_FRAME) {
+            p->snap = rec->frame;
+            p->have_snap = 1;
+            break;
+        }
+    free(rec);
+    sm_session_reader_close(r);
+}
 
 sm_placement_t *sm_placement_create(const char *dir, sm_protocol_t protocol)
 {
@@ -164,14 +226,19 @@ void sm_placement_save(sm_placement_t *p, const char *name, char *msg, size_t n)
         memcpy(t->zones, p->tpl.zones, sizeof t->zones);
     }
     char err[200];
-    if (sm_template_store_save(p->dir, t, err, sizeof err) != SM_OK)
+    p->have_snap = 0;
+    if (sm_template_store_save(p->dir, t, err, sizeof err) != SM_OK) {
         snprintf(msg, n, "Template not saved: %s", err);
-    else
+    } else {
+        save_snapshot(p, t->name);
         snprintf(msg, n,
                  t->has_tool ? "Saved template '%s'"
                              : "Saved '%s' (no tool on the mat: zones only)",
                  t->name);
+    }
+    int snap = p->have_snap;
     use(p, t);
+    p->have_snap = snap;
     free(t);
 }
 
@@ -186,6 +253,7 @@ int sm_placement_load(sm_placement_t *p, const char *name, char *msg, size_t n)
     }
     use(p, t);
     free(t);
+    load_snapshot(p, name);
     snprintf(msg, n, "Template '%s'", name);
     return 1;
 }
@@ -229,6 +297,7 @@ void sm_placement_mirror(sm_placement_t *p, char *msg, size_t n)
         return;
     sm_template_mirror(&p->tpl, t);
     use(p, t);
+    p->have_snap = 0; /* the saved picture shows the other side */
     free(t);
     snprintf(msg, n, "Template '%s' mirrored for the %s side", p->tpl.name,
              sm_side_name(p->tpl.side));
@@ -295,6 +364,11 @@ void sm_placement_view(const sm_placement_t *p, sm_view_model_t *vm)
     vm->zones = p->n_vzones ? p->vzones : NULL;
     vm->n_zones = p->n_vzones;
     vm->zone_alert = p->zout.warning;
+}
+
+const sm_frame_t *sm_placement_snapshot(const sm_placement_t *p)
+{
+    return p->have_tpl && p->have_snap ? &p->snap : NULL;
 }
 
 int sm_placement_alert(const sm_placement_t *p)

@@ -35,6 +35,9 @@ int sm_placement_load(sm_placement_t *p, const char *name, char *msg, size_t n);
 
 /* Fill the view's template and zone fields; the buffers must live until the render. */
 void sm_placement_view(const sm_placement_t *p, sm_view_model_t *vm);
+/* The picture taken when the template was saved (for "template versus live"), or NULL. Kept
+ * beside the template as a one-frame session file <name>.smsession. */
+const sm_frame_t *sm_placement_snapshot(const sm_placement_t *p);
 /* The tool is in a no-go zone now. */
 int sm_placement_alert(const sm_placement_t *p);
 

@@ -64,6 +64,7 @@ typedef struct {
     float shown_values[SM_MAX_CELLS];
     uint8_t shown_labels[SM_MAX_CELLS];
     uint8_t ghosts[SM_MAX_CELLS];
+    float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
     int presenter;
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
@@ -417,6 +418,21 @@ static void render(run_t *r, double wall_s)
     }
     if (r->place_msg[0] && r->have_frame && r->frame->t_us / 1e6 < r->place_msg_until && !vm.notice)
         vm.notice = r->place_msg;
+    if (r->compare == 1 && r->have_shown && r->place) {
+        /* Template versus live: the picture saved with the template beside the attempt. */
+        const sm_frame_t *snap = sm_placement_snapshot(r->place);
+        if (snap && snap->rows == r->shown->rows && snap->cols == r->shown->cols) {
+            vm.compare_frame = snap;
+            if (r->cal && sm_calib_apply(r->cal, snap, r->cmp_values) == SM_OK) {
+                size_t cells = (size_t)snap->rows * snap->cols;
+                for (size_t i = 0; r->rc->mmhg && i < cells; i++)
+                    r->cmp_values[i] = (float)sm_kpa_to_mmhg(r->cmp_values[i]);
+                vm.compare_values = r->cmp_values;
+            }
+            vm.compare_label = sm_placement_template_name(r->place);
+            vm.live_label = "Live";
+        }
+    }
     if (r->compare == 2 && r->have_shown) {
         /* Left versus right: the other side's best moment beside the live picture. */
         int live_side = r->pipe && sm_pipeline_coach_out(r->pipe)->side == SM_SIDE_LEFT ? 1 : 0;

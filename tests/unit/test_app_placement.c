@@ -64,6 +64,8 @@ static void saved_placement_guides_a_shifted_patient(void **state)
     rig_run(&a, p, 0, 20);
     sm_placement_save(p, "Right ASIS", msg, sizeof msg);
     assert_non_null(strstr(msg, "Saved template 'Right ASIS'"));
+    static uint16_t a_cells[SM_MAX_CELLS];
+    memcpy(a_cells, a.frame.cells, sizeof a_cells);
     rig_close(&a);
     sm_placement_destroy(p);
 
@@ -72,6 +74,11 @@ static void saved_placement_guides_a_shifted_patient(void **state)
     rig_open(&b, "ball-steady", 0, 60);
     p = sm_placement_create(dir, SM_PROTO_BALL_RELEASE);
     assert_true(sm_placement_load(p, "Right ASIS", msg, sizeof msg));
+    /* The picture saved with the template comes back for "template versus live". */
+    const sm_frame_t *snap = sm_placement_snapshot(p);
+    assert_non_null(snap);
+    assert_int_equal(snap->rows, b.rows);
+    assert_memory_equal(snap->cells, a_cells, (size_t)b.rows * b.cols * sizeof a_cells[0]);
     rig_run(&b, p, 0, 20);
     sm_view_model_t vm;
     memset(&vm, 0, sizeof vm);

@@ -127,7 +127,8 @@ static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
     sm_coach_finish(co, tr->n ? (double)(tr->n - 1) / tr->rate_hz : 0);
 }
 
-static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, int json)
+static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_protocol_t proto,
+                       double release_s, int json)
 {
     char err[256];
     char *text;
@@ -163,7 +164,11 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, int json
         return 1;
     }
     sm_coach_t *co = NULL;
-    if (sm_coach_create(NULL, &co) != SM_OK) {
+    sm_coach_settings_t st;
+    sm_coach_settings_default(&st, proto);
+    if (release_s > 0) /* as the live pipeline does */
+        st.release_s = st.hook_phase_s = release_s;
+    if (sm_coach_create(&st, &co) != SM_OK) {
         sm_cop_csv_free(&tr);
         fprintf(stderr, "steadymat analyze: out of memory\n");
         return 1;
@@ -252,7 +257,7 @@ int sm_cmd_analyze(int argc, char **argv)
         return USAGE;
     }
     if (csv)
-        return analyze_csv(csv, &opts, json);
+        return analyze_csv(csv, &opts, proto, release_s, json);
     if (!file) {
         fprintf(stderr,
                 "steadymat analyze: which session? steadymat analyze FILE (or --cop-csv FILE)\n");

@@ -296,6 +296,18 @@ void sm_placement_mirror(sm_placement_t *p, char *msg, size_t n)
     if (!t)
         return;
     sm_template_mirror(&p->tpl, t);
+    /* Its own name, so that zone edits never overwrite the original side's file. */
+    char name[SM_TEMPLATE_NAME_MAX];
+    snprintf(name, sizeof name, "%s", p->tpl.name);
+    size_t len = strlen(name);
+    const char *tag = " (mirrored)";
+    size_t tl = strlen(tag);
+    if (len > tl && !strcmp(name + len - tl, tag)) {
+        name[len - tl] = 0; /* mirroring back restores the original name */
+        snprintf(t->name, sizeof t->name, "%s", name);
+    } else {
+        snprintf(t->name, sizeof t->name, "%.*s%s", (int)(sizeof t->name - tl - 1), name, tag);
+    }
     use(p, t);
     p->have_snap = 0; /* the saved picture shows the other side */
     free(t);
@@ -374,6 +386,14 @@ const sm_frame_t *sm_placement_snapshot(const sm_placement_t *p)
 int sm_placement_alert(const sm_placement_t *p)
 {
     return p->have_tpl && p->zout.warning;
+}
+
+void sm_placement_reset(sm_placement_t *p)
+{
+    p->have_loc = 0;
+    p->zout = (sm_zone_out_t){0};
+    sm_template_tracker_reset(&p->tracker);
+    sm_zone_tracker_finish(p->zones, p->view.f ? p->view.f->t_s : 0);
 }
 
 void sm_placement_finish(sm_placement_t *p, double t_s)

@@ -41,6 +41,8 @@ const sm_frame_t *sm_placement_snapshot(const sm_placement_t *p);
 /* The tool is in a no-go zone now. */
 int sm_placement_alert(const sm_placement_t *p);
 
+/* Time jumped (a replay seek): forget where the template was and the tracking state. */
+void sm_placement_reset(sm_placement_t *p);
 /* End of the session: closes open zone visits. */
 void sm_placement_finish(sm_placement_t *p, double t_s);
 /* Zone visits {zone, start_s, end_s} and the current template's name ("" when none). */

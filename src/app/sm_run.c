@@ -57,6 +57,10 @@ typedef struct {
     /* calibration */
     sm_calib_t *cal;
     sm_calib_creep_t *creep; /* removes the calibrated creep: a constant load reads constant */
+    int cal_ok;              /* the latest frame was calibrated */
+    int restarted;           /* the coach was restarted after a replay seek */
+    int muted;               /* the sound settings survive a restart of the coach */
+    double volume;
     int cal_checked;
     char cal_path[1024];
     char cal_msg[256];
@@ -159,16 +163,19 @@ static void keep_side_picture(run_t *r, const sm_frame_t *f)
     if (co->state != SM_STATE_HOLD || co->moving || co->side == SM_SIDE_UNKNOWN)
         return;
     int k = co->side == SM_SIDE_RIGHT ? 0 : 1;
-    if (r->have_side[k] && co->steady_s < r->side_steady[k])
+    /* A new picture for each further second of steady time is plenty. */
+    if (r->have_side[k] && co->steady_s < r->side_steady[k] + 1.0)
         return;
-    if (!r->side_frame[k]) {
+    if (!r->side_frame[k] || !r->side_values[k]) {
+        free(r->side_frame[k]);
+        free(r->side_values[k]);
         r->side_frame[k] = malloc(sizeof *r->side_frame[k]);
         r->side_values[k] = malloc(sizeof(float) * SM_MAX_CELLS);
         if (!r->side_frame[k] || !r->side_values[k])
             return;
     }
     memcpy(r->side_frame[k], f, sizeof *f);
-    memcpy(r->side_values[k], r->values, sizeof(float) * f->rows * f->cols);
+    memcpy(r->side_values[k], r->shown_values, sizeof(float) * f->rows * f->cols);
     r->side_steady[k] = co->steady_s;
     r->have_side[k] = 1;
 }
@@ -177,6 +184,9 @@ static void keep_side_picture(run_t *r, const sm_frame_t *f)
  * is known. */
 static void coach(run_t *r, const sm_frame_t *f)
 {
+    /* The coach works in the units the mat will keep: wait until the calibration is settled. */
+    if (!r->cal_checked && !r->rc->no_calibration)
+        return;
     if (!r->pipe && !r->pipe_failed) {
         sm_pipeline_config_t pc = {f->rows,
                                    f->cols,
@@ -191,11 +201,14 @@ static void coach(run_t *r, const sm_frame_t *f)
             fprintf(stderr, "steadymat: the coach cannot run on a %ux%u mat\n", f->rows, f->cols);
             return;
         }
-        sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->rc->volume);
-        sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->rc->mute);
+        sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->volume);
+        sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->muted);
+        if (r->restarted) /* after a replay seek the sound goes on from here */
+            sm_mix_seek(sm_pipeline_mix(r->pipe), f->t_us / 1e6);
+        r->restarted = 0;
     }
     if (r->pipe) {
-        sm_pipeline_frame(r->pipe, f, r->cal ? r->values : NULL);
+        sm_pipeline_frame(r->pipe, f, r->cal_ok ? r->values : NULL);
         keep_side_picture(r, f);
         if (!r->place) {
             r->place = sm_placement_create(r->rc->template_dir, r->rc->protocol);
@@ -207,7 +220,7 @@ static void coach(run_t *r, const sm_frame_t *f)
             }
         }
         if (r->place)
-            sm_placement_frame(r->place, r->pipe, f, r->cal ? r->values : NULL,
+            sm_placement_frame(r->place, r->pipe, f, r->cal_ok ? r->values : NULL,
                                r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0);
     }
 }
@@ -221,8 +234,8 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
         return;
     if (!rc->calibration_path && !r->st.mat.uid[0]) {
         /* A live mat says who it is in its INFO message, which may follow the first frames. */
-        int may_tell =
-            !r->st.have_info && (!strcmp(r->st.kind, "serial") || !strcmp(r->st.kind, "tty"));
+        int may_tell = !r->st.have_info && r->sum.frames < 100 &&
+                       (!strcmp(r->st.kind, "serial") || !strcmp(r->st.kind, "tty"));
         if (!may_tell)
             r->cal_checked = 1;
         return;
@@ -258,7 +271,7 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
 
 static const char *pressure_units(const run_t *r)
 {
-    return r->cal ? (r->rc->mmhg ? "mmHg" : "kPa") : "raw counts (uncalibrated)";
+    return r->cal_ok ? (r->rc->mmhg ? "mmHg" : "kPa") : "raw counts (uncalibrated)";
 }
 
 /* Hand the cue sounds mixed up to session time t_s to the speaker and the --audio-out file. */
@@ -293,16 +306,18 @@ static void take_frame(run_t *r)
     double thr = r->rc->threshold >= 0 ? r->rc->threshold : 0.02 * full;
     load_calibration(r, f);
     size_t cells = (size_t)f->rows * f->cols;
-    if (r->cal && sm_calib_apply(r->cal, f, r->values) == SM_OK) {
+    r->cal_ok = r->cal && sm_calib_apply(r->cal, f, r->values) == SM_OK;
+    if (r->cal && !r->cal_ok && !r->cal_msg[0])
+        snprintf(r->cal_msg, sizeof r->cal_msg,
+                 "Uncalibrated: the calibration is for another mat size than %ux%u", f->rows,
+                 f->cols);
+    if (r->cal_ok) {
         sm_calib_creep_correct(r->creep, t, r->values);
         /* Calibrated cells below their noise are exactly 0: any pressure is contact. */
         sm_metrics_compute_values(r->values, f->rows, f->cols, pitch, 0.0, &r->m);
         r->m.total = sm_calib_force_n(r->cal, r->values); /* the total is a force, N */
-        if (r->rc->mmhg) {
+        if (r->rc->mmhg) /* shown in mmHg; the coach keeps working in kPa */
             r->m.peak = sm_kpa_to_mmhg(r->m.peak);
-            for (size_t i = 0; i < cells; i++)
-                r->values[i] = (float)sm_kpa_to_mmhg(r->values[i]);
-        }
     } else {
         for (size_t i = 0; i < cells; i++)
             r->values[i] = f->cells[i];
@@ -317,7 +332,7 @@ static void take_frame(run_t *r)
     r->have_frame = 1;
     /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
      * text mats and imported files follow their data. */
-    if (!r->st.mat.firmware[0] || r->cal) {
+    if (!r->st.mat.firmware[0] || r->cal_ok) {
         r->scale_max = sm_autoscale_update(&r->autoscale, t, r->m.peak);
     } else {
         double top = full;
@@ -339,7 +354,9 @@ static void take_frame(run_t *r)
     record(r, f);
     coach(r, f);
     if (!r->paused) {
-        memcpy(r->shown_values, r->values, cells * sizeof r->values[0]);
+        double k = r->cal_ok && r->rc->mmhg ? SM_CALIB_MMHG_PER_KPA : 1.0;
+        for (size_t i = 0; i < cells; i++)
+            r->shown_values[i] = (float)(r->values[i] * k);
         if (r->pipe)
             memcpy(r->shown_labels, sm_pipeline_labels(r->pipe), cells);
         memcpy(r->shown, f, sizeof *f);
@@ -376,16 +393,16 @@ static void render(run_t *r, double wall_s)
     vm.speed = r->st.speed;
     if (r->have_shown) {
         int rows = r->shown->rows, cols = r->shown->cols;
-        vm.values = r->cal ? r->shown_values : NULL;
+        vm.values = r->cal_ok ? r->shown_values : NULL;
         vm.labels = r->pipe ? r->shown_labels : NULL;
         /* Crosstalk ghosts: the fourth corner of a rectangle of loaded cells reading well below
          * the other three (what the firmware cannot fully suppress). */
         float loaded =
-            r->cal ? 1.0f : (float)(0.05 * (r->st.mat.sample_max ? r->st.mat.sample_max : 1023));
+            r->cal_ok ? 1.0f : (float)(0.05 * (r->st.mat.sample_max ? r->st.mat.sample_max : 1023));
         if (sm_calib_ghosts(r->shown_values, rows, cols, loaded, 0.5f, r->ghosts) > 0)
             vm.ghosts = r->ghosts;
     }
-    if (r->cal)
+    if (r->cal_ok)
         vm.load_units = "N";
     if (r->pipe) {
         const sm_coach_out_t *co = sm_pipeline_coach_out(r->pipe);
@@ -448,6 +465,21 @@ static void render(run_t *r, double wall_s)
     sm_view_render(r->view, &vm);
 }
 
+/* A replay jumped: the coach, the creep state and the placement tracking start over from the
+ * next frame (the sound continues from there), so nothing is counted twice or run backwards. */
+static void restart_after_seek(run_t *r)
+{
+    sm_trail_init(&r->trail);
+    sm_pipeline_destroy(r->pipe);
+    r->pipe = NULL;
+    r->restarted = 1;
+    if (r->creep)
+        sm_calib_creep_reset(r->creep);
+    if (r->place)
+        sm_placement_reset(r->place);
+    r->have_side[0] = r->have_side[1] = 0;
+}
+
 /* A key for the coach at the current session time, kept for the history's re-analysis. */
 static void coach_input(run_t *r, sm_coach_input_t in, int value)
 {
@@ -479,11 +511,11 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
         case SM_ACT_SEEK_FWD:
             if (sm_source_control(r->src, SM_CTL_SEEK_REL, a == SM_ACT_SEEK_FWD ? 5.0 : -5.0,
                                   wall_us) == SM_OK)
-                sm_trail_init(&r->trail);
+                restart_after_seek(r);
             break;
         case SM_ACT_HOME:
             if (sm_source_control(r->src, SM_CTL_SEEK_ABS, 0, wall_us) == SM_OK)
-                sm_trail_init(&r->trail);
+                restart_after_seek(r);
             break;
         case SM_ACT_FASTER:
         case SM_ACT_SLOWER:
@@ -491,13 +523,16 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
                               wall_us);
             break;
         case SM_ACT_MUTE:
+            r->muted = !r->muted;
             if (mix)
-                sm_mix_set_mute(mix, !sm_mix_muted(mix));
+                sm_mix_set_mute(mix, r->muted);
             break;
         case SM_ACT_VOL_DOWN:
         case SM_ACT_VOL_UP:
+            r->volume += a == SM_ACT_VOL_UP ? 0.1 : -0.1;
+            r->volume = r->volume < 0 ? 0 : r->volume > 1 ? 1 : r->volume;
             if (mix)
-                sm_mix_set_volume(mix, sm_mix_volume(mix) + (a == SM_ACT_VOL_UP ? 0.1f : -0.1f));
+                sm_mix_set_volume(mix, (float)r->volume);
             break;
         case SM_ACT_PIVOT:
             coach_input(r, SM_COACH_IN_PIVOT, 0);
@@ -569,8 +604,8 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("total_mean", json_object_new_double(r->sum.frames ? r->sum.total_sum / r->sum.frames : 0));
     ADD("peak_max", json_object_new_double(r->sum.peak_max));
     ADD("units", json_object_new_string(pressure_units(r)));
-    ADD("force_units", json_object_new_string(r->cal ? "N" : "raw counts (uncalibrated)"));
-    ADD("calibrated", json_object_new_boolean(r->cal != NULL));
+    ADD("force_units", json_object_new_string(r->cal_ok ? "N" : "raw counts (uncalibrated)"));
+    ADD("calibrated", json_object_new_boolean(r->cal_ok));
     ADD("calibration", r->cal ? json_object_new_string(r->cal_path)
                               : (r->cal_msg[0] ? json_object_new_string(r->cal_msg) : NULL));
     ADD("disconnects", json_object_new_int64((int64_t)r->st.disconnects));
@@ -657,6 +692,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_autoscale_init(&r->autoscale, 10.0, r->scale_max);
     r->start_unix_ms = sm_clock_unix_ms();
     r->presenter = rc->presenter;
+    r->muted = rc->mute;
+    r->volume = rc->volume;
     r->compare = rc->compare;
     int want_view = !rc->headless || rc->screenshot_path;
     if (want_view) {
@@ -782,7 +819,9 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         r->rec_failed = 1;
         snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
     }
-    if (keeps_history(r) && r->rec && !r->rec_failed && r->pipe) {
+    /* A recording cut short (a full disk) still goes into the history: what was recorded stays
+     * readable. The reserved file goes only when it never got a frame. */
+    if (keeps_history(r) && r->rec_frames > 0 && r->pipe) {
         sm_history_live_t hl = {rc->history_dir,
                                 rc->record_path ? rc->record_path : r->hist_path,
                                 &r->st.mat,
@@ -796,8 +835,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
                                 r->n_inputs,
                                 sm_pipeline_coach(r->pipe)};
         sm_analysis_history_add_live(&hl); /* says where it was saved, or why not */
-    } else if (r->hist_path[0] && !r->rec) {
-        remove(r->hist_path); /* the reserved name never got a frame */
+    } else if (r->hist_path[0] && r->rec_frames == 0) {
+        remove(r->hist_path);
     }
     if (r->rec_failed)
         status = 1;

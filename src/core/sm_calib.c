@@ -194,6 +194,7 @@ struct sm_calib {
     int n;
     double area_mm2;
     float onset;
+    float cap; /* highest pressure reported: twice the top of the fitted range */
     float lut_scale; /* table entries per count */
     float lut[SM_CALIB_LUT + 1];
     float *off, *thr, *k;
@@ -245,6 +246,10 @@ sm_status sm_calib_create(const sm_calib_data_t *d, sm_calib_t **out, char *err,
     }
     double full = d->sample_max, b = d->curve.b;
     c->onset = (float)d->curve.onset_kpa;
+    /* Near full scale a divider readout explodes (u = x / (full - x)): a saturated cell would
+     * read thousands of kPa. Beyond twice the highest pressure the fit saw, the number means
+     * nothing; report that ceiling instead (the raw frame's SATURATED flag says why). */
+    c->cap = (float)(d->curve.hi_kpa > 0 ? 2.0 * d->curve.hi_kpa : 1000.0);
     c->lut_scale = (float)(SM_CALIB_LUT - 1) / (float)full;
     for (int j = 0; j <= SM_CALIB_LUT; j++) {
         double x = (double)j / c->lut_scale;
@@ -323,6 +328,8 @@ sm_status sm_calib_apply(const sm_calib_t *cal, const sm_frame_t *f, float *kpa_
             else
                 t = lut[j] + (idx - (float)j) * (lut[j + 1] - lut[j]);
             p = on + cal->k[i] * t;
+            if (p > cal->cap)
+                p = cal->cap;
         }
         kpa_out[i] = p;
     }

@@ -209,7 +209,9 @@ const sm_calib_data_t *sm_calib_data(const sm_calib_t *cal);
  * frame of another size gives SM_ERR_MISMATCH and all-zero output. No allocation. About 1 us
  * per 32x24 frame without crosstalk compensation; with it a few us for plates, tools and a body
  * (it grows with the square of the loaded cells per row: calibration/README.md). Thread
- * context: see the top of this file. */
+ * context: see the top of this file. Pressures are capped at twice curve.hi_kpa: beyond the
+ * fitted range (e.g. a saturated cell, whose divider readout diverges) the number is not a
+ * measurement. */
 sm_status sm_calib_apply(const sm_calib_t *cal, const sm_frame_t *f, float *kpa_out);
 /* Total force, N = sum(kPa) * pitch^2. */
 double sm_calib_force_n(const sm_calib_t *cal, const float *kpa);

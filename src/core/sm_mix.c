@@ -91,6 +91,13 @@ size_t sm_mix_render(sm_mix_t *m, double t_s, int16_t *out, size_t cap)
     return n;
 }
 
+void sm_mix_seek(sm_mix_t *m, double t_s)
+{
+    memset(m->ring, 0, m->cap * sizeof *m->ring);
+    m->head = 0;
+    m->pos = t_s > 0 ? (uint64_t)llround(t_s * m->rate) : 0;
+}
+
 double sm_mix_position(const sm_mix_t *m)
 {
     return (double)m->pos / m->rate;

@@ -30,6 +30,9 @@ int sm_mix_muted(const sm_mix_t *m);
 /* Mix everything up to session time t_s into out (int16, clipped) and advance. Returns the number
  * of samples written (at most cap; call again if it filled cap). */
 size_t sm_mix_render(sm_mix_t *m, double t_s, int16_t *out, size_t cap);
+/* Jump to session time t_s without rendering the time in between (a replay seek): pending cues
+ * are dropped. */
+void sm_mix_seek(sm_mix_t *m, double t_s);
 /* Session time of the next sample render() will produce. */
 double sm_mix_position(const sm_mix_t *m);
 

@@ -227,6 +227,39 @@ static void bad_or_foreign_calibration_keeps_running_uncalibrated(void **state)
     json_object_put(j);
 }
 
+/* The coach on calibrated kPa: a saturated ball contact must not blow up to thousands of kPa
+ * and hide the tool. */
+static void coach_works_on_calibrated_pressure(void **state)
+{
+    (void)state;
+    const char *ball = ts_path(dir, "ball.smsession");
+    const char *rec[] = {"steadymat",  "live",       "--sim", "ball-steady", "--speed", "25",
+                         "--headless", "--duration", "75",    "--record",    ball,      NULL};
+    char *err = NULL;
+    assert_int_equal(ts_run_steadymat(rec, 60, NULL, &err), 0);
+    free(err);
+    const char *e[] = {"--calibration", calfile, NULL};
+    const char *a[16] = {"steadymat", "replay", ball, "--headless", "--speed", "50", "--json"};
+    int k = 7;
+    for (int i = 0; e[i]; i++)
+        a[k++] = e[i];
+    a[k] = NULL;
+    int rc;
+    json_object *j = ts_run_json(a, 120, &rc, NULL);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_true(calibrated(j));
+    assert_true(ts_json_num(j, "peak_max") < 500); /* kPa: a real ball, not a divergent cell */
+    json_object *holds;
+    assert_true(json_object_object_get_ex(j, "holds", &holds));
+    assert_int_equal(json_object_array_length(holds), 1);
+    json_object *met;
+    assert_true(
+        json_object_object_get_ex(json_object_array_get_idx(holds, 0), "release_met", &met));
+    assert_true(json_object_get_boolean(met));
+    json_object_put(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +267,7 @@ int main(void)
         cmocka_unit_test(fresh_loads_within_five_percent),
         cmocka_unit_test(saved_by_mat_id_and_found_automatically),
         cmocka_unit_test(bad_or_foreign_calibration_keeps_running_uncalibrated),
+        cmocka_unit_test(coach_works_on_calibrated_pressure),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

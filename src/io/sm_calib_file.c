@@ -1,5 +1,6 @@
 /* Calibration files: JSON through json-c (format in sm_calib_file.h, calibration/README.md). */
 #include "sm_calib_file.h"
+#include "sm_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -422,20 +423,6 @@ sm_status sm_calib_file_format(const sm_calib_data_t *d, char **out, char *err, 
     return SM_OK;
 }
 
-static int mkdirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int r = mkdir(path, 0755);
-        *p = '/';
-        if (r != 0 && errno != EEXIST)
-            return -1;
-    }
-    return 0;
-}
-
 sm_status sm_calib_file_save(const char *path, const sm_calib_data_t *d, char *err, size_t errlen)
 {
     if (!path || !d)
@@ -448,48 +435,7 @@ sm_status sm_calib_file_save(const char *path, const sm_calib_data_t *d, char *e
             snprintf(err, errlen, "calibration not saved: %s", verr);
         return st;
     }
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 16);
-    if (!tmp) {
-        free(text);
-        return SM_ERR_NOMEM;
-    }
-    memcpy(tmp, path, pl + 1);
-    mkdirs(tmp);
-    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    st = SM_OK;
-    if (fd < 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "cannot write calibration %s: %s", path, strerror(errno));
-        st = SM_ERR_IO;
-    } else {
-        size_t len = strlen(text), off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, text + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        int bad = off != len || fsync(fd) != 0;
-        int e = errno;
-        (void)fchmod(fd, 0644);
-        if (close(fd) != 0)
-            bad = 1;
-        if (!bad && rename(tmp, path) != 0) {
-            e = errno;
-            bad = 1;
-        }
-        if (bad) {
-            unlink(tmp);
-            if (err && errlen)
-                snprintf(err, errlen, "cannot write calibration %s: %s", path, strerror(e));
-            st = SM_ERR_IO;
-        }
-    }
-    free(tmp);
+    st = sm_file_write_atomic(path, text, strlen(text), "calibration", err, errlen);
     free(text);
     return st;
 }

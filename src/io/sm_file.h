@@ -11,4 +11,11 @@
 sm_status sm_file_read(const char *path, size_t max, char **buf, size_t *n, char *err,
                        size_t errlen);
 
+/* Write a whole file atomically: missing parent directories are created (0755), the data goes
+ * to a temporary file in the same directory, is fsync'ed and renamed over path, so a crash or a
+ * full disk leaves either the old file or the new one, never half of one. what names the file
+ * in messages ("calibration", "template"): "cannot write calibration PATH: REASON". */
+sm_status sm_file_write_atomic(const char *path, const char *data, size_t n, const char *what,
+                               char *err, size_t errlen);
+
 #endif

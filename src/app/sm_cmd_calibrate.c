@@ -9,6 +9,7 @@
 #include "sm_calib.h"
 #include "sm_calib_file.h"
 #include "sm_calib_steps.h"
+#include "sm_calguide.h"
 #include "sm_cli.h"
 #include "sm_clock.h"
 #include "sm_file.h"
@@ -19,7 +20,16 @@
 static void help(void)
 {
     printf(
-        "usage: steadymat calibrate --from SESSION --steps FILE [--out FILE] [--force] [--json]\n\n"
+        "usage: steadymat calibrate [--port PATH | --sim SCENARIO [--speed X]] [--headless]\n"
+        "                           [--masses 5,10,20 --verify-mass 15] [--out FILE] [--json]\n"
+        "       steadymat calibrate --from SESSION --steps FILE [--out FILE] [--force] [--json]\n\n"
+        "Guided (--port or --sim): big instructions for each step, a progress bar, the result of\n"
+        "each step; a step starts when its load is steady for 1 s (or on Enter) and ends after\n"
+        "its time; r or Backspace redoes the running step, Esc stops. --headless prints the\n"
+        "same on stdout and goes on by itself (masses from --masses/--verify-mass, or asked\n"
+        "on the terminal); 'steadymat calibrate --sim x --help' lists the guided options.\n"
+        "Exit status 0 when the verification passed, 1 otherwise.\n\n"
+        "Offline (--from): "
         "Fits a calibration (raw counts -> kPa) from a recorded calibration session and a\n"
         "steps file saying which seconds were which step (see calibration/README.md):\n"
         "  condition, zero (nothing on the mat), equalise (an even load), at least three\n"
@@ -56,7 +66,7 @@ static int count_mask(const sm_calib_data_t *d, int kind)
     return n;
 }
 
-static void print_json(const sm_calib_data_t *d, const char *path, int saved)
+static void print_json(const sm_calib_data_t *d, const char *path, int saved, json_object *steps)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "path", json_object_new_string(path));
@@ -90,14 +100,93 @@ static void print_json(const sm_calib_data_t *d, const char *path, int saved)
     json_object_object_add(v, "tolerance_pct", json_object_new_double(d->verify.tolerance_pct));
     json_object_object_add(v, "pass", json_object_new_boolean(d->verify.pass));
     json_object_object_add(o, "verify", v);
+    if (steps)
+        json_object_object_add(o, "steps", json_object_get(steps));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
+}
+
+int sm_calibrate_finish(sm_calib_builder_t *b, const sm_calibrate_finish_t *c)
+{
+    FILE *log = c->log ? c->log : stderr;
+    char err[256];
+    sm_calib_data_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        fprintf(stderr, "steadymat calibrate: out of memory\n");
+        return 1;
+    }
+    sm_status s = sm_calib_builder_finish(b, d, err, sizeof err);
+    if (s != SM_OK) {
+        fprintf(stderr, "steadymat calibrate: cannot fit a calibration: %s\n", err);
+        free(d);
+        return 1;
+    }
+    snprintf(d->uid, sizeof d->uid, "%s", c->uid ? c->uid : "");
+    iso_now(d->created, sizeof d->created);
+    if (c->method)
+        snprintf(d->method, sizeof d->method, "%s", c->method);
+    char path[1024];
+    if (c->out)
+        snprintf(path, sizeof path, "%s", c->out);
+    else if (sm_calib_default_path(d->uid, path, sizeof path) != SM_OK) {
+        fprintf(stderr, "steadymat calibrate: %s: give --out FILE\n",
+                c->no_uid ? c->no_uid : "the mat has no id");
+        free(d);
+        return 1;
+    }
+    int pass = !d->verify.done || d->verify.pass;
+    int save = pass || c->force;
+    fprintf(
+        log,
+        "calibration: curve %.1f kPa * u^%.3f (+%.2f kPa onset), load steps within %.1f %% RMS; "
+        "%d dead and %d stuck cells masked; creep %.1f %% per decade\n",
+        d->curve.a_kpa, d->curve.b, d->curve.onset_kpa, d->curve.rms_pct,
+        count_mask(d, SM_CALIB_CELL_DEAD), count_mask(d, SM_CALIB_CELL_STUCK),
+        100 * d->creep.per_decade);
+    if (d->verify.done)
+        fprintf(log, "verification: %.1f kg read as %.1f kg (%+.1f %%, tolerance %.0f %%): %s\n",
+                d->verify.mass_kg, sm_n_to_kg(d->verify.measured_n), d->verify.error_pct,
+                d->verify.tolerance_pct, d->verify.pass ? "PASS" : "FAIL");
+    else
+        fprintf(log, "verification: no verify step: the calibration is untested\n");
+    int rc = 0, saved = 0;
+    if (save) {
+        if (sm_calib_file_save(path, d, err, sizeof err) != SM_OK) {
+            fprintf(stderr, "steadymat calibrate: %s\n", err);
+            rc = 1;
+        } else {
+            fprintf(log, "saved %s\n", path);
+            saved = 1;
+        }
+    }
+    if (!pass) {
+        fprintf(stderr, "steadymat calibrate: verification failed: %s; redo the load steps%s\n",
+                save ? "saved anyway (--force)" : "not saved",
+                c->failed_steps ? " and the steps marked REDO" : "");
+        rc = 1;
+    }
+    if (c->json)
+        print_json(d, path, saved, c->steps_json);
+    free(d);
+    return rc;
 }
 
 int sm_cmd_calibrate(int argc, char **argv)
 {
     const char *from = NULL, *steps_path = NULL, *out = NULL;
     int force = 0, json = 0;
+    int guided = 0, offline = 0;
+    for (int i = 1; i < argc; i++) {
+        guided |= !strcmp(argv[i], "--port") || !strcmp(argv[i], "--sim");
+        offline |= !strcmp(argv[i], "--from") || !strcmp(argv[i], "--steps");
+    }
+    if (guided && offline) {
+        fprintf(stderr, "steadymat calibrate: --from/--steps (offline) and --port/--sim (guided) "
+                        "do not go together (see 'steadymat calibrate --help')\n");
+        return USAGE;
+    }
+    if (guided)
+        return sm_calguide_main(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -131,8 +220,8 @@ int sm_cmd_calibrate(int argc, char **argv)
     if (!from || !steps_path) {
         fprintf(
             stderr,
-            "steadymat calibrate: give --from SESSION and --steps FILE; the guided "
-            "calibration in the window is not available yet (see 'steadymat calibrate --help')\n");
+            "steadymat calibrate: give --port PATH or --sim SCENARIO for the guided calibration, "
+            "or --from SESSION and --steps FILE (see 'steadymat calibrate --help')\n");
         return USAGE;
     }
     char err[256];
@@ -187,64 +276,19 @@ int sm_cmd_calibrate(int argc, char **argv)
         }
     }
     sm_session_reader_close(r);
-    sm_calib_data_t *d = calloc(1, sizeof *d);
-    if (!d) {
-        sm_calib_builder_destroy(b);
-        fprintf(stderr, "steadymat calibrate: out of memory\n");
-        return 1;
-    }
-    s = sm_calib_builder_finish(b, d, err, sizeof err);
+    sm_calibrate_finish_t fin;
+    memset(&fin, 0, sizeof fin);
+    fin.uid = h->mat.uid;
+    char method[96];
+    snprintf(method, sizeof method, "steadymat calibrate --from (%s)", h->source);
+    fin.method = method;
+    fin.out = out;
+    fin.force = force;
+    fin.json = json;
+    fin.failed_steps = failed_steps;
+    fin.no_uid = "the session does not name its mat (no id)";
+    fin.log = stderr;
+    int rc = sm_calibrate_finish(b, &fin);
     sm_calib_builder_destroy(b);
-    if (s != SM_OK) {
-        fprintf(stderr, "steadymat calibrate: cannot fit a calibration: %s\n", err);
-        free(d);
-        return 1;
-    }
-    snprintf(d->uid, sizeof d->uid, "%s", h->mat.uid);
-    iso_now(d->created, sizeof d->created);
-    snprintf(d->method, sizeof d->method, "steadymat calibrate --from (%s)", h->source);
-    char path[1024];
-    if (out)
-        snprintf(path, sizeof path, "%s", out);
-    else if (sm_calib_default_path(d->uid, path, sizeof path) != SM_OK) {
-        fprintf(
-            stderr,
-            "steadymat calibrate: the session does not name its mat (no id): give --out FILE\n");
-        free(d);
-        return 1;
-    }
-    int pass = !d->verify.done || d->verify.pass;
-    int save = pass || force;
-    fprintf(
-        stderr,
-        "calibration: curve %.1f kPa * u^%.3f (+%.2f kPa onset), load steps within %.1f %% RMS; "
-        "%d dead and %d stuck cells masked; creep %.1f %% per decade\n",
-        d->curve.a_kpa, d->curve.b, d->curve.onset_kpa, d->curve.rms_pct,
-        count_mask(d, SM_CALIB_CELL_DEAD), count_mask(d, SM_CALIB_CELL_STUCK),
-        100 * d->creep.per_decade);
-    if (d->verify.done)
-        fprintf(stderr, "verification: %.1f kg read as %.1f kg (%+.1f %%, tolerance %.0f %%): %s\n",
-                d->verify.mass_kg, sm_n_to_kg(d->verify.measured_n), d->verify.error_pct,
-                d->verify.tolerance_pct, d->verify.pass ? "PASS" : "FAIL");
-    else
-        fprintf(stderr, "verification: no verify step: the calibration is untested\n");
-    int rc = 0;
-    if (save) {
-        if (sm_calib_file_save(path, d, err, sizeof err) != SM_OK) {
-            fprintf(stderr, "steadymat calibrate: %s\n", err);
-            rc = 1;
-        } else {
-            fprintf(stderr, "saved %s\n", path);
-        }
-    }
-    if (!pass) {
-        fprintf(stderr, "steadymat calibrate: verification failed: %s; redo the load steps%s\n",
-                save ? "saved anyway (--force)" : "not saved",
-                failed_steps ? " and the steps marked REDO" : "");
-        rc = 1;
-    }
-    if (json)
-        print_json(d, path, save && rc == 0);
-    free(d);
     return rc;
 }

@@ -700,6 +700,12 @@ static sm_action_t key_action(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_
         return rep ? SM_ACT_NONE : SM_ACT_PRESENTER;
     case SDLK_c:
         return rep ? SM_ACT_NONE : SM_ACT_COMPARE;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER:
+        return rep ? SM_ACT_NONE : SM_ACT_NEXT;
+    case SDLK_r:
+    case SDLK_BACKSPACE:
+        return rep ? SM_ACT_NONE : SM_ACT_REDO;
     default:
         return SM_ACT_NONE;
     }

@@ -143,7 +143,9 @@ typedef enum {
     SM_ACT_ZONE_ADD,
     SM_ACT_ZONE_CLEAR, /* z: remove the no-go zones */
     SM_ACT_PRESENTER,  /* F10 or p: presenter mode on/off */
-    SM_ACT_COMPARE     /* c: side by side: off -> template vs live -> left vs right */
+    SM_ACT_COMPARE,    /* c: side by side: off -> template vs live -> left vs right */
+    SM_ACT_NEXT,       /* Enter / keypad Enter (no name box open): go on (start the step now) */
+    SM_ACT_REDO        /* r or Backspace (no name box open): redo this step */
 } sm_action_t;
 
 /* One user action with its details. */

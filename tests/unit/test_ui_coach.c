@@ -660,6 +660,11 @@ static void test_keys_give_actions(void **state)
         {SDLK_p, 0, 0, SM_ACT_PRESENTER, 0},
         {SDLK_p, 0, 1, SM_ACT_NONE, 0},
         {SDLK_c, 0, 0, SM_ACT_COMPARE, 0},
+        {SDLK_RETURN, 0, 0, SM_ACT_NEXT, 0},
+        {SDLK_KP_ENTER, 0, 0, SM_ACT_NEXT, 0},
+        {SDLK_RETURN, 0, 1, SM_ACT_NONE, 0},
+        {SDLK_r, 0, 0, SM_ACT_REDO, 0},
+        {SDLK_BACKSPACE, 0, 0, SM_ACT_REDO, 0},
         {SDLK_SPACE, 0, 0, SM_ACT_PAUSE, 0},
         {SDLK_q, 0, 0, SM_ACT_QUIT, 0},
     };

@@ -1,6 +1,7 @@
 /* Calibration files: JSON through json-c (format in sm_calib_file.h, calibration/README.md). */
 #include "sm_calib_file.h"
 #include "sm_file.h"
+#include "sm_json_doc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,7 +85,6 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
 {
     sm_status st = SM_OK;
     json_object *root = NULL;
-    json_tokener *tok = NULL;
     if (err && errlen)
         err[0] = 0;
     if (!d)
@@ -92,29 +92,9 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
     memset(d, 0, sizeof *d);
     if (!text)
         return SM_ERR_ARG;
-    if (n > SM_CALIB_FILE_MAX)
-        FAIL(SM_ERR_FORMAT, "calibration file is %zu bytes, more than the %u allowed", n,
-             SM_CALIB_FILE_MAX);
-    if (n == 0)
-        FAIL(SM_ERR_FORMAT, "calibration file is empty");
-    tok = json_tokener_new_ex(16);
-    if (!tok)
-        FAIL(SM_ERR_NOMEM, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    root = json_tokener_parse_ex(tok, text, (int)n);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    if (!root || je != json_tokener_success) {
-        if (je == json_tokener_continue)
-            FAIL(SM_ERR_FORMAT, "calibration file is truncated (ends at byte %zu inside the JSON)",
-                 n);
-        FAIL(SM_ERR_FORMAT, "calibration file is not valid JSON at byte %zu: %s",
-             json_tokener_get_parse_end(tok), json_tokener_error_desc(je));
-    }
-    for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
-        if (!strchr(" \t\r\n", text[i]))
-            FAIL(SM_ERR_FORMAT, "calibration file has extra bytes after the JSON at byte %zu", i);
-    if (!json_object_is_type(root, json_type_object))
-        FAIL(SM_ERR_FORMAT, "calibration file is not a JSON object");
+    st = sm_json_doc_parse(text, n, SM_CALIB_FILE_MAX, "calibration", &root, err, errlen);
+    if (st != SM_OK)
+        goto out;
     char fmt[32];
     if (!string(root, "format", fmt, sizeof fmt) || strcmp(fmt, FORMAT_NAME) != 0)
         FAIL(SM_ERR_FORMAT, "not a SteadyMat calibration (\"format\" is not \"%s\")", FORMAT_NAME);
@@ -266,8 +246,6 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
 out:
     if (root)
         json_object_put(root);
-    if (tok)
-        json_tokener_free(tok);
     if (st != SM_OK)
         memset(d, 0, sizeof *d);
     return st;

@@ -2,6 +2,7 @@
  * docs/template-format.md). */
 #include "sm_template_file.h"
 #include "sm_file.h"
+#include "sm_json_doc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -118,7 +119,6 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
 {
     sm_status st = SM_OK;
     json_object *root = NULL;
-    json_tokener *tok = NULL;
     if (err && errlen)
         err[0] = 0;
     if (!t)
@@ -126,28 +126,9 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
     memset(t, 0, sizeof *t);
     if (!text)
         return SM_ERR_ARG;
-    if (n > SM_TEMPLATE_FILE_MAX)
-        FAIL(SM_ERR_FORMAT, "template file is %zu bytes, more than the %u allowed", n,
-             SM_TEMPLATE_FILE_MAX);
-    if (n == 0)
-        FAIL(SM_ERR_FORMAT, "template file is empty");
-    tok = json_tokener_new_ex(16);
-    if (!tok)
-        FAIL(SM_ERR_NOMEM, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    root = json_tokener_parse_ex(tok, text, (int)n);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    if (!root || je != json_tokener_success) {
-        if (je == json_tokener_continue)
-            FAIL(SM_ERR_FORMAT, "template file is truncated (ends at byte %zu inside the JSON)", n);
-        FAIL(SM_ERR_FORMAT, "template file is not valid JSON at byte %zu: %s",
-             json_tokener_get_parse_end(tok), json_tokener_error_desc(je));
-    }
-    for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
-        if (!strchr(" \t\r\n", text[i]))
-            FAIL(SM_ERR_FORMAT, "template file has extra bytes after the JSON at byte %zu", i);
-    if (!json_object_is_type(root, json_type_object))
-        FAIL(SM_ERR_FORMAT, "template file is not a JSON object");
+    st = sm_json_doc_parse(text, n, SM_TEMPLATE_FILE_MAX, "template", &root, err, errlen);
+    if (st != SM_OK)
+        goto out;
     char word[32];
     if (!string(root, "format", word, sizeof word) || strcmp(word, FORMAT_NAME) != 0)
         FAIL(SM_ERR_FORMAT, "not a SteadyMat template (\"format\" is not \"%s\")", FORMAT_NAME);
@@ -267,8 +248,6 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
 out:
     if (root)
         json_object_put(root);
-    if (tok)
-        json_tokener_free(tok);
     if (st != SM_OK)
         memset(t, 0, sizeof *t);
     return st;

@@ -23,61 +23,6 @@
         goto out;                                                                                  \
     } while (0)
 
-static int get(json_object *o, const char *key, json_object **v)
-{
-    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, v);
-}
-
-static int is_num(json_object *v)
-{
-    return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
-}
-
-/* Number member; 0 when missing or not a number (or not finite). */
-static int num(json_object *o, const char *key, double *out)
-{
-    json_object *v;
-    if (!get(o, key, &v) || !is_num(v))
-        return 0;
-    double d = json_object_get_double(v);
-    if (!isfinite(d))
-        return 0;
-    *out = d;
-    return 1;
-}
-
-static int integer(json_object *o, const char *key, int lo, int hi, int *out)
-{
-    double d;
-    if (!num(o, key, &d) || d != floor(d) || d < lo || d > hi)
-        return 0;
-    *out = (int)d;
-    return 1;
-}
-
-static int boolean(json_object *o, const char *key, int *out)
-{
-    json_object *v;
-    if (!get(o, key, &v) || !json_object_is_type(v, json_type_boolean))
-        return 0;
-    *out = json_object_get_boolean(v) ? 1 : 0;
-    return 1;
-}
-
-static int string(json_object *o, const char *key, char *buf, size_t cap)
-{
-    json_object *v;
-    if (!get(o, key, &v) || !json_object_is_type(v, json_type_string))
-        return 0;
-    const char *s = json_object_get_string(v);
-    size_t n = (size_t)json_object_get_string_len(v);
-    if (n >= cap || memchr(s, 0, n))
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    return 1;
-}
-
 static const char *const cell_arrays[] = {"offset", "noise", "gain", "mask"};
 
 sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *expect,
@@ -96,10 +41,10 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
     if (st != SM_OK)
         goto out;
     char fmt[32];
-    if (!string(root, "format", fmt, sizeof fmt) || strcmp(fmt, FORMAT_NAME) != 0)
+    if (!sm_json_str(root, "format", fmt, sizeof fmt) || strcmp(fmt, FORMAT_NAME) != 0)
         FAIL(SM_ERR_FORMAT, "not a SteadyMat calibration (\"format\" is not \"%s\")", FORMAT_NAME);
     double ver;
-    if (!num(root, "version", &ver) || ver != floor(ver) || ver < 1)
+    if (!sm_json_num(root, "version", &ver) || ver != floor(ver) || ver < 1)
         FAIL(SM_ERR_FORMAT, "calibration \"version\" must be a whole number >= 1");
     if (ver > SM_CALIB_VERSION)
         FAIL(SM_ERR_VERSION,
@@ -109,16 +54,16 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
     d->version = (int)ver;
 
     json_object *mat;
-    if (!get(root, "mat", &mat) || !json_object_is_type(mat, json_type_object))
+    if (!sm_json_member(root, "mat", &mat) || !json_object_is_type(mat, json_type_object))
         FAIL(SM_ERR_FORMAT, "calibration has no \"mat\" object");
-    if (!string(mat, "uid", d->uid, sizeof d->uid))
+    if (!sm_json_str(mat, "uid", d->uid, sizeof d->uid))
         FAIL(SM_ERR_FORMAT, "mat.uid must be a string of 16 hex digits (or \"\")");
-    if (!integer(mat, "rows", 1, SM_MAX_ROWS, &d->rows) ||
-        !integer(mat, "cols", 1, SM_MAX_COLS, &d->cols))
+    if (!sm_json_int(mat, "rows", 1, SM_MAX_ROWS, &d->rows) ||
+        !sm_json_int(mat, "cols", 1, SM_MAX_COLS, &d->cols))
         FAIL(SM_ERR_FORMAT, "mat.rows and mat.cols must be whole numbers 1..64");
-    if (!num(mat, "pitch_mm", &d->pitch_mm))
+    if (!sm_json_num(mat, "pitch_mm", &d->pitch_mm))
         FAIL(SM_ERR_FORMAT, "mat.pitch_mm must be a number");
-    if (!integer(mat, "sample_max", 2, 65535, &d->sample_max))
+    if (!sm_json_int(mat, "sample_max", 2, 65535, &d->sample_max))
         FAIL(SM_ERR_FORMAT, "mat.sample_max must be a whole number 2..65535");
     if (expect) {
         if (expect->uid[0] && d->uid[0] && strcasecmp(expect->uid, d->uid) != 0)
@@ -127,33 +72,38 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
             FAIL(SM_ERR_MISMATCH, "calibration is for a %dx%d mat, this mat is %ux%u", d->rows,
                  d->cols, expect->rows, expect->cols);
     }
-    if (!string(root, "created", d->created, sizeof d->created))
+    if (!sm_json_str(root, "created", d->created, sizeof d->created))
         FAIL(SM_ERR_FORMAT, "\"created\" must be a date string (ISO 8601, under 32 characters)");
-    if (!string(root, "method", d->method, sizeof d->method))
+    if (!sm_json_str(root, "method", d->method, sizeof d->method))
         FAIL(SM_ERR_FORMAT, "\"method\" must be a string under %zu characters", sizeof d->method);
     char ro[16];
-    if (!string(root, "readout", ro, sizeof ro) ||
+    if (!sm_json_str(root, "readout", ro, sizeof ro) ||
         (strcmp(ro, "divider") != 0 && strcmp(ro, "linear") != 0))
         FAIL(SM_ERR_FORMAT, "\"readout\" must be \"divider\" or \"linear\"");
     d->readout = strcmp(ro, "linear") == 0 ? SM_CALIB_READOUT_LINEAR : SM_CALIB_READOUT_DIVIDER;
 
     json_object *cv;
     char model[32];
-    if (!get(root, "curve", &cv) || !string(cv, "model", model, sizeof model) ||
+    if (!sm_json_member(root, "curve", &cv) || !sm_json_str(cv, "model", model, sizeof model) ||
         strcmp(model, "power-onset") != 0)
         FAIL(SM_ERR_FORMAT, "\"curve\" must be an object with \"model\": \"power-onset\"");
-    if (!num(cv, "a_kpa", &d->curve.a_kpa) || !num(cv, "b", &d->curve.b) ||
-        !num(cv, "onset_kpa", &d->curve.onset_kpa) || !num(cv, "lo_kpa", &d->curve.lo_kpa) ||
-        !num(cv, "hi_kpa", &d->curve.hi_kpa) || !num(cv, "rms_pct", &d->curve.rms_pct))
+    if (!sm_json_num(cv, "a_kpa", &d->curve.a_kpa) || !sm_json_num(cv, "b", &d->curve.b) ||
+        !sm_json_num(cv, "onset_kpa", &d->curve.onset_kpa) ||
+        !sm_json_num(cv, "lo_kpa", &d->curve.lo_kpa) ||
+        !sm_json_num(cv, "hi_kpa", &d->curve.hi_kpa) ||
+        !sm_json_num(cv, "rms_pct", &d->curve.rms_pct))
         FAIL(SM_ERR_FORMAT, "curve needs numbers a_kpa, b, onset_kpa, lo_kpa, hi_kpa and rms_pct");
 
     json_object *cr;
-    if (!get(root, "creep", &cr) || !string(cr, "model", model, sizeof model) ||
+    if (!sm_json_member(root, "creep", &cr) || !sm_json_str(cr, "model", model, sizeof model) ||
         strcmp(model, "log10") != 0)
         FAIL(SM_ERR_FORMAT, "\"creep\" must be an object with \"model\": \"log10\"");
-    if (!num(cr, "per_decade", &d->creep.per_decade) || !num(cr, "t0_s", &d->creep.t0_s) ||
-        !num(cr, "recovery_s", &d->creep.recovery_s) || !num(cr, "hold_s", &d->creep.hold_s) ||
-        !num(cr, "rms_pct", &d->creep.rms_pct) || !boolean(cr, "fitted", &d->creep.fitted))
+    if (!sm_json_num(cr, "per_decade", &d->creep.per_decade) ||
+        !sm_json_num(cr, "t0_s", &d->creep.t0_s) ||
+        !sm_json_num(cr, "recovery_s", &d->creep.recovery_s) ||
+        !sm_json_num(cr, "hold_s", &d->creep.hold_s) ||
+        !sm_json_num(cr, "rms_pct", &d->creep.rms_pct) ||
+        !sm_json_bool(cr, "fitted", &d->creep.fitted))
         FAIL(SM_ERR_FORMAT, "creep needs numbers per_decade, t0_s, recovery_s, hold_s, rms_pct "
                             "and a boolean fitted");
 
@@ -162,15 +112,16 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
     json_object *xo;
     d->xtalk.share = 0.0;
     d->xtalk.fitted = SM_CALIB_XT_NONE;
-    if (get(root, "crosstalk", &xo)) {
+    if (sm_json_member(root, "crosstalk", &xo)) {
         char src[16];
         if (!json_object_is_type(xo, json_type_object) ||
-            !string(xo, "model", model, sizeof model) || strcmp(model, "rectangle-min") != 0)
+            !sm_json_str(xo, "model", model, sizeof model) || strcmp(model, "rectangle-min") != 0)
             FAIL(SM_ERR_FORMAT,
                  "\"crosstalk\" must be an object with \"model\": \"rectangle-min\"");
-        if (!num(xo, "share", &d->xtalk.share) || !string(xo, "source", src, sizeof src) ||
-            !integer(xo, "points", 0, 1 << 30, &d->xtalk.points) ||
-            !num(xo, "rms_counts", &d->xtalk.rms_counts))
+        if (!sm_json_num(xo, "share", &d->xtalk.share) ||
+            !sm_json_str(xo, "source", src, sizeof src) ||
+            !sm_json_int(xo, "points", 0, 1 << 30, &d->xtalk.points) ||
+            !sm_json_num(xo, "rms_counts", &d->xtalk.rms_counts))
             FAIL(SM_ERR_FORMAT, "crosstalk needs a number share, a string source, a whole number "
                                 "points and a number rms_counts");
         if (strcmp(src, "none") == 0)
@@ -185,15 +136,17 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
 
     json_object *vf;
     sm_calib_verify_t *v = &d->verify;
-    if (!get(root, "verification", &vf) || !boolean(vf, "done", &v->done) ||
-        !num(vf, "mass_kg", &v->mass_kg) || !num(vf, "expected_n", &v->expected_n) ||
-        !num(vf, "measured_n", &v->measured_n) || !num(vf, "error_pct", &v->error_pct) ||
-        !num(vf, "tolerance_pct", &v->tolerance_pct) || !boolean(vf, "pass", &v->pass))
+    if (!sm_json_member(root, "verification", &vf) || !sm_json_bool(vf, "done", &v->done) ||
+        !sm_json_num(vf, "mass_kg", &v->mass_kg) ||
+        !sm_json_num(vf, "expected_n", &v->expected_n) ||
+        !sm_json_num(vf, "measured_n", &v->measured_n) ||
+        !sm_json_num(vf, "error_pct", &v->error_pct) ||
+        !sm_json_num(vf, "tolerance_pct", &v->tolerance_pct) || !sm_json_bool(vf, "pass", &v->pass))
         FAIL(SM_ERR_FORMAT, "\"verification\" needs done, mass_kg, expected_n, measured_n, "
                             "error_pct, tolerance_pct and pass");
 
     json_object *loads;
-    if (!get(root, "loads", &loads) || !json_object_is_type(loads, json_type_array))
+    if (!sm_json_member(root, "loads", &loads) || !json_object_is_type(loads, json_type_array))
         FAIL(SM_ERR_FORMAT, "\"loads\" must be an array");
     size_t nl = json_object_array_length(loads);
     if (nl > SM_CALIB_MAX_LOADS)
@@ -202,22 +155,26 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
     for (size_t i = 0; i < nl; i++) {
         json_object *l = json_object_array_get_idx(loads, i);
         sm_calib_load_t *L = &d->loads[i];
-        if (!num(l, "mass_kg", &L->mass_kg) || !num(l, "expected_n", &L->expected_n) ||
-            !num(l, "force_n", &L->force_n) || !num(l, "error_pct", &L->error_pct) ||
-            !num(l, "area_cm2", &L->area_cm2) || !num(l, "pressure_kpa", &L->pressure_kpa) ||
-            !integer(l, "cells", 0, SM_MAX_CELLS, &L->cells) ||
-            !integer(l, "points", 0, SM_MAX_CELLS, &L->points) ||
-            !num(l, "rms_cell_pct", &L->rms_cell_pct))
+        if (!sm_json_num(l, "mass_kg", &L->mass_kg) ||
+            !sm_json_num(l, "expected_n", &L->expected_n) ||
+            !sm_json_num(l, "force_n", &L->force_n) ||
+            !sm_json_num(l, "error_pct", &L->error_pct) ||
+            !sm_json_num(l, "area_cm2", &L->area_cm2) ||
+            !sm_json_num(l, "pressure_kpa", &L->pressure_kpa) ||
+            !sm_json_int(l, "cells", 0, SM_MAX_CELLS, &L->cells) ||
+            !sm_json_int(l, "points", 0, SM_MAX_CELLS, &L->points) ||
+            !sm_json_num(l, "rms_cell_pct", &L->rms_cell_pct))
             FAIL(SM_ERR_FORMAT, "loads[%zu] is incomplete or holds a value of the wrong type", i);
     }
 
     json_object *cells;
-    if (!get(root, "cells", &cells) || !json_object_is_type(cells, json_type_object))
+    if (!sm_json_member(root, "cells", &cells) || !json_object_is_type(cells, json_type_object))
         FAIL(SM_ERR_FORMAT, "calibration has no \"cells\" object");
     size_t nc = (size_t)d->rows * (size_t)d->cols;
     for (size_t a = 0; a < 4; a++) {
         json_object *arr;
-        if (!get(cells, cell_arrays[a], &arr) || !json_object_is_type(arr, json_type_array))
+        if (!sm_json_member(cells, cell_arrays[a], &arr) ||
+            !json_object_is_type(arr, json_type_array))
             FAIL(SM_ERR_FORMAT, "cells.%s must be an array", cell_arrays[a]);
         size_t len = json_object_array_length(arr);
         if (len != nc)
@@ -225,7 +182,7 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
                  len, d->rows, d->cols, nc);
         for (size_t i = 0; i < nc; i++) {
             json_object *e = json_object_array_get_idx(arr, i);
-            if (!e || !is_num(e) || !isfinite(json_object_get_double(e)))
+            if (!e || !sm_json_is_num(e) || !isfinite(json_object_get_double(e)))
                 FAIL(SM_ERR_FORMAT, "cells.%s[%zu] is not a number", cell_arrays[a], i);
             double x = json_object_get_double(e);
             if (a == 3) {

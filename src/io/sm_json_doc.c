@@ -1,5 +1,6 @@
 #include "sm_json_doc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,4 +58,60 @@ fail:
     if (tok) /* json_tokener_free is not NULL-safe */
         json_tokener_free(tok);
     return st;
+}
+
+int sm_json_member(json_object *o, const char *key, json_object **v)
+{
+    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, v);
+}
+
+int sm_json_is_num(json_object *v)
+{
+    return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
+}
+
+int sm_json_num(json_object *o, const char *key, double *out)
+{
+    json_object *v = o;
+    if (key && !sm_json_member(o, key, &v))
+        return 0;
+    if (!v || !sm_json_is_num(v))
+        return 0;
+    double d = json_object_get_double(v);
+    if (!isfinite(d))
+        return 0;
+    *out = d;
+    return 1;
+}
+
+int sm_json_int(json_object *o, const char *key, int lo, int hi, int *out)
+{
+    double d;
+    if (!sm_json_num(o, key, &d) || d != floor(d) || d < lo || d > hi)
+        return 0;
+    *out = (int)d;
+    return 1;
+}
+
+int sm_json_bool(json_object *o, const char *key, int *out)
+{
+    json_object *v;
+    if (!sm_json_member(o, key, &v) || !json_object_is_type(v, json_type_boolean))
+        return 0;
+    *out = json_object_get_boolean(v) ? 1 : 0;
+    return 1;
+}
+
+int sm_json_str(json_object *o, const char *key, char *buf, size_t cap)
+{
+    json_object *v;
+    if (!sm_json_member(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return 0;
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (n >= cap || memchr(s, 0, n))
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    return 1;
 }

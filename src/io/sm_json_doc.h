@@ -14,4 +14,16 @@
 sm_status sm_json_doc_parse(const char *text, size_t n, size_t max, const char *what,
                             json_object **out, char *err, size_t errlen);
 
+/* Member getters that check types: 1 when key exists with the right type and value, else 0
+ * (and *out untouched). */
+int sm_json_member(json_object *o, const char *key, json_object **v);
+int sm_json_is_num(json_object *v);
+/* A finite number, member key of o (o itself when key is NULL). */
+int sm_json_num(json_object *o, const char *key, double *out);
+/* A whole number in lo..hi. */
+int sm_json_int(json_object *o, const char *key, int lo, int hi, int *out);
+int sm_json_bool(json_object *o, const char *key, int *out);
+/* A string without NUL bytes that fits buf (cap including the NUL). */
+int sm_json_str(json_object *o, const char *key, char *buf, size_t cap);
+
 #endif

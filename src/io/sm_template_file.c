@@ -29,54 +29,6 @@
         goto out;                                                                                  \
     } while (0)
 
-static int get(json_object *o, const char *key, json_object **v)
-{
-    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, v);
-}
-
-static int is_num(json_object *v)
-{
-    return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
-}
-
-/* A finite number, member key of o (or o itself when key is NULL). */
-static int num(json_object *o, const char *key, double *out)
-{
-    json_object *v = o;
-    if (key && !get(o, key, &v))
-        return 0;
-    if (!v || !is_num(v))
-        return 0;
-    double d = json_object_get_double(v);
-    if (!isfinite(d))
-        return 0;
-    *out = d;
-    return 1;
-}
-
-static int integer(json_object *o, const char *key, int lo, int hi, int *out)
-{
-    double d;
-    if (!num(o, key, &d) || d != floor(d) || d < lo || d > hi)
-        return 0;
-    *out = (int)d;
-    return 1;
-}
-
-static int string(json_object *o, const char *key, char *buf, size_t cap)
-{
-    json_object *v;
-    if (!get(o, key, &v) || !json_object_is_type(v, json_type_string))
-        return 0;
-    const char *s = json_object_get_string(v);
-    size_t n = (size_t)json_object_get_string_len(v);
-    if (n >= cap || memchr(s, 0, n))
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    return 1;
-}
-
 /* Index of s in names[0..n), or -1. */
 static int lookup(const char *s, const char *const *names, int n)
 {
@@ -99,14 +51,14 @@ const char *sm_template_posture_name(sm_posture_t p)
 static int floats(json_object *o, const char *key, int max, float *dst, int *n)
 {
     json_object *a;
-    if (!get(o, key, &a) || !json_object_is_type(a, json_type_array))
+    if (!sm_json_member(o, key, &a) || !json_object_is_type(a, json_type_array))
         return 0;
     size_t len = json_object_array_length(a);
     if (len < 1 || len > (size_t)max)
         return 0;
     for (size_t i = 0; i < len; i++) {
         double d;
-        if (!num(json_object_array_get_idx(a, i), NULL, &d) || fabs(d) > 1e6)
+        if (!sm_json_num(json_object_array_get_idx(a, i), NULL, &d) || fabs(d) > 1e6)
             return 0;
         dst[i] = (float)d;
     }
@@ -130,57 +82,62 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
     if (st != SM_OK)
         goto out;
     char word[32];
-    if (!string(root, "format", word, sizeof word) || strcmp(word, FORMAT_NAME) != 0)
+    if (!sm_json_str(root, "format", word, sizeof word) || strcmp(word, FORMAT_NAME) != 0)
         FAIL(SM_ERR_FORMAT, "not a SteadyMat template (\"format\" is not \"%s\")", FORMAT_NAME);
     double ver;
-    if (!num(root, "version", &ver) || ver != floor(ver) || ver < 1)
+    if (!sm_json_num(root, "version", &ver) || ver != floor(ver) || ver < 1)
         FAIL(SM_ERR_FORMAT, "template \"version\" must be a whole number >= 1");
     if (ver > SM_TEMPLATE_FILE_VERSION)
         FAIL(SM_ERR_VERSION,
              "template version %.0f is newer than this SteadyMat supports (%d): update SteadyMat",
              ver > 1e9 ? 1e9 : ver, SM_TEMPLATE_FILE_VERSION);
-    if (!string(root, "name", t->name, sizeof t->name) || !t->name[0])
+    if (!sm_json_str(root, "name", t->name, sizeof t->name) || !t->name[0])
         FAIL(SM_ERR_FORMAT, "\"name\" must be a string of 1..%d bytes", SM_TEMPLATE_NAME_MAX - 1);
     int k;
-    if (!string(root, "protocol", word, sizeof word) || (k = lookup(word, protocols, 4)) < 0)
+    if (!sm_json_str(root, "protocol", word, sizeof word) || (k = lookup(word, protocols, 4)) < 0)
         FAIL(SM_ERR_FORMAT, "\"protocol\" must be ball-release, hip-hook, back-of-hip or "
                             "realignment");
     t->protocol = (sm_protocol_t)k;
-    if (!string(root, "posture", word, sizeof word) || (k = lookup(word, postures, 3)) < 0)
+    if (!sm_json_str(root, "posture", word, sizeof word) || (k = lookup(word, postures, 3)) < 0)
         FAIL(SM_ERR_FORMAT, "\"posture\" must be prone, supine or side");
     t->posture = (sm_posture_t)k;
-    if (!string(root, "side", word, sizeof word) || (k = lookup(word, sides, 3)) < 0)
+    if (!sm_json_str(root, "side", word, sizeof word) || (k = lookup(word, sides, 3)) < 0)
         FAIL(SM_ERR_FORMAT, "\"side\" must be right, left or unknown");
     t->side = (sm_side_t)k;
     json_object *v;
-    if (!get(root, "mirrored", &v) || !json_object_is_type(v, json_type_boolean))
+    if (!sm_json_member(root, "mirrored", &v) || !json_object_is_type(v, json_type_boolean))
         FAIL(SM_ERR_FORMAT, "\"mirrored\" must be true or false");
     t->mirrored = json_object_get_boolean(v) ? 1 : 0;
 
     json_object *mat;
-    if (!get(root, "mat", &mat) || !integer(mat, "rows", 1, SM_MAX_ROWS, &t->rows) ||
-        !integer(mat, "cols", 1, SM_MAX_COLS, &t->cols) || !num(mat, "pitch_mm", &t->pitch_mm))
+    if (!sm_json_member(root, "mat", &mat) || !sm_json_int(mat, "rows", 1, SM_MAX_ROWS, &t->rows) ||
+        !sm_json_int(mat, "cols", 1, SM_MAX_COLS, &t->cols) ||
+        !sm_json_num(mat, "pitch_mm", &t->pitch_mm))
         FAIL(SM_ERR_FORMAT, "\"mat\" needs whole numbers rows and cols 1..64 and a number "
                             "pitch_mm");
 
     json_object *pl;
-    if (!get(root, "placement", &pl))
+    if (!sm_json_member(root, "placement", &pl))
         FAIL(SM_ERR_FORMAT, "\"placement\" is missing (null for a zones-only template)");
     if (pl) {
         json_object *fp;
         double deg;
-        if (!json_object_is_type(pl, json_type_object) || !num(pl, "x_mm", &t->tool_x_mm) ||
-            !num(pl, "y_mm", &t->tool_y_mm) || !num(pl, "body_dx_mm", &t->rel_x_mm) ||
-            !num(pl, "body_dy_mm", &t->rel_y_mm) || !num(pl, "tip_dx_mm", &t->tip_dx_mm) ||
-            !num(pl, "tip_dy_mm", &t->tip_dy_mm) || !num(pl, "area_mm2", &t->area_mm2))
+        if (!json_object_is_type(pl, json_type_object) || !sm_json_num(pl, "x_mm", &t->tool_x_mm) ||
+            !sm_json_num(pl, "y_mm", &t->tool_y_mm) ||
+            !sm_json_num(pl, "body_dx_mm", &t->rel_x_mm) ||
+            !sm_json_num(pl, "body_dy_mm", &t->rel_y_mm) ||
+            !sm_json_num(pl, "tip_dx_mm", &t->tip_dx_mm) ||
+            !sm_json_num(pl, "tip_dy_mm", &t->tip_dy_mm) ||
+            !sm_json_num(pl, "area_mm2", &t->area_mm2))
             FAIL(SM_ERR_FORMAT, "placement needs numbers x_mm, y_mm, body_dx_mm, body_dy_mm, "
                                 "tip_dx_mm, tip_dy_mm and area_mm2");
-        if (!get(pl, "footprint", &fp) || !num(fp, "a_mm", &t->fp_a_mm) ||
-            !num(fp, "b_mm", &t->fp_b_mm) || !num(fp, "angle_deg", &deg) || fabs(deg) > 360)
+        if (!sm_json_member(pl, "footprint", &fp) || !sm_json_num(fp, "a_mm", &t->fp_a_mm) ||
+            !sm_json_num(fp, "b_mm", &t->fp_b_mm) || !sm_json_num(fp, "angle_deg", &deg) ||
+            fabs(deg) > 360)
             FAIL(SM_ERR_FORMAT, "placement.footprint needs numbers a_mm, b_mm and angle_deg");
         t->fp_angle_rad = deg * PI / 180.0;
         json_object *cells;
-        if (!get(fp, "cells", &cells) || !json_object_is_type(cells, json_type_array))
+        if (!sm_json_member(fp, "cells", &cells) || !json_object_is_type(cells, json_type_array))
             FAIL(SM_ERR_FORMAT, "placement.footprint.cells must be an array");
         size_t nc = json_object_array_length(cells);
         if (nc > SM_TEMPLATE_MAX_CELLS)
@@ -191,8 +148,8 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
             double dx, dy;
             if (!c || !json_object_is_type(c, json_type_array) ||
                 json_object_array_length(c) != 2 ||
-                !num(json_object_array_get_idx(c, 0), NULL, &dx) ||
-                !num(json_object_array_get_idx(c, 1), NULL, &dy) || fabs(dx) > 1e4 ||
+                !sm_json_num(json_object_array_get_idx(c, 0), NULL, &dx) ||
+                !sm_json_num(json_object_array_get_idx(c, 1), NULL, &dy) || fabs(dx) > 1e4 ||
                 fabs(dy) > 1e4)
                 FAIL(SM_ERR_FORMAT, "placement.footprint.cells[%zu] must be [dx_mm, dy_mm]", i);
             t->cell_dx_mm[i] = (float)dx;
@@ -203,13 +160,15 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
     }
 
     json_object *body;
-    if (!get(root, "body", &body))
+    if (!sm_json_member(root, "body", &body))
         FAIL(SM_ERR_FORMAT, "\"body\" is missing (null when no body was on the mat)");
     if (body) {
         sm_template_body_t *b = &t->body;
-        if (!json_object_is_type(body, json_type_object) || !num(body, "ref_x_mm", &b->ref_x_mm) ||
-            !num(body, "ref_y_mm", &b->ref_y_mm) || !num(body, "pitch_mm", &b->pitch_mm) ||
-            !num(body, "x0_mm", &b->x0_mm) || !num(body, "y0_mm", &b->y0_mm))
+        if (!json_object_is_type(body, json_type_object) ||
+            !sm_json_num(body, "ref_x_mm", &b->ref_x_mm) ||
+            !sm_json_num(body, "ref_y_mm", &b->ref_y_mm) ||
+            !sm_json_num(body, "pitch_mm", &b->pitch_mm) ||
+            !sm_json_num(body, "x0_mm", &b->x0_mm) || !sm_json_num(body, "y0_mm", &b->y0_mm))
             FAIL(SM_ERR_FORMAT, "body needs numbers ref_x_mm, ref_y_mm, pitch_mm, x0_mm, y0_mm");
         if (!floats(body, "across", SM_MAX_COLS, b->px, &b->nx) ||
             !floats(body, "along", SM_MAX_ROWS, b->py, &b->ny))
@@ -218,7 +177,7 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
     }
 
     json_object *zones;
-    if (!get(root, "zones", &zones) || !json_object_is_type(zones, json_type_array))
+    if (!sm_json_member(root, "zones", &zones) || !json_object_is_type(zones, json_type_array))
         FAIL(SM_ERR_FORMAT, "\"zones\" must be an array");
     size_t nz = json_object_array_length(zones);
     if (nz > SM_ZONE_MAX)
@@ -227,7 +186,8 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
         json_object *z = json_object_array_get_idx(zones, i);
         sm_zone_t *Z = &t->zones[i];
         char shape[16], frame[16];
-        if (!string(z, "shape", shape, sizeof shape) || !string(z, "frame", frame, sizeof frame) ||
+        if (!sm_json_str(z, "shape", shape, sizeof shape) ||
+            !sm_json_str(z, "frame", frame, sizeof frame) ||
             (strcmp(shape, "rect") != 0 && strcmp(shape, "ellipse") != 0) ||
             (strcmp(frame, "body") != 0 && strcmp(frame, "mat") != 0))
             FAIL(SM_ERR_FORMAT,
@@ -236,8 +196,8 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
                  i);
         Z->kind = strcmp(shape, "rect") == 0 ? SM_ZONE_RECT : SM_ZONE_ELLIPSE;
         Z->body = strcmp(frame, "body") == 0;
-        if (!num(z, "x0_mm", &Z->x0) || !num(z, "y0_mm", &Z->y0) || !num(z, "x1_mm", &Z->x1) ||
-            !num(z, "y1_mm", &Z->y1))
+        if (!sm_json_num(z, "x0_mm", &Z->x0) || !sm_json_num(z, "y0_mm", &Z->y0) ||
+            !sm_json_num(z, "x1_mm", &Z->x1) || !sm_json_num(z, "y1_mm", &Z->y1))
             FAIL(SM_ERR_FORMAT, "zones[%zu] needs numbers x0_mm, y0_mm, x1_mm, y1_mm", i);
     }
     t->nzones = (int)nz;

@@ -6,18 +6,17 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sm_proto.h"
 #include "sm_transport.h"
 #include "testsupport.h"
+#include "ts_link.h"
 
 static char eeprom_path[512]; /* the chip's EEPROM, kept between the tests like a real chip */
 static char first_uid[17];
@@ -158,58 +157,9 @@ static void live_reads_the_pattern_where_it_was_put(void **state)
 }
 
 /* ---- 2. protocol v1 commands, and a moving ball ---------------------------------------- */
-typedef struct {
-    sm_transport_t *t;
-    sm_proto_parser_t p;
-    sm_proto_msg_t m;
-    uint8_t buf[4096];
-    size_t off, len;
-} link_t;
-
-static double now_s(void)
+static void expect_reply(ts_link_t *l, uint8_t cmd, uint8_t token, uint8_t status, uint16_t value)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sink(void *ctx, const uint8_t *b, uint16_t n)
-{
-    link_t *l = ctx;
-    assert_int_equal(sm_transport_write(l->t, b, n), SM_OK);
-}
-
-static void send(link_t *l, uint8_t cmd, uint8_t token, uint16_t arg)
-{
-    sm_proto_writer_t w;
-    sm_proto_writer_init(&w, sink, l);
-    sm_proto_cmd_t c = {cmd, token, arg};
-    sm_proto_write_cmd(&w, &c);
-}
-
-static int next_msg(link_t *l, uint8_t type, double timeout_s)
-{
-    double end = now_s() + timeout_s;
-    for (;;) {
-        while (l->off < l->len) {
-            int got = 0;
-            l->off += sm_proto_parser_feed(&l->p, l->buf + l->off, l->len - l->off, &l->m, &got);
-            if (got && l->m.type == type)
-                return 1;
-        }
-        double left = end - now_s();
-        if (left <= 0)
-            return 0;
-        struct pollfd pf = {sm_transport_fd(l->t), POLLIN, 0};
-        poll(&pf, 1, (int)(left * 1000) + 1);
-        l->off = 0;
-        assert_int_equal(sm_transport_read(l->t, l->buf, sizeof l->buf, &l->len), SM_OK);
-    }
-}
-
-static void expect_reply(link_t *l, uint8_t cmd, uint8_t token, uint8_t status, uint16_t value)
-{
-    assert_true(next_msg(l, SM_MSG_REPLY, 2));
+    assert_true(ts_link_next(l, SM_MSG_REPLY, 2));
     assert_int_equal(l->m.u.reply.cmd, cmd);
     assert_int_equal(l->m.u.reply.token, token);
     assert_int_equal(l->m.u.reply.status, status);
@@ -247,13 +197,11 @@ static void commands_take_effect_and_the_ball_moves(void **state)
     const char *err = ts_path(dir, "avrsim.err");
     pid_t sim = start_avrsim(args, ts_path(dir, "avrsim.json"), err);
     assert_int_equal(ts_wait_path(link, 20), 0);
-    static link_t l;
-    char msg[200];
-    assert_int_equal(sm_transport_open(link, 1000000, -1, &l.t, msg, sizeof msg), SM_OK);
-    sm_proto_parser_init(&l.p);
+    static ts_link_t l;
+    ts_link_open(&l, link);
 
-    send(&l, SM_CMD_GET_INFO, 1, 0);
-    assert_true(next_msg(&l, SM_MSG_INFO, 2));
+    ts_link_send(&l, SM_CMD_GET_INFO, 1, 0);
+    assert_true(ts_link_next(&l, SM_MSG_INFO, 2));
     const sm_proto_info_t *in = &l.m.u.info;
     assert_int_equal(in->rows, 16);
     assert_int_equal(in->cols, 16);
@@ -273,7 +221,7 @@ static void commands_take_effect_and_the_ball_moves(void **state)
     int checked = 0;
     double worst = 0;
     for (int i = 0; i < 60; i++) {
-        assert_true(next_msg(&l, SM_MSG_FRAME, 2));
+        assert_true(ts_link_next(&l, SM_MSG_FRAME, 2));
         const sm_proto_frame_t *f = &l.m.u.frame;
         double t = f->t_us / 1e6, fr = t / 3 > 1 ? 1 : t / 3;
         double want_r = 4 + fr * 8, want_c = 4 + fr * 6, r, c;
@@ -285,39 +233,39 @@ static void commands_take_effect_and_the_ball_moves(void **state)
     print_message("moving ball: worst CoP error %.3f cells over %d frames\n", worst, checked);
     assert_true(worst < 0.15);
 
-    send(&l, SM_CMD_SET_RATE, 2, 20);
+    ts_link_send(&l, SM_CMD_SET_RATE, 2, 20);
     expect_reply(&l, SM_CMD_SET_RATE, 2, SM_REPLY_OK, 20);
-    assert_true(next_msg(&l, SM_MSG_FRAME, 2));
-    assert_true(next_msg(&l, SM_MSG_FRAME, 2));
+    assert_true(ts_link_next(&l, SM_MSG_FRAME, 2));
+    assert_true(ts_link_next(&l, SM_MSG_FRAME, 2));
     uint16_t s0 = l.m.u.frame.seq;
     uint32_t t0 = l.m.u.frame.t_us;
-    assert_true(next_msg(&l, SM_MSG_FRAME, 2));
+    assert_true(ts_link_next(&l, SM_MSG_FRAME, 2));
     assert_int_equal((uint16_t)(l.m.u.frame.seq - s0), 1);
     uint32_t dt = l.m.u.frame.t_us - t0;
     assert_in_range(dt, 49900, 50100); /* 20 Hz on the device's own clock */
 
-    send(&l, SM_CMD_SET_RATE, 3, 0);
+    ts_link_send(&l, SM_CMD_SET_RATE, 3, 0);
     expect_reply(&l, SM_CMD_SET_RATE, 3, SM_REPLY_BAD_ARG, 20);
-    send(&l, SM_CMD_SET_RATE, 4, (uint16_t)(max_rate + 1));
+    ts_link_send(&l, SM_CMD_SET_RATE, 4, (uint16_t)(max_rate + 1));
     expect_reply(&l, SM_CMD_SET_RATE, 4, SM_REPLY_BAD_ARG, 20);
 
-    send(&l, SM_CMD_STOP, 5, 0);
+    ts_link_send(&l, SM_CMD_STOP, 5, 0);
     expect_reply(&l, SM_CMD_STOP, 5, SM_REPLY_OK, 0);
-    assert_false(next_msg(&l, SM_MSG_FRAME, 0.6)); /* stopped: silence */
-    send(&l, SM_CMD_START, 6, 0);
+    assert_false(ts_link_next(&l, SM_MSG_FRAME, 0.6)); /* stopped: silence */
+    ts_link_send(&l, SM_CMD_START, 6, 0);
     expect_reply(&l, SM_CMD_START, 6, SM_REPLY_OK, 0);
-    assert_true(next_msg(&l, SM_MSG_FRAME, 1));
+    assert_true(ts_link_next(&l, SM_MSG_FRAME, 1));
 
-    send(&l, SM_CMD_IDENTIFY, 7, 1);
+    ts_link_send(&l, SM_CMD_IDENTIFY, 7, 1);
     expect_reply(&l, SM_CMD_IDENTIFY, 7, SM_REPLY_OK, 0);
-    send(&l, 0x7E, 8, 0);
+    ts_link_send(&l, 0x7E, 8, 0);
     expect_reply(&l, 0x7E, 8, SM_REPLY_UNKNOWN, 0);
-    next_msg(&l, 0xFF, 1.3); /* let the identify blink run its second */
+    ts_link_next(&l, 0xFF, 1.3); /* let the identify blink run its second */
 
     assert_int_equal(l.p.c.crc_errors, 0);
     assert_int_equal(l.p.c.length_errors, 0);
     assert_int_equal(l.p.c.seq_gaps, 0);
-    sm_transport_close(l.t);
+    ts_link_close(&l);
     ts_kill(sim, SIGTERM);
 
     /* The LED blinked: the harness logs every change of PB5. */

@@ -40,18 +40,10 @@ sm_status sm_calib_file_parse(const char *text, size_t n, const sm_mat_info_t *e
     st = sm_json_doc_parse(text, n, SM_CALIB_FILE_MAX, "calibration", &root, err, errlen);
     if (st != SM_OK)
         goto out;
-    char fmt[32];
-    if (!sm_json_str(root, "format", fmt, sizeof fmt) || strcmp(fmt, FORMAT_NAME) != 0)
-        FAIL(SM_ERR_FORMAT, "not a SteadyMat calibration (\"format\" is not \"%s\")", FORMAT_NAME);
-    double ver;
-    if (!sm_json_num(root, "version", &ver) || ver != floor(ver) || ver < 1)
-        FAIL(SM_ERR_FORMAT, "calibration \"version\" must be a whole number >= 1");
-    if (ver > SM_CALIB_VERSION)
-        FAIL(SM_ERR_VERSION,
-             "calibration version %.0f is newer than this SteadyMat supports (%d): update "
-             "SteadyMat",
-             ver > 1e9 ? 1e9 : ver, SM_CALIB_VERSION);
-    d->version = (int)ver;
+    st = sm_json_doc_header(root, "calibration", FORMAT_NAME, SM_CALIB_VERSION, &d->version, err,
+                            errlen);
+    if (st != SM_OK)
+        goto out;
 
     json_object *mat;
     if (!sm_json_member(root, "mat", &mat) || !json_object_is_type(mat, json_type_object))

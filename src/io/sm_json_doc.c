@@ -115,3 +115,30 @@ int sm_json_str(json_object *o, const char *key, char *buf, size_t cap)
     buf[n] = 0;
     return 1;
 }
+
+sm_status sm_json_doc_header(json_object *root, const char *what, const char *format_name,
+                             int max_version, int *version, char *err, size_t errlen)
+{
+    char fmt[64];
+    double ver;
+    if (!sm_json_str(root, "format", fmt, sizeof fmt) || strcmp(fmt, format_name) != 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "not a SteadyMat %s (\"format\" is not \"%s\")", what,
+                     format_name);
+        return SM_ERR_FORMAT;
+    }
+    if (!sm_json_num(root, "version", &ver) || ver != floor(ver) || ver < 1) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s \"version\" must be a whole number >= 1", what);
+        return SM_ERR_FORMAT;
+    }
+    if (ver > max_version) {
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "%s version %.0f is newer than this SteadyMat supports (%d): update SteadyMat",
+                     what, ver > 1e9 ? 1e9 : ver, max_version);
+        return SM_ERR_VERSION;
+    }
+    *version = (int)ver;
+    return SM_OK;
+}

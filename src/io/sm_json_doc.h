@@ -14,6 +14,12 @@
 sm_status sm_json_doc_parse(const char *text, size_t n, size_t max, const char *what,
                             json_object **out, char *err, size_t errlen);
 
+/* The versioned header every SteadyMat JSON file starts with: "format" must be format_name and
+ * "version" a whole number from 1 to max_version (SM_ERR_VERSION, "update SteadyMat", when
+ * newer). *version is set on SM_OK. */
+sm_status sm_json_doc_header(json_object *root, const char *what, const char *format_name,
+                             int max_version, int *version, char *err, size_t errlen);
+
 /* Member getters that check types: 1 when key exists with the right type and value, else 0
  * (and *out untouched). */
 int sm_json_member(json_object *o, const char *key, json_object **v);

@@ -81,16 +81,12 @@ sm_status sm_template_file_parse(const char *text, size_t n, sm_template_t *t, c
     st = sm_json_doc_parse(text, n, SM_TEMPLATE_FILE_MAX, "template", &root, err, errlen);
     if (st != SM_OK)
         goto out;
+    int ver;
+    st = sm_json_doc_header(root, "template", FORMAT_NAME, SM_TEMPLATE_FILE_VERSION, &ver, err,
+                            errlen);
+    if (st != SM_OK)
+        goto out;
     char word[32];
-    if (!sm_json_str(root, "format", word, sizeof word) || strcmp(word, FORMAT_NAME) != 0)
-        FAIL(SM_ERR_FORMAT, "not a SteadyMat template (\"format\" is not \"%s\")", FORMAT_NAME);
-    double ver;
-    if (!sm_json_num(root, "version", &ver) || ver != floor(ver) || ver < 1)
-        FAIL(SM_ERR_FORMAT, "template \"version\" must be a whole number >= 1");
-    if (ver > SM_TEMPLATE_FILE_VERSION)
-        FAIL(SM_ERR_VERSION,
-             "template version %.0f is newer than this SteadyMat supports (%d): update SteadyMat",
-             ver > 1e9 ? 1e9 : ver, SM_TEMPLATE_FILE_VERSION);
     if (!sm_json_str(root, "name", t->name, sizeof t->name) || !t->name[0])
         FAIL(SM_ERR_FORMAT, "\"name\" must be a string of 1..%d bytes", SM_TEMPLATE_NAME_MAX - 1);
     int k;

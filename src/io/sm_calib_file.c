@@ -336,18 +336,7 @@ sm_status sm_calib_file_format(const sm_calib_data_t *d, char **out, char *err, 
         json_object_object_add(cells, cell_arrays[a], arr);
     }
     json_object_object_add(r, "cells", cells);
-    const char *s = json_object_to_json_string_ext(
-        r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *copy = s ? malloc(strlen(s) + 2) : NULL;
-    if (copy) {
-        strcpy(copy, s);
-        strcat(copy, "\n");
-    }
-    json_object_put(r);
-    if (!copy)
-        return SM_ERR_NOMEM;
-    *out = copy;
-    return SM_OK;
+    return sm_json_doc_text(r, out);
 }
 
 sm_status sm_calib_file_save(const char *path, const sm_calib_data_t *d, char *err, size_t errlen)

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 sm_status sm_json_doc_parse(const char *text, size_t n, size_t max, const char *what,
@@ -140,5 +141,21 @@ sm_status sm_json_doc_header(json_object *root, const char *what, const char *fo
         return SM_ERR_VERSION;
     }
     *version = (int)ver;
+    return SM_OK;
+}
+
+sm_status sm_json_doc_text(json_object *r, char **out)
+{
+    const char *s = json_object_to_json_string_ext(
+        r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *copy = s ? malloc(strlen(s) + 2) : NULL;
+    if (copy) {
+        strcpy(copy, s);
+        strcat(copy, "\n");
+    }
+    json_object_put(r);
+    if (!copy)
+        return SM_ERR_NOMEM;
+    *out = copy;
     return SM_OK;
 }

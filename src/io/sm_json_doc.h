@@ -20,6 +20,10 @@ sm_status sm_json_doc_parse(const char *text, size_t n, size_t max, const char *
 sm_status sm_json_doc_header(json_object *root, const char *what, const char *format_name,
                              int max_version, int *version, char *err, size_t errlen);
 
+/* The document as pretty-printed text ending in a newline, malloc'd into *out; r is released
+ * either way. SM_ERR_NOMEM on failure. */
+sm_status sm_json_doc_text(json_object *r, char **out);
+
 /* Member getters that check types: 1 when key exists with the right type and value, else 0
  * (and *out untouched). */
 int sm_json_member(json_object *o, const char *key, json_object **v);

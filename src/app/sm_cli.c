@@ -35,9 +35,15 @@ static void catch_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    /* Ctrl-C, kill, a closed terminal or a dropped SSH connection: each ends the session the
+     * same way (recording closed, JSON printed, history entry written). */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (ulimit -f) makes the write fail with EFBIG, which the recorder reports
+     * ("file size limit reached") and survives, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)

@@ -116,9 +116,9 @@ static void on_frame(void *ctx, const sm_frame_t *f, double t_s, const sm_pipeli
         sm_metrics_compute_values(c->values, f->rows, f->cols, c->pitch_mm, 0, &m);
         m.total = sm_calib_force_n(c->cal, c->values);
         if (cf->present) {
-            const uint8_t *lab = sm_pipeline_labels(p);
+            const uint8_t *lab = sm_pipeline_labels(p, f->rows, f->cols);
             double kpa = 0;
-            for (int i = 0; i < cells; i++)
+            for (int i = 0; lab && i < cells; i++)
                 if (lab[i] == SM_CONTACT_TOOL)
                     kpa += c->values[i];
             tool_load = sm_kpa_area_to_n(kpa, c->pitch_mm * c->pitch_mm);

@@ -157,12 +157,19 @@ static void build_zones(sm_placement_t *p)
 void sm_placement_frame(sm_placement_t *p, sm_pipeline_t *pipe, const sm_frame_t *f,
                         const float *values, double pitch_mm)
 {
+    const uint8_t *labels = sm_pipeline_labels(pipe, f->rows, f->cols);
+    if (!labels) { /* a frame of another mat than the coach's: nothing to compare it with */
+        p->frame = NULL;
+        p->have_mask = 0;
+        memset(&p->view, 0, sizeof p->view);
+        return;
+    }
     p->frame = f;
     p->rows = f->rows;
     p->cols = f->cols;
     p->pitch_mm = pitch_mm;
     p->view = (sm_mat_view_t){sm_pipeline_contact(pipe),
-                              sm_pipeline_labels(pipe),
+                              labels,
                               values,
                               values ? NULL : f->cells,
                               f->rows,
@@ -370,7 +377,9 @@ void sm_placement_view(const sm_placement_t *p, sm_view_model_t *vm)
 {
     if (!p->have_tpl)
         return;
-    vm->template_mask = p->have_mask ? p->mask : NULL;
+    /* The mask is for the mat of the last frame placed: only over a picture of that size. */
+    int fits = !vm->frame || (vm->frame->rows == p->rows && vm->frame->cols == p->cols);
+    vm->template_mask = p->have_mask && fits ? p->mask : NULL;
     vm->template_text = p->text[0] ? p->text : NULL;
     vm->template_on_target = p->match.valid && p->match.on_target;
     vm->zones = p->n_vzones ? p->vzones : NULL;
@@ -394,6 +403,11 @@ void sm_placement_reset(sm_placement_t *p)
     p->zout = (sm_zone_out_t){0};
     sm_template_tracker_reset(&p->tracker);
     sm_zone_tracker_finish(p->zones, p->view.f ? p->view.f->t_s : 0);
+    /* The view points into the coach's pipeline, which is about to be rebuilt. */
+    p->frame = NULL;
+    p->have_mask = 0;
+    p->n_vzones = 0;
+    memset(&p->view, 0, sizeof p->view);
 }
 
 void sm_placement_finish(sm_placement_t *p, double t_s)

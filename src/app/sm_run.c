@@ -24,6 +24,16 @@
 
 #define MAX_FRAMES_PER_TURN 256 /* keep the window responsive when a replay or sim races ahead */
 
+/* A mat of another size closes the segment; after this many the session stops recording (a
+ * mat flipping sizes on every frame must not flood the disk with files). */
+#define SM_RUN_MAX_SEGMENTS 16
+
+typedef struct {
+    char path[4096];
+    int rows, cols;
+    unsigned long frames;
+} segment_t;
+
 typedef struct {
     const sm_run_config_t *rc;
     sm_source_t *src;
@@ -43,11 +53,19 @@ typedef struct {
     double fps;
     uint64_t fps_t0;
     unsigned long fps_n;
-    /* recording */
+    /* recording: one file per mat size (segment); a new mat size closes the segment with a
+     * marker and goes on in a sibling file */
     sm_session_writer_t *rec;
     int rec_failed;
-    unsigned long rec_frames;
+    unsigned long rec_frames;      /* frames recorded in the open segment */
+    unsigned long rec_frames_done; /* ... in the segments closed before it */
     char rec_msg[256];
+    char seg_path[4096]; /* the open segment's file */
+    int seg_rows, seg_cols;
+    double seg_first_t_s;
+    sm_mat_info_t seg_mat; /* the mat of the open segment, for its history entry */
+    segment_t segs[SM_RUN_MAX_SEGMENTS];
+    int n_segs; /* segments begun (the open one is the last) */
     int64_t start_unix_ms;
     /* history */
     char hist_path[4096];
@@ -67,6 +85,7 @@ typedef struct {
     float values[SM_MAX_CELLS]; /* the frame in display units: kPa/mmHg, or raw counts */
     float shown_values[SM_MAX_CELLS];
     uint8_t shown_labels[SM_MAX_CELLS];
+    int have_labels; /* shown_labels belong to the shown frame */
     uint8_t ghosts[SM_MAX_CELLS];
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
@@ -111,10 +130,34 @@ static int keeps_history(const run_t *r)
     return !strcmp(r->st.kind, "serial") || !strcmp(r->st.kind, "tty");
 }
 
+/* The file of segment k (0 = the first): the path given for k = 0, else a sibling
+ * "<stem>.seg<k+1><ext>" ("s.smsession" -> "s.seg2.smsession"). */
+static int segment_path(const char *base, int k, char *buf, size_t n)
+{
+    if (k == 0)
+        return snprintf(buf, n, "%s", base) < (int)n;
+    const char *slash = strrchr(base, '/');
+    const char *dot = strrchr(base, '.');
+    if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : base))
+        dot = base + strlen(base);
+    int len = snprintf(buf, n, "%.*s.seg%d%s", (int)(dot - base), base, k + 1, dot);
+    return len > 0 && (size_t)len < n;
+}
+
 static void record(run_t *r, const sm_frame_t *f)
 {
     char err[256];
-    const char *path = r->rc->record_path;
+    const char *path = NULL;
+    if (r->rc->record_path && !r->rec && !r->rec_failed) {
+        if (!segment_path(r->rc->record_path, r->n_segs, r->seg_path, sizeof r->seg_path)) {
+            r->rec_failed = 1;
+            snprintf(r->rec_msg, sizeof r->rec_msg, "Not recording: the file name is too long");
+            fprintf(stderr, "steadymat: %s\n", r->rec_msg);
+            return;
+        }
+    }
+    if (r->rc->record_path)
+        path = r->seg_path;
     if (!path && keeps_history(r) && !r->hist_failed) {
         if (!r->hist_path[0] &&
             sm_history_new_session_path_in(r->rc->history_dir, r->start_unix_ms, r->hist_path,
@@ -134,11 +177,31 @@ static void record(run_t *r, const sm_frame_t *f)
         h.mat.cols = f->cols;
         snprintf(h.source, sizeof h.source, "%s", r->st.label);
         h.start_unix_ms = r->start_unix_ms;
-        if (sm_session_writer_open(path, &h, &r->rec, err, sizeof err) != SM_OK) {
+        /* The first file is the one asked for; the sibling files of later mats are new files,
+         * never written over. */
+        sm_status os = r->n_segs == 0 || !r->rc->record_path
+                           ? sm_session_writer_open(path, &h, &r->rec, err, sizeof err)
+                           : sm_session_writer_open_new(path, &h, &r->rec, err, sizeof err);
+        if (os != SM_OK) {
             r->rec_failed = 1;
             snprintf(r->rec_msg, sizeof r->rec_msg, "Not recording: %s", err);
             fprintf(stderr, "steadymat: %s\n", r->rec_msg);
             return;
+        }
+        segment_t *sg = &r->segs[r->n_segs++];
+        snprintf(sg->path, sizeof sg->path, "%s", path);
+        sg->rows = f->rows;
+        sg->cols = f->cols;
+        sg->frames = 0;
+        r->seg_mat = h.mat;
+        if (r->n_segs > 1) {
+            /* The marker at the head of a later segment: where the session came from. */
+            char why[96];
+            const segment_t *prev = &r->segs[r->n_segs - 2];
+            const char *name = strrchr(prev->path, '/');
+            snprintf(why, sizeof why, "mat changed from %dx%d; continues %s", prev->rows,
+                     prev->cols, name ? name + 1 : prev->path);
+            sm_session_writer_gap(r->rec, f->t_us, f->t_us, why, err, sizeof err);
         }
     }
     sm_status s = SM_OK;
@@ -148,6 +211,7 @@ static void record(run_t *r, const sm_frame_t *f)
     if (s == SM_OK)
         s = sm_session_writer_frame(r->rec, f, err, sizeof err);
     r->rec_frames = sm_session_writer_frames(r->rec);
+    r->segs[r->n_segs - 1].frames = r->rec_frames;
     if (s != SM_OK) {
         r->rec_failed = 1;
         snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
@@ -294,10 +358,129 @@ static void sound(run_t *r, double t_s)
     }
 }
 
+/* Closes the open recording segment: the file gets a marker when the session goes on elsewhere
+ * (marker not NULL), and the coach's holds go into the history with it. The coach itself stays
+ * (the session's end still reports it). */
+static void end_segment(run_t *r, const char *marker)
+{
+    char err[256];
+    if (r->rec && marker && !r->rec_failed) {
+        uint64_t t = r->have_frame ? (uint64_t)(r->last_t_s * 1e6 + 0.5) : 0;
+        if (sm_session_writer_gap(r->rec, t, t, marker, err, sizeof err) != SM_OK) {
+            r->rec_failed = 1;
+            snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
+            fprintf(stderr, "steadymat: %s\n", err);
+        }
+    }
+    if (r->rec) {
+        /* Flushed first: a write that fails now tells how many frames reached the file whole,
+         * the one count the message, the JSON and the file agree on. */
+        sm_status fs = sm_session_writer_flush(r->rec, err, sizeof err);
+        r->rec_frames = sm_session_writer_frames(r->rec);
+        r->segs[r->n_segs - 1].frames = r->rec_frames;
+        if (fs == SM_OK)
+            fs = sm_session_writer_close(r->rec, err, sizeof err);
+        else
+            sm_session_writer_close(r->rec, NULL, 0);
+        r->rec = NULL;
+        if (fs != SM_OK && !r->rec_failed) {
+            fprintf(stderr, "steadymat: %s\n", err);
+            r->rec_failed = 1;
+            snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
+        }
+    }
+    /* A recording cut short (a full disk) still goes into the history: what was recorded stays
+     * readable. The reserved file goes only when it never got a frame. */
+    if (keeps_history(r) && r->rec_frames > 0 && r->pipe) {
+        sm_history_live_t hl = {r->rc->history_dir,
+                                r->rc->record_path ? r->seg_path : r->hist_path,
+                                &r->seg_mat,
+                                r->st.label,
+                                r->start_unix_ms,
+                                r->rec_frames,
+                                r->last_t_s - r->seg_first_t_s,
+                                r->rc->protocol,
+                                r->rc->release_s,
+                                r->inputs,
+                                r->n_inputs,
+                                sm_pipeline_coach(r->pipe)};
+        sm_analysis_history_add_live(&hl); /* says where it was saved, or why not */
+    } else if (r->hist_path[0] && r->rec_frames == 0) {
+        remove(r->hist_path);
+    }
+    r->rec_frames_done += r->rec_frames;
+    r->rec_frames = 0;
+    r->hist_path[0] = 0;
+    r->n_inputs = 0;
+}
+
+/* Another mat (or the same mat in another mode) sends frames of another size, with or without
+ * a reconnect. Everything sized for the old mat is rebuilt: the coach starts over for the new
+ * mat, the calibration is looked up again, the trail and colour scale start afresh, and the
+ * recording goes on in a sibling file (the old one ends with a marker naming it). */
+static void new_mat(run_t *r, const sm_frame_t *f)
+{
+    char marker[96], next[4096] = "";
+    int more = r->n_segs < SM_RUN_MAX_SEGMENTS;
+    if (r->rc->record_path && more &&
+        !segment_path(r->rc->record_path, r->n_segs, next, sizeof next))
+        next[0] = 0;
+    const char *nn = strrchr(next, '/');
+    snprintf(marker, sizeof marker, "mat changed to %ux%u; continues in %s", f->rows, f->cols,
+             next[0] ? (nn ? nn + 1 : next) : "the next session file");
+    const char *where = !r->rec ? "" : !more ? "" : next[0] ? next : "a new history session";
+    fprintf(stderr,
+            "steadymat: the mat changed from %dx%d to %ux%u cells: the coach starts over for the "
+            "new mat%s%s\n",
+            r->seg_rows, r->seg_cols, f->rows, f->cols,
+            where[0] ? "; the recording continues in " : "", where);
+    int was_recording = r->rec != NULL;
+    if (r->place)
+        sm_placement_reset(r->place); /* before the pipeline it points into goes */
+    if (r->pipe)
+        sm_pipeline_finish(r->pipe, r->last_t_s);
+    end_segment(r, was_recording && more ? marker : NULL);
+    if (was_recording && !more && !r->rec_failed) {
+        r->rec_failed = 1;
+        snprintf(r->rec_msg, sizeof r->rec_msg,
+                 "recording stopped: the mat changed size %d times in this session; what was "
+                 "recorded is safe",
+                 SM_RUN_MAX_SEGMENTS - 1);
+        fprintf(stderr, "steadymat: %s\n", r->rec_msg);
+    }
+    if (r->pipe) {
+        sound(r, r->last_t_s); /* cues due so far are heard; the new coach's sound goes on */
+        sm_pipeline_destroy(r->pipe);
+        r->pipe = NULL;
+        r->restarted = 1;
+    }
+    r->pipe_failed = 0;
+    sm_calib_creep_destroy(r->creep);
+    sm_calib_destroy(r->cal);
+    r->creep = NULL;
+    r->cal = NULL;
+    r->cal_ok = 0;
+    r->cal_checked = 0;
+    r->cal_msg[0] = 0;
+    r->cal_path[0] = 0;
+    sm_trail_init(&r->trail);
+    r->fixed_max = 0;
+    double full = r->st.mat.sample_max ? r->st.mat.sample_max : 1023;
+    sm_autoscale_init(&r->autoscale, 10.0, full);
+    r->have_side[0] = r->have_side[1] = 0;
+}
+
 static void take_frame(run_t *r)
 {
     const sm_frame_t *f = r->frame;
     double t = f->t_us / 1e6;
+    if (!r->have_frame || f->rows != r->seg_rows || f->cols != r->seg_cols) {
+        if (r->have_frame)
+            new_mat(r, f);
+        r->seg_rows = f->rows;
+        r->seg_cols = f->cols;
+        r->seg_first_t_s = t;
+    }
     if (f->rows != r->st.mat.rows || f->cols != r->st.mat.cols || !r->have_frame ||
         (f->flags & SM_FRAME_AFTER_GAP))
         sm_source_status(r->src, &r->st); /* new geometry, or the gap's times for the recording */
@@ -357,8 +540,10 @@ static void take_frame(run_t *r)
         double k = r->cal_ok && r->rc->mmhg ? SM_CALIB_MMHG_PER_KPA : 1.0;
         for (size_t i = 0; i < cells; i++)
             r->shown_values[i] = (float)(r->values[i] * k);
-        if (r->pipe)
-            memcpy(r->shown_labels, sm_pipeline_labels(r->pipe), cells);
+        const uint8_t *labels = r->pipe ? sm_pipeline_labels(r->pipe, f->rows, f->cols) : NULL;
+        r->have_labels = labels != NULL;
+        if (labels)
+            memcpy(r->shown_labels, labels, cells);
         memcpy(r->shown, f, sizeof *f);
         r->shown_m = r->m;
         r->have_shown = 1;
@@ -394,7 +579,7 @@ static void render(run_t *r, double wall_s)
     if (r->have_shown) {
         int rows = r->shown->rows, cols = r->shown->cols;
         vm.values = r->cal_ok ? r->shown_values : NULL;
-        vm.labels = r->pipe ? r->shown_labels : NULL;
+        vm.labels = r->have_labels ? r->shown_labels : NULL;
         /* Crosstalk ghosts: the fourth corner of a rectangle of loaded cells reading well below
          * the other three (what the firmware cannot fully suppress). */
         float loaded =
@@ -620,9 +805,21 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     if (r->rc->record_path) {
         json_object *rec = json_object_new_object();
         json_object_object_add(rec, "path", json_object_new_string(r->rc->record_path));
-        json_object_object_add(rec, "frames", json_object_new_int64((int64_t)r->rec_frames));
+        json_object_object_add(
+            rec, "frames", json_object_new_int64((int64_t)(r->rec_frames_done + r->rec_frames)));
         json_object_object_add(rec, "error",
                                r->rec_failed ? json_object_new_string(r->rec_msg) : NULL);
+        /* One file per mat size, in order (one entry unless the mat changed). */
+        json_object *segs = json_object_new_array();
+        for (int i = 0; i < r->n_segs; i++) {
+            json_object *sg = json_object_new_object();
+            json_object_object_add(sg, "path", json_object_new_string(r->segs[i].path));
+            json_object_object_add(sg, "rows", json_object_new_int(r->segs[i].rows));
+            json_object_object_add(sg, "cols", json_object_new_int(r->segs[i].cols));
+            json_object_object_add(sg, "frames", json_object_new_int64((int64_t)r->segs[i].frames));
+            json_object_array_add(segs, sg);
+        }
+        json_object_object_add(rec, "segments", segs);
         ADD("recording", rec);
     }
     ADD("message", r->st.message[0] ? json_object_new_string(r->st.message) : NULL);
@@ -758,9 +955,11 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         }
         if (ended && (rc->headless || rc->duration_s > 0))
             break;
-        /* Sources without frames still end on time (an unplugged mat, a stalled link). */
+        /* Sources without frames still end on time (an unplugged mat, a stalled link). A
+         * recording or the simulator always has its next frame: it ends by session time, even
+         * when a loaded machine makes it fall behind the wall clock. */
         if (rc->duration_s > 0 && wall / 1e6 * speed > rc->duration_s + 2.0 &&
-            strcmp(r->st.kind, "replay") != 0)
+            strcmp(r->st.kind, "replay") != 0 && strcmp(r->st.kind, "sim") != 0)
             break;
         if (rc->headless && !r->st.ever_connected && wall / 1e6 > rc->start_timeout_s) {
             fprintf(stderr, "steadymat: %s\n",
@@ -814,30 +1013,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
             status = 1;
         }
     }
-    if (r->rec && sm_session_writer_close(r->rec, err, sizeof err) != SM_OK && !r->rec_failed) {
-        fprintf(stderr, "steadymat: %s\n", err);
-        r->rec_failed = 1;
-        snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
-    }
-    /* A recording cut short (a full disk) still goes into the history: what was recorded stays
-     * readable. The reserved file goes only when it never got a frame. */
-    if (keeps_history(r) && r->rec_frames > 0 && r->pipe) {
-        sm_history_live_t hl = {rc->history_dir,
-                                rc->record_path ? rc->record_path : r->hist_path,
-                                &r->st.mat,
-                                r->st.label,
-                                r->start_unix_ms,
-                                r->rec_frames,
-                                r->last_t_s - r->first_t_s,
-                                rc->protocol,
-                                rc->release_s,
-                                r->inputs,
-                                r->n_inputs,
-                                sm_pipeline_coach(r->pipe)};
-        sm_analysis_history_add_live(&hl); /* says where it was saved, or why not */
-    } else if (r->hist_path[0] && r->rec_frames == 0) {
-        remove(r->hist_path);
-    }
+    end_segment(r, NULL);
     if (r->rec_failed)
         status = 1;
     if (rc->json)

@@ -126,9 +126,17 @@ const sm_coach_t *sm_pipeline_coach(const sm_pipeline_t *p)
     return p->coach;
 }
 
-const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p)
+const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p, int rows, int cols)
 {
+    if (rows != p->cfg.rows || cols != p->cfg.cols)
+        return NULL;
     return sm_contact_labels(p->contact);
+}
+
+void sm_pipeline_size(const sm_pipeline_t *p, int *rows, int *cols)
+{
+    *rows = p->cfg.rows;
+    *cols = p->cfg.cols;
 }
 
 sm_mix_t *sm_pipeline_mix(sm_pipeline_t *p)

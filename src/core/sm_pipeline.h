@@ -42,8 +42,13 @@ void sm_pipeline_finish(sm_pipeline_t *p, double t_s);
 const sm_contact_frame_t *sm_pipeline_contact(const sm_pipeline_t *p);
 const sm_coach_out_t *sm_pipeline_coach_out(const sm_pipeline_t *p);
 const sm_coach_t *sm_pipeline_coach(const sm_pipeline_t *p);
-/* Per-cell labels of the last frame (0 unloaded, 1 body, 2 tool, 3 replaced fault). */
-const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p);
+/* Per-cell labels of the last frame (0 unloaded, 1 body, 2 tool, 3 replaced fault), rows*cols
+ * row-major. The caller says the size it will index them with: NULL when that is not the
+ * pipeline's size (a frame from another mat), so a buffer is never read with a size it was not
+ * made for. */
+const uint8_t *sm_pipeline_labels(const sm_pipeline_t *p, int rows, int cols);
+/* The mat size the pipeline was created for. */
+void sm_pipeline_size(const sm_pipeline_t *p, int *rows, int *cols);
 /* The cue mixer (NULL without sound): render it up to the session time to hear the cues. */
 sm_mix_t *sm_pipeline_mix(sm_pipeline_t *p);
 /* Cues raised so far, by kind (for tests and summaries). */

@@ -113,9 +113,16 @@ size_t sm_sessfmt_encode_header(const sm_session_header_t *h, uint8_t *buf, size
     put16(b + 2, m->cols);
     put16(b + 4, m->sample_max);
     put16(b + 6, 0);
-    putf64(b + 8, isfinite(m->pitch_mm) && m->pitch_mm > 0 ? m->pitch_mm : 0.0);
-    putf64(b + 16, isfinite(m->rate_hz) && m->rate_hz > 0 ? m->rate_hz : 0.0);
-    put64(b + 24, (uint64_t)h->start_unix_ms);
+    /* What a reader would refuse is written as unknown (0). */
+    putf64(b + 8, m->pitch_mm >= SM_SESSFMT_PITCH_MIN_MM && m->pitch_mm <= SM_SESSFMT_PITCH_MAX_MM
+                      ? m->pitch_mm
+                      : 0.0);
+    putf64(b + 16, m->rate_hz >= SM_SESSFMT_RATE_MIN_HZ && m->rate_hz <= SM_SESSFMT_RATE_MAX_HZ
+                       ? m->rate_hz
+                       : 0.0);
+    put64(b + 24, h->start_unix_ms > 0 && h->start_unix_ms <= SM_SESSFMT_START_MAX_MS
+                      ? (uint64_t)h->start_unix_ms
+                      : 0);
     size_t off = SM_SESSFMT_HDR_FIXED + 32;
     if (!(off = put_str(buf, off, cap, m->uid, 16)) ||
         !(off = put_str(buf, off, cap, m->name, 16)) ||
@@ -193,13 +200,37 @@ sm_status sm_sessfmt_decode_header(const uint8_t *buf, size_t n, sm_session_head
     m->sample_max = get16(b + 4);
     m->pitch_mm = getf64(b + 8);
     m->rate_hz = getf64(b + 16);
-    /* A valid CRC on nonsense means a hostile or buggy writer: keep the file usable. */
-    if (!isfinite(m->pitch_mm) || m->pitch_mm < 0)
-        m->pitch_mm = 0;
-    if (!isfinite(m->rate_hz) || m->rate_hz < 0)
-        m->rate_hz = 0;
     h->start_unix_ms = (int64_t)get64(b + 24);
     h->version = major;
+    /* A valid CRC on nonsense means a hostile or buggy writer. Values without physical sense
+     * are refused by name: every later computation (mm, Hz, plots, dates) trusts them. */
+    const char *bad = NULL;
+    if (!(m->pitch_mm == 0 ||
+          (m->pitch_mm >= SM_SESSFMT_PITCH_MIN_MM && m->pitch_mm <= SM_SESSFMT_PITCH_MAX_MM))) {
+        bad = "pitch_mm";
+        snprintf(msg, sizeof msg,
+                 "session header is damaged: pitch_mm %g is not a cell pitch (%g..%g mm, or 0 "
+                 "for unknown)",
+                 m->pitch_mm, SM_SESSFMT_PITCH_MIN_MM, SM_SESSFMT_PITCH_MAX_MM);
+    } else if (!(m->rate_hz == 0 ||
+                 (m->rate_hz >= SM_SESSFMT_RATE_MIN_HZ && m->rate_hz <= SM_SESSFMT_RATE_MAX_HZ))) {
+        bad = "rate_hz";
+        snprintf(msg, sizeof msg,
+                 "session header is damaged: rate_hz %g is not a frame rate (%g..%g Hz, or 0 "
+                 "for unknown)",
+                 m->rate_hz, SM_SESSFMT_RATE_MIN_HZ, SM_SESSFMT_RATE_MAX_HZ);
+    } else if (h->start_unix_ms < 0 || h->start_unix_ms > SM_SESSFMT_START_MAX_MS) {
+        bad = "start_unix_ms";
+        snprintf(msg, sizeof msg,
+                 "session header is damaged: start_unix_ms %lld is not a date (0 for unknown, "
+                 "up to the year 9999)",
+                 (long long)h->start_unix_ms);
+    }
+    if (bad) {
+        errf(err, errlen, msg);
+        memset(h, 0, sizeof *h);
+        return SM_ERR_FORMAT;
+    }
     if (m->rows < 1 || m->rows > SM_MAX_ROWS || m->cols < 1 || m->cols > SM_MAX_COLS) {
         snprintf(msg, sizeof msg, "session header is damaged (mat %ux%u, supported 1..64)",
                  (unsigned)m->rows, (unsigned)m->cols);

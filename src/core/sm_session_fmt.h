@@ -94,6 +94,14 @@
 #define SM_SESSFMT_MAX_FRAME_RECORD                                                                \
     (SM_SESSFMT_REC_OVERHEAD + SM_SESSFMT_FRAME_FIXED + 2 * SM_MAX_CELLS)
 
+/* Header values with physical sense (0 = unknown for each); anything else is refused by
+ * sm_sessfmt_decode_header with the member named. */
+#define SM_SESSFMT_PITCH_MIN_MM 1.0
+#define SM_SESSFMT_PITCH_MAX_MM 100.0
+#define SM_SESSFMT_RATE_MIN_HZ  0.1
+#define SM_SESSFMT_RATE_MAX_HZ  2000.0
+#define SM_SESSFMT_START_MAX_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
+
 #define SM_SESSFMT_REC_FRAME 1u
 #define SM_SESSFMT_REC_GAP   2u
 

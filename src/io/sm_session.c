@@ -88,6 +88,23 @@ static sm_status writer_fail(sm_session_writer_t *w, int e, const char *what, ch
     return SM_ERR_IO;
 }
 
+/* Whole FRAME records among the first `bytes` of the buffer (the rest of a cut write is a torn
+ * record, which readers skip). */
+static unsigned long frames_within(const uint8_t *buf, size_t bytes)
+{
+    unsigned long k = 0;
+    size_t off = 0;
+    while (off + SM_SESSFMT_REC_OVERHEAD <= bytes) {
+        const uint8_t *p = buf + off;
+        size_t len = (size_t)p[5] | (size_t)p[6] << 8 | (size_t)p[7] << 16 | (size_t)p[8] << 24;
+        if (off + SM_SESSFMT_REC_OVERHEAD + len > bytes)
+            break;
+        k += p[4] == SM_SESSFMT_REC_FRAME;
+        off += SM_SESSFMT_REC_OVERHEAD + len;
+    }
+    return k;
+}
+
 static sm_status writer_push(sm_session_writer_t *w, char *err, size_t errlen)
 {
     if (w->n == 0)
@@ -95,8 +112,15 @@ static sm_status writer_push(sm_session_writer_t *w, char *err, size_t errlen)
     size_t done;
     if (write_all(w->fd, w->buf, w->n, &done) != 0) {
         /* The file now ends with at most one torn record (the one write() cut), which
-         * readers skip; no further byte is ever written after it. */
-        return writer_fail(w, errno, "", err, errlen);
+         * readers skip; no further byte is ever written after it. The frames whose records
+         * reached the file whole are the ones recorded: one count for the message, the JSON
+         * and the file. */
+        int e = errno;
+        w->frames_on_os += frames_within(w->buf, done);
+        w->frames = w->frames_on_os;
+        w->frames_in_buf = 0;
+        w->n = 0;
+        return writer_fail(w, e, "", err, errlen);
     }
     w->n = 0;
     w->frames_on_os += w->frames_in_buf;
@@ -121,8 +145,8 @@ static sm_status writer_sync(sm_session_writer_t *w, char *err, size_t errlen)
     return SM_OK;
 }
 
-sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
-                                 sm_session_writer_t **out, char *err, size_t errlen)
+static sm_status writer_open(const char *path, const sm_session_header_t *h, int flags,
+                             sm_session_writer_t **out, char *err, size_t errlen)
 {
     char msg[320];
     if (out)
@@ -150,9 +174,10 @@ sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
     }
     w->rows = h->mat.rows;
     w->cols = h->mat.cols;
-    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
     if (w->fd < 0) {
-        snprintf(msg, sizeof msg, "cannot create %s: %s", path, strerror(errno));
+        snprintf(msg, sizeof msg, "cannot create %s: %s", path,
+                 errno == EEXIST ? "a file of that name exists already" : strerror(errno));
         set_err(err, errlen, msg);
         free(w->path);
         free(w->buf);
@@ -175,6 +200,18 @@ sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
     if (err && errlen)
         err[0] = 0;
     return SM_OK;
+}
+
+sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
+                                 sm_session_writer_t **out, char *err, size_t errlen)
+{
+    return writer_open(path, h, O_TRUNC, out, err, errlen);
+}
+
+sm_status sm_session_writer_open_new(const char *path, const sm_session_header_t *h,
+                                     sm_session_writer_t **out, char *err, size_t errlen)
+{
+    return writer_open(path, h, O_EXCL, out, err, errlen);
 }
 
 static sm_status fail_fast(const sm_session_writer_t *w, char *err, size_t errlen)

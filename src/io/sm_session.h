@@ -37,6 +37,10 @@ typedef struct sm_session_writer sm_session_writer_t;
  * returns an error, *out = NULL, and writes a one-line message to err. */
 sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
                                  sm_session_writer_t **out, char *err, size_t errlen);
+/* The same, but only as a new file: an existing file or a symlink at path is never written
+ * (SM_ERR_IO, "cannot create PATH: a file of that name exists already"). */
+sm_status sm_session_writer_open_new(const char *path, const sm_session_header_t *h,
+                                     sm_session_writer_t **out, char *err, size_t errlen);
 /* Append a frame. A frame whose rows/cols differ from the header's gives SM_ERR_MISMATCH and is
  * not written (the writer stays usable). On a write error (disk full, I/O error, file size
  * limit) returns SM_ERR_IO with a message in err, e.g.
@@ -56,7 +60,9 @@ sm_status sm_session_writer_flush(sm_session_writer_t *w, char *err, size_t errl
 /* Flush, fdatasync and close; NULL-safe (returns SM_OK). Returns the first error seen, if any,
  * with its message in err. */
 sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errlen);
-/* Frames accepted so far (including any still in the buffer). */
+/* Frames recorded so far: accepted ones (including any still in the buffer); after a write
+ * error, the frames whose records reached the file whole - the number the error message gives
+ * and a reader finds. */
 unsigned long sm_session_writer_frames(const sm_session_writer_t *w);
 
 /* ---- reading ---- */

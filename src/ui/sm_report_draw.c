@@ -72,6 +72,20 @@ double rd_nice_step(double span, int want)
     return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
+long rd_ticks(double lo, double hi, double step, long *k0, long *k1)
+{
+    *k0 = 1;
+    *k1 = 0;
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(step) || !(step > 0) || hi < lo)
+        return 0;
+    double a = ceil(lo / step - 1e-9), b = floor(hi / step + 1e-6);
+    if (!isfinite(a) || !isfinite(b) || b < a || b - a >= RD_MAX_TICKS)
+        return 0;
+    *k0 = (long)a;
+    *k1 = (long)b;
+    return *k1 - *k0 + 1;
+}
+
 double rd_nice_ceil(double v)
 {
     if (!(v > 0) || !isfinite(v))
@@ -135,8 +149,10 @@ void rd_axes_draw(cairo_t *cr, const rd_axes_t *a, double xstep, double ystep,
     cairo_set_line_width(cr, 0.5);
     /* y grid */
     if (a->log_y) {
-        for (double e = ceil(log10(a->y0) - 1e-9); e <= log10(a->y1) + 1e-9; e += 1) {
-            double v = pow(10, e), y = rd_py(a, v);
+        long e0, e1;
+        rd_ticks(log10(a->y0), log10(a->y1), 1.0, &e0, &e1);
+        for (long e = e0; e <= e1; e++) {
+            double v = pow(10, (double)e), y = rd_py(a, v);
             rd_colour(cr, rd_grid, 1);
             cairo_move_to(cr, a->x, y);
             cairo_line_to(cr, a->x + a->w, y);
@@ -148,8 +164,10 @@ void rd_axes_draw(cairo_t *cr, const rd_axes_t *a, double xstep, double ystep,
             rd_text(cr, a->x - 4, y + 3, 7.5, 0, RD_RIGHT, rd_grey, b);
         }
     } else {
-        for (double v = ceil(a->y0 / ystep - 1e-9) * ystep; v <= a->y1 + ystep * 1e-6; v += ystep) {
-            double y = rd_py(a, v);
+        long k0, k1;
+        rd_ticks(a->y0, a->y1, ystep, &k0, &k1);
+        for (long k = k0; k <= k1; k++) {
+            double v = (double)k * ystep, y = rd_py(a, v);
             rd_colour(cr, rd_grid, 1);
             cairo_move_to(cr, a->x, y);
             cairo_line_to(cr, a->x + a->w, y);
@@ -159,8 +177,10 @@ void rd_axes_draw(cairo_t *cr, const rd_axes_t *a, double xstep, double ystep,
         }
     }
     /* x grid */
-    for (double v = ceil(a->x0 / xstep - 1e-9) * xstep; v <= a->x1 + xstep * 1e-6; v += xstep) {
-        double x = rd_px(a, v);
+    long k0, k1;
+    rd_ticks(a->x0, a->x1, xstep, &k0, &k1);
+    for (long k = k0; k <= k1; k++) {
+        double v = (double)k * xstep, x = rd_px(a, v);
         rd_colour(cr, rd_grid, 1);
         cairo_move_to(cr, x, a->y);
         cairo_line_to(cr, x, a->y + a->h);
@@ -379,8 +399,10 @@ static void colour_legend(cairo_t *cr, const sm_rd_page_t *pg, double x, double 
     double top = pg->image_max > 0 ? pg->image_max : 1;
     double step = rd_nice_step(top, 4);
     char b[48];
-    for (double v = 0; v <= top * (1 + 1e-9); v += step) {
-        double yy = y + h - v / top * h;
+    long k0, k1;
+    rd_ticks(0, top, step, &k0, &k1);
+    for (long k = k0; k <= k1; k++) {
+        double v = (double)k * step, yy = y + h - v / top * h;
         rd_colour(cr, rd_grey, 1);
         cairo_move_to(cr, x + w, yy);
         cairo_line_to(cr, x + w + 3, yy);
@@ -390,8 +412,9 @@ static void colour_legend(cairo_t *cr, const sm_rd_page_t *pg, double x, double 
     }
     if (pg->calibrated) { /* mmHg on the left, at its own round numbers */
         double mtop = sm_kpa_to_mmhg(top), mstep = rd_nice_step(mtop, 4);
-        for (double v = 0; v <= mtop * (1 + 1e-9); v += mstep) {
-            double yy = y + h - v / mtop * h;
+        rd_ticks(0, mtop, mstep, &k0, &k1);
+        for (long k = k0; k <= k1; k++) {
+            double v = (double)k * mstep, yy = y + h - v / mtop * h;
             rd_colour(cr, rd_light, 1);
             cairo_move_to(cr, x - 3, yy);
             cairo_line_to(cr, x, yy);

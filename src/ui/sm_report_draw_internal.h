@@ -26,6 +26,11 @@ double rd_text_width(cairo_t *cr, double size, int bold, const char *text);
 /* Ticks: a step of 1, 2 or 5 x 10^k giving about `want` intervals over lo..hi; the first tick
  * at or above lo. */
 double rd_nice_step(double span, int want);
+/* The ticks k*step (k = *k0 .. *k1) that lie in lo..hi. Returns their count, or 0 (no ticks
+ * drawn) for non-finite input, a step that is not positive, or more than RD_MAX_TICKS ticks:
+ * absurd ranges from a damaged file never make a drawing loop spin. */
+#define RD_MAX_TICKS 200
+long rd_ticks(double lo, double hi, double step, long *k0, long *k1);
 /* Rounds up to the next 1, 2, 2.5, 5 x 10^k. */
 double rd_nice_ceil(double v);
 /* "12", "0.5", "1.25" (no trailing zeros), for tick labels. */

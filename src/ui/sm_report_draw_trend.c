@@ -78,8 +78,8 @@ static double first_tick(const time_axis_t *ax)
         tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
         tm.tm_isdst = -1;
         double t = (double)mktime(&tm) * 1000.0;
-        while (t < ax->t0)
-            t += DAY_MS;
+        if (t < ax->t0) /* arithmetic, not a loop: a damaged date is far from t0 */
+            t += ceil((ax->t0 - t) / DAY_MS) * DAY_MS;
         return t;
     }
     double step = ax->step_ms;
@@ -89,8 +89,8 @@ static double first_tick(const time_axis_t *ax)
     tm.tm_min = 0;
     double hour = (double)mktime(&tm) * 1000.0;
     double t = hour + ceil((base - hour) / step) * step;
-    while (t < ax->t0)
-        t += step;
+    if (t < ax->t0)
+        t += ceil((ax->t0 - t) / step) * step;
     return t;
 }
 
@@ -141,8 +141,10 @@ static void draw_panel(cairo_t *cr, const sm_rd_sessions_t *s, const time_axis_t
     char b[48];
     cairo_set_line_width(cr, 0.5);
     double ystep = rd_nice_step(top, 4);
-    for (double v = 0; v <= top * (1 + 1e-9); v += ystep) {
-        double yy = rd_py(&ax, v);
+    long k0, k1;
+    rd_ticks(0, top, ystep, &k0, &k1);
+    for (long k = k0; k <= k1; k++) {
+        double v = (double)k * ystep, yy = rd_py(&ax, v);
         rd_colour(cr, rd_grid, 1);
         cairo_move_to(cr, ax.x, yy);
         cairo_line_to(cr, ax.x + ax.w, yy);
@@ -150,7 +152,9 @@ static void draw_panel(cairo_t *cr, const sm_rd_sessions_t *s, const time_axis_t
         rd_format_tick(v, ystep, b, sizeof b);
         rd_text(cr, ax.x - 4, yy + 3, 8, 0, RD_RIGHT, rd_grey, b);
     }
-    for (double t = first_tick(ta); t <= ta->t1; t += ta->step_ms) {
+    int ticks = 0; /* a damaged history date must not make the axis spin */
+    for (double t = first_tick(ta); t <= ta->t1 && ticks < RD_MAX_TICKS;
+         t += ta->step_ms, ticks++) {
         double xx = rd_px(&ax, t);
         rd_colour(cr, rd_grid, 1);
         cairo_move_to(cr, xx, ax.y);

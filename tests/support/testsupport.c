@@ -150,12 +150,18 @@ static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
     int n = 0;
     while (argv[n])
         n++;
-    char **args = calloc((size_t)n + 1, sizeof *args);
+    /* SM_TEST_RUNNER=/path/to/wrapper runs the program under it (e.g. a script that execs
+     * valgrind "$@"): the whole e2e suite can be run under a memory checker. */
+    const char *runner = getenv("SM_TEST_RUNNER");
+    int shift = runner && *runner ? 1 : 0;
+    char **args = calloc((size_t)n + 1 + (size_t)shift, sizeof *args);
     if (!args)
         return -1;
-    args[0] = (char *)SM_STEADYMAT_BIN;
+    if (shift)
+        args[0] = (char *)runner;
+    args[shift] = (char *)SM_STEADYMAT_BIN;
     for (int i = 1; i < n; i++)
-        args[i] = (char *)argv[i];
+        args[i + shift] = (char *)argv[i];
     pid_t pid = fork();
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDWR);
@@ -264,7 +270,9 @@ int ts_wait_path(const char *path, double timeout_s)
 int ts_wait(pid_t pid)
 {
     int status = 0;
-    waitpid(pid, &status, 0);
+    /* A child that was already reaped (ts_kill) has no status to give: say so, never "0". */
+    if (waitpid(pid, &status, 0) != pid)
+        fail_msg("ts_wait: process %d was not waited for (already reaped by ts_kill?)", (int)pid);
     track(pid, 0);
     return status;
 }

@@ -573,6 +573,7 @@ static void test_file_size_limit(void **state)
             make_frame(&f, 24, 32, k, (uint64_t)k * DT_US);
             st = sm_session_writer_frame(w, &f, e, sizeof e);
         }
+        unsigned long counted = sm_session_writer_frames(w);
         /* Later calls fail fast with the same message, close reports it too. */
         make_frame(&f, 24, 32, k, (uint64_t)k * DT_US);
         int same = sm_session_writer_frame(w, &f, e2, sizeof e2) == SM_ERR_IO &&
@@ -580,7 +581,7 @@ static void test_file_size_limit(void **state)
                    sm_session_writer_gap(w, 0, 1, "x", e2, sizeof e2) == SM_ERR_IO &&
                    sm_session_writer_close(w, e3, sizeof e3) == SM_ERR_IO && strcmp(e, e3) == 0;
         char msg[600];
-        int len = snprintf(msg, sizeof msg, "%d %d %u %s", (int)st, same, k, e);
+        int len = snprintf(msg, sizeof msg, "%d %d %u %lu %s", (int)st, same, k, counted, e);
         if (write(pfd[1], msg, (size_t)len) != len)
             _exit(4);
         _exit(0);
@@ -597,8 +598,9 @@ static void test_file_size_limit(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     int st, same;
     unsigned attempts;
+    unsigned long counted;
     int off = 0;
-    assert_int_equal(sscanf(msg, "%d %d %u %n", &st, &same, &attempts, &off), 3);
+    assert_int_equal(sscanf(msg, "%d %d %u %lu %n", &st, &same, &attempts, &counted, &off), 4);
     const char *text = msg + off;
     assert_int_equal(st, SM_ERR_IO);
     assert_int_equal(same, 1);
@@ -615,7 +617,9 @@ static void test_file_size_limit(void **state)
     sm_session_reader_t *r;
     assert_int_equal(sm_session_reader_open(path, &r, err, sizeof err), SM_OK);
     size_t frames = read_all(r, 24, 32, NULL, 0);
-    assert_true(frames >= safe_frames);
+    /* One count: the message, the writer's count (the JSON's) and the file agree. */
+    assert_int_equal(frames, safe_frames);
+    assert_int_equal(counted, safe_frames);
     assert_true(safe_frames > 0);
     assert_true(frames < attempts);
     assert_true(frames >= (limit - header_bytes(24, 32)) / frame_bytes(24, 32) - 1);
@@ -741,6 +745,72 @@ static void test_bad_headers(void **state)
     struct stat sb;
     assert_int_equal(stat(empty, &sb), 0);
     assert_int_equal((size_t)sb.st_size, header_bytes(3, 3));
+    free(orig);
+}
+
+/* A header with a valid checksum but values without physical sense is refused by name. */
+static void put_f64_le(uint8_t *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(u >> (8 * i));
+}
+
+static void test_absurd_header_values(void **state)
+{
+    (void)state;
+    const char *good = write_session("sane.smsession", 16, 16, 5);
+    size_t len;
+    uint8_t *orig = (uint8_t *)ts_read_file(good, &len);
+    assert_non_null(orig);
+    uint32_t body = (uint32_t)orig[12] | (uint32_t)orig[13] << 8 | (uint32_t)orig[14] << 16 |
+                    (uint32_t)orig[15] << 24;
+    const struct {
+        size_t off; /* in the body */
+        double v;
+        int is_int;
+        const char *member;
+    } bad[] = {
+        {8, 1e300, 0, "pitch_mm 1e+300"}, {8, 0.2, 0, "pitch_mm 0.2"},
+        {8, 250, 0, "pitch_mm 250"},      {8, -3, 0, "pitch_mm -3"},
+        {16, 5000, 0, "rate_hz 5000"},    {16, 0.01, 0, "rate_hz 0.01"},
+        {16, 1e308, 0, "rate_hz 1e+308"}, {24, -5, 1, "start_unix_ms -5"},
+    };
+    const char *p = ts_path(tmp(), "absurd.smsession");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t *d = malloc(len);
+        memcpy(d, orig, len);
+        uint8_t *at = d + SM_SESSFMT_HDR_FIXED + bad[i].off;
+        if (bad[i].is_int) {
+            uint64_t u = (uint64_t)(int64_t)bad[i].v;
+            for (int k = 0; k < 8; k++)
+                at[k] = (uint8_t)(u >> (8 * k));
+        } else {
+            put_f64_le(at, bad[i].v);
+        }
+        uint32_t crc = sm_crc32c(d + 8, 8 + body);
+        for (int k = 0; k < 4; k++)
+            d[SM_SESSFMT_HDR_FIXED + body + k] = (uint8_t)(crc >> (8 * k));
+        assert_int_equal(ts_write_file(p, d, len), 0);
+        expect_open_error(p, SM_ERR_FORMAT, bad[i].member);
+        free(d);
+    }
+    /* In range (and 0 = unknown) stays readable; a writer stores what a reader would refuse
+     * as unknown. */
+    sm_session_header_t h = make_header(4, 4);
+    h.mat.pitch_mm = 0.5;
+    h.mat.rate_hz = 1e9;
+    h.start_unix_ms = -1;
+    sm_session_writer_t *w;
+    const char *q = ts_path(tmp(), "odd-mat.smsession");
+    assert_int_equal(sm_session_writer_open(q, &h, &w, err, sizeof err), SM_OK);
+    assert_int_equal(sm_session_writer_close(w, err, sizeof err), SM_OK);
+    sm_session_reader_t *r;
+    assert_int_equal(sm_session_reader_open(q, &r, err, sizeof err), SM_OK);
+    const sm_session_header_t *got = sm_session_reader_header(r);
+    assert_true(got->mat.pitch_mm == 0 && got->mat.rate_hz == 0 && got->start_unix_ms == 0);
+    sm_session_reader_close(r);
     free(orig);
 }
 
@@ -1040,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_writer_misuse),
         cmocka_unit_test(test_bad_headers),
+        cmocka_unit_test(test_absurd_header_values),
         cmocka_unit_test(test_forward_compatible),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_import_pmatdata),

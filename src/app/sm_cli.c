@@ -8,6 +8,7 @@
 
 #include "sm_clock.h"
 #include "sm_cop_trace.h"
+#include "sm_file.h"
 #include "sm_ports.h"
 #include "sm_run.h"
 #include "sm_session.h"
@@ -280,6 +281,8 @@ static void live_help(void)
            "  --protocol P          ball (default), hook, back or realign\n"
            "  --release S           steady seconds on one spot for the release (default 60)\n"
            "  --audio-out FILE.wav  also write the coaching sounds to a WAV file\n"
+           "  --force               replace an existing --record or --audio-out file (without\n"
+           "                        it an existing file is never written over)\n"
            "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
            "Simulator options:\n%s\n"
            "Keys: Esc/q quit, space pause, F11 fullscreen.\n",
@@ -317,6 +320,8 @@ static int common_option(args_t *a, common_t *c)
             c->rc.release_s = v;
     } else if (is(a, "--audio-out")) {
         c->rc.audio_out = value(a);
+    } else if (is(a, "--force")) {
+        c->rc.force = 1;
     } else if (is(a, "--calibration")) {
         c->rc.calibration_path = value(a);
     } else if (is(a, "--no-calibration")) {
@@ -639,11 +644,13 @@ int sm_cmd_import(int argc, char **argv)
                "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and "
                "counted.\n\n"
                "  --rate HZ             frames per second of the recording (default 1)\n"
-               "  --pitch MM            cell pitch in mm (default 25)\n");
+               "  --pitch MM            cell pitch in mm, 1..100 (default 25)\n"
+               "  --force               replace OUT when it exists\n");
         return 0;
     }
     args_t a = {"import", argc, argv, 0, 0};
     double rows = 0, cols = 0, rate = 1, pitch = 25;
+    int force = 0;
     const char *in = NULL, *out = NULL;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (is(&a, "--format")) {
@@ -657,7 +664,9 @@ int sm_cmd_import(int argc, char **argv)
         } else if (is(&a, "--rate")) {
             number(&a, 0.001, 10000, &rate);
         } else if (is(&a, "--pitch")) {
-            number(&a, 1, 200, &pitch);
+            number(&a, 1, 100, &pitch);
+        } else if (is(&a, "--force")) {
+            force = 1;
         } else if (argv[a.i][0] == '-' && argv[a.i][1]) {
             return usage_error("import", "unknown option '%s'", argv[a.i]);
         } else if (!in) {
@@ -675,7 +684,11 @@ int sm_cmd_import(int argc, char **argv)
     if (!in || !out)
         return usage_error("import", "%s", "give the input text file and the output session file");
     sm_import_stats_t st;
-    char err[256];
+    char err[4200];
+    if (sm_file_check_output(out, force, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat import: %s\n", err);
+        return 1;
+    }
     sm_status s = sm_session_import_text(in, out, (uint16_t)rows, (uint16_t)cols, rate, pitch, &st,
                                          err, sizeof err);
     if (s != SM_OK) {

@@ -97,7 +97,7 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         json_object_object_add(j, "sway_of", json_object_new_string(a.of_tool ? "tool" : "body"));
         sm_report_sway(j, a.have_sway ? &a.sway : NULL);
         sm_report_coach(j, sm_pipeline_coach(a.pipe));
-        puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        sm_report_print_json(j, "analyze");
         json_object_put(j);
     } else {
         print_text(a.of_tool ? "session (tool contact)" : "session (whole body, no tool found)",
@@ -183,7 +183,7 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
         json_object_object_add(o, "duration_s", json_object_new_double(duration));
         sm_report_sway(o, &sway);
         sm_report_coach(o, co);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        sm_report_print_json(o, "analyze");
         json_object_put(o);
     } else {
         print_text("CoP trace", duration, &sway, co);

@@ -11,6 +11,7 @@
 #include "sm_calib_steps.h"
 #include "sm_calguide.h"
 #include "sm_cli.h"
+#include "sm_report.h"
 #include "sm_clock.h"
 #include "sm_file.h"
 #include "sm_session.h"
@@ -102,7 +103,7 @@ static void print_json(const sm_calib_data_t *d, const char *path, int saved, js
     json_object_object_add(o, "verify", v);
     if (steps)
         json_object_object_add(o, "steps", json_object_get(steps));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    sm_report_print_json(o, "calibrate");
     json_object_put(o);
 }
 

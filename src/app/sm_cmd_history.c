@@ -9,6 +9,8 @@
 
 #include "sm_analysis.h"
 #include "sm_cli.h"
+#include "sm_report.h"
+#include "sm_file.h"
 #include "sm_history_store.h"
 #include "sm_report_draw.h"
 
@@ -103,7 +105,7 @@ static void print_json(const char *dir, const sm_history_list_t *l, const sm_his
     json_object_object_add(o, "rebuilt", json_object_new_boolean(rep->rebuilt));
     json_object_object_add(o, "message",
                            rep->message[0] ? json_object_new_string(rep->message) : NULL);
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    sm_report_print_json(o, "history");
     json_object_put(o);
 }
 
@@ -177,7 +179,8 @@ int sm_cmd_history(int argc, char **argv)
             strftime(d1, sizeof d1, "%d %b %Y", localtime_r(&t1, &tm));
             snprintf(sub, sizeof sub, "%s to %s, from %s", d0, d1, dir);
             sm_rd_sessions_t ss = {l.v, l.n, title, sub};
-            if (sm_rd_png_history(plot, &ss, 1600, 1000, err, sizeof err) != SM_OK) {
+            if (sm_file_prepare(plot, err, sizeof err) != SM_OK ||
+                sm_rd_png_history(plot, &ss, 1600, 1000, err, sizeof err) != SM_OK) {
                 fprintf(stderr, "steadymat history: %s\n", err);
                 rc = 1;
             } else if (!json) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sm_analysis.h"
 #include "sm_calib.h"
@@ -156,13 +157,25 @@ static void on_frame(void *ctx, const sm_frame_t *f, double t_s, const sm_pipeli
 
 /* ---- helpers ---- */
 
+/* A report file is health data: created private (0600), never through a symlink. Returns an
+ * open stream, or NULL with the message in err. */
+static FILE *create_private(const char *path, char *err, size_t errlen)
+{
+    int fd = sm_file_create(path, 1);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, sm_file_why(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
+}
+
 static int write_text(const char *path, const char *text, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    FILE *f = create_private(path, err, errlen);
+    if (!f)
         return 0;
-    }
     int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     if (fclose(f) != 0)
         ok = 0;
@@ -403,11 +416,9 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     c.pitch_mm = hdr.mat.pitch_mm > 0 ? hdr.mat.pitch_mm : 25;
     c.threshold = 0.02 * (hdr.mat.sample_max ? hdr.mat.sample_max : 1023);
     snprintf(file, sizeof file, "%s/%s.csv", rp->out_dir, stem);
-    c.csv = fopen(file, "w");
-    if (!c.csv) {
-        snprintf(err, errlen, "cannot write %s: %s", file, strerror(errno));
+    c.csv = create_private(file, err, errlen);
+    if (!c.csv)
         goto done;
-    }
     const char *u = cal ? "N" : "counts";
     fprintf(c.csv,
             "t_s,total_%s,peak_%s,contact_area_cm2,tool_present,tool_x_mm,tool_y_mm,"
@@ -447,8 +458,7 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     json_object_object_add(j, "start_unix_ms", json_object_new_int64(hdr.start_unix_ms));
     json_object_object_add(j, "session_source", json_object_new_string(hdr.source));
     snprintf(file, sizeof file, "%s/%s.json", rp->out_dir, stem);
-    int jok =
-        write_text(file, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY), err, errlen);
+    int jok = write_text(file, sm_report_json_text(j, "report"), err, errlen);
     if (jok && summary_arr)
         json_object_array_add(summary_arr, json_object_get(j));
     json_object_put(j);
@@ -553,7 +563,8 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     sm_analysis_entry(&a, path, o.protocol, o.release_s, entry);
     memcpy(pg.side, entry->side, sizeof pg.side);
     snprintf(file, sizeof file, "%s/%s.png", rp->out_dir, stem);
-    if (sm_rd_png_session(file, &pg, DPI, err, errlen) != SM_OK)
+    if (sm_file_prepare(file, err, errlen) != SM_OK ||
+        sm_rd_png_session(file, &pg, DPI, err, errlen) != SM_OK)
         goto done;
     sm_rd_pdf_session(rp->pdf, &pg);
     ok = 1;
@@ -595,7 +606,8 @@ static int summary_outputs(report_t *rp, const sm_history_entry_t *e, size_t n, 
     sm_rd_sessions_t s = {sorted, n, title, sub};
     sm_rd_pdf_summary(rp->pdf, &s);
     snprintf(file, sizeof file, "%s/summary.png", rp->out_dir);
-    int ok = sm_rd_png_summary(file, &s, DPI, err, errlen) == SM_OK;
+    int ok = sm_file_prepare(file, err, errlen) == SM_OK &&
+             sm_rd_png_summary(file, &s, DPI, err, errlen) == SM_OK;
     free(sorted);
     if (!ok)
         return 0;
@@ -623,7 +635,7 @@ static int summary_outputs(report_t *rp, const sm_history_entry_t *e, size_t n, 
     }
     json_object_object_add(o, "sides", sides);
     snprintf(file, sizeof file, "%s/summary.json", rp->out_dir);
-    ok = write_text(file, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY), err, errlen);
+    ok = write_text(file, sm_report_json_text(o, "report"), err, errlen);
     json_object_put(o);
     return ok;
 }
@@ -710,7 +722,7 @@ int sm_cmd_report(int argc, char **argv)
     }
     struct stat st;
     if (stat(rp.out_dir, &st) != 0) {
-        if (mkdir(rp.out_dir, 0755) != 0) {
+        if (sm_file_mkdirs(rp.out_dir) != 0) {
             fprintf(stderr, "steadymat report: cannot create %s: %s\n", rp.out_dir,
                     strerror(errno));
             free(sessions);
@@ -723,7 +735,8 @@ int sm_cmd_report(int argc, char **argv)
     }
     char pdf[PATH_MAX];
     snprintf(pdf, sizeof pdf, "%s/report.pdf", rp.out_dir);
-    if (sm_rd_pdf_open(pdf, &rp.pdf, err, sizeof err) != SM_OK) {
+    if (sm_file_prepare(pdf, err, sizeof err) != SM_OK ||
+        sm_rd_pdf_open(pdf, &rp.pdf, err, sizeof err) != SM_OK) {
         fprintf(stderr, "steadymat report: %s\n", err);
         free(sessions);
         return 1;

@@ -1,5 +1,9 @@
 #include "sm_report.h"
 
+#include <stdio.h>
+
+#include "sm_json_doc.h"
+
 static json_object *num_or_null(double v, int valid)
 {
     return valid ? json_object_new_double(v) : NULL;
@@ -82,4 +86,32 @@ void sm_report_sway(json_object *o, const sm_sway_t *s)
     ADD("frequency_dispersion", s->frequency_dispersion);
 #undef ADD
     json_object_object_add(o, "sway", x);
+}
+
+static void warn_replaced(const char *cmd, size_t nonfinite, size_t bad_utf8)
+{
+    if (nonfinite)
+        fprintf(stderr,
+                "steadymat %s: %zu number%s could not be computed (not finite): written as null\n",
+                cmd, nonfinite, nonfinite == 1 ? "" : "s");
+    if (bad_utf8)
+        fprintf(stderr, "steadymat %s: %zu byte%s of text were not UTF-8: replaced by U+FFFD\n",
+                cmd, bad_utf8, bad_utf8 == 1 ? "" : "s");
+}
+
+void sm_report_print_json(json_object *o, const char *cmd)
+{
+    size_t nf, bu;
+    const char *text = sm_json_clean_text(o, JSON_C_TO_STRING_PLAIN, &nf, &bu);
+    puts(text ? text : "null");
+    fflush(stdout);
+    warn_replaced(cmd, nf, bu);
+}
+
+const char *sm_report_json_text(json_object *o, const char *cmd)
+{
+    size_t nf, bu;
+    const char *text = sm_json_clean_text(o, JSON_C_TO_STRING_PRETTY, &nf, &bu);
+    warn_replaced(cmd, nf, bu);
+    return text;
 }

@@ -13,4 +13,10 @@ void sm_report_coach(json_object *o, const sm_coach_t *co);
 /* Adds "sway" (the measures in mm, mm/s, mm^2, Hz) to o; s NULL gives "sway": null. */
 void sm_report_sway(json_object *o, const sm_sway_t *s);
 
+/* Prints o as one line of valid JSON on stdout (non-finite numbers as null, invalid UTF-8
+ * replaced: sm_json_sanitize) and says on stderr what had to be replaced, naming the command. */
+void sm_report_print_json(json_object *o, const char *cmd);
+/* The same text for a file (pretty), with the counts for the caller's message. */
+const char *sm_report_json_text(json_object *o, const char *cmd);
+
 #endif

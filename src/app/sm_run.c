@@ -11,6 +11,7 @@
 #include "sm_calib.h"
 #include "sm_calib_file.h"
 #include "sm_clock.h"
+#include "sm_file.h"
 #include "sm_history_store.h"
 #include "sm_pipeline.h"
 #include "sm_placement.h"
@@ -767,6 +768,7 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("resyncs", json_object_new_int64(r->st.proto.resyncs));
     ADD("seq_gaps", json_object_new_int64(r->st.proto.seq_gaps));
     ADD("frames_lost", json_object_new_int64(r->st.proto.frames_lost));
+    ADD("seq_resets", json_object_new_int64(r->st.proto.seq_resets));
     ADD("length_errors", json_object_new_int64(r->st.proto.length_errors));
     ADD("text_bad_lines", json_object_new_int64((int64_t)r->st.text.bad_lines));
     ADD("rows", json_object_new_int(r->st.mat.rows));
@@ -863,8 +865,7 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("cpu_s", json_object_new_double(cpu_s));
     ADD("cpu_percent", json_object_new_double(wall_s > 0 ? 100.0 * cpu_s / wall_s : 0));
 #undef ADD
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-    fflush(stdout);
+    sm_report_print_json(o, r->st.kind[0] && !strcmp(r->st.kind, "replay") ? "replay" : "live");
     json_object_put(o);
 }
 
@@ -892,6 +893,17 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     r->muted = rc->mute;
     r->volume = rc->volume;
     r->compare = rc->compare;
+    /* Output files are checked before the person lies down, not at the first frame. */
+    const char *outs[] = {rc->record_path, rc->audio_out};
+    for (int i = 0; i < 2; i++) {
+        char oerr[4200];
+        if (outs[i] && sm_file_check_output(outs[i], rc->force, oerr, sizeof oerr) != SM_OK) {
+            fprintf(stderr, "steadymat: %s\n", oerr);
+            free(frames);
+            free(r);
+            return 1;
+        }
+    }
     int want_view = !rc->headless || rc->screenshot_path;
     if (want_view) {
         char err[256];
@@ -945,6 +957,10 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
             take_frame(r);
             n++;
             dirty = 1;
+            /* The mixer holds a few seconds of cues ahead of what was rendered: a long batch
+             * (a fast simulation or replay on a busy machine) is rendered as it goes. */
+            if (n % 32 == 0)
+                sound(r, r->frame->t_us / 1e6);
         }
         sm_source_status(src, &r->st);
         if (n > 0)
@@ -1008,7 +1024,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         status = 1;
     if (rc->screenshot_path && r->view) {
         render(r, wall_s);
-        if (sm_view_screenshot(r->view, rc->screenshot_path, err, sizeof err) != SM_OK) {
+        if (sm_file_prepare(rc->screenshot_path, err, sizeof err) != SM_OK ||
+            sm_view_screenshot(r->view, rc->screenshot_path, err, sizeof err) != SM_OK) {
             fprintf(stderr, "steadymat: %s\n", err);
             status = 1;
         }

@@ -29,6 +29,7 @@ typedef struct {
     sm_protocol_t protocol;
     double release_s;      /* steady seconds for the release threshold; 0 = default (60) */
     const char *audio_out; /* write the cue sounds to this WAV file (session clock) */
+    int force;             /* --force: replace an existing recording or sound file */
     int mute;              /* start with the speaker muted */
     double volume;         /* 0..1 (default 0.8) */
     /* calibration: raw counts -> kPa */

@@ -52,7 +52,7 @@ sm_status sm_calib_data_init(sm_calib_data_t *d, int rows, int cols, double pitc
     d->curve.a_kpa = 60.0;
     d->curve.b = 1.0 / 1.4;
     d->curve.lo_kpa = 0.0;
-    d->curve.hi_kpa = 0.0;
+    d->curve.hi_kpa = 500.0; /* until a fit measures it: reports are capped at 1000 kPa */
     d->creep.per_decade = 0.05;
     d->creep.t0_s = 1.0;
     d->creep.recovery_s = 20.0;
@@ -103,22 +103,29 @@ sm_status sm_calib_data_validate(const sm_calib_data_t *d, char *err, size_t err
     if (d->readout != SM_CALIB_READOUT_DIVIDER && d->readout != SM_CALIB_READOUT_LINEAR)
         FAIL("unknown readout %d", d->readout);
     const sm_calib_curve_t *c = &d->curve;
-    if (!fin(c->a_kpa) || c->a_kpa <= 0.0 || c->a_kpa > 1e7)
-        FAIL("curve a_kpa %g must be > 0", c->a_kpa);
+    /* Ranges, not just signs: a denormal scale or time (1e-320) is "positive" but turns every
+     * reading into nonsense, so each is a normal number in a physical range. */
+    if (!fin(c->a_kpa) || c->a_kpa < SM_CALIB_A_MIN_KPA || c->a_kpa > SM_CALIB_A_MAX_KPA)
+        FAIL("curve a_kpa %g must be in %g..%g kPa", c->a_kpa, SM_CALIB_A_MIN_KPA,
+             SM_CALIB_A_MAX_KPA);
     if (!fin(c->b) || c->b < 0.05 || c->b > 5.0)
         FAIL("curve exponent b %g must be in 0.05..5", c->b);
     if (!fin(c->onset_kpa) || c->onset_kpa < 0.0 || c->onset_kpa > 1000.0)
         FAIL("curve onset_kpa %g must be in 0..1000", c->onset_kpa);
-    if (!fin(c->lo_kpa) || !fin(c->hi_kpa) || !fin(c->rms_pct) || c->lo_kpa < 0 || c->hi_kpa < 0 ||
-        c->rms_pct < 0)
-        FAIL("curve range or rms is not a non-negative number");
+    if (!fin(c->hi_kpa) || c->hi_kpa < SM_CALIB_HI_MIN_KPA || c->hi_kpa > SM_CALIB_HI_MAX_KPA)
+        FAIL("curve hi_kpa %g must be in %g..%g kPa", c->hi_kpa, SM_CALIB_HI_MIN_KPA,
+             SM_CALIB_HI_MAX_KPA);
+    if (!fin(c->lo_kpa) || c->lo_kpa < 0 || c->lo_kpa >= c->hi_kpa)
+        FAIL("curve lo_kpa %g must be in 0..hi_kpa (%g kPa)", c->lo_kpa, c->hi_kpa);
+    if (!fin(c->rms_pct) || c->rms_pct < 0)
+        FAIL("curve rms_pct %g must be a non-negative number", c->rms_pct);
     const sm_calib_creep_model_t *k = &d->creep;
     if (!fin(k->per_decade) || k->per_decade < -0.5 || k->per_decade > 1.0)
         FAIL("creep per_decade %g must be in -0.5..1", k->per_decade);
-    if (!fin(k->t0_s) || k->t0_s <= 0.0 || k->t0_s > 1e4)
-        FAIL("creep t0_s %g must be in (0, 10000]", k->t0_s);
-    if (!fin(k->recovery_s) || k->recovery_s <= 0.0 || k->recovery_s > 1e5)
-        FAIL("creep recovery_s %g must be in (0, 100000]", k->recovery_s);
+    if (!fin(k->t0_s) || k->t0_s < SM_CALIB_TIME_MIN_S || k->t0_s > 1e4)
+        FAIL("creep t0_s %g must be in %g..10000 s", k->t0_s, SM_CALIB_TIME_MIN_S);
+    if (!fin(k->recovery_s) || k->recovery_s < SM_CALIB_TIME_MIN_S || k->recovery_s > 1e5)
+        FAIL("creep recovery_s %g must be in %g..100000 s", k->recovery_s, SM_CALIB_TIME_MIN_S);
     if (!fin(k->hold_s) || !fin(k->rms_pct) || k->hold_s < 0 || k->rms_pct < 0)
         FAIL("creep hold_s or rms is not a non-negative number");
     const sm_calib_xtalk_t *xt = &d->xtalk;
@@ -149,8 +156,8 @@ sm_status sm_calib_data_validate(const sm_calib_data_t *d, char *err, size_t err
         if (!fin(d->noise[i]) || d->noise[i] < 0.0f || d->noise[i] > (float)d->sample_max)
             FAIL("noise of cell %d (row %d, col %d) is %g: must be 0..%d", i, r, col,
                  (double)d->noise[i], d->sample_max);
-        if (!fin(d->gain[i]) || d->gain[i] <= 0.0f || d->gain[i] > 1000.0f)
-            FAIL("gain of cell %d (row %d, col %d) is %g: must be > 0 and <= 1000", i, r, col,
+        if (!fin(d->gain[i]) || d->gain[i] < 1e-3f || d->gain[i] > 1000.0f)
+            FAIL("gain of cell %d (row %d, col %d) is %g: must be 0.001..1000", i, r, col,
                  (double)d->gain[i]);
         if (d->mask[i] > SM_CALIB_CELL_FILLED)
             FAIL("mask of cell %d (row %d, col %d) is %d: must be 0..3", i, r, col, d->mask[i]);
@@ -194,7 +201,7 @@ struct sm_calib {
     int n;
     double area_mm2;
     float onset;
-    float cap; /* highest pressure reported: twice the top of the fitted range */
+    float cap;       /* highest pressure reported: twice the top of the fitted range */
     float lut_scale; /* table entries per count */
     float lut[SM_CALIB_LUT + 1];
     float *off, *thr, *k;

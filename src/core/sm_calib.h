@@ -83,7 +83,14 @@
 #include "sm_frame.h"
 #include "sm_status.h"
 
-#define SM_CALIB_VERSION       1 /* file format version written (sm_calib_file.h) */
+#define SM_CALIB_VERSION 1 /* file format version written (sm_calib_file.h) */
+/* Physical ranges a calibration must respect (sm_calib_data_validate names the member):
+ * the curve's scale a_kpa, the top of the fitted range hi_kpa, and every time constant. */
+#define SM_CALIB_A_MIN_KPA     1e-3
+#define SM_CALIB_A_MAX_KPA     1e6
+#define SM_CALIB_HI_MIN_KPA    0.1
+#define SM_CALIB_HI_MAX_KPA    1e4
+#define SM_CALIB_TIME_MIN_S    1e-3
 #define SM_CALIB_G             9.80665
 #define SM_CALIB_MMHG_PER_KPA  7.50062
 #define SM_CALIB_MAX_LOADS     16 /* load steps kept */
@@ -120,7 +127,8 @@ typedef struct {
     double a_kpa;          /* kPa at u = 1 */
     double b;              /* exponent, > 0 */
     double onset_kpa;      /* pressure at which a cell starts to respond, >= 0 */
-    double lo_kpa, hi_kpa; /* range of applied pressures the fit saw (extrapolated outside) */
+    double lo_kpa, hi_kpa; /* range of applied pressures the fit saw (extrapolated outside);
+                              0 <= lo < hi */
     double rms_pct;        /* RMS of the load steps' force errors, % */
 } sm_calib_curve_t;
 

@@ -1,6 +1,7 @@
 #include "sm_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,32 +58,138 @@ sm_status sm_file_read(const char *path, size_t max, char **buf, size_t *n, char
     return SM_OK;
 }
 
-/* Create every missing directory on the way to the file path (the last component is not one). */
-static void mkdirs(char *path)
+int sm_file_mkdirs(const char *dir)
 {
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        mkdir(path, 0755); /* EEXIST is fine; other errors show up when the file is created */
-        *p = '/';
+    if (!dir[0])
+        return 0; /* the current folder */
+    size_t n = strlen(dir);
+    char *tmp = malloc(n + 1);
+    if (!tmp) {
+        errno = ENOMEM;
+        return -1;
     }
+    memcpy(tmp, dir, n + 1);
+    int rc = 0;
+    for (char *p = tmp + 1; rc == 0; p++) {
+        if (*p != '/' && *p != 0)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(tmp, SM_DIR_MODE) != 0 && errno != EEXIST)
+            rc = -1;
+        *p = c;
+        if (!c)
+            break;
+    }
+    struct stat st;
+    if (rc == 0 && stat(tmp, &st) != 0)
+        rc = -1;
+    else if (rc == 0 && !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        rc = -1;
+    }
+    free(tmp);
+    return rc;
 }
+
+void sm_file_make_private(const char *dir)
+{
+    struct stat st;
+    if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077))
+        (void)chmod(dir, SM_DIR_MODE);
+}
+
+int sm_file_create(const char *path, int replace)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (replace ? O_TRUNC : O_EXCL),
+                  SM_FILE_MODE);
+    if (fd >= 0 && replace)
+        (void)fchmod(fd, SM_FILE_MODE); /* an old file of ours may be 0644 */
+    return fd;
+}
+
+/* The folder part of path ("." when there is none), malloc'd. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 1;
+    char *d = malloc(n + 2);
+    if (!d)
+        return NULL;
+    if (!slash)
+        memcpy(d, ".", 2);
+    else if (n == 0)
+        memcpy(d, "/", 2);
+    else {
+        memcpy(d, path, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+const char *sm_file_why(int e)
+{
+    if (e == ELOOP)
+        return "it is a symbolic link, which SteadyMat never writes through";
+    if (e == EEXIST)
+        return "a file of that name exists already";
+    return strerror(e);
+}
+
+sm_status sm_file_check_output(const char *path, int replace, char *err, size_t errlen)
+{
+    struct stat st;
+    const char *why = NULL;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            why = "it is a symbolic link, which SteadyMat never writes through: give another name";
+        else if (S_ISDIR(st.st_mode))
+            why = "it is a folder: give a file name";
+        else if (!replace)
+            why = "it exists already: give --force to replace it, or another name";
+    }
+    char *dir = why ? NULL : dir_of(path);
+    if (!why && !dir)
+        why = "out of memory";
+    else if (!why && access(dir, W_OK | X_OK) != 0)
+        why = errno == ENOENT ? "its folder does not exist" : "its folder cannot be written to";
+    free(dir);
+    if (why) {
+        if (err && errlen)
+            snprintf(err, errlen, "cannot write %s: %s", path, why);
+        return SM_ERR_IO;
+    }
+    return SM_OK;
+}
+
+sm_status sm_file_prepare(const char *path, char *err, size_t errlen)
+{
+    int fd = sm_file_create(path, 1);
+    if (fd < 0 || close(fd) != 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "cannot write %s: %s", path, sm_file_why(errno));
+        return SM_ERR_IO;
+    }
+    return SM_OK;
+}
+
 
 sm_status sm_file_write_atomic(const char *path, const char *data, size_t n, const char *what,
                                char *err, size_t errlen)
 {
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 16);
-    if (!tmp) {
+    char *dir = dir_of(path);
+    if (!tmp || !dir) {
+        free(tmp);
+        free(dir);
         if (err && errlen)
             snprintf(err, errlen, "out of memory writing %s %s", what, path);
         return SM_ERR_NOMEM;
     }
-    memcpy(tmp, path, pl + 1);
-    mkdirs(tmp);
+    (void)sm_file_mkdirs(dir); /* errors show up when the file is created */
     snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
+    int fd = mkstemp(tmp); /* a new file, 0600, never an existing one or a link */
     sm_status st = SM_OK;
     if (fd < 0) {
         if (err && errlen)
@@ -90,19 +197,27 @@ sm_status sm_file_write_atomic(const char *path, const char *data, size_t n, con
         st = SM_ERR_IO;
     } else {
         size_t off = 0;
+        int e = 0;
         while (off < n) {
             ssize_t w = write(fd, data + off, n - off);
             if (w < 0 && errno == EINTR)
                 continue;
-            if (w <= 0)
+            if (w <= 0) {
+                e = w < 0 ? errno : EIO;
                 break;
+            }
             off += (size_t)w;
         }
-        int bad = off != n || fsync(fd) != 0;
-        int e = errno;
-        (void)fchmod(fd, 0644);
-        if (close(fd) != 0)
+        int bad = off != n;
+        if (!bad && fsync(fd) != 0) {
+            e = errno;
             bad = 1;
+        }
+        (void)fchmod(fd, SM_FILE_MODE);
+        if (close(fd) != 0 && !bad) {
+            e = errno;
+            bad = 1;
+        }
         if (!bad && rename(tmp, path) != 0) {
             e = errno;
             bad = 1;
@@ -112,8 +227,15 @@ sm_status sm_file_write_atomic(const char *path, const char *data, size_t n, con
             if (err && errlen)
                 snprintf(err, errlen, "cannot write %s %s: %s", what, path, strerror(e));
             st = SM_ERR_IO;
+        } else {
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) { /* the rename itself survives a power cut */
+                (void)fsync(dfd);
+                close(dfd);
+            }
         }
     }
     free(tmp);
+    free(dir);
     return st;
 }

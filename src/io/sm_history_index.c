@@ -1,5 +1,7 @@
 #include "sm_history_index.h"
 
+#include "sm_json_doc.h"
+
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
@@ -409,7 +411,7 @@ static json_object *side_json(const sm_history_side_t *s)
 
 static char *take_string(json_object *o)
 {
-    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    const char *s = sm_json_clean_text(o, JSON_C_TO_STRING_PLAIN, NULL, NULL);
     char *copy = s ? strdup(s) : NULL;
     json_object_put(o);
     return copy;

@@ -53,31 +53,12 @@ static sm_status resolve_dir(const char *dir, char *buf, size_t n, char *err, si
     return s;
 }
 
-/* mkdir -p */
+/* mkdir -p, private; the history folder made 0755 by an older version becomes 0700. */
 static int make_dirs(const char *path)
 {
-    char tmp[PATH_MAX];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s", path) >= sizeof tmp) {
-        errno = ENAMETOOLONG;
+    if (sm_file_mkdirs(path) != 0)
         return -1;
-    }
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    if (stat(tmp, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
+    sm_file_make_private(path);
     return 0;
 }
 
@@ -110,7 +91,7 @@ sm_status sm_history_new_session_path_in(const char *dir, int64_t unix_ms, char 
                 buf[0] = 0;
             return SM_ERR_RANGE;
         }
-        int fd = open(buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        int fd = sm_file_create(buf, 0);
         if (fd >= 0) {
             close(fd);
             return SM_OK;
@@ -155,54 +136,21 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-/* Whole file written atomically: temporary in the same folder, fsync, rename, fsync folder. */
+/* Whole file written atomically (sm_file_write_atomic: new temporary, fsync, rename, fsync
+ * folder). */
 static sm_status write_atomic(const char *dir, const char *name, const char *data, size_t n,
                               char *err, size_t errlen)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
+    char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        msg(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return SM_ERR_IO;
-    }
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, data + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            msg(err, errlen, "cannot write %s: %s", path, w < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            return SM_ERR_IO;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        msg(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return SM_ERR_IO;
-    }
-    if (rename(tmp, path) != 0) {
-        msg(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return SM_ERR_IO;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return SM_OK;
+    return sm_file_write_atomic(path, data, n, "history file", err, errlen);
 }
 
 static int lock_dir(const char *dir)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, SM_HISTORY_LOCK_FILE);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, SM_FILE_MODE);
     if (fd < 0)
         return -1; /* a read-only folder: read without the lock */
     while (flock(fd, LOCK_EX) != 0)

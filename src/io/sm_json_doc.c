@@ -144,10 +144,114 @@ sm_status sm_json_doc_header(json_object *root, const char *what, const char *fo
     return SM_OK;
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when the byte there does not start one
+ * (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut short). */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    if (!n || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+        (c == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+static void clean_string(json_object *o, size_t *bad)
+{
+    const unsigned char *s = (const unsigned char *)json_object_get_string(o);
+    size_t n = (size_t)json_object_get_string_len(o), k, nbad = 0;
+    for (size_t i = 0; i < n; i += k ? k : 1)
+        if (!(k = utf8_seq(s + i, n - i)))
+            nbad++;
+    if (!nbad)
+        return;
+    char *fixed = malloc(n + 2 * nbad + 1); /* each bad byte (1) becomes U+FFFD (3) */
+    if (!fixed)
+        return;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i += k ? k : 1) {
+        k = utf8_seq(s + i, n - i);
+        if (k) {
+            memcpy(fixed + m, s + i, k);
+            m += k;
+        } else {
+            memcpy(fixed + m, "\xEF\xBF\xBD", 3);
+            m += 3;
+        }
+    }
+    json_object_set_string_len(o, fixed, (int)m);
+    free(fixed);
+    *bad += nbad;
+}
+
+static void sanitize(json_object *o, size_t *nonfinite, size_t *bad, int depth)
+{
+    if (!o || depth > 64)
+        return;
+    switch (json_object_get_type(o)) {
+    case json_type_string:
+        clean_string(o, bad);
+        break;
+    case json_type_object: {
+        json_object_object_foreach(o, key, val)
+        {
+            if (json_object_is_type(val, json_type_double) &&
+                !isfinite(json_object_get_double(val))) {
+                json_object_object_add(o, key, NULL); /* replaces (and frees) the value */
+                (*nonfinite)++;
+            } else {
+                sanitize(val, nonfinite, bad, depth + 1);
+            }
+        }
+        break;
+    }
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            json_object *v = json_object_array_get_idx(o, i);
+            if (json_object_is_type(v, json_type_double) && !isfinite(json_object_get_double(v))) {
+                json_object_array_put_idx(o, i, NULL);
+                (*nonfinite)++;
+            } else {
+                sanitize(v, nonfinite, bad, depth + 1);
+            }
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void sm_json_sanitize(json_object *o, size_t *nonfinite, size_t *bad_utf8)
+{
+    size_t nf = 0, bu = 0;
+    sanitize(o, &nf, &bu, 0);
+    if (nonfinite)
+        *nonfinite = nf;
+    if (bad_utf8)
+        *bad_utf8 = bu;
+}
+
+const char *sm_json_clean_text(json_object *o, int flags, size_t *nonfinite, size_t *bad_utf8)
+{
+    sm_json_sanitize(o, nonfinite, bad_utf8);
+    return json_object_to_json_string_ext(o, flags);
+}
+
 sm_status sm_json_doc_text(json_object *r, char **out)
 {
-    const char *s = json_object_to_json_string_ext(
-        r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *s = sm_json_clean_text(
+        r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE, NULL,
+        NULL);
     char *copy = s ? malloc(strlen(s) + 2) : NULL;
     if (copy) {
         strcpy(copy, s);

@@ -20,6 +20,15 @@ sm_status sm_json_doc_parse(const char *text, size_t n, size_t max, const char *
 sm_status sm_json_doc_header(json_object *root, const char *what, const char *format_name,
                              int max_version, int *version, char *err, size_t errlen);
 
+/* Makes o valid RFC 8259 JSON in place before it is written: every non-finite number (NaN,
+ * infinity: json-c would print NaN or Infinity) becomes null, every string with bytes that are
+ * not UTF-8 gets U+FFFD for each bad byte. Counts of each go to *nonfinite and *bad_utf8 (either
+ * may be NULL). */
+void sm_json_sanitize(json_object *o, size_t *nonfinite, size_t *bad_utf8);
+/* sm_json_sanitize, then the text (json-c flags), owned by o: valid until o changes or is
+ * released. The caller reports the counts (a warning on stderr). */
+const char *sm_json_clean_text(json_object *o, int flags, size_t *nonfinite, size_t *bad_utf8);
+
 /* The document as pretty-printed text ending in a newline, malloc'd into *out; r is released
  * either way. SM_ERR_NOMEM on failure. */
 sm_status sm_json_doc_text(json_object *r, char **out);

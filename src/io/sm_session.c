@@ -1,6 +1,8 @@
 /* Session files: the writer and the reader (byte layout in sm_session_fmt.h). */
 #include "sm_session.h"
 
+#include "sm_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -174,10 +176,9 @@ static sm_status writer_open(const char *path, const sm_session_header_t *h, int
     }
     w->rows = h->mat.rows;
     w->cols = h->mat.cols;
-    w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+    w->fd = sm_file_create(path, flags == O_TRUNC);
     if (w->fd < 0) {
-        snprintf(msg, sizeof msg, "cannot create %s: %s", path,
-                 errno == EEXIST ? "a file of that name exists already" : strerror(errno));
+        snprintf(msg, sizeof msg, "cannot create %s: %s", path, sm_file_why(errno));
         set_err(err, errlen, msg);
         free(w->path);
         free(w->buf);

@@ -38,9 +38,11 @@ static sm_status simsrc_next(sm_source_t *b, uint64_t wall_us, sm_frame_t *out)
     uint64_t t = frame_us(s, s->k);
     if ((double)t > now * 1e6)
         return SM_EMPTY;
-    /* Far behind (a stall or a suspended laptop): skip ahead rather than replay the backlog. */
+    /* Far behind (a stall or a suspended laptop): skip ahead rather than replay the backlog.
+     * Only in real time: a faster-than-life simulation (--speed above 1, demos and tests) is
+     * about its frames, so a loaded machine makes it lag rather than lose them. */
     uint64_t due = (uint64_t)(now * s->cfg.rate_hz);
-    if (due > s->k + MAX_BURST) {
+    if (s->speed <= 1.0 && due > s->k + MAX_BURST) {
         s->skipped += due - s->k;
         s->k = due;
         t = frame_us(s, s->k);

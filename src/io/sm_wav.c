@@ -1,9 +1,12 @@
 #include "sm_wav.h"
 
+#include "sm_file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct sm_wav_writer {
     FILE *f;
@@ -56,9 +59,12 @@ sm_status sm_wav_open(const char *path, int rate_hz, sm_wav_writer_t **out, char
         snprintf(err, errlen, "out of memory");
         return SM_ERR_NOMEM;
     }
-    w->f = fopen(path, "wb");
+    int fd = sm_file_create(path, 1); /* private, never through a symlink */
+    w->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!w->f) {
-        snprintf(err, errlen, "cannot write the sound to %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot write the sound to %s: %s", path, sm_file_why(errno));
+        if (fd >= 0)
+            close(fd);
         free(w);
         return SM_ERR_IO;
     }

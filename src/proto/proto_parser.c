@@ -18,10 +18,14 @@ static void append(sm_proto_parser_t *p, uint8_t b)
         p->raw[p->n++] = b;
         return;
     }
-    /* Longer than any valid message: most likely two messages whose delimiter was lost. */
-    if (p->synced)
+    /* Longer than any valid message: most likely two messages whose delimiter was lost. Before
+     * the first delimiter it is the stream the host joined midway: not an error. */
+    if (p->synced) {
         p->c.length_errors++;
-    p->c.resyncs++;
+        p->c.resyncs++;
+    } else {
+        p->c.joins++;
+    }
     p->discarding = 1;
 }
 
@@ -30,7 +34,11 @@ static void count_frame(sm_proto_parser_t *p, uint16_t seq)
 {
     if (p->have_seq) {
         uint16_t lost = (uint16_t)(seq - p->last_seq - 1u);
-        if (lost) {
+        if (lost >= 32767u) {
+            /* The count went back (or stood still): the mat restarted it, e.g. a reboot
+             * without a new INFO. A new baseline, not 65,000 lost frames. */
+            p->c.seq_resets++;
+        } else if (lost) {
             p->c.seq_gaps++;
             p->c.frames_lost += lost;
         }
@@ -50,8 +58,8 @@ static uint32_t *end_message(sm_proto_parser_t *p, sm_proto_msg_t *out)
     p->synced = 1;
     if (p->discarding || (p->n == 0 && p->code == 0 && p->block_full))
         return NULL; /* already counted, or an empty message */
-    if (p->code)
-        return &p->c.resyncs; /* the delimiter came inside a block: broken framing */
+    if (p->code)     /* the delimiter came inside a block: broken framing */
+        return joined_midway ? &p->c.joins : &p->c.resyncs;
     st = sm_proto_decode(p->raw, p->n, out);
     if (st == SM_OK)
         return &p->c.messages;
@@ -60,7 +68,7 @@ static uint32_t *end_message(sm_proto_parser_t *p, sm_proto_msg_t *out)
     if (st == SM_ERR_MISMATCH)
         return &p->c.unknown_types;
     if (joined_midway)
-        return &p->c.resyncs;
+        return &p->c.joins;
     return st == SM_ERR_CRC ? &p->c.crc_errors : &p->c.length_errors;
 }
 

@@ -185,7 +185,7 @@ void sm_proto_write_reply(sm_proto_writer_t *w, const sm_proto_reply_t *reply);
  * unknown_types, except an overlong one, which counts as a length error and a resync. An empty
  * message (two 0x00 in a row) is ignored and counted nowhere. Bytes before the first 0x00 after
  * init/reset_seq are usually the tail of a message the host joined in the middle of: if they
- * fail the framing, length or CRC checks they count as a resync, never as a CRC or length error. */
+ * fail the framing, length or CRC checks they count as a join, which is not an error. */
 typedef struct {
     uint32_t bytes;          /* bytes fed                                                    */
     uint32_t messages;       /* valid messages handed out                                    */
@@ -199,6 +199,10 @@ typedef struct {
     uint32_t unknown_types;  /* valid CRC but unknown message type                            */
     uint32_t seq_gaps;       /* times a FRAME's seq was not the previous seq + 1             */
     uint32_t frames_lost;    /* frames missing across those gaps                              */
+    uint32_t seq_resets;     /* times the seq went back (the mat restarted its count): a new
+                                baseline, not 65,000 lost frames                            */
+    uint32_t joins;          /* bytes skipped before the first delimiter after init/reset_seq
+                                (the tail of a message the host joined midway): not errors  */
 } sm_proto_counters_t;
 
 typedef struct {
@@ -221,8 +225,9 @@ void sm_proto_parser_init(sm_proto_parser_t *p);
 void sm_proto_parser_reset_seq(sm_proto_parser_t *p);
 /* Consume bytes from data[0..n). Stops right after a complete valid message: then *got = 1 and
  * *out holds it. Otherwise *got = 0 and out->type = 0 (the rest of *out is scratch). Returns the
- * number of bytes consumed; call again with the rest. Sequence gaps: a FRAME whose seq is not
- * last + 1 (mod 65536) adds 1 to seq_gaps and (seq - last - 1) mod 65536 to frames_lost. */
+ * number of bytes consumed; call again with the rest. Sequence gaps: a FRAME whose seq is ahead
+ * of last + 1 by d (1 <= d < 32768, mod 65536) adds 1 to seq_gaps and d to frames_lost; a seq
+ * at or behind last (by up to 32768) is a restarted count: seq_resets + 1, a new baseline. */
 size_t sm_proto_parser_feed(sm_proto_parser_t *p, const uint8_t *data, size_t n,
                             sm_proto_msg_t *out, int *got);
 

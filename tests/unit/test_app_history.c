@@ -269,8 +269,10 @@ static void mutated_indexes_never_crash(void **state)
 
 static void record(const char *path, const char *scenario, const char *seconds)
 {
-    const char *argv[] = {"steadymat",  "live",       "--sim", scenario,   "--speed", "50",
-                          "--headless", "--duration", seconds, "--record", path,      NULL};
+    /* --force: the path may be a name reserved in the history (an empty file, as live makes) */
+    const char *argv[] = {"steadymat", "live",       "--sim",      scenario, "--speed",
+                          "50",        "--headless", "--duration", seconds,  "--force",
+                          "--record",  path,         NULL};
     char *err = NULL;
     int rc = ts_run_steadymat(argv, 120, NULL, &err);
     if (rc != 0)

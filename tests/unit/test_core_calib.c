@@ -663,89 +663,14 @@ static void test_steps_parse(void **state)
     }
 }
 
-static void bench(int rows, int cols, double share, int plate)
-{
-    sm_calib_data_t *d = malloc(sizeof *d);
-    assert_non_null(d);
-    sm_calib_data_init(d, rows, cols, 25.0, 1023);
-    for (int i = 0; i < rows * cols; i++) {
-        d->offset[i] = 1.5f;
-        d->gain[i] = 0.8f + 0.4f * (float)(i % 7) / 7.0f;
-    }
-    d->mask[5] = SM_CALIB_CELL_DEAD;
-    d->xtalk.share = share;
-    sm_calib_t *cal = NULL;
-    char err[160];
-    assert_int_equal(sm_calib_create(d, &cal, err, sizeof err), SM_OK);
-    frame.rows = (uint16_t)rows;
-    frame.cols = (uint16_t)cols;
-    /* every cell loaded (the worst case for crosstalk removal), a 5 x 5 cell plate and a
-     * stuck cell, or (plate 2) a person lying prone on a ball on the reference mat */
-    if (plate == 2) {
-        sm_sim_config_t cfg;
-        sm_sim_config_default(&cfg);
-        cfg.scenario = "ball-steady";
-        sm_sim_t *sim = NULL;
-        assert_int_equal(sm_sim_create(&cfg, &sim), SM_OK);
-        for (double t = 0; t <= 10.0; t += 0.5)
-            sm_sim_render(sim, US(t), frame.cells);
-        sm_sim_destroy(sim);
-    } else
-        for (int i = 0; i < rows * cols; i++)
-            frame.cells[i] =
-                plate ? (uint16_t)((i / cols >= 4 && i / cols < 9 && i % cols >= 6 && i % cols < 11)
-                                       ? 300 + (i * 37) % 200
-                                       : (i * 7) % 4)
-                      : (uint16_t)((i * 37) % 1024);
-    if (plate == 1)
-        frame.cells[(rows - 2) * cols + 8] = 1023;
-    int loaded = 0;
-    for (int i = 0; i < rows * cols; i++)
-        loaded += frame.cells[i] > 8;
-    static float kpa[SM_MAX_CELLS];
-    int iters = 2000;
-    struct timespec a, b;
-    double sink = 0;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (int k = 0; k < iters; k++) {
-        frame.cells[k % (rows * cols)] ^= 1;
-        sm_calib_apply(cal, &frame, kpa);
-        sink += kpa[k % (rows * cols)];
-    }
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double us = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e3 / iters;
-    printf("sm_calib_apply %dx%d, crosstalk share %.1f, %s (%d cells loaded): %.2f us per frame "
-           "(this build) [%g]\n",
-           rows, cols, share,
-           plate == 2   ? "a person prone on a ball"
-           : plate == 1 ? "a plate and a stuck cell"
-                        : "every cell loaded",
-           loaded, us, sink > 0 ? 1.0 : 0.0);
-    assert_true(us < 20000.0); /* sanitizer build; see calibration/README.md for real costs */
-    sm_calib_destroy(cal);
-    free(d);
-}
-
-static void test_apply_cost(void **state)
-{
-    (void)state;
-    bench(32, 24, 0.0, 0);
-    bench(64, 64, 0.0, 0);
-    bench(32, 24, 0.3, 1);
-    bench(32, 24, 0.3, 2);
-    bench(32, 24, 0.3, 0);
-    bench(64, 64, 0.3, 1);
-    bench(64, 64, 0.3, 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_units_and_validate),   cmocka_unit_test(test_fit_power_recovers),
-        cmocka_unit_test(test_fit_creep_recovers),   cmocka_unit_test(test_steps_parse),
-        cmocka_unit_test(test_synthetic_workflow),   cmocka_unit_test(test_ghosts),
-        cmocka_unit_test(test_apply_cost),           cmocka_unit_test(test_scenario_accuracy),
-        cmocka_unit_test(test_scenario_all_effects), cmocka_unit_test(test_scenario_per_cell),
+        cmocka_unit_test(test_units_and_validate), cmocka_unit_test(test_fit_power_recovers),
+        cmocka_unit_test(test_fit_creep_recovers), cmocka_unit_test(test_steps_parse),
+        cmocka_unit_test(test_synthetic_workflow), cmocka_unit_test(test_ghosts),
+        cmocka_unit_test(test_scenario_accuracy),  cmocka_unit_test(test_scenario_all_effects),
+        cmocka_unit_test(test_scenario_per_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -246,6 +246,64 @@ __attribute__((noinline)) static char *replace(const char *text, const char *fro
     return o;
 }
 
+/* text with the number of member key set to value (the first such member). */
+static char *set_member(const char *text, const char *key, const char *value)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(text, pat);
+    assert_non_null(p);
+    p += strlen(pat);
+    size_t k = strcspn(p, ",\n}");
+    char old[64];
+    assert_true(k < sizeof old);
+    memcpy(old, p, k);
+    old[k] = 0;
+    char from[160], to[160];
+    snprintf(from, sizeof from, "%s%s", pat, old);
+    snprintf(to, sizeof to, "%s%s", pat, value);
+    return replace(text, from, to);
+}
+
+/* Parseable but physically wrong: refused with the member named, never trusted. */
+static void test_physical_sense(void **state)
+{
+    (void)state;
+    size_t len;
+    char *t = valid_text(&len);
+    char err[200];
+    const char *bad[][3] = {
+        {"a_kpa", "1e-320", "a_kpa"},
+        {"a_kpa", "0", "a_kpa"},
+        {"a_kpa", "1e300", "a_kpa"},
+        {"hi_kpa", "0", "hi_kpa"},
+        {"hi_kpa", "1e-320", "hi_kpa"},
+        {"lo_kpa", "1e9", "lo_kpa"},
+        {"t0_s", "1e-320", "t0_s"},
+        {"recovery_s", "1e-320", "recovery_s"},
+        {"b", "1e-320", "exponent b"},
+        {"onset_kpa", "-1", "onset_kpa"},
+        {"per_decade", "1e300", "per_decade"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *e = set_member(t, bad[i][0], bad[i][1]);
+        sm_status st = sm_calib_file_parse(e, strlen(e), NULL, &d2, err, sizeof err);
+        printf("%s = %s -> %d: %s\n", bad[i][0], bad[i][1], st, err);
+        assert_int_equal(st, SM_ERR_FORMAT);
+        assert_non_null(strstr(err, bad[i][2]));
+        free(e);
+    }
+    /* lo above hi, with both in range on their own */
+    char *e1 = set_member(t, "hi_kpa", "50");
+    char *e2 = set_member(e1, "lo_kpa", "80");
+    assert_int_equal(sm_calib_file_parse(e2, strlen(e2), NULL, &d2, err, sizeof err),
+                     SM_ERR_FORMAT);
+    assert_non_null(strstr(err, "lo_kpa"));
+    free(e1);
+    free(e2);
+    free(t);
+}
+
 static void test_hostile(void **state)
 {
     (void)state;
@@ -351,6 +409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_physical_sense),
         cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

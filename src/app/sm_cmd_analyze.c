@@ -115,7 +115,7 @@ static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
     sm_coach_out_t out;
     for (size_t i = 0; i < tr->n; i++) {
         memset(&cf, 0, sizeof cf);
-        cf.t_s = (double)i / tr->rate_hz;
+        cf.t_s = tr->t_s ? tr->t_s[i] : (double)i / tr->rate_hz; /* time jumps are gaps */
         cf.has_load = cf.present = 1;
         cf.total = cf.load = cf.near_load = cf.peak = cf.share = 1;
         cf.loaded_cells = cf.cells = 1;
@@ -124,7 +124,8 @@ static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
         cf.body_r0 = cf.body_r1 = cf.body_c0 = cf.body_c1 = -1;
         sm_coach_update(co, &cf, &out);
     }
-    sm_coach_finish(co, tr->n ? (double)(tr->n - 1) / tr->rate_hz : 0);
+    sm_coach_finish(co,
+                    tr->n ? (tr->t_s ? tr->t_s[tr->n - 1] : (double)(tr->n - 1) / tr->rate_hz) : 0);
 }
 
 static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_protocol_t proto,

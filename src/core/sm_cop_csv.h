@@ -40,6 +40,8 @@ typedef struct {
 
 typedef struct {
     double *x_mm, *y_mm; /* n samples each, mm, owned (free with sm_cop_csv_free) */
+    double *t_s;         /* n sample times from the time column, s from the first, owned; NULL when
+                            there is no usable time column (then sample i is at i / rate_hz) */
     size_t n;
     double rate_hz;          /* the rate to analyse with */
     double time_rate_hz;     /* the rate the time column implies; 0 without a time column */

@@ -19,9 +19,9 @@
 
 static void help(void)
 {
-    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--json]\n"
+    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--lowpass HZ] [--json]\n"
            "       steadymat analyze --cop-csv FILE --rate HZ [--columns T,X,Y] [--units mm|cm]\n"
-           "                         [--json]\n\n"
+           "                         [--lowpass HZ] [--json]\n\n"
            "Measures how steady a recorded session was (the tool's contact, or the whole body's\n"
            "centre of pressure when no tool was found): sway measures over the whole trace,\n"
            "breathing rate, wiggle and relocation episodes, and the holds per side. With\n"
@@ -33,6 +33,9 @@ static void help(void)
            "  --columns T,X,Y       columns by name or 1-based number (X,Y without time);\n"
            "                        X is medio-lateral, Y antero-posterior\n"
            "  --units mm|cm|m       units of X and Y (default: from the column names, else mm)\n"
+           "  --lowpass HZ          zero-phase low-pass of the trace before the sway measures\n"
+           "                        (Prieto et al. used 5 Hz; default: off, samples as given;\n"
+           "                        the coach's events are never filtered this way)\n"
            "  --json                one JSON object on stdout\n");
 }
 
@@ -79,7 +82,32 @@ static void print_text(const char *what, double duration, const sm_sway_t *s, co
                h[i].release_met ? "met" : "not met");
 }
 
-static int analyze_session(const char *path, sm_protocol_t proto, double release_s, int json)
+/* The sway measures of x, y (n samples at rate_hz), low-passed first when lowpass_hz > 0. */
+static sm_status sway_of(const double *x, const double *y, size_t n, double rate_hz,
+                         double lowpass_hz, sm_sway_t *out)
+{
+    sm_sway_config_t sc;
+    sm_sway_config_default(&sc, rate_hz);
+    if (!(lowpass_hz > 0))
+        return sm_sway_compute(&sc, x, y, n, out);
+    double *fx = malloc((n ? n : 1) * sizeof *fx), *fy = malloc((n ? n : 1) * sizeof *fy);
+    sm_status s = fx && fy ? SM_OK : SM_ERR_NOMEM;
+    if (s == SM_OK) {
+        memcpy(fx, x, n * sizeof *fx);
+        memcpy(fy, y, n * sizeof *fy);
+        s = sm_sway_lowpass(fx, n, rate_hz, lowpass_hz);
+        if (s == SM_OK)
+            s = sm_sway_lowpass(fy, n, rate_hz, lowpass_hz);
+        if (s == SM_OK)
+            s = sm_sway_compute(&sc, fx, fy, n, out);
+    }
+    free(fx);
+    free(fy);
+    return s;
+}
+
+static int analyze_session(const char *path, sm_protocol_t proto, double release_s,
+                           double lowpass_hz, int json)
 {
     char err[320];
     sm_analysis_opts_t o = {proto, release_s, NULL, 0, NULL, NULL};
@@ -88,6 +116,14 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         fprintf(stderr, "steadymat analyze: %s\n", err);
         return 1;
     }
+    if (lowpass_hz > 0 && a.have_sway &&
+        sway_of(a.x, a.y, a.n, a.rate_hz, lowpass_hz, &a.sway) != SM_OK) {
+        fprintf(stderr,
+                "steadymat analyze: --lowpass %g Hz: must be below half the frame rate (%g Hz)\n",
+                lowpass_hz, a.rate_hz / 2);
+        sm_analysis_free(&a);
+        return USAGE;
+    }
     if (json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "source", json_object_new_string(path));
@@ -95,8 +131,25 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         json_object_object_add(j, "duration_s", json_object_new_double(a.duration_s));
         json_object_object_add(j, "protocol", json_object_new_string(sm_protocol_name(proto)));
         json_object_object_add(j, "sway_of", json_object_new_string(a.of_tool ? "tool" : "body"));
+        if (lowpass_hz > 0)
+            json_object_object_add(j, "lowpass_hz", json_object_new_double(lowpass_hz));
         sm_report_sway(j, a.have_sway ? &a.sway : NULL);
         sm_report_coach(j, sm_pipeline_coach(a.pipe));
+        /* What the person would have heard, on the recording's clock (live's and replay's):
+         * the same cues as `live --json` and `replay --json` give for the same frames. */
+        json_object_object_add(j, "first_frame_s", json_object_new_double(a.first_s));
+        size_t nc;
+        const sm_coach_cue_t *cues = sm_pipeline_cue_log(a.pipe, &nc);
+        json_object *ca = json_object_new_array();
+        for (size_t i = 0; i < nc; i++) {
+            json_object *c = json_object_new_object();
+            json_object_object_add(c, "kind",
+                                   json_object_new_string(sm_cue_kind_name(cues[i].kind)));
+            json_object_object_add(c, "t_s", json_object_new_double(cues[i].t_s + a.first_s));
+            json_object_object_add(c, "intensity", json_object_new_double(cues[i].intensity));
+            json_object_array_add(ca, c);
+        }
+        json_object_object_add(j, "cues", ca);
         puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
         json_object_put(j);
     } else {
@@ -129,7 +182,7 @@ static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
 }
 
 static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_protocol_t proto,
-                       double release_s, int json)
+                       double release_s, double lowpass_hz, int json)
 {
     char err[256];
     char *text;
@@ -154,13 +207,15 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
     }
     if (tr.warning[0])
         fprintf(stderr, "steadymat analyze: %s: %s\n", path, tr.warning);
-    sm_sway_config_t sc;
-    sm_sway_config_default(&sc, tr.rate_hz);
     sm_sway_t sway;
-    s = sm_sway_compute(&sc, tr.x_mm, tr.y_mm, tr.n, &sway);
+    s = sway_of(tr.x_mm, tr.y_mm, tr.n, tr.rate_hz, lowpass_hz, &sway);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s: %s\n", path,
-                s == SM_ERR_ARG ? "too few samples (3 needed)" : "a sample is not a finite number");
+                s == SM_ERR_ARG     ? (lowpass_hz > 0 && tr.n >= 3
+                                           ? "--lowpass must be below half the sampling rate"
+                                           : "too few samples (3 needed)")
+                : s == SM_ERR_NOMEM ? "out of memory"
+                                    : "a sample is not a finite number");
         sm_cop_csv_free(&tr);
         return 1;
     }
@@ -182,6 +237,8 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
         json_object_object_add(o, "samples", json_object_new_int64((int64_t)tr.n));
         json_object_object_add(o, "rate_hz", json_object_new_double(tr.rate_hz));
         json_object_object_add(o, "duration_s", json_object_new_double(duration));
+        if (lowpass_hz > 0)
+            json_object_object_add(o, "lowpass_hz", json_object_new_double(lowpass_hz));
         sm_report_sway(o, &sway);
         sm_report_coach(o, co);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -199,7 +256,7 @@ int sm_cmd_analyze(int argc, char **argv)
     const char *file = NULL, *csv = NULL;
     sm_cop_csv_opts_t opts = {NULL, NULL, 0};
     sm_protocol_t proto = SM_PROTO_BALL_RELEASE;
-    double release_s = 0;
+    double release_s = 0, lowpass_hz = 0;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -209,7 +266,8 @@ int sm_cmd_analyze(int argc, char **argv)
         }
         int has_value = !strcmp(a, "--cop-csv") || !strcmp(a, "--rate") ||
                         !strcmp(a, "--columns") || !strcmp(a, "--units") ||
-                        !strcmp(a, "--protocol") || !strcmp(a, "--release");
+                        !strcmp(a, "--protocol") || !strcmp(a, "--release") ||
+                        !strcmp(a, "--lowpass");
         if (has_value && i + 1 >= argc) {
             fprintf(stderr,
                     "steadymat analyze: %s needs a value (see 'steadymat analyze --help')\n", a);
@@ -224,7 +282,7 @@ int sm_cmd_analyze(int argc, char **argv)
             opts.columns = argv[++i];
         } else if (!strcmp(a, "--units")) {
             opts.units = argv[++i];
-        } else if (!strcmp(a, "--rate") || !strcmp(a, "--release")) {
+        } else if (!strcmp(a, "--rate") || !strcmp(a, "--release") || !strcmp(a, "--lowpass")) {
             double v = strtod(argv[++i], &end);
             if (end == argv[i] || *end || !(v > 0 && v < 1e6)) {
                 fprintf(stderr, "steadymat analyze: %s takes a positive number, not '%s'\n", a,
@@ -233,6 +291,8 @@ int sm_cmd_analyze(int argc, char **argv)
             }
             if (!strcmp(a, "--rate"))
                 opts.rate_hz = v;
+            else if (!strcmp(a, "--lowpass"))
+                lowpass_hz = v;
             else
                 release_s = v;
         } else if (!strcmp(a, "--protocol")) {
@@ -258,11 +318,11 @@ int sm_cmd_analyze(int argc, char **argv)
         return USAGE;
     }
     if (csv)
-        return analyze_csv(csv, &opts, proto, release_s, json);
+        return analyze_csv(csv, &opts, proto, release_s, lowpass_hz, json);
     if (!file) {
         fprintf(stderr,
                 "steadymat analyze: which session? steadymat analyze FILE (or --cop-csv FILE)\n");
         return USAGE;
     }
-    return analyze_session(file, proto, release_s, json);
+    return analyze_session(file, proto, release_s, lowpass_hz, json);
 }

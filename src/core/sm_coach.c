@@ -288,16 +288,17 @@ void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
     s->wiggle_lo_hz = 0.8;
     s->wiggle_hi_hz = 4.0;
     s->wiggle_tau_s = 0.25;
-    s->wiggle_on_mm = 1.2;
-    s->hf_k = 3.0;
+    s->wiggle_on_mm = 0.6;
+    s->hf_k = 3.5;
+    s->hf_default_mm = 2.0;
     s->vel_lp_hz = 1.0;
     s->vel_tau_s = 0.3;
     s->fast_window_s = 0.3;
-    s->learn_s = 12;
-    s->adapt_tau_s = 60;
-    s->along_k = 2.0;
-    s->across_k = 3.0;
-    s->vel_margin_mm_s = 3.0;
+    s->learn_s = 15;
+    s->adapt_tau_s = 20;
+    s->along_k = 2.5;
+    s->across_k = 4.0;
+    s->vel_margin_mm_s = 1.5;
     s->vel_default_mm_s = 16;
     s->off_ratio = 0.7;
     s->slide_tau_s = 0.5;
@@ -338,11 +339,12 @@ static int settings_ok(const sm_coach_settings_t *s)
            s->along_k > 0 && s->across_k > 0 && s->vel_margin_mm_s >= 0 &&
            s->vel_default_mm_s > 0 && s->off_ratio > 0 && s->off_ratio <= 1 &&
            s->sink_mm_min >= 0 && s->gap_s > 0 && s->gap_settle_s >= 0 && s->hf_k > 0 &&
-           s->breath_lo_hz > 0 && s->breath_hi_hz > s->breath_lo_hz &&
-           s->breath_window_s >= 2.5 / s->breath_lo_hz && s->breath_window_s <= 600 &&
-           s->sway_window_s > 0 && s->sway_window_s <= 600 && s->max_rate_hz > 0 &&
-           s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 && s->push_s > 0 &&
-           s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 && s->wiggle_pulse_s > 0;
+           s->hf_default_mm >= s->wiggle_on_mm && s->breath_lo_hz > 0 &&
+           s->breath_hi_hz > s->breath_lo_hz && s->breath_window_s >= 2.5 / s->breath_lo_hz &&
+           s->breath_window_s <= 600 && s->sway_window_s > 0 && s->sway_window_s <= 600 &&
+           s->max_rate_hz > 0 && s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 &&
+           s->push_s > 0 && s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 &&
+           s->wiggle_pulse_s > 0;
 }
 
 static void coach_reset_tool(sm_coach_t *co)
@@ -498,6 +500,14 @@ static void start_hold(sm_coach_t *co, double t, double found, int phase_cue)
     cue(co, phase_cue ? SM_CUE_PHASE : SM_CUE_FOUND, t, 1.0);
 }
 
+/* A new spot (or lying down again) changes how breathing moves the tool: learn it afresh. */
+static void baseline_forget(sm_coach_t *co)
+{
+    co->learned = 0;
+    co->bl_xx = co->bl_yy = co->bl_xy = co->bl_hf = co->bl_w = 0;
+    baseline_thresholds(co);
+}
+
 static void end_hold(sm_coach_t *co, double t_end)
 {
     if (co->cur != NO_HOLD) {
@@ -527,6 +537,7 @@ static void classify(sm_coach_t *co, double t)
         add_event(co, SM_EV_RELOCATION, e_start, e_end, d);
         end_hold(co, e_start);
         co->spot++;
+        baseline_forget(co);
         co->phase = 0;
         co->state = SM_STATE_SETTLE;
         co->t_found = e_end;
@@ -874,7 +885,7 @@ static void baseline_thresholds(sm_coach_t *co)
         co->ux = 0;
         co->uy = 1;
         co->thr_u = co->thr_v = s->vel_default_mm_s;
-        co->thr_hf = s->wiggle_on_mm;
+        co->thr_hf = s->hf_default_mm; /* the sensor's noise is not known yet */
         return;
     }
     double w = co->bl_w > 0 ? co->bl_w : 1;
@@ -894,8 +905,8 @@ static void baseline_thresholds(sm_coach_t *co)
     co->thr_hf = s->hf_k * sqrt(co->bl_hf / w);
     if (co->thr_hf < s->wiggle_on_mm)
         co->thr_hf = s->wiggle_on_mm;
-    if (co->thr_hf > 2.5 * s->wiggle_on_mm)
-        co->thr_hf = 2.5 * s->wiggle_on_mm;
+    if (co->thr_hf > s->hf_default_mm)
+        co->thr_hf = s->hf_default_mm;
 }
 
 /* Learn this person's breathing while they are still: the first learn_s as a plain mean, then
@@ -1393,6 +1404,7 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
                 co->state = SM_STATE_SEARCH;
                 co->phase = 0;
                 co->spot++;
+                baseline_forget(co);
                 co->cand_start = -1;
                 coach_reset_tool(co);
                 break;

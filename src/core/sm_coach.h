@@ -91,24 +91,25 @@ typedef struct {
     double glitch_s;                   /* longest outlier it must reject (<= median_s/2); 0.03 */
     double wiggle_lo_hz, wiggle_hi_hz; /* fast band; 0.8, 4 */
     double wiggle_tau_s;               /* fast band RMS averaging; 0.25 */
-    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 1.2 */
-    double hf_k;                       /* ... or this times the learned still-time RMS; 3 */
+    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 0.6 */
+    double hf_k;                       /* ... or this times the learned still-time RMS; 3.5 */
+    double hf_default_mm;              /* ... before it is learned, and never more than this; 2.0 */
     double vel_lp_hz;                  /* position low-pass before the velocity; 1.0 */
     double vel_tau_s;                  /* velocity mean-square averaging; 0.3 */
     double fast_window_s;              /* the end: the distance moved over this, as a speed; 0.3 */
-    double learn_s;                    /* quiet contact needed to learn the baseline; 12 */
-    double adapt_tau_s;                /* then it follows slowly while still; 60 */
-    double along_k, across_k;          /* departure from the breathing's speed; 2.0, 3.0 */
-    double vel_margin_mm_s;            /* added to both; 3.0 */
-    double vel_default_mm_s;           /* velocity RMS threshold before learning; 16 */
-    double off_ratio;                  /* an episode ends below this part of the on level; 0.7 */
-    double slide_tau_s;                /* slow position filter; 0.5 */
-    double quiet_s;        /* below the thresholds this long = the episode ended; 0.25 */
-    double classify_s;     /* then wait this long before calling it wiggle/relocation; 1.0 */
-    double relocate_mm;    /* a new spot: the contact moved this far from the spot; 25 */
-    double sink_mm_min;    /* the spot follows the contact at most this fast (sinking); 10 */
-    double pivot_mm;       /* hip-hook handle press: centroid shift along the base; 8 */
-    double wiggle_full_mm; /* movement giving wiggle intensity 1; 10 */
+    double learn_s;     /* quiet contact needed to learn the baseline (at each new spot); 15 */
+    double adapt_tau_s; /* then it follows slowly while still; 20 */
+    double along_k, across_k; /* departure from the breathing's speed; 2.5, 4.0 */
+    double vel_margin_mm_s;   /* added to both; 1.5 */
+    double vel_default_mm_s;  /* velocity RMS threshold before learning; 16 */
+    double off_ratio;         /* an episode ends below this part of the on level; 0.7 */
+    double slide_tau_s;       /* slow position filter; 0.5 */
+    double quiet_s;           /* below the thresholds this long = the episode ended; 0.25 */
+    double classify_s;        /* then wait this long before calling it wiggle/relocation; 1.0 */
+    double relocate_mm;       /* a new spot: the contact moved this far from the spot; 25 */
+    double sink_mm_min;       /* the spot follows the contact at most this fast (sinking); 10 */
+    double pivot_mm;          /* hip-hook handle press: centroid shift along the base; 8 */
+    double wiggle_full_mm;    /* movement giving wiggle intensity 1; 10 */
     /* link gaps */
     double gap_s;        /* frames this far apart = the link was lost; 0.5 */
     double gap_settle_s; /* after a gap, nothing counts as movement for this long; 1.0 */

@@ -288,7 +288,7 @@ void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
     s->wiggle_lo_hz = 0.8;
     s->wiggle_hi_hz = 4.0;
     s->wiggle_tau_s = 0.25;
-    s->wiggle_on_mm = 0.6;
+    s->wiggle_on_mm = 0.9;
     s->hf_k = 3.5;
     s->hf_default_mm = 2.0;
     s->vel_lp_hz = 1.0;

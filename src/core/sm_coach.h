@@ -91,7 +91,7 @@ typedef struct {
     double glitch_s;                   /* longest outlier it must reject (<= median_s/2); 0.03 */
     double wiggle_lo_hz, wiggle_hi_hz; /* fast band; 0.8, 4 */
     double wiggle_tau_s;               /* fast band RMS averaging; 0.25 */
-    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 0.6 */
+    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 0.9 */
     double hf_k;                       /* ... or this times the learned still-time RMS; 3.5 */
     double hf_default_mm;              /* ... before it is learned, and never more than this; 2.0 */
     double vel_lp_hz;                  /* position low-pass before the velocity; 1.0 */

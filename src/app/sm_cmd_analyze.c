@@ -162,13 +162,13 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
 
 /* A CoP trace through the same coach: each sample is a tool contact at that position with a
  * constant load, so movement episodes are found exactly as on the mat. */
-static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
+static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr, const double *t_s)
 {
     sm_contact_frame_t cf;
     sm_coach_out_t out;
     for (size_t i = 0; i < tr->n; i++) {
         memset(&cf, 0, sizeof cf);
-        cf.t_s = tr->t_s ? tr->t_s[i] : (double)i / tr->rate_hz; /* time jumps are gaps */
+        cf.t_s = t_s ? t_s[i] : (double)i / tr->rate_hz; /* time jumps are gaps */
         cf.has_load = cf.present = 1;
         cf.total = cf.load = cf.near_load = cf.peak = cf.share = 1;
         cf.loaded_cells = cf.cells = 1;
@@ -177,8 +177,7 @@ static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
         cf.body_r0 = cf.body_r1 = cf.body_c0 = cf.body_c1 = -1;
         sm_coach_update(co, &cf, &out);
     }
-    sm_coach_finish(co,
-                    tr->n ? (tr->t_s ? tr->t_s[tr->n - 1] : (double)(tr->n - 1) / tr->rate_hz) : 0);
+    sm_coach_finish(co, tr->n ? (t_s ? t_s[tr->n - 1] : (double)(tr->n - 1) / tr->rate_hz) : 0);
 }
 
 static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_protocol_t proto,
@@ -200,6 +199,13 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
     }
     sm_cop_csv_trace_t tr;
     s = sm_cop_csv_read(&t, opts, &tr, err, sizeof err);
+    /* the sample times, when the table has them: the coach sees a jump in them as a gap */
+    double *times = NULL;
+    if (s == SM_OK && tr.t_to_s > 0 && tr.n > 0 && (times = malloc(tr.n * sizeof *times))) {
+        const double *tv = sm_table_col(&t, (size_t)tr.t_col);
+        for (size_t i = 0; i < tr.n; i++)
+            times[i] = (tv[i] - tv[0]) * tr.t_to_s;
+    }
     sm_table_free(&t);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s: %s\n", path, err);
@@ -217,6 +223,7 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
                 : s == SM_ERR_NOMEM ? "out of memory"
                                     : "a sample is not a finite number");
         sm_cop_csv_free(&tr);
+        free(times);
         return 1;
     }
     sm_coach_t *co = NULL;
@@ -226,10 +233,12 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
         st.release_s = st.hook_phase_s = release_s;
     if (sm_coach_create(&st, &co) != SM_OK) {
         sm_cop_csv_free(&tr);
+        free(times);
         fprintf(stderr, "steadymat analyze: out of memory\n");
         return 1;
     }
-    coach_trace(co, &tr);
+    coach_trace(co, &tr, times);
+    free(times);
     double duration = tr.n > 1 ? (tr.n - 1) / tr.rate_hz : 0;
     if (json) {
         json_object *o = json_object_new_object();

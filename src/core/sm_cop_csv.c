@@ -271,7 +271,6 @@ void sm_cop_csv_free(sm_cop_csv_trace_t *tr)
         return;
     free(tr->x_mm);
     free(tr->y_mm);
-    free(tr->t_s);
     memset(tr, 0, sizeof *tr);
     tr->t_col = tr->x_col = tr->y_col = -1;
 }
@@ -361,21 +360,10 @@ sm_status sm_cop_csv_read(const sm_table_t *t, const sm_cop_csv_opts_t *opts,
             return SM_ERR_FORMAT;
         }
     }
-    /* Sample times from a usable time column: a jump in it is a gap in the recording (a cable
-     * pull), which the coach must see as one. */
-    if (tc >= 0 && trate > 0 && n > 0) {
-        double tf = time_factor(t->names[tc]);
-        const double *tv = sm_table_col(t, (size_t)tc);
-        out->t_s = malloc(n * sizeof *out->t_s);
-        if (!out->t_s) {
-            free(xs);
-            free(ys);
-            set_msg(err, errlen, "out of memory (%zu samples)", n);
-            return SM_ERR_NOMEM;
-        }
-        for (size_t r = 0; r < n; r++)
-            out->t_s[r] = (tv[r] - tv[0]) * tf;
-    }
+    /* A usable time column's unit, so a caller can take the sample times from it: a jump in
+     * them is a gap in the recording (a cable pull) that the coach must see as one. */
+    if (tc >= 0 && trate > 0)
+        out->t_to_s = time_factor(t->names[tc]);
     out->x_mm = xs;
     out->y_mm = ys;
     out->n = n;

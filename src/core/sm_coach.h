@@ -12,7 +12,8 @@
  *         its RMS over wiggle_tau_s; breathing (0.1-0.4 Hz) is far below the band;
  *       slow: the velocity of the position low-passed at vel_lp_hz, its mean square over
  *         vel_tau_s, split along and across the learned breathing direction. During the first
- *         learn_s of quiet contact the coach learns how fast this person's breathing moves the
+ *         learn_s of quiet contact on each spot (a new spot or lying down again changes how
+ *         breathing moves the tool) the coach learns how fast this person's breathing moves the
  *         tool along its direction and across it (and the fast band's noise), then keeps
  *         adapting slowly (adapt_tau_s) while the person is still. Movement counts when it
  *         departs from that pattern: along_k times the breathing's speed plus vel_margin_mm_s

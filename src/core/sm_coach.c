@@ -308,7 +308,7 @@ void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
     s->sink_mm_min = 10;
     s->pivot_mm = 8;
     s->wiggle_full_mm = 10;
-    s->gap_s = 0.5;
+    s->gap_s = 0; /* live and recordings flag their gaps; a bare CoP table sets it */
     s->gap_settle_s = 1.0;
     s->ref_s = 3;
     s->load_tau_s = 1;
@@ -338,7 +338,7 @@ static int settings_ok(const sm_coach_settings_t *s)
            s->vel_tau_s > 0 && s->fast_window_s > 0 && s->learn_s > 0 && s->adapt_tau_s > 0 &&
            s->along_k > 0 && s->across_k > 0 && s->vel_margin_mm_s >= 0 &&
            s->vel_default_mm_s > 0 && s->off_ratio > 0 && s->off_ratio <= 1 &&
-           s->sink_mm_min >= 0 && s->gap_s > 0 && s->gap_settle_s >= 0 && s->hf_k > 0 &&
+           s->sink_mm_min >= 0 && s->gap_s >= 0 && s->gap_settle_s >= 0 && s->hf_k > 0 &&
            s->hf_default_mm >= s->wiggle_on_mm && s->breath_lo_hz > 0 &&
            s->breath_hi_hz > s->breath_lo_hz && s->breath_window_s >= 2.5 / s->breath_lo_hz &&
            s->breath_window_s <= 600 && s->sway_window_s > 0 && s->sway_window_s <= 600 &&
@@ -1339,7 +1339,7 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
     if (dt < 0)
         dt = 0;
     double t_before = co->t_prev;
-    int gap = co->gap_pending || (co->started && dt > s->gap_s);
+    int gap = co->gap_pending || (co->started && s->gap_s > 0 && dt > s->gap_s);
     co->started = 1;
     co->t_prev = t;
     out->hold_index = -1;

@@ -36,10 +36,10 @@
  *   sink_mm_min (sinking into the ball), so a move of relocate_mm or more away from it for
  *   classify_s is a relocation at any speed (a slow slide too).
  * Gaps: a frame marked as following a link gap (sm_coach_gap), a jump in time of more than
- *   gap_s, or sm_coach_link_lost pause the coach: no steady time, the MAT_LOST cue, "mat lost"
- *   on the panel; when frames come back the filters start again and nothing counts as
- *   movement for gap_settle_s (the reconnect transient); the tool back on the same spot
- *   continues the same hold.
+ *   gap_s (when set), or sm_coach_link_lost pause the coach: no steady time, the MAT_LOST cue, "mat
+ * lost" on the panel; when frames come back the filters start again and nothing counts as movement
+ * for gap_settle_s (the reconnect transient); the tool back on the same spot continues the same
+ * hold.
  *
  * State machine (per protocol; every number is a setting):
  *   SEARCH --tool present found_s--> SETTLE --quiet settle_s--> HOLD (cue FOUND)
@@ -112,7 +112,9 @@ typedef struct {
     double pivot_mm;          /* hip-hook handle press: centroid shift along the base; 8 */
     double wiggle_full_mm;    /* movement giving wiggle intensity 1; 10 */
     /* link gaps */
-    double gap_s;        /* frames this far apart = the link was lost; 0.5 */
+    double gap_s; /* frames this far apart = the link was lost; 0 = off (default: live sources
+                     and recordings flag their gaps, while a sped-up simulation that drops frames
+                     must not look like a lost mat); analyze --cop-csv uses 0.5 */
     double gap_settle_s; /* after a gap, nothing counts as movement for this long; 1.0 */
     /* load */
     double ref_s;            /* reference load: the first ref_s of the hold; 3 */

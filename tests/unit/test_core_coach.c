@@ -485,8 +485,12 @@ static void test_glitch_gap_slide_meter(void **state)
     assert_true(fabs(h[0].steady_s - 35.5) < 0.3);
     sm_coach_destroy(co);
 
-    /* (4) analyze's view of the same: a jump in time with no notice is a gap too */
-    assert_int_equal(sm_coach_create(NULL, &co), SM_OK);
+    /* (4) analyze --cop-csv's view of the same: with gap_s set, a jump in time with no notice
+     * is a gap too */
+    sm_coach_settings_t st;
+    sm_coach_settings_default(&st, SM_PROTO_BALL_RELEASE);
+    st.gap_s = 0.5;
+    assert_int_equal(sm_coach_create(&st, &co), SM_OK);
     lost = starts = 0;
     for (int k = 0; k < 50 * 40; k++) {
         double t = k / 50.0;

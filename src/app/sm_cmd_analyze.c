@@ -19,9 +19,9 @@
 
 static void help(void)
 {
-    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--json]\n"
+    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--lowpass HZ] [--json]\n"
            "       steadymat analyze --cop-csv FILE --rate HZ [--columns T,X,Y] [--units mm|cm]\n"
-           "                         [--json]\n\n"
+           "                         [--lowpass HZ] [--json]\n\n"
            "Measures how steady a recorded session was (the tool's contact, or the whole body's\n"
            "centre of pressure when no tool was found): sway measures over the whole trace,\n"
            "breathing rate, wiggle and relocation episodes, and the holds per side. With\n"
@@ -33,6 +33,9 @@ static void help(void)
            "  --columns T,X,Y       columns by name or 1-based number (X,Y without time);\n"
            "                        X is medio-lateral, Y antero-posterior\n"
            "  --units mm|cm|m       units of X and Y (default: from the column names, else mm)\n"
+           "  --lowpass HZ          zero-phase low-pass of the trace before the sway measures\n"
+           "                        (Prieto et al. used 5 Hz; default: off, samples as given;\n"
+           "                        the coach's events are never filtered this way)\n"
            "  --json                one JSON object on stdout\n");
 }
 
@@ -79,7 +82,32 @@ static void print_text(const char *what, double duration, const sm_sway_t *s, co
                h[i].release_met ? "met" : "not met");
 }
 
-static int analyze_session(const char *path, sm_protocol_t proto, double release_s, int json)
+/* The sway measures of x, y (n samples at rate_hz), low-passed first when lowpass_hz > 0. */
+static sm_status sway_of(const double *x, const double *y, size_t n, double rate_hz,
+                         double lowpass_hz, sm_sway_t *out)
+{
+    sm_sway_config_t sc;
+    sm_sway_config_default(&sc, rate_hz);
+    if (!(lowpass_hz > 0))
+        return sm_sway_compute(&sc, x, y, n, out);
+    double *fx = malloc((n ? n : 1) * sizeof *fx), *fy = malloc((n ? n : 1) * sizeof *fy);
+    sm_status s = fx && fy ? SM_OK : SM_ERR_NOMEM;
+    if (s == SM_OK) {
+        memcpy(fx, x, n * sizeof *fx);
+        memcpy(fy, y, n * sizeof *fy);
+        s = sm_sway_lowpass(fx, n, rate_hz, lowpass_hz);
+        if (s == SM_OK)
+            s = sm_sway_lowpass(fy, n, rate_hz, lowpass_hz);
+        if (s == SM_OK)
+            s = sm_sway_compute(&sc, fx, fy, n, out);
+    }
+    free(fx);
+    free(fy);
+    return s;
+}
+
+static int analyze_session(const char *path, sm_protocol_t proto, double release_s,
+                           double lowpass_hz, int json)
 {
     char err[320];
     sm_analysis_opts_t o = {proto, release_s, NULL, 0, NULL, NULL};
@@ -88,6 +116,14 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         fprintf(stderr, "steadymat analyze: %s\n", err);
         return 1;
     }
+    if (lowpass_hz > 0 && a.have_sway &&
+        sway_of(a.x, a.y, a.n, a.rate_hz, lowpass_hz, &a.sway) != SM_OK) {
+        fprintf(stderr,
+                "steadymat analyze: --lowpass %g Hz: must be below half the frame rate (%g Hz)\n",
+                lowpass_hz, a.rate_hz / 2);
+        sm_analysis_free(&a);
+        return USAGE;
+    }
     if (json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "source", json_object_new_string(path));
@@ -95,8 +131,25 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         json_object_object_add(j, "duration_s", json_object_new_double(a.duration_s));
         json_object_object_add(j, "protocol", json_object_new_string(sm_protocol_name(proto)));
         json_object_object_add(j, "sway_of", json_object_new_string(a.of_tool ? "tool" : "body"));
+        if (lowpass_hz > 0)
+            json_object_object_add(j, "lowpass_hz", json_object_new_double(lowpass_hz));
         sm_report_sway(j, a.have_sway ? &a.sway : NULL);
         sm_report_coach(j, sm_pipeline_coach(a.pipe));
+        /* What the person would have heard, on the recording's clock (live's and replay's):
+         * the same cues as `live --json` and `replay --json` give for the same frames. */
+        json_object_object_add(j, "first_frame_s", json_object_new_double(a.first_s));
+        size_t nc;
+        const sm_coach_cue_t *cues = sm_pipeline_cue_log(a.pipe, &nc);
+        json_object *ca = json_object_new_array();
+        for (size_t i = 0; i < nc; i++) {
+            json_object *c = json_object_new_object();
+            json_object_object_add(c, "kind",
+                                   json_object_new_string(sm_cue_kind_name(cues[i].kind)));
+            json_object_object_add(c, "t_s", json_object_new_double(cues[i].t_s + a.first_s));
+            json_object_object_add(c, "intensity", json_object_new_double(cues[i].intensity));
+            json_object_array_add(ca, c);
+        }
+        json_object_object_add(j, "cues", ca);
         sm_report_print_json(j, "analyze");
         json_object_put(j);
     } else {
@@ -109,13 +162,13 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
 
 /* A CoP trace through the same coach: each sample is a tool contact at that position with a
  * constant load, so movement episodes are found exactly as on the mat. */
-static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
+static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr, const double *t_s)
 {
     sm_contact_frame_t cf;
     sm_coach_out_t out;
     for (size_t i = 0; i < tr->n; i++) {
         memset(&cf, 0, sizeof cf);
-        cf.t_s = (double)i / tr->rate_hz;
+        cf.t_s = t_s ? t_s[i] : (double)i / tr->rate_hz; /* time jumps are gaps */
         cf.has_load = cf.present = 1;
         cf.total = cf.load = cf.near_load = cf.peak = cf.share = 1;
         cf.loaded_cells = cf.cells = 1;
@@ -124,11 +177,11 @@ static void coach_trace(sm_coach_t *co, const sm_cop_csv_trace_t *tr)
         cf.body_r0 = cf.body_r1 = cf.body_c0 = cf.body_c1 = -1;
         sm_coach_update(co, &cf, &out);
     }
-    sm_coach_finish(co, tr->n ? (double)(tr->n - 1) / tr->rate_hz : 0);
+    sm_coach_finish(co, tr->n ? (t_s ? t_s[tr->n - 1] : (double)(tr->n - 1) / tr->rate_hz) : 0);
 }
 
 static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_protocol_t proto,
-                       double release_s, int json)
+                       double release_s, double lowpass_hz, int json)
 {
     char err[256];
     char *text;
@@ -146,6 +199,13 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
     }
     sm_cop_csv_trace_t tr;
     s = sm_cop_csv_read(&t, opts, &tr, err, sizeof err);
+    /* the sample times, when the table has them: the coach sees a jump in them as a gap */
+    double *times = NULL;
+    if (s == SM_OK && tr.t_to_s > 0 && tr.n > 0 && (times = malloc(tr.n * sizeof *times))) {
+        const double *tv = sm_table_col(&t, (size_t)tr.t_col);
+        for (size_t i = 0; i < tr.n; i++)
+            times[i] = (tv[i] - tv[0]) * tr.t_to_s;
+    }
     sm_table_free(&t);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s: %s\n", path, err);
@@ -153,14 +213,17 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
     }
     if (tr.warning[0])
         fprintf(stderr, "steadymat analyze: %s: %s\n", path, tr.warning);
-    sm_sway_config_t sc;
-    sm_sway_config_default(&sc, tr.rate_hz);
     sm_sway_t sway;
-    s = sm_sway_compute(&sc, tr.x_mm, tr.y_mm, tr.n, &sway);
+    s = sway_of(tr.x_mm, tr.y_mm, tr.n, tr.rate_hz, lowpass_hz, &sway);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s: %s\n", path,
-                s == SM_ERR_ARG ? "too few samples (3 needed)" : "a sample is not a finite number");
+                s == SM_ERR_ARG     ? (lowpass_hz > 0 && tr.n >= 3
+                                           ? "--lowpass must be below half the sampling rate"
+                                           : "too few samples (3 needed)")
+                : s == SM_ERR_NOMEM ? "out of memory"
+                                    : "a sample is not a finite number");
         sm_cop_csv_free(&tr);
+        free(times);
         return 1;
     }
     sm_coach_t *co = NULL;
@@ -168,12 +231,15 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
     sm_coach_settings_default(&st, proto);
     if (release_s > 0) /* as the live pipeline does */
         st.release_s = st.hook_phase_s = release_s;
+    st.gap_s = 0.5; /* a table has no gap marks: a jump in its time column is a lost link */
     if (sm_coach_create(&st, &co) != SM_OK) {
         sm_cop_csv_free(&tr);
+        free(times);
         fprintf(stderr, "steadymat analyze: out of memory\n");
         return 1;
     }
-    coach_trace(co, &tr);
+    coach_trace(co, &tr, times);
+    free(times);
     double duration = tr.n > 1 ? (tr.n - 1) / tr.rate_hz : 0;
     if (json) {
         json_object *o = json_object_new_object();
@@ -181,6 +247,8 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
         json_object_object_add(o, "samples", json_object_new_int64((int64_t)tr.n));
         json_object_object_add(o, "rate_hz", json_object_new_double(tr.rate_hz));
         json_object_object_add(o, "duration_s", json_object_new_double(duration));
+        if (lowpass_hz > 0)
+            json_object_object_add(o, "lowpass_hz", json_object_new_double(lowpass_hz));
         sm_report_sway(o, &sway);
         sm_report_coach(o, co);
         sm_report_print_json(o, "analyze");
@@ -198,7 +266,7 @@ int sm_cmd_analyze(int argc, char **argv)
     const char *file = NULL, *csv = NULL;
     sm_cop_csv_opts_t opts = {NULL, NULL, 0};
     sm_protocol_t proto = SM_PROTO_BALL_RELEASE;
-    double release_s = 0;
+    double release_s = 0, lowpass_hz = 0;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -208,7 +276,8 @@ int sm_cmd_analyze(int argc, char **argv)
         }
         int has_value = !strcmp(a, "--cop-csv") || !strcmp(a, "--rate") ||
                         !strcmp(a, "--columns") || !strcmp(a, "--units") ||
-                        !strcmp(a, "--protocol") || !strcmp(a, "--release");
+                        !strcmp(a, "--protocol") || !strcmp(a, "--release") ||
+                        !strcmp(a, "--lowpass");
         if (has_value && i + 1 >= argc) {
             fprintf(stderr,
                     "steadymat analyze: %s needs a value (see 'steadymat analyze --help')\n", a);
@@ -223,7 +292,7 @@ int sm_cmd_analyze(int argc, char **argv)
             opts.columns = argv[++i];
         } else if (!strcmp(a, "--units")) {
             opts.units = argv[++i];
-        } else if (!strcmp(a, "--rate") || !strcmp(a, "--release")) {
+        } else if (!strcmp(a, "--rate") || !strcmp(a, "--release") || !strcmp(a, "--lowpass")) {
             double v = strtod(argv[++i], &end);
             if (end == argv[i] || *end || !(v > 0 && v < 1e6)) {
                 fprintf(stderr, "steadymat analyze: %s takes a positive number, not '%s'\n", a,
@@ -232,6 +301,8 @@ int sm_cmd_analyze(int argc, char **argv)
             }
             if (!strcmp(a, "--rate"))
                 opts.rate_hz = v;
+            else if (!strcmp(a, "--lowpass"))
+                lowpass_hz = v;
             else
                 release_s = v;
         } else if (!strcmp(a, "--protocol")) {
@@ -257,11 +328,11 @@ int sm_cmd_analyze(int argc, char **argv)
         return USAGE;
     }
     if (csv)
-        return analyze_csv(csv, &opts, proto, release_s, json);
+        return analyze_csv(csv, &opts, proto, release_s, lowpass_hz, json);
     if (!file) {
         fprintf(stderr,
                 "steadymat analyze: which session? steadymat analyze FILE (or --cop-csv FILE)\n");
         return USAGE;
     }
-    return analyze_session(file, proto, release_s, json);
+    return analyze_session(file, proto, release_s, lowpass_hz, json);
 }

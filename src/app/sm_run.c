@@ -940,7 +940,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     }
     int status = 0, quit = 0, ended = 0;
     double cpu0 = sm_clock_cpu_s();
-    uint64_t start = sm_clock_now_us(), last_render = 0;
+    uint64_t start = sm_clock_now_us(), last_render = 0, last_frame_wall = 0;
     int dirty = 1;
     double speed = r->st.speed > 0 ? r->st.speed : 1;
     while (!quit && !(rc->stop && *rc->stop)) {
@@ -965,6 +965,16 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         sm_source_status(src, &r->st);
         if (n > 0)
             sound(r, r->frame->t_us / 1e6);
+        /* Issue 11: the mat went away (cable, power): the coach pauses and says so at once;
+         * the sound runs on the wall clock while no frames come. */
+        if (n > 0)
+            last_frame_wall = wall;
+        if (r->pipe && r->have_frame && r->st.ever_connected && !r->st.connected) {
+            double t_lost = r->last_t_s + (wall - last_frame_wall) / 1e6 * speed;
+            sm_pipeline_link_lost(r->pipe, t_lost);
+            sound(r, t_lost);
+            dirty = 1;
+        }
         if (n == 0 && s == SM_EOF && !ended) {
             ended = 1; /* end of a recording: headless stops, the window stays on the last frame */
             dirty = 1;

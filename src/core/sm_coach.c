@@ -182,7 +182,11 @@ typedef struct {
     int open, pending;
     double start, end, peak, quiet_since, pending_until, next_pulse;
     int had_wiggle;
+    double x0, y0, x1, y1; /* extent of the (median-filtered) position during the episode */
+    double sx, sy;         /* slow position when it started */
 } episode_t;
+
+#define MED_CAP 64 /* most samples in the glitch median */
 
 struct sm_coach {
     sm_coach_settings_t set;
@@ -193,7 +197,23 @@ struct sm_coach {
     int tracking;
     double t_seen, cand_start, t_found;
     double lx, ly, speed; /* slow position, its speed */
-    double mid_x;         /* body midline, mm (last seen) */
+    /* glitch median: the last samples within median_s */
+    double med_t[MED_CAP], med_x[MED_CAP], med_y[MED_CAP], med_tmp[MED_CAP];
+    int med_head, med_n;
+    double mx, my; /* median-filtered position */
+    /* velocity of the low-passed position, its smoothed second moments */
+    double p1x, p1y, p2x, p2y, vx, vy, vxx, vyy, vxy;
+    double level, level_mv; /* movement / its threshold (1 = on); the part of it not slides */
+    double level_fast;      /* the same over fast_tau_s */
+    /* personal baseline: velocity covariance and fast-band mean square while still */
+    double bl_xx, bl_yy, bl_xy, bl_hf, bl_w;
+    int learned;
+    double ux, uy;               /* breathing direction (unit) */
+    double thr_u, thr_v, thr_hf; /* current on levels: along, across (mm/s), fast (mm) */
+    /* gaps */
+    int gap_pending, lost, lost_cued, refilter;
+    double gap_until;
+    double mid_x; /* body midline, mm (last seen) */
     int have_mid;
     double fx, fy;          /* wiggle-band low-pass */
     hpf_t hx, hy, hx2, hy2; /* two cascaded sections: 4th order */
@@ -215,11 +235,12 @@ struct sm_coach {
     episode_t ep;
     double meter;
     /* breathing */
-    float *bins;
+    float *bins, *bins_x, *bins_y;
     size_t bins_cap, bins_n, bins_head;
-    double bin_t0, bin_sum;
+    double bin_t0, bin_sum, bin_sx, bin_sy;
     int bin_cnt;
     double *acf_buf;
+    double *acf_y;
     double breath_next, bpm, bconf, bpm_sum;
     int bpm_cnt;
     /* realignment */
@@ -238,6 +259,8 @@ struct sm_coach {
 };
 
 #define NO_HOLD ((size_t)-1)
+
+static void baseline_thresholds(sm_coach_t *co);
 
 sm_posture_t sm_coach_posture(sm_protocol_t p)
 {
@@ -260,20 +283,33 @@ void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
     s->checkin_s = 30;
     s->steady_tick_s = 5;
     s->wiggle_pulse_s = 0.25;
-    s->wiggle_lo_hz = 0.5;
+    s->median_s = 0.12;
+    s->glitch_s = 0.03;
+    s->wiggle_lo_hz = 0.8;
     s->wiggle_hi_hz = 4.0;
-    s->wiggle_tau_s = 0.2;
-    s->wiggle_on_mm = 3.0;
-    s->wiggle_off_mm = 2.0;
-    s->slide_on_mm_s = 12;
-    s->slide_off_mm_s = 6;
+    s->wiggle_tau_s = 0.25;
+    s->wiggle_on_mm = 0.9;
+    s->hf_k = 3.5;
+    s->hf_default_mm = 2.0;
+    s->vel_lp_hz = 1.0;
+    s->vel_tau_s = 0.3;
+    s->fast_window_s = 0.3;
+    s->learn_s = 15;
+    s->adapt_tau_s = 20;
+    s->along_k = 2.5;
+    s->across_k = 4.0;
+    s->vel_margin_mm_s = 1.5;
+    s->vel_default_mm_s = 16;
+    s->off_ratio = 0.7;
     s->slide_tau_s = 0.5;
-    s->quiet_s = 0.3;
+    s->quiet_s = 0.25;
     s->classify_s = 1.0;
     s->relocate_mm = 25;
+    s->sink_mm_min = 10;
     s->pivot_mm = 8;
-    s->anchor_tau_s = 20;
     s->wiggle_full_mm = 10;
+    s->gap_s = 0; /* live and recordings flag their gaps; a bare CoP table sets it */
+    s->gap_settle_s = 1.0;
     s->ref_s = 3;
     s->load_tau_s = 1;
     s->load_drop = 0.3;
@@ -297,12 +333,18 @@ static int settings_ok(const sm_coach_settings_t *s)
 {
     return s->protocol >= SM_PROTO_BALL_RELEASE && s->protocol <= SM_PROTO_REALIGN &&
            s->release_s > 0 && s->hook_phase_s > 0 && s->wiggle_lo_hz > 0 &&
-           s->wiggle_hi_hz > s->wiggle_lo_hz && s->wiggle_on_mm > 0 && s->wiggle_off_mm > 0 &&
-           s->breath_lo_hz > 0 && s->breath_hi_hz > s->breath_lo_hz &&
-           s->breath_window_s >= 2.5 / s->breath_lo_hz && s->breath_window_s <= 600 &&
-           s->sway_window_s > 0 && s->sway_window_s <= 600 && s->max_rate_hz > 0 &&
-           s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 && s->push_s > 0 &&
-           s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 && s->wiggle_pulse_s > 0;
+           s->wiggle_hi_hz > s->wiggle_lo_hz && s->wiggle_on_mm > 0 && s->median_s > 0 &&
+           s->glitch_s >= 0 && s->glitch_s <= 0.5 * s->median_s && s->vel_lp_hz > 0 &&
+           s->vel_tau_s > 0 && s->fast_window_s > 0 && s->learn_s > 0 && s->adapt_tau_s > 0 &&
+           s->along_k > 0 && s->across_k > 0 && s->vel_margin_mm_s >= 0 &&
+           s->vel_default_mm_s > 0 && s->off_ratio > 0 && s->off_ratio <= 1 &&
+           s->sink_mm_min >= 0 && s->gap_s >= 0 && s->gap_settle_s >= 0 && s->hf_k > 0 &&
+           s->hf_default_mm >= s->wiggle_on_mm && s->breath_lo_hz > 0 &&
+           s->breath_hi_hz > s->breath_lo_hz && s->breath_window_s >= 2.5 / s->breath_lo_hz &&
+           s->breath_window_s <= 600 && s->sway_window_s > 0 && s->sway_window_s <= 600 &&
+           s->max_rate_hz > 0 && s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 &&
+           s->push_s > 0 && s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 &&
+           s->wiggle_pulse_s > 0;
 }
 
 static void coach_reset_tool(sm_coach_t *co)
@@ -316,7 +358,7 @@ static void coach_reset_tool(sm_coach_t *co)
     win_clear(&co->tool_w);
     co->bins_n = co->bins_head = 0;
     co->bin_cnt = 0;
-    co->bin_sum = 0;
+    co->bin_sum = co->bin_sx = co->bin_sy = 0;
 }
 
 sm_status sm_coach_create(const sm_coach_settings_t *s, sm_coach_t **out)
@@ -336,19 +378,25 @@ sm_status sm_coach_create(const sm_coach_settings_t *s, sm_coach_t **out)
     size_t wcap = (size_t)ceil(s->sway_window_s * s->max_rate_hz) + 2;
     co->bins_cap = (size_t)ceil(s->breath_window_s / BREATH_DT) + 1;
     co->bins = malloc(co->bins_cap * sizeof *co->bins);
+    co->bins_x = malloc(co->bins_cap * sizeof *co->bins_x);
+    co->bins_y = malloc(co->bins_cap * sizeof *co->bins_y);
     co->acf_buf = malloc(co->bins_cap * sizeof *co->acf_buf);
+    co->acf_y = malloc(co->bins_cap * sizeof *co->acf_y);
     co->holds = calloc(s->max_holds, sizeof *co->holds);
     co->events = calloc(s->max_events, sizeof *co->events);
     int ok = win_alloc(&co->tool_w, wcap, s->sway_window_s);
     ok = win_alloc(&co->body_w, wcap, s->sway_window_s) && ok;
-    if (!ok || !co->bins || !co->acf_buf || !co->holds || !co->events) {
+    if (!ok || !co->bins || !co->bins_x || !co->bins_y || !co->acf_buf || !co->acf_y ||
+        !co->holds || !co->events) {
         sm_coach_destroy(co);
         return SM_ERR_NOMEM;
     }
     co->hx.fc = co->hy.fc = co->hx2.fc = co->hy2.fc = s->wiggle_lo_hz;
     co->cur = NO_HOLD;
     co->state = s->protocol == SM_PROTO_REALIGN ? SM_STATE_REALIGN : SM_STATE_SEARCH;
+    co->gap_until = -1e300;
     coach_reset_tool(co);
+    baseline_thresholds(co);
     *out = co;
     return SM_OK;
 }
@@ -360,7 +408,10 @@ void sm_coach_destroy(sm_coach_t *co)
     win_free(&co->tool_w);
     win_free(&co->body_w);
     free(co->bins);
+    free(co->bins_x);
+    free(co->bins_y);
     free(co->acf_buf);
+    free(co->acf_y);
     free(co->holds);
     free(co->events);
     free(co);
@@ -449,6 +500,14 @@ static void start_hold(sm_coach_t *co, double t, double found, int phase_cue)
     cue(co, phase_cue ? SM_CUE_PHASE : SM_CUE_FOUND, t, 1.0);
 }
 
+/* A new spot (or lying down again) changes how breathing moves the tool: learn it afresh. */
+static void baseline_forget(sm_coach_t *co)
+{
+    co->learned = 0;
+    co->bl_xx = co->bl_yy = co->bl_xy = co->bl_hf = co->bl_w = 0;
+    baseline_thresholds(co);
+}
+
 static void end_hold(sm_coach_t *co, double t_end)
 {
     if (co->cur != NO_HOLD) {
@@ -478,6 +537,7 @@ static void classify(sm_coach_t *co, double t)
         add_event(co, SM_EV_RELOCATION, e_start, e_end, d);
         end_hold(co, e_start);
         co->spot++;
+        baseline_forget(co);
         co->phase = 0;
         co->state = SM_STATE_SETTLE;
         co->t_found = e_end;
@@ -494,8 +554,10 @@ static void classify(sm_coach_t *co, double t)
         start_hold(co, t, e_end, 1);
         return;
     }
-    if (e->had_wiggle || d >= s->pivot_mm) {
-        add_event(co, SM_EV_WIGGLE, e_start, e_end, e->peak);
+    double moved = hypot(co->lx - e->sx, co->ly - e->sy);
+    if (e->had_wiggle || moved >= s->pivot_mm || (hook0 && d >= s->pivot_mm)) {
+        double ext = 0.5 * hypot(e->x1 - e->x0, e->y1 - e->y0);
+        add_event(co, SM_EV_WIGGLE, e_start, e_end, ext > e->peak ? ext : e->peak);
         if (co->cur != NO_HOLD)
             co->holds[co->cur].wiggles++;
     }
@@ -503,20 +565,25 @@ static void classify(sm_coach_t *co, double t)
      * to say so: give that time back to the hold. */
     if (co->cur != NO_HOLD && t > e_end && e_end > 0)
         co->holds[co->cur].steady_s += t - e_end;
-    /* Still now: wherever the contact rests is the spot. */
-    co->anchor_x = co->lx;
-    co->anchor_y = co->ly;
+    /* The spot stays where the hold settled (a wiggle that ends a little off it still counts
+     * towards a relocation); only the hook's psoas phase takes its new rest as the reference
+     * for the handle press. */
+    if (hook0) {
+        co->anchor_x = co->lx;
+        co->anchor_y = co->ly;
+    }
     co->t_near = t;
 }
 
 /* ---- breathing ---- */
 
-static void breath_push(sm_coach_t *co, double t, double load)
+static void breath_push(sm_coach_t *co, double t, double load, double x, double y)
 {
     /* bins on the absolute 0.1 s grid; a gap in the frames repeats the last value */
     double idx = floor(t / BREATH_DT);
     if (co->bin_cnt > 0 && idx != co->bin_t0) {
         float v = (float)(co->bin_sum / co->bin_cnt);
+        float vx = (float)(co->bin_sx / co->bin_cnt), vy = (float)(co->bin_sy / co->bin_cnt);
         double nb = idx - co->bin_t0;
         if (nb < 1)
             nb = 1; /* time went backwards: one bin */
@@ -525,46 +592,58 @@ static void breath_push(sm_coach_t *co, double t, double load)
         for (int k = 0; k < (int)nb; k++) {
             size_t i = (co->bins_head + co->bins_n) % co->bins_cap;
             co->bins[i] = v;
+            co->bins_x[i] = vx;
+            co->bins_y[i] = vy;
             if (co->bins_n < co->bins_cap)
                 co->bins_n++;
             else
                 co->bins_head = (co->bins_head + 1) % co->bins_cap;
         }
         co->bin_cnt = 0;
-        co->bin_sum = 0;
+        co->bin_sum = co->bin_sx = co->bin_sy = 0;
     }
     if (co->bin_cnt == 0)
         co->bin_t0 = idx;
     co->bin_sum += load;
+    /* relative to the bin's grid origin would do as well; mm values are small enough */
+    co->bin_sx += x;
+    co->bin_sy += y;
     co->bin_cnt++;
 }
 
-/* Breathing period from the autocorrelation of the detrended tool load: the first strong peak
- * in the breathing band (the first, so a double period never wins over the true one). */
-static void breath_estimate(sm_coach_t *co)
+/* Copy ring b into x, remove its straight-line trend; returns its energy. */
+static double detrend(const sm_coach_t *co, const float *b, double *x)
 {
-    const sm_coach_settings_t *s = &co->set;
     size_t n = co->bins_n;
-    if ((double)n * BREATH_DT < s->breath_min_s)
-        return;
-    double *x = co->acf_buf;
     double st = 0, sx = 0, stt = 0, stx = 0;
     for (size_t k = 0; k < n; k++) {
-        x[k] = co->bins[(co->bins_head + k) % co->bins_cap];
+        x[k] = b[(co->bins_head + k) % co->bins_cap];
         st += (double)k;
         sx += x[k];
         stt += (double)k * (double)k;
         stx += (double)k * x[k];
     }
     double dn = (double)n, den = dn * stt - st * st;
-    double b = den > 0 ? (dn * stx - st * sx) / den : 0, a = (sx - b * st) / dn;
+    double bb = den > 0 ? (dn * stx - st * sx) / den : 0, a = (sx - bb * st) / dn;
     double e0 = 0;
     for (size_t k = 0; k < n; k++) {
-        x[k] -= a + b * (double)k;
+        x[k] -= a + bb * (double)k;
         e0 += x[k] * x[k];
     }
-    if (e0 <= 0)
-        return;
+    return e0;
+}
+
+/* Breathing period (in bins) from the autocorrelation of one or two detrended signals (two:
+ * the 2D movement, whatever its direction): the first strong peak in the breathing band (the
+ * first, so a double period never wins over the true one). 0 = none; *conf its height. */
+static double acf_period(const sm_coach_t *co, const double *x, const double *y, double e0,
+                         double *conf)
+{
+    const sm_coach_settings_t *s = &co->set;
+    size_t n = co->bins_n;
+    *conf = 0;
+    if (!(e0 > 1e-12))
+        return 0;
     /* search a little beyond the band: a rate wandering around its edge is still breathing */
     int l0 = (int)floor(0.8 / s->breath_hi_hz / BREATH_DT);
     int l1 = (int)ceil(1.25 / s->breath_lo_hz / BREATH_DT);
@@ -573,16 +652,20 @@ static void breath_estimate(sm_coach_t *co)
     if (l0 < 2)
         l0 = 2;
     if (l1 <= l0 + 1)
-        return;
+        return 0;
     double r[1024];
     int m = l1 - l0 + 3;
     if (m > 1024)
-        return;
+        return 0;
+    double dn = (double)n;
     for (int j = 0; j < m; j++) {
         int lag = l0 - 1 + j;
         double acc = 0;
-        for (size_t k = 0; k + (size_t)lag < n; k++)
+        for (size_t k = 0; k + (size_t)lag < n; k++) {
             acc += x[k] * x[k + (size_t)lag];
+            if (y)
+                acc += y[k] * y[k + (size_t)lag];
+        }
         r[j] = acc / e0 * dn / (dn - lag);
     }
     double gmax = -1;
@@ -596,14 +679,39 @@ static void breath_estimate(sm_coach_t *co)
             break;
         }
     if (best < 0 || r[best] < s->breath_min_corr) {
-        co->bconf = gmax > 0 ? gmax : 0;
-        return;
+        *conf = gmax > 0 ? (gmax > 1 ? 1 : gmax) : 0;
+        return 0;
     }
     double y0 = r[best - 1], y1 = r[best], y2 = r[best + 1];
     double dd = y0 - 2 * y1 + y2, off = dd < 0 ? 0.5 * (y0 - y2) / dd : 0;
-    double lag = l0 - 1 + best + off;
+    *conf = y1 > 1 ? 1 : y1;
+    return l0 - 1 + best + off;
+}
+
+/* The breathing rate from the tool's movement and from its load: the more confident one, or
+ * both weighted by confidence when they agree within 15 %. */
+static void breath_estimate(sm_coach_t *co)
+{
+    const sm_coach_settings_t *s = &co->set;
+    if ((double)co->bins_n * BREATH_DT < s->breath_min_s)
+        return;
+    double cm, cl;
+    double ex = detrend(co, co->bins_x, co->acf_buf);
+    double ey = detrend(co, co->bins_y, co->acf_y);
+    double lm = acf_period(co, co->acf_buf, co->acf_y, ex + ey, &cm);
+    double el = detrend(co, co->bins, co->acf_buf);
+    double ll = acf_period(co, co->acf_buf, NULL, el, &cl);
+    double lag = 0, conf = cm > cl ? cm : cl;
+    if (lm > 0 && ll > 0 && fabs(lm - ll) <= 0.15 * (lm < ll ? lm : ll))
+        lag = (lm * cm + ll * cl) / (cm + cl);
+    else if (lm > 0 && (ll <= 0 || cm >= cl))
+        lag = lm, conf = cm;
+    else if (ll > 0)
+        lag = ll, conf = cl;
+    co->bconf = conf;
+    if (lag <= 0)
+        return;
     co->bpm = 60.0 / (lag * BREATH_DT);
-    co->bconf = y1 > 1 ? 1 : y1;
     co->bpm_sum += co->bpm;
     co->bpm_cnt++;
 }
@@ -708,40 +816,216 @@ static const char *phase_name(const sm_coach_t *co)
     return "Hold";
 }
 
+/* Median of the last samples within median_s (3 at least): an outlier shorter than half the
+ * window never reaches the filters behind it. */
+static void median_push(sm_coach_t *co, double t, double x, double y)
+{
+    const sm_coach_settings_t *s = &co->set;
+    int i = (co->med_head + co->med_n) % MED_CAP;
+    if (co->med_n == MED_CAP) {
+        co->med_head = (co->med_head + 1) % MED_CAP;
+        co->med_n--;
+    }
+    co->med_t[i] = t;
+    co->med_x[i] = x;
+    co->med_y[i] = y;
+    co->med_n++;
+    while (co->med_n > 3 && co->med_t[co->med_head] <= t - s->median_s) {
+        co->med_head = (co->med_head + 1) % MED_CAP;
+        co->med_n--;
+    }
+    double *v = co->med_tmp;
+    for (int pass = 0; pass < 2; pass++) {
+        const double *src = pass ? co->med_y : co->med_x;
+        int n = co->med_n;
+        for (int k = 0; k < n; k++) { /* insertion sort: a few samples */
+            double w = src[(co->med_head + k) % MED_CAP];
+            int j = k;
+            while (j > 0 && v[j - 1] > w) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = w;
+        }
+        double m = n & 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+        if (pass)
+            co->my = m;
+        else
+            co->mx = m;
+    }
+}
+
+/* Start every filter from the position now (a new track, or frames back after a gap). */
+static void filters_start(sm_coach_t *co, const sm_contact_frame_t *f)
+{
+    double x = f->x_mm, y = f->y_mm;
+    co->med_n = co->med_head = 0;
+    co->mx = x;
+    co->my = y;
+    co->lx = co->fx = co->p1x = co->p2x = x;
+    co->ly = co->fy = co->p1y = co->p2y = y;
+    co->vx = co->vy = co->vxx = co->vyy = co->vxy = 0;
+    co->speed = 0;
+    co->ms = 0;
+    co->bpx = co->bpy = 0;
+    co->level = co->level_mv = 0;
+    hpf_reset(&co->hx, x);
+    hpf_reset(&co->hy, y);
+    hpf_reset(&co->hx2, 0.0);
+    hpf_reset(&co->hy2, 0.0);
+    co->load_lp = f->load;
+    co->act_first = co->act_last = -1e9;
+}
+
+/* The on levels from the personal baseline (or the defaults until it is learned). */
+static void baseline_thresholds(sm_coach_t *co)
+{
+    const sm_coach_settings_t *s = &co->set;
+    if (!co->learned) {
+        co->ux = 0;
+        co->uy = 1;
+        co->thr_u = co->thr_v = s->vel_default_mm_s;
+        co->thr_hf = s->hf_default_mm; /* the sensor's noise is not known yet */
+        return;
+    }
+    double w = co->bl_w > 0 ? co->bl_w : 1;
+    double a = co->bl_xx / w, d = co->bl_yy / w, b = co->bl_xy / w;
+    double mid = 0.5 * (a + d), r = sqrt(0.25 * (a - d) * (a - d) + b * b);
+    double l1 = mid + r, l2 = mid - r > 0 ? mid - r : 0;
+    double th = 0.5 * atan2(2 * b, a - d);
+    co->ux = cos(th);
+    co->uy = sin(th);
+    /* never more tolerant than the defaults: a baseline learned from fidgeting stays bounded */
+    co->thr_u = s->along_k * sqrt(l1) + s->vel_margin_mm_s;
+    if (co->thr_u > s->vel_default_mm_s)
+        co->thr_u = s->vel_default_mm_s;
+    co->thr_v = s->across_k * sqrt(l2) + s->vel_margin_mm_s;
+    if (co->thr_v > s->vel_default_mm_s)
+        co->thr_v = s->vel_default_mm_s;
+    co->thr_hf = s->hf_k * sqrt(co->bl_hf / w);
+    if (co->thr_hf < s->wiggle_on_mm)
+        co->thr_hf = s->wiggle_on_mm;
+    if (co->thr_hf > s->hf_default_mm)
+        co->thr_hf = s->hf_default_mm;
+}
+
+/* Learn this person's breathing while they are still: the first learn_s as a plain mean, then
+ * an exponential average over adapt_tau_s. */
+static void baseline_learn(sm_coach_t *co, double dt)
+{
+    const sm_coach_settings_t *s = &co->set;
+    if (dt <= 0)
+        return;
+    double hf2 = co->bpx * co->bpx + co->bpy * co->bpy;
+    if (!co->learned) {
+        co->bl_xx += dt * co->vx * co->vx;
+        co->bl_yy += dt * co->vy * co->vy;
+        co->bl_xy += dt * co->vx * co->vy;
+        co->bl_hf += dt * hf2;
+        co->bl_w += dt;
+        if (co->bl_w >= s->learn_s) {
+            co->learned = 1;
+            baseline_thresholds(co);
+        }
+        return;
+    }
+    double a = ema_a(dt, s->adapt_tau_s), w = co->bl_w;
+    co->bl_xx += a * (w * co->vx * co->vx - co->bl_xx);
+    co->bl_yy += a * (w * co->vy * co->vy - co->bl_yy);
+    co->bl_xy += a * (w * co->vx * co->vy - co->bl_xy);
+    co->bl_hf += a * (w * hf2 - co->bl_hf);
+    baseline_thresholds(co);
+}
+
+/* Movement over its on level (1 = on) from fast-band mean square ms (mm^2) and velocity
+ * second moments (mm^2/s^2): the largest of along, across the breathing, and the fast band. */
+static double level_of(const sm_coach_t *co, double ms, double vxx, double vyy, double vxy)
+{
+    double ux = co->ux, uy = co->uy, lv;
+    if (co->learned) {
+        double along = ux * ux * vxx + 2 * ux * uy * vxy + uy * uy * vyy;
+        double across = uy * uy * vxx - 2 * ux * uy * vxy + ux * ux * vyy;
+        double la = sqrt(along > 0 ? along : 0) / co->thr_u;
+        double lc = sqrt(across > 0 ? across : 0) / co->thr_v;
+        lv = la > lc ? la : lc;
+    } else {
+        double tot = vxx + vyy;
+        lv = sqrt(tot > 0 ? tot : 0) / co->set.vel_default_mm_s;
+    }
+    double lh = sqrt(ms > 0 ? ms : 0) / co->thr_hf;
+    return lv > lh ? lv : lh;
+}
+
+/* Movement over the last fast_window_s only, as the distance travelled along and across the
+ * breathing over that time against the same levels: it falls as soon as the tool rests, where
+ * the averages above still remember the last swing (the end of an episode is heard promptly). */
+static double level_recent(const sm_coach_t *co, double t)
+{
+    const win_t *w = &co->tool_w;
+    double ux = co->learned ? co->ux : 0, uy = co->learned ? co->uy : 1;
+    double a0 = 1e300, a1 = -1e300, c0 = 1e300, c1 = -1e300, t0 = t;
+    for (size_t k = w->n; k-- > 0;) {
+        size_t i = (w->head + k) % w->cap;
+        if (w->t[i] < t - co->set.fast_window_s)
+            break;
+        double a = ux * w->x[i] + uy * w->y[i], c = -uy * w->x[i] + ux * w->y[i];
+        a0 = a < a0 ? a : a0;
+        a1 = a > a1 ? a : a1;
+        c0 = c < c0 ? c : c0;
+        c1 = c > c1 ? c : c1;
+        t0 = w->t[i];
+    }
+    double span = t - t0 > 0.5 * co->set.fast_window_s ? t - t0 : co->set.fast_window_s;
+    if (a1 < a0)
+        return 0;
+    double tu = co->learned ? co->thr_u : co->set.vel_default_mm_s;
+    double tv = co->learned ? co->thr_v : co->set.vel_default_mm_s;
+    double la = (a1 - a0) / span / tu, lc = (c1 - c0) / span / tv;
+    return la > lc ? la : lc;
+}
+
 static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
 {
     const sm_coach_settings_t *s = &co->set;
-    double t = f->t_s, x = f->x_mm, y = f->y_mm;
-    if (!co->tracking) {
+    double t = f->t_s;
+    if (!co->tracking || co->refilter) {
+        if (!co->tracking) {
+            win_clear(&co->tool_w);
+            co->bins_n = co->bins_head = 0;
+            co->bin_cnt = 0;
+            co->bin_sum = co->bin_sx = co->bin_sy = 0;
+            co->t_loaded0 = t;
+        }
         co->tracking = 1;
-        co->lx = co->fx = x;
-        co->ly = co->fy = y;
-        co->speed = 0;
-        co->ms = 0;
-        co->bpx = co->bpy = 0;
-        hpf_reset(&co->hx, x);
-        hpf_reset(&co->hy, y);
-        hpf_reset(&co->hx2, 0.0);
-        hpf_reset(&co->hy2, 0.0);
-        co->load_lp = f->load;
-        co->t_loaded0 = t;
-        co->act_first = co->act_last = -1e9;
-        win_clear(&co->tool_w);
-        co->bins_n = co->bins_head = 0;
-        co->bin_cnt = 0;
-        co->bin_sum = 0;
+        co->refilter = 0;
+        filters_start(co, f);
         dt = 0;
     }
-    /* wiggle band: low-pass at the top of the band, high-pass at the bottom */
+    median_push(co, t, f->x_mm, f->y_mm);
+    double x = co->mx, y = co->my;
+    /* fast band: low-pass at the top of the band, 4th-order high-pass at the bottom */
     double a = ema_a(dt, 1.0 / (2.0 * PI * s->wiggle_hi_hz));
     co->fx += a * (x - co->fx);
     co->fy += a * (y - co->fy);
-    /* 4th order: fast breathing (0.4 Hz) and its harmonics from the coarse centroid stay
-     * well below the thresholds, wiggles (0.5-4 Hz, centimetres) pass */
     co->bpx = hpf_step(&co->hx2, hpf_step(&co->hx, co->fx, dt), dt);
     co->bpy = hpf_step(&co->hy2, hpf_step(&co->hy, co->fy, dt), dt);
     double inst2 = co->bpx * co->bpx + co->bpy * co->bpy;
     co->ms += ema_a(dt, s->wiggle_tau_s) * (inst2 - co->ms);
+    /* velocity of the position low-passed twice (critically damped) at vel_lp_hz */
+    double av = ema_a(dt, 1.0 / (2.0 * PI * s->vel_lp_hz));
+    double ox = co->p2x, oy = co->p2y;
+    co->p1x += av * (x - co->p1x);
+    co->p1y += av * (y - co->p1y);
+    co->p2x += av * (co->p1x - co->p2x);
+    co->p2y += av * (co->p1y - co->p2y);
+    if (dt > 0) {
+        co->vx = (co->p2x - ox) / dt;
+        co->vy = (co->p2y - oy) / dt;
+        double ak = ema_a(dt, s->vel_tau_s);
+        co->vxx += ak * (co->vx * co->vx - co->vxx);
+        co->vyy += ak * (co->vy * co->vy - co->vyy);
+        co->vxy += ak * (co->vx * co->vy - co->vxy);
+    }
     /* slow position and its speed (slides) */
     double px = co->lx, py = co->ly, as = ema_a(dt, s->slide_tau_s);
     co->lx += as * (x - co->lx);
@@ -749,18 +1033,29 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
     if (dt > 0)
         co->speed += as * (hypot(co->lx - px, co->ly - py) / dt - co->speed);
     co->load_lp += ema_a(dt, s->load_tau_s) * (f->load - co->load_lp);
-    double rms = sqrt(co->ms);
+    /* movement against the baseline: along and across the breathing, the fast band; the
+     * slow averages start an episode, the fast ones end it (so the end is heard promptly) */
+    win_push(&co->tool_w, t, x, y);
+    co->level_mv = level_of(co, co->ms, co->vxx, co->vyy, co->vxy);
+    double lfast = level_recent(co, t);
+    /* a slide is movement in the velocity (any speed above the breathing's); a slow one that
+     * never looks like movement is a relocation once far enough from the spot (hold_update) */
+    co->level = co->level_mv;
+    if (t < co->gap_until)
+        co->level = co->level_mv = lfast = 0; /* the reconnect transient */
     if (!co->mv)
-        co->mv = rms >= s->wiggle_on_mm || co->speed >= s->slide_on_mm_s;
+        co->mv = co->level_mv >= 1.0 && lfast >= s->off_ratio;
     else
-        co->mv = rms >= s->wiggle_off_mm || co->speed >= s->slide_off_mm_s;
-    if (sqrt(inst2) >= s->wiggle_on_mm || co->speed >= s->slide_on_mm_s) {
+        co->mv = lfast >= s->off_ratio;
+    co->level_fast = lfast;
+    if (co->level_fast >= s->off_ratio) {
         if (t - co->act_last > s->quiet_s)
             co->act_first = t;
         co->act_last = t;
     }
-    win_push(&co->tool_w, t, x, y);
-    breath_push(co, t, f->near_load);
+    if (!co->mv && t >= co->gap_until && !co->ep.open && !co->ep.pending)
+        baseline_learn(co, dt);
+    breath_push(co, t, f->near_load, x, y);
 }
 
 static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, sm_coach_out_t *o)
@@ -771,8 +1066,8 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
     sm_coach_hold_t *h = co->cur != NO_HOLD ? &co->holds[co->cur] : NULL;
     double rms = sqrt(co->ms);
     double inten = rms / s->wiggle_full_mm;
-    if (co->speed / (4.0 * s->slide_on_mm_s) > inten)
-        inten = co->speed / (4.0 * s->slide_on_mm_s);
+    if (co->level_mv / 4.0 > inten)
+        inten = co->level_mv / 4.0;
 
     if (f->present && hypot(co->lx - co->anchor_x, co->ly - co->anchor_y) < 0.2 * s->relocate_mm)
         co->t_home = t;
@@ -784,6 +1079,10 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
         if (!e->pending) {
             e->peak = 0;
             e->had_wiggle = 0;
+            e->x0 = e->x1 = co->mx;
+            e->y0 = e->y1 = co->my;
+            e->sx = co->lx;
+            e->sy = co->ly;
         }
         e->open = 1;
         e->pending = 0;
@@ -794,8 +1093,12 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
     if (e->open) {
         if (rms > e->peak)
             e->peak = rms;
-        if (rms >= s->wiggle_on_mm)
+        if (co->level_mv >= 1.0)
             e->had_wiggle = 1;
+        e->x0 = co->mx < e->x0 ? co->mx : e->x0;
+        e->x1 = co->mx > e->x1 ? co->mx : e->x1;
+        e->y0 = co->my < e->y0 ? co->my : e->y0;
+        e->y1 = co->my > e->y1 ? co->my : e->y1;
         if (t >= e->next_pulse) {
             cue(co, SM_CUE_WIGGLE, t, inten);
             e->next_pulse += s->wiggle_pulse_s;
@@ -844,9 +1147,12 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
             co->drift_since = -1;
         }
         if (!e->open && !e->pending) {
-            double aa = ema_a(dt, s->anchor_tau_s);
-            co->anchor_x += aa * (co->lx - co->anchor_x);
-            co->anchor_y += aa * (co->ly - co->anchor_y);
+            /* the spot follows sinking into the ball, never a move: at most sink_mm_min */
+            double step = s->sink_mm_min / 60.0 * dt,
+                   dd = hypot(co->lx - co->anchor_x, co->ly - co->anchor_y);
+            double k = dd > step ? step / dd : 1.0;
+            co->anchor_x += k * (co->lx - co->anchor_x);
+            co->anchor_y += k * (co->ly - co->anchor_y);
         }
     }
 
@@ -873,7 +1179,7 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
         co->votes_r++;
     else if (f->present && f->side == SM_SIDE_LEFT)
         co->votes_l++;
-    if (f->present && !e->open && !e->pending && load_ok)
+    if (f->present && !e->open && !e->pending && load_ok && t >= co->gap_until)
         h->steady_s += dt;
     double tgt = target_s(co);
     while (h->steady_s >= co->next_tick) {
@@ -894,6 +1200,132 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
     }
 }
 
+/* What the panel shows, from the state after this frame (f NULL: no frame, the link is down). */
+static void view(sm_coach_t *co, double t, double dt, const sm_contact_frame_t *f,
+                 sm_coach_out_t *out)
+{
+    const sm_coach_settings_t *s = &co->set;
+    int present = f && f->present;
+    out->state = co->state;
+    out->phase_name = co->lost ? "Mat lost" : phase_name(co);
+    out->mat_lost = co->lost;
+    out->target_s = target_s(co);
+    out->hold_index = -1;
+    if (co->cur != NO_HOLD) {
+        const sm_coach_hold_t *h = &co->holds[co->cur];
+        out->hold_index = (int)co->cur;
+        out->steady_s = h->steady_s;
+        out->release_met = h->release_met;
+        out->side = co->votes_r >= co->votes_l ? (co->votes_r ? SM_SIDE_RIGHT : SM_SIDE_UNKNOWN)
+                                               : SM_SIDE_LEFT;
+    } else if (present) {
+        out->side = f->side;
+    }
+    out->spots_done = co->spots_done;
+    out->reps = co->reps;
+    out->reps_target = s->reps_target;
+    if (s->protocol == SM_PROTO_REALIGN)
+        out->target_s = 0;
+    out->wiggle_rms_mm = co->tracking ? sqrt(co->ms) : 0;
+    out->baseline_learned = co->learned;
+    if (co->lost)
+        out->moving = 0;
+    /* The meter follows the movement level, with the coach's own hysteresis: while steady
+     * time is being counted it stays in the "still" zone (>= 0.7), and it only drops below
+     * while movement or a load drop pauses the count. */
+    double u = 1.0;
+    int counting = 0;
+    if (present && co->tracking && !co->lost) {
+        u = co->level;
+        if (-out->load_rel / s->load_drop > u)
+            u = -out->load_rel / s->load_drop;
+        if (co->state == SM_STATE_HOLD)
+            counting = !co->ep.open && out->load_rel >= -s->load_drop && t >= co->gap_until;
+        else if (co->state == SM_STATE_SETTLE)
+            counting = !co->mv;
+    }
+    double target_m = u >= 1 ? 0 : 1 - u;
+    if (counting)
+        target_m = 0.7 + 0.3 * target_m;
+    else if (target_m > 0.69)
+        target_m = 0.69;
+    co->meter += ema_a(dt, 0.3) * (target_m - co->meter);
+    if (counting && co->meter < 0.7)
+        co->meter = 0.7;
+    if (!counting && co->meter >= 0.7)
+        co->meter = 0.69;
+    if (co->state == SM_STATE_SEARCH || co->state == SM_STATE_REALIGN)
+        co->meter = target_m; /* nothing to be steady on */
+    out->meter = co->meter < 0 ? 0 : co->meter > 1 ? 1 : co->meter;
+    out->breath_bpm = co->bpm;
+    out->breath_conf = co->bconf;
+    win_stats(&co->tool_w, &out->tool_sway);
+    win_stats(&co->body_w, &out->body_sway);
+    out->instruction =
+        co->lost ? "Mat lost - check the cable; the hold is paused" : instruction(co, t, out);
+}
+
+/* An episode open when the link went down ends where the frames stopped. */
+static void close_for_gap(sm_coach_t *co, double t0)
+{
+    if (co->state == SM_STATE_HOLD && (co->ep.open || co->ep.pending)) {
+        if (co->ep.open) {
+            co->ep.end = co->act_last > co->ep.start && co->act_last <= t0 ? co->act_last : t0;
+            cue(co, SM_CUE_WIGGLE_STOP, t0, 1.0);
+        }
+        classify(co, t0);
+    }
+    co->mv = 0;
+}
+
+/* Frames again after a gap (t0: the last frame before it): the filters start over from the
+ * next tool position and nothing counts as movement while the link settles. */
+static void gap_resume(sm_coach_t *co, double t0, double t)
+{
+    const sm_coach_settings_t *s = &co->set;
+    co->gap_pending = 0;
+    if (!co->lost_cued && co->state != SM_STATE_REALIGN)
+        cue(co, SM_CUE_MAT_LOST, t, 1.0);
+    if (!co->lost)
+        close_for_gap(co, t0);
+    co->lost = co->lost_cued = 0;
+    co->gap_until = t + s->gap_settle_s;
+    co->refilter = 1;
+    co->mv = 0;
+    co->level = co->level_mv = 0;
+    if (co->tracking)
+        co->t_seen = t; /* the gap is not time without the tool */
+    if (co->state == SM_STATE_SETTLE)
+        co->quiet_since = t;
+    if (co->state == SM_STATE_SEARCH)
+        co->cand_start = -1;
+}
+
+void sm_coach_gap(sm_coach_t *co)
+{
+    co->gap_pending = 1;
+}
+
+void sm_coach_link_lost(sm_coach_t *co, double t_s, sm_coach_out_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < co->nlater; i++)
+        out->cues[out->n_cues++] = co->later[i];
+    co->nlater = 0;
+    co->out = out;
+    if (!co->lost) {
+        co->lost = 1;
+        if (co->state != SM_STATE_REALIGN) {
+            cue(co, SM_CUE_MAT_LOST, t_s, 1.0);
+            co->lost_cued = 1;
+        }
+        close_for_gap(co, co->started ? co->t_prev : t_s);
+        co->gap_pending = 1;
+    }
+    view(co, t_s, 0.0, NULL, out);
+    co->out = NULL;
+}
+
 void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t *out)
 {
     const sm_coach_settings_t *s = &co->set;
@@ -906,10 +1338,16 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
     double dt = co->started ? t - co->t_prev : 0.0;
     if (dt < 0)
         dt = 0;
+    double t_before = co->t_prev;
+    int gap = co->gap_pending || (co->started && s->gap_s > 0 && dt > s->gap_s);
     co->started = 1;
     co->t_prev = t;
     out->hold_index = -1;
     out->target_s = target_s(co);
+    if (gap) {
+        gap_resume(co, t_before, t);
+        dt = 0; /* nothing is counted over a gap */
+    }
 
     if (f->has_load)
         win_push(&co->body_w, t, f->cop_x_mm, f->cop_y_mm);
@@ -966,6 +1404,7 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
                 co->state = SM_STATE_SEARCH;
                 co->phase = 0;
                 co->spot++;
+                baseline_forget(co);
                 co->cand_start = -1;
                 coach_reset_tool(co);
                 break;
@@ -975,50 +1414,15 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
         case SM_STATE_REALIGN:
             break;
         }
-        if (co->tracking && co->state != SM_STATE_HOLD && co->state != SM_STATE_SEARCH) {
+        if (co->tracking && co->state == SM_STATE_SETTLE)
             out->moving = co->mv;
-        }
         if (co->tracking && t >= co->breath_next) {
             breath_estimate(co);
             co->breath_next = t + 1.0;
         }
     }
 
-    /* the view */
-    out->state = co->state;
-    out->phase_name = phase_name(co);
-    if (co->cur != NO_HOLD) {
-        const sm_coach_hold_t *h = &co->holds[co->cur];
-        out->hold_index = (int)co->cur;
-        out->steady_s = h->steady_s;
-        out->release_met = h->release_met;
-        out->side = co->votes_r >= co->votes_l ? (co->votes_r ? SM_SIDE_RIGHT : SM_SIDE_UNKNOWN)
-                                               : SM_SIDE_LEFT;
-    } else if (f->present) {
-        out->side = f->side;
-    }
-    out->spots_done = co->spots_done;
-    out->reps = co->reps;
-    out->reps_target = s->reps_target;
-    if (s->protocol == SM_PROTO_REALIGN)
-        out->target_s = 0;
-    out->wiggle_rms_mm = co->tracking ? sqrt(co->ms) : 0;
-    double u = 1.0;
-    if (f->present && co->tracking) {
-        u = out->wiggle_rms_mm / s->wiggle_on_mm;
-        if (co->speed / s->slide_on_mm_s > u)
-            u = co->speed / s->slide_on_mm_s;
-        if (-out->load_rel / s->load_drop > u)
-            u = -out->load_rel / s->load_drop;
-    }
-    double target_m = u >= 1 ? 0 : 1 - u;
-    co->meter += ema_a(dt, 0.3) * (target_m - co->meter);
-    out->meter = co->meter < 0 ? 0 : co->meter > 1 ? 1 : co->meter;
-    out->breath_bpm = co->bpm;
-    out->breath_conf = co->bconf;
-    win_stats(&co->tool_w, &out->tool_sway);
-    win_stats(&co->body_w, &out->body_sway);
-    out->instruction = instruction(co, t, out);
+    view(co, t, dt, f, out);
     co->out = NULL;
 }
 
@@ -1122,8 +1526,8 @@ const char *sm_coach_event_kind_name(sm_coach_event_kind_t k)
 const char *sm_cue_kind_name(sm_cue_kind_t k)
 {
     static const char *const names[] = {
-        "found", "steady", "wiggle_start", "wiggle",   "wiggle_stop", "checkin",   "threshold",
-        "phase", "push",   "relax",        "lift_off", "closer",      "on_target", "nogo"};
+        "found", "steady", "wiggle_start", "wiggle", "wiggle_stop", "checkin", "threshold", "phase",
+        "push",  "relax",  "lift_off",     "closer", "on_target",   "nogo",    "mat_lost"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 

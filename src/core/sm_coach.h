@@ -4,17 +4,42 @@
  * and session times in (seconds, non-decreasing), cues/view/records out; no I/O, no clock.
  *
  * Signals (all time constants in seconds, so any frame rate works):
- *   - position: the tool contact's load centroid, mm; whole-body CoP, mm;
- *   - movement: the position band-passed to the wiggle band (low-pass wiggle_hi_hz, two
- *     2nd-order Butterworth high-pass sections at wiggle_lo_hz), its RMS over wiggle_tau_s; plus
- * the speed of the slowly filtered position (slides). Breathing (0.1-0.4 Hz, a few mm back and
- * forth) is below the band and far below the thresholds, so it never counts as wiggling;
+ *   - position: the tool contact's load centroid, mm, after a running median over median_s
+ *     (an outlier lasting glitch_s or less - a stray sample, a mis-detected frame - never gets
+ *     through, so it never makes an event or a sound); whole-body CoP, mm;
+ *   - movement, judged against this person's own breathing (the personal baseline):
+ *       fast: the position band-passed to wiggle_lo_hz..wiggle_hi_hz (4th-order high-pass),
+ *         its RMS over wiggle_tau_s; breathing (0.1-0.4 Hz) is far below the band;
+ *       slow: the velocity of the position low-passed at vel_lp_hz, its mean square over
+ *         vel_tau_s, split along and across the learned breathing direction. During the first
+ *         learn_s of quiet contact on each spot (a new spot or lying down again changes how
+ *         breathing moves the tool) the coach learns how fast this person's breathing moves the
+ *         tool along its direction and across it (and the fast band's noise), then keeps
+ *         adapting slowly (adapt_tau_s) while the person is still. Movement counts when it
+ *         departs from that pattern: along_k times the breathing's speed plus vel_margin_mm_s
+ *         along it (larger or faster: rocking, rubbing), across_k times plus the margin across
+ *         it; before the baseline is learned, vel_default_mm_s (deep breathing, 8 mm at
+ *         0.4 Hz, stays below it);
+ *     an episode starts when any of them (averaged over wiggle_tau_s / vel_tau_s) crosses its
+ *     threshold and ends when the distance moved along and across over the last fast_window_s
+ *     (as a speed) is below off_ratio of it for quiet_s;
  *   - steadiness windows (sway_window_s, O(1) running sums): mean velocity, RMS distance, path
  *     length, 95 % ellipse area of the tool contact and of the whole-body CoP;
  *   - load stability: the tool's load (low-passed) relative to the hold's reference, with the
  *     expected creep under constant load divided out (creep model hook or creep_per_decade);
- *   - breathing rate: autocorrelation of the tool's relative load (0.1 s bins, last
- *     breath_window_s), strongest period in 1/breath_hi_hz .. 1/breath_lo_hz.
+ *   - breathing rate: autocorrelation (0.1 s bins, last breath_window_s, strongest period in
+ *     1/breath_hi_hz .. 1/breath_lo_hz) of the tool's movement (along and across together) and
+ *     of its relative load; the more confident of the two is given (a CoP-only trace gets a
+ *     rate from movement alone), both averaged when they agree.
+ *
+ * Spot: the position where the hold settled; it follows the contact no faster than
+ *   sink_mm_min (sinking into the ball), so a move of relocate_mm or more away from it for
+ *   classify_s is a relocation at any speed (a slow slide too).
+ * Gaps: a frame marked as following a link gap (sm_coach_gap), a jump in time of more than
+ *   gap_s (when set), or sm_coach_link_lost pause the coach: no steady time, the MAT_LOST cue, "mat
+ * lost" on the panel; when frames come back the filters start again and nothing counts as movement
+ * for gap_settle_s (the reconnect transient); the tool back on the same spot continues the same
+ * hold.
  *
  * State machine (per protocol; every number is a setting):
  *   SEARCH --tool present found_s--> SETTLE --quiet settle_s--> HOLD (cue FOUND)
@@ -63,17 +88,34 @@ typedef struct {
     double steady_tick_s;    /* calm tick every this much steady time; 5 */
     double wiggle_pulse_s;   /* WIGGLE cue repeat while moving; 0.25 */
     /* movement */
-    double wiggle_lo_hz, wiggle_hi_hz;    /* wiggle band; 0.5, 4 */
-    double wiggle_tau_s;                  /* RMS averaging; 0.2 */
-    double wiggle_on_mm, wiggle_off_mm;   /* band RMS to start / to end a wiggle; 3.0, 2.0 */
-    double slide_on_mm_s, slide_off_mm_s; /* slow-position speed to start / end; 12, 6 */
-    double slide_tau_s;                   /* slow position filter; 0.5 */
-    double quiet_s;        /* below the thresholds this long = the episode ended; 0.3 */
-    double classify_s;     /* then wait this long before calling it wiggle/relocation; 1.0 */
-    double relocate_mm;    /* a new spot: the contact moved this far and stayed; 25 */
-    double pivot_mm;       /* hip-hook handle press: centroid shift along the base; 8 */
-    double anchor_tau_s;   /* the spot's reference position follows slowly; 20 */
-    double wiggle_full_mm; /* band RMS giving wiggle intensity 1; 10 */
+    double median_s;                   /* glitch filter: running median over this; 0.12 */
+    double glitch_s;                   /* longest outlier it must reject (<= median_s/2); 0.03 */
+    double wiggle_lo_hz, wiggle_hi_hz; /* fast band; 0.8, 4 */
+    double wiggle_tau_s;               /* fast band RMS averaging; 0.25 */
+    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 0.9 */
+    double hf_k;                       /* ... or this times the learned still-time RMS; 3.5 */
+    double hf_default_mm;              /* ... before it is learned, and never more than this; 2.0 */
+    double vel_lp_hz;                  /* position low-pass before the velocity; 1.0 */
+    double vel_tau_s;                  /* velocity mean-square averaging; 0.3 */
+    double fast_window_s;              /* the end: the distance moved over this, as a speed; 0.3 */
+    double learn_s;     /* quiet contact needed to learn the baseline (at each new spot); 15 */
+    double adapt_tau_s; /* then it follows slowly while still; 20 */
+    double along_k, across_k; /* departure from the breathing's speed; 2.5, 4.0 */
+    double vel_margin_mm_s;   /* added to both; 1.5 */
+    double vel_default_mm_s;  /* velocity RMS threshold before learning; 16 */
+    double off_ratio;         /* an episode ends below this part of the on level; 0.7 */
+    double slide_tau_s;       /* slow position filter; 0.5 */
+    double quiet_s;           /* below the thresholds this long = the episode ended; 0.25 */
+    double classify_s;        /* then wait this long before calling it wiggle/relocation; 1.0 */
+    double relocate_mm;       /* a new spot: the contact moved this far from the spot; 25 */
+    double sink_mm_min;       /* the spot follows the contact at most this fast (sinking); 10 */
+    double pivot_mm;          /* hip-hook handle press: centroid shift along the base; 8 */
+    double wiggle_full_mm;    /* movement giving wiggle intensity 1; 10 */
+    /* link gaps */
+    double gap_s; /* frames this far apart = the link was lost; 0 = off (default: live sources
+                     and recordings flag their gaps, while a sped-up simulation that drops frames
+                     must not look like a lost mat); analyze --cop-csv uses 0.5 */
+    double gap_settle_s; /* after a gap, nothing counts as movement for this long; 1.0 */
     /* load */
     double ref_s;            /* reference load: the first ref_s of the hold; 3 */
     double load_tau_s;       /* load smoothing for stability; 1 */
@@ -117,7 +159,8 @@ typedef enum {
     SM_CUE_CLOSER = 11,    /* the tool moved closer to the template (intensity: nearness) */
     SM_CUE_ON_TARGET = 12, /* the tool reached the template placement */
     SM_CUE_NOGO = 13,      /* the tool touched a no-go zone (hip fold): move off at once */
-    SM_CUE_KINDS = 14
+    SM_CUE_MAT_LOST = 14,  /* the mat stopped sending (cable, power): coaching paused */
+    SM_CUE_KINDS = 15
 } sm_cue_kind_t;
 
 typedef struct {
@@ -137,7 +180,9 @@ typedef enum {
 typedef struct {
     sm_coach_event_kind_t kind;
     double start_s, end_s;
-    double size; /* wiggle: peak band RMS, mm; relocation/phase: displacement, mm; else 0 */
+    double size; /* wiggle: its amplitude (half the largest extent of the tool's movement, or
+                    the fast band's peak RMS if larger), mm; relocation/phase: displacement, mm;
+                    else 0 */
 } sm_coach_event_t;
 
 typedef struct {
@@ -180,14 +225,17 @@ typedef struct {
     const char *phase_name;    /* "Find the spot", "Settle", "Hold", "Psoas", "Iliacus", ... */
     const char *instruction;   /* one short line, e.g. "Hold still - breathe slowly" */
     double steady_s, target_s; /* hold timer */
-    double meter;              /* steadiness 0..1 (1 = perfectly still) */
-    int moving;                /* inside a movement episode */
-    double wiggle_intensity;   /* 0..1 */
+    double meter; /* steadiness 0..1 (1 = perfectly still); >= 0.7 whenever steady time is
+                     being counted, below it only while movement or a load drop pauses it */
+    int moving;   /* inside a movement episode (the coach is counting movement) */
+    int mat_lost; /* the link is down: coaching paused */
+    double wiggle_intensity; /* 0..1 */
     int release_met;
     double load_rel;      /* tool load vs the hold's reference, creep removed (0 = same) */
     double breath_bpm;    /* 0 = no estimate yet */
-    double breath_conf;   /* autocorrelation peak 0..1 */
-    double wiggle_rms_mm; /* wiggle-band RMS of the tool position */
+    double breath_conf;   /* autocorrelation peak 0..1 of the source used */
+    double wiggle_rms_mm; /* fast-band RMS of the tool position */
+    int baseline_learned; /* the personal breathing baseline is known */
     sm_side_t side;
     int hold_index;        /* index into the holds list, -1 none */
     int spots_done;        /* holds that met their threshold */
@@ -213,6 +261,12 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
 /* A key from the app at session time t_s. SM_ERR_ARG for an out-of-range soreness. Cues it
  * raises (the pivot's PHASE) come out with the next update. */
 sm_status sm_coach_input(sm_coach_t *co, double t_s, sm_coach_input_t in, int value);
+/* The next frame follows a gap in the data (the link was lost and came back): the coach
+ * pauses over it (no steady time) and ignores the reconnect transient. */
+void sm_coach_gap(sm_coach_t *co);
+/* The link is down now (session time t_s): the MAT_LOST cue once, the panel says so; out is
+ * set as by an update (the cue in it). Frames coming back resume as after sm_coach_gap. */
+void sm_coach_link_lost(sm_coach_t *co, double t_s, sm_coach_out_t *out);
 /* End of the session at t_s: closes the open hold and episodes. Records stay readable. */
 void sm_coach_finish(sm_coach_t *co, double t_s);
 

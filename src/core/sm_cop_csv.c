@@ -360,6 +360,10 @@ sm_status sm_cop_csv_read(const sm_table_t *t, const sm_cop_csv_opts_t *opts,
             return SM_ERR_FORMAT;
         }
     }
+    /* A usable time column's unit, so a caller can take the sample times from it: a jump in
+     * them is a gap in the recording (a cable pull) that the coach must see as one. */
+    if (tc >= 0 && trate > 0)
+        out->t_to_s = time_factor(t->names[tc]);
     out->x_mm = xs;
     out->y_mm = ys;
     out->n = n;

@@ -45,7 +45,9 @@ typedef struct {
     double time_rate_hz;     /* the rate the time column implies; 0 without a time column */
     int t_col, x_col, y_col; /* 0-based columns used; t_col -1 when there is none */
     double x_to_mm, y_to_mm; /* unit factors applied */
-    char warning[192];       /* "" or one line, e.g. a rate mismatch */
+    double t_to_s;     /* seconds per unit of column t_col when it gives a usable rate (sample i
+                          is at sm_table_col(t, t_col)[i] * t_to_s); 0 otherwise */
+    char warning[192]; /* "" or one line, e.g. a rate mismatch */
 } sm_cop_csv_trace_t;
 
 /* Fill *out from table t. On SM_OK *out owns x_mm and y_mm (n may be 0 for an empty table: the

@@ -34,6 +34,8 @@ static double cue_dur(sm_cue_kind_t k)
         return 0.6;
     case SM_CUE_NOGO:
         return 0.75;
+    case SM_CUE_MAT_LOST:
+        return 1.2;
     case SM_CUE_KINDS:
         break;
     }
@@ -163,6 +165,18 @@ static double sample(sm_cue_kind_t k, double x, double t, double len)
         double lt = t - i * seg, f = (i & 1) ? 660.0 : 880.0, w = 2 * PI * f * lt;
         double sq = (sin(w) + sin(3 * w) / 3 + sin(5 * w) / 5) / 1.2;
         return 0.4 * env_ar(lt, seg, 0.004, 0.01) * env_ar(t, len, 0.01, 0.05) * sq;
+    }
+    case SM_CUE_MAT_LOST: {
+        /* three low notes sliding down and breaking off, like a line going dead: unlike
+         * anything about the body (no buzz, no chime), so "it's the equipment" */
+        double d = len / 3;
+        int i = (int)(t / d);
+        if (i > 2)
+            i = 2;
+        double lt = t - i * d, f0 = 330.0 * pow(0.84, i), f1 = f0 * 0.7;
+        double ph = 2 * PI * (f0 * lt + (f1 - f0) * lt * lt / (2 * d));
+        double trem = 0.75 + 0.25 * sin(2 * PI * 9.0 * lt);
+        return 0.5 * trem * env_ar(lt, d * 0.8, 0.01, 0.08) * (sin(ph) + 0.3 * sin(3 * ph)) / 1.3;
     }
     case SM_CUE_KINDS:
         break;

@@ -78,6 +78,8 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
     if (f->rows != p->cfg.rows || f->cols != p->cfg.cols)
         return SM_ERR_MISMATCH;
     double t = f->t_us / 1e6;
+    if (f->flags & SM_FRAME_AFTER_GAP)
+        sm_coach_gap(p->coach);
     if (values)
         sm_contact_update(p->contact, values, t, &p->cf);
     else
@@ -86,6 +88,13 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
     for (int i = 0; i < p->out.n_cues; i++)
         sm_pipeline_cue(p, &p->out.cues[i]);
     return SM_OK;
+}
+
+void sm_pipeline_link_lost(sm_pipeline_t *p, double t_s)
+{
+    sm_coach_link_lost(p->coach, t_s, &p->out);
+    for (int i = 0; i < p->out.n_cues; i++)
+        sm_pipeline_cue(p, &p->out.cues[i]);
 }
 
 void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c)

@@ -31,6 +31,10 @@ void sm_pipeline_destroy(sm_pipeline_t *p); /* NULL-safe */
 /* One frame at session time f->t_us. values: the frame's cells as calibrated kPa, or NULL to use
  * the raw counts. Frames of another size than the pipeline's are ignored (SM_ERR_MISMATCH). */
 sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values);
+/* The link to the mat is down at session time t_s (the source says so, no frames come): the
+ * coach pauses and plays MAT_LOST once; the next frame (flagged SM_FRAME_AFTER_GAP or not)
+ * resumes. Call it as often as convenient while the link is down. */
+void sm_pipeline_link_lost(sm_pipeline_t *p, double t_s);
 /* Play and log a cue that another module raised (placement guidance, no-go warning). */
 void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c);
 /* A key from the user (pivot, soreness, reset) at session time t_s. */

@@ -111,7 +111,10 @@ typedef struct {
     double tool_share;   /* share of body weight on the tool, default 0.3; 0..0.9 */
     /* Optional real CoP trace (e.g. a force-plate recording) that drives the tool's position:
      * x = medio-lateral (across the mat), y = antero-posterior (along), in mm, mean removed by
-     * the simulator. NULL = the scenario's own synthetic sway. The trace loops. */
+     * the simulator. NULL = the scenario's own synthetic sway. The trace loops. With a trace,
+     * the trace is the tool's whole movement: the simulator adds no breathing (to the tool's
+     * load or position, or the body's) and none of the scenario's wiggles; truth breath_hz is
+     * 0 then (the trace's rate is the trace's own). */
     const double *trace_x_mm, *trace_y_mm;
     size_t trace_n;
     double trace_rate_hz;
@@ -142,7 +145,8 @@ typedef struct {
     int wiggling;         /* inside an injected wiggle episode */
     int spot;             /* index of the current spot (incremented at the end of a relocation) */
     int phase;            /* scenario phase (hook: 0 psoas, 1 iliacus from the event start) */
-    double breath_hz;     /* breathing rate in use (instantaneous); 0 when nobody is on the mat */
+    double breath_hz;     /* breathing rate in use (instantaneous); 0 when nobody is on the mat
+                             or a CoP trace drives the tool */
     int dead_cells;       /* number of dead/stuck cells injected */
     double breath;        /* breathing: -1 fully out .. +1 fully in (sin of the phase), or 0 */
 } sm_sim_truth_t;

@@ -559,6 +559,12 @@ size_t sm_sim_scene_contacts(const sim_scene_t *s, double t, sim_contact_t *cs, 
         return weights(s, t, cs, st); /* nobody breathing */
     double rate;
     double b = sin(breath_phase(s, t, &rate));
+    /* A CoP trace is the whole movement of the tool, breathing included: nothing of the
+     * scenario's own (breathing in the load and the position, injected wiggles) is added. */
+    if (s->trace_n) {
+        b = 0.0;
+        rate = 0.0;
+    }
     st->breath = b;
     st->breath_hz = rate;
 
@@ -608,7 +614,7 @@ size_t sm_sim_scene_contacts(const sim_scene_t *s, double t, sim_contact_t *cs, 
         tdy = sc->tool_follow * by;
     }
     double rock = 0.0;
-    for (size_t e = 0; e < sc->nwiggles && e < SIM_MAX_EVENTS; e++) {
+    for (size_t e = 0; e < sc->nwiggles && e < SIM_MAX_EVENTS && !s->trace_n; e++) {
         double a = sc->wiggles[e][0], z = sc->wiggles[e][1];
         if (t <= a || t >= z)
             continue;

@@ -614,3 +614,34 @@ size_t sm_sway_window_copy(const sm_sway_window_t *w, double *x, double *y, size
     }
     return m;
 }
+
+/* One pass of a 2nd-order Butterworth low-pass (bilinear, prewarped), direct form I, from the
+ * steady state of the first sample; dir -1 runs from the end. */
+static void lp_pass(double *v, size_t n, double k, int dir)
+{
+    double q = 1.0 / sqrt(2.0), norm = 1.0 / (1.0 + k / q + k * k);
+    double b0 = k * k * norm, b1 = 2.0 * b0, b2 = b0;
+    double a1 = 2.0 * (k * k - 1.0) * norm, a2 = (1.0 - k / q + k * k) * norm;
+    size_t i0 = dir > 0 ? 0 : n - 1;
+    double x1 = v[i0], x2 = v[i0], y1 = v[i0], y2 = v[i0];
+    for (size_t j = 0; j < n; j++) {
+        size_t i = dir > 0 ? j : n - 1 - j;
+        double x = v[i], y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
+        v[i] = y;
+    }
+}
+
+sm_status sm_sway_lowpass(double *v, size_t n, double rate_hz, double fc_hz)
+{
+    if (!v || n < 3 || !isfinite(rate_hz) || !(rate_hz > 0) || !isfinite(fc_hz) || !(fc_hz > 0) ||
+        fc_hz >= 0.5 * rate_hz)
+        return SM_ERR_ARG;
+    double k = tan(PI * fc_hz / rate_hz);
+    lp_pass(v, n, k, 1);
+    lp_pass(v, n, k, -1);
+    return SM_OK;
+}

@@ -101,6 +101,16 @@ sm_status sm_sway_compute(const sm_sway_config_t *cfg, const double *x, const do
 sm_status sm_sway_spectrum(const sm_sway_config_t *cfg, const double *x, const double *y, size_t n,
                            double *f, double *psd, size_t cap, size_t *nbins);
 
+/* The zero-phase low-pass Prieto et al. applied before the measures (a 4th-order Butterworth
+ * at 5 Hz, run forward and backward): a 2nd-order Butterworth low-pass at fc_hz run forward, then
+ * backward over the result, so the phase cancels and the magnitude is that of a 4th-order
+ * filter (-6 dB at fc_hz). Each pass starts from the steady state of its first sample, so a
+ * trace that starts or ends at rest has no edge transient. In place on v[0..n). Off by default
+ * everywhere: measures are computed on the samples as given unless the user asks
+ * (`analyze --lowpass HZ`). SM_ERR_ARG: v NULL, n < 3, rate_hz or fc_hz not finite and > 0, or
+ * fc_hz at or above half the rate (nothing to remove). Allocates nothing. */
+sm_status sm_sway_lowpass(double *v, size_t n, double rate_hz, double fc_hz);
+
 /* F(0.05; 2, n-2), the 95 % quantile of the F distribution with 2 and n-2 degrees of freedom:
  * exact for 2 numerator degrees of freedom, F = (d/2)*(0.05^(-2/d) - 1), d = n - 2
  * (F(0.05;2,10) = 4.10; -> ln 20 = 3.00 as n grows). 0 for n < 3 (undefined). */

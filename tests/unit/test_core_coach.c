@@ -394,6 +394,121 @@ static void test_liftoff_keys_soreness(void **state)
     sm_coach_destroy(NULL);
 }
 
+/* Breathing along the body (0.25 Hz, amplitude a mm) at (x0, y0), 50 Hz frames. */
+static double breath_y(double t, double a)
+{
+    return a * sin(2 * 3.14159265358979 * 0.25 * t);
+}
+
+/* Issue 11: what a user would notice on movement the coach was not tuned on. */
+static void test_glitch_gap_slide_meter(void **state)
+{
+    (void)state;
+    sm_contact_frame_t f;
+    sm_coach_out_t o;
+    size_t n;
+    /* (1) deep breathing (8 mm peak-to-peak) with single-sample outliers 45 mm off: no event,
+     * no buzz, the meter never leaves the still zone once the hold is counting, a rate from
+     * movement alone (the load is constant) */
+    sm_coach_t *co = NULL;
+    assert_int_equal(sm_coach_create(NULL, &co), SM_OK);
+    int buzz = 0, unsteady = 0;
+    for (int k = 0; k < 50 * 70; k++) {
+        double t = k / 50.0, x = 200, y = 500 + breath_y(t, 4.0);
+        if (k % 700 == 350)
+            x += 45; /* one stray sample every 14 s */
+        frame(&f, t, 1, x, y, 2000);
+        sm_coach_update(co, &f, &o);
+        for (int i = 0; i < o.n_cues; i++)
+            buzz |= o.cues[i].kind == SM_CUE_WIGGLE_START || o.cues[i].kind == SM_CUE_WIGGLE;
+        if (o.state == SM_STATE_HOLD && t > 5)
+            unsteady += o.moving || o.meter < 0.7;
+    }
+    assert_int_equal(buzz, 0);
+    assert_int_equal(unsteady, 0);
+    sm_coach_events(co, &n);
+    assert_int_equal(n, 0);
+    assert_true(o.baseline_learned);
+    assert_true(fabs(o.breath_bpm - 15.0) < 1.0);
+    sm_coach_destroy(co);
+
+    /* (2) a slow slide of 30 mm over 20 s after a settled hold: a relocation, at walking pace
+     * of a snail (1.5 mm/s, far slower than any wiggle) */
+    assert_int_equal(sm_coach_create(NULL, &co), SM_OK);
+    for (int k = 0; k < 50 * 80; k++) {
+        double t = k / 50.0, slide = t < 30 ? 0 : t < 50 ? 1.5 * (t - 30) : 30;
+        frame(&f, t, 1, 200 + slide, 500 + breath_y(t, 1.0), 2000);
+        sm_coach_update(co, &f, &o);
+    }
+    sm_coach_finish(co, 80);
+    assert_int_equal(count_events(co, SM_EV_RELOCATION), 1);
+    assert_int_equal(count_events(co, SM_EV_WIGGLE), 0);
+    const sm_coach_hold_t *h = sm_coach_holds(co, &n);
+    assert_int_equal(n, 2);
+    assert_true(h[0].end_s >= 30 && h[0].end_s <= 50);
+    sm_coach_destroy(co);
+
+    /* (3) the mat lost for 1 s: MAT_LOST once, "mat lost" on the panel, no steady time over
+     * the gap, no wiggle from the reconnect (the tool comes back 3 mm off), the same hold goes
+     * on */
+    assert_int_equal(sm_coach_create(NULL, &co), SM_OK);
+    int lost = 0, starts = 0;
+    double steady_before = 0;
+    for (int k = 0; k < 50 * 40; k++) {
+        double t = k / 50.0;
+        if (t >= 20 && t < 21)
+            continue; /* no frames */
+        if (t >= 21 && t < 21.01) {
+            sm_coach_link_lost(co, 20.5, &o); /* live: the source says the link is down */
+            lost += o.n_cues == 1 && o.cues[0].kind == SM_CUE_MAT_LOST;
+            assert_true(o.mat_lost);
+            assert_non_null(strstr(o.instruction, "Mat lost"));
+            steady_before = o.steady_s;
+            sm_coach_link_lost(co, 20.7, &o);
+            assert_int_equal(o.n_cues, 0); /* once */
+        }
+        frame(&f, t, 1, t >= 21 ? 203 : 200, 500 + breath_y(t, 1.0), 2000);
+        sm_coach_update(co, &f, &o);
+        for (int i = 0; i < o.n_cues; i++)
+            starts += o.cues[i].kind == SM_CUE_WIGGLE_START;
+        if (t >= 21 && t < 21.01)
+            assert_true(o.steady_s <= steady_before + 0.05);
+    }
+    assert_int_equal(lost, 1);
+    assert_int_equal(starts, 0);
+    sm_coach_finish(co, 40);
+    h = sm_coach_holds(co, &n);
+    assert_int_equal(n, 1);
+    sm_coach_events(co, &n);
+    assert_int_equal(n, 0);
+    /* 40 s minus settling (2.5 s), the gap (1 s) and the reconnect's settling (1 s) */
+    assert_true(fabs(h[0].steady_s - 35.5) < 0.3);
+    sm_coach_destroy(co);
+
+    /* (4) analyze --cop-csv's view of the same: with gap_s set, a jump in time with no notice
+     * is a gap too */
+    sm_coach_settings_t st;
+    sm_coach_settings_default(&st, SM_PROTO_BALL_RELEASE);
+    st.gap_s = 0.5;
+    assert_int_equal(sm_coach_create(&st, &co), SM_OK);
+    lost = starts = 0;
+    for (int k = 0; k < 50 * 40; k++) {
+        double t = k / 50.0;
+        if (t >= 20 && t < 21)
+            continue;
+        frame(&f, t, 1, t >= 21 ? 203 : 200, 500 + breath_y(t, 1.0), 2000);
+        sm_coach_update(co, &f, &o);
+        for (int i = 0; i < o.n_cues; i++) {
+            starts += o.cues[i].kind == SM_CUE_WIGGLE_START;
+            lost += o.cues[i].kind == SM_CUE_MAT_LOST;
+        }
+    }
+    assert_int_equal(lost, 1);
+    assert_int_equal(starts, 0);
+    sm_coach_destroy(co);
+    assert_string_equal(sm_cue_kind_name(SM_CUE_MAT_LOST), "mat_lost");
+}
+
 static double creep_calls;
 static double my_creep(void *ctx, double loaded_s)
 {
@@ -498,12 +613,19 @@ static void test_bad_settings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ball_steady),        cmocka_unit_test(test_ball_wiggle),
-        cmocka_unit_test(test_ball_relocate),      cmocka_unit_test(test_hook_two_phase),
-        cmocka_unit_test(test_back_of_hip_spots),  cmocka_unit_test(test_mirrored_left),
-        cmocka_unit_test(test_breathing_rates),    cmocka_unit_test(test_liftoff_keys_soreness),
-        cmocka_unit_test(test_creep_not_pressing), cmocka_unit_test(test_sway_window),
-        cmocka_unit_test(test_realignment),        cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_ball_steady),
+        cmocka_unit_test(test_ball_wiggle),
+        cmocka_unit_test(test_ball_relocate),
+        cmocka_unit_test(test_hook_two_phase),
+        cmocka_unit_test(test_back_of_hip_spots),
+        cmocka_unit_test(test_mirrored_left),
+        cmocka_unit_test(test_breathing_rates),
+        cmocka_unit_test(test_liftoff_keys_soreness),
+        cmocka_unit_test(test_creep_not_pressing),
+        cmocka_unit_test(test_sway_window),
+        cmocka_unit_test(test_realignment),
+        cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_glitch_gap_slide_meter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,9 +69,16 @@ typedef struct {
     int agree, agree_of; /* traces where live and analyze gave the same events */
     double size_ratio[SCORE_MAX_VALUES];
     size_t n_ratio;
+    int logged; /* lines written to the log so far */
 } score_acc_t;
 
-void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *acc);
+/* Score one run into acc. log (may be NULL) gets one line per missed episode and per false
+ * alarm, at most SCORE_LOG_LINES per accumulator, each naming the category and seed so that
+ * `steadymat-copgen CATEGORY SEED FILE.csv --truth FILE.json` makes the trace again. path names
+ * the path in those lines ("analyze", "live", ...). */
+#define SCORE_LOG_LINES 12
+void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *acc, FILE *log,
+                 const char *path);
 /* live against analyze on the same trace, counted into acc (the live row). */
 void score_agree(const score_run_t *analyze, const score_run_t *live, score_acc_t *acc);
 /* Nearest-rank percentile (p in 0..1) of n values; NaN when n is 0. v is not changed. */

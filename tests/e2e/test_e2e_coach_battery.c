@@ -147,7 +147,16 @@ static void live_to_file(const char *csv, double rate, double duration, const ch
                               "--headless", "--duration", ds,      "--json",      NULL};
         char *out = NULL, *err = NULL;
         int rc = ts_run_steadymat(argv, 120, &out, &err);
-        json_object *j = rc == 0 && out ? json_tokener_parse(out) : NULL;
+        if (rc != 0) { /* a failure, not a slow machine: say so, and leave no JSON behind */
+            size_t len = err ? strlen(err) : 0;
+            fprintf(stderr, "battery: live on %s failed (exit %d): %s\n", csv, rc,
+                    err ? err + (len > 800 ? len - 800 : 0) : "");
+            ts_write_file(out_path, "failed", 6);
+            free(out);
+            free(err);
+            return;
+        }
+        json_object *j = out ? json_tokener_parse(out) : NULL;
         int whole = j && live_whole(j, rate, duration);
         json_object *f = j ? get(j, "frames") : NULL, *w = j ? get(j, "wall_s") : NULL;
         double sustained = f && w && json_object_get_double(w) > 0
@@ -162,9 +171,6 @@ static void live_to_file(const char *csv, double rate, double duration, const ch
         else
             *fps *= 0.5;
         if (whole || attempt == 4 || speed <= 1) {
-            if (rc != 0)
-                fprintf(stderr, "battery: live on %s failed (exit %d): %s\n", csv, rc,
-                        err ? err : "");
             ts_write_file(out_path, out ? out : "", out ? strlen(out) : 0);
             free(out);
             free(err);

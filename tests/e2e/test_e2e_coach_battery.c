@@ -287,7 +287,7 @@ static int run_battery(void **state)
     free(jobs);
     fprintf(stderr,
             "\nCoach battery (issue 11). Sizes are peak-to-peak mm; latencies in s "
-            "(live: the wiggle_start/stop cues; analyze: event start/end);\n"
+            "(from the wiggle_start/stop cues when the JSON has cues, else event start/end);\n"
             "recall = target wiggles caught (>= 2.5 mm, 0.3-3 Hz, >= 2 s); edge = just outside "
             "it; FA(tr) = false alarms (traces with one);\n"
             "bpm err = |reported - true mean| breaths/min (null = no rate); reloc = slides found "

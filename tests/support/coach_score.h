@@ -49,7 +49,7 @@ typedef struct {
     size_t n_ev;
     score_cue_t cue[SCORE_MAX_CUES];
     size_t n_cue;
-    int has_cues; /* the path reports its sounds (live); else latencies come from the events */
+    int has_cues; /* the run reports its sounds (cues); else latencies come from the events */
     double bpm;   /* reported breathing rate; <= 0 when none */
 } score_run_t;
 

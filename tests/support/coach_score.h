@@ -10,7 +10,7 @@
  *     relocation when a relocation event matches it;
  *   - a false alarm is an event (any kind) that matches no episode;
  *   - start latency (episodes in the target, caught): the first WIGGLE_START cue in
- *     [start - 0.5, end + 1.5] minus the truth start; without cues (analyze) the first matching
+ *     [start - 0.5, end + 1.5] minus the truth start; without cues the first matching
  *     event's start;
  *   - stop latency: the first WIGGLE_STOP cue after the last WIGGLE_START cue of the episode,
  *     minus the truth end; without cues the last matching event's end;

@@ -21,8 +21,20 @@ static void push(double *v, size_t *n, double x)
         v[(*n)++] = x;
 }
 
-void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *acc)
+static void note(score_acc_t *acc, FILE *log, const char *path, const copgen_trace_t *tr,
+                 const char *what)
 {
+    if (!log || acc->logged >= SCORE_LOG_LINES)
+        return;
+    acc->logged++;
+    fprintf(log, "  %s %s seed %llu (%g Hz): %s\n", path ? path : "",
+            copgen_category_name(tr->category), (unsigned long long)tr->seed, tr->rate_hz, what);
+}
+
+void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *acc, FILE *log,
+                 const char *path)
+{
+    char what[160];
     acc->traces++;
     int fa_here = 0;
     for (size_t i = 0; i < run->n_ev; i++) {
@@ -32,6 +44,13 @@ void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *
         if (!any) {
             acc->fa++;
             fa_here = 1;
+            const score_event_t *ev = &run->ev[i];
+            snprintf(what, sizeof what, "false alarm: %s event %.2f-%.2f s, size %.1f mm",
+                     ev->kind == SCORE_EV_WIGGLE       ? "wiggle"
+                     : ev->kind == SCORE_EV_RELOCATION ? "relocation"
+                                                       : "other",
+                     ev->start_s, ev->end_s, ev->size_mm);
+            note(acc, log, path, tr, what);
         }
     }
     acc->fa_traces += fa_here;
@@ -47,6 +66,13 @@ void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *
             reloc |= ev->kind == SCORE_EV_RELOCATION;
             first_start = fmin(first_start, ev->start_s);
             last_end = fmax(last_end, ev->end_s);
+        }
+        if (!caught || (ep->kind == COPGEN_EP_SLIDE && !reloc)) {
+            snprintf(what, sizeof what, "%s: %s %.1f mm %.2f Hz at %.0f deg, %.2f-%.2f s%s",
+                     caught ? "not a relocation" : "missed", copgen_ep_kind_name(ep->kind),
+                     ep->size_mm, ep->freq_hz, ep->angle_deg, ep->start_s, ep->end_s,
+                     ep->in_target ? " (target)" : "");
+            note(acc, log, path, tr, what);
         }
         if (ep->kind == COPGEN_EP_SLIDE) {
             acc->reloc_true++;

@@ -10,7 +10,7 @@
  *     relocation when a relocation event matches it;
  *   - a false alarm is an event (any kind) that matches no episode;
  *   - start latency (episodes in the target, caught): the first WIGGLE_START cue in
- *     [start - 0.5, end + 1.5] minus the truth start; without cues (analyze) the first matching
+ *     [start - 0.5, end + 1.5] minus the truth start; without cues the first matching
  *     event's start;
  *   - stop latency: the first WIGGLE_STOP cue after the last WIGGLE_START cue of the episode,
  *     minus the truth end; without cues the last matching event's end;
@@ -49,7 +49,7 @@ typedef struct {
     size_t n_ev;
     score_cue_t cue[SCORE_MAX_CUES];
     size_t n_cue;
-    int has_cues; /* the path reports its sounds (live); else latencies come from the events */
+    int has_cues; /* the run reports its sounds (cues); else latencies come from the events */
     double bpm;   /* reported breathing rate; <= 0 when none */
 } score_run_t;
 
@@ -69,9 +69,16 @@ typedef struct {
     int agree, agree_of; /* traces where live and analyze gave the same events */
     double size_ratio[SCORE_MAX_VALUES];
     size_t n_ratio;
+    int logged; /* lines written to the log so far */
 } score_acc_t;
 
-void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *acc);
+/* Score one run into acc. log (may be NULL) gets one line per missed episode and per false
+ * alarm, at most SCORE_LOG_LINES per accumulator, each naming the category and seed so that
+ * `steadymat-copgen CATEGORY SEED FILE.csv --truth FILE.json` makes the trace again. path names
+ * the path in those lines ("analyze", "live", ...). */
+#define SCORE_LOG_LINES 12
+void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *acc, FILE *log,
+                 const char *path);
 /* live against analyze on the same trace, counted into acc (the live row). */
 void score_agree(const score_run_t *analyze, const score_run_t *live, score_acc_t *acc);
 /* Nearest-rank percentile (p in 0..1) of n values; NaN when n is 0. v is not changed. */

@@ -100,7 +100,7 @@ typedef struct {
     double ell;            /* elliptic component across the breathing axis */
     double ax, ay, px, py; /* breathing axis and its perpendicular (unit vectors) */
     /* heartbeat, slow postural wander */
-    double hb_hz, hb_pp, hb_ax, hb_ay, hb_ph;
+    double hb_hz, hb_pp, hb_ax, hb_ph;
     double sw_f[3], sw_a[3], sw_ph[3], sw_ax[3];
     /* episodes' private parameters */
     double ep_f2[COPGEN_MAX_EPS][2];                       /* rub: frequency jitter */

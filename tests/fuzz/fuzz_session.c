@@ -1,6 +1,7 @@
 /* libFuzzer: the session reader on arbitrary files. The first byte picks whether a valid header
  * is put in front (so the fuzzer spends its time on records, past the header CRC) or the bytes
- * are the whole file. Reads every record, seeks to a few times, reads again. */
+ * are the whole file, and whether that header is of format 2.0 (chunks of compressed frames)
+ * or 1.0. Reads every record, seeks to a few times, reads again. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,7 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.mat.rows = (uint16_t)(1 + (data[0] >> 1) % 8);
         h.mat.cols = (uint16_t)(1 + (data[0] >> 4) % 8);
         snprintf(h.source, sizeof h.source, "fuzz");
-        hn = sm_sessfmt_encode_header(&h, hdr, sizeof hdr);
+        snprintf(h.protocol, sizeof h.protocol, "ball");
+        snprintf(h.patient, sizeof h.patient, "Fuzz");
+        hn = sm_sessfmt_encode_header(&h, (data[0] & 0x80) ? 1 : 2, hdr, sizeof hdr);
         if (hn == 0)
             abort();
     }

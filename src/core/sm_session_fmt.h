@@ -40,7 +40,8 @@
  *                  2.x: tagged fields to the end of the body, each
  *                       tag u8, len u16, value (len bytes); unknown tags are skipped, a tag
  *                       present twice is damage; absent = empty / 0 / unknown:
- *                       1 protocol     text <= 31   "ball", "hook", "back", "realign"
+ *                       1 protocol     text <= 31   sm_protocol_name(): "ball-release",
+ *                                      "hip-hook", "back-of-hip", "realignment"
  *                       2 release_s    f64          steady seconds for a release, 0..3600
  *                       3 tool         u8 kind (0 unknown, 1 ball, 2 hip-hook; others read as
  *                                      unknown) + f64 ball diameter mm (0 unknown, 10..500)
@@ -194,7 +195,7 @@ typedef struct {
     uint32_t version;      /* file format major version read (writers: see sm_session.h) */
     /* 2.0: how the session was practised, by whom, with what. Empty / 0 = not known (always
      * so in a 1.x file). Text is UTF-8, NUL-terminated. */
-    char protocol[32];       /* "ball", "hook", "back", "realign" (the --protocol names) */
+    char protocol[32];       /* sm_protocol_name(): "ball-release", "hip-hook", ... */
     double release_s;        /* steady seconds on one spot for a release; 0 = unknown */
     sm_session_tool tool;    /* the tool under the person */
     double ball_diameter_mm; /* SM_TOOL_BALL: its diameter; 0 = unknown */

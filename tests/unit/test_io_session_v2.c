@@ -380,7 +380,7 @@ static void test_header_fields(void **state)
 {
     (void)state;
     sm_session_header_t h = make_header(8, 8);
-    snprintf(h.protocol, sizeof h.protocol, "hook");
+    snprintf(h.protocol, sizeof h.protocol, "hip-hook");
     h.release_s = 90;
     h.tool = SM_TOOL_BALL;
     h.ball_diameter_mm = 100;
@@ -400,7 +400,7 @@ static void test_header_fields(void **state)
     assert_int_equal(sm_session_reader_open(p, &r, err, sizeof err), SM_OK);
     const sm_session_header_t *g = sm_session_reader_header(r);
     assert_int_equal(g->version, 2);
-    assert_string_equal(g->protocol, "hook");
+    assert_string_equal(g->protocol, "hip-hook");
     assert_true(g->release_s == 90);
     assert_int_equal(g->tool, SM_TOOL_BALL);
     assert_true(g->ball_diameter_mm == 100);
@@ -451,7 +451,7 @@ static size_t craft(uint8_t *buf, size_t cap, const uint8_t *extra, size_t extra
                     unsigned minor)
 {
     sm_session_header_t h = make_header(4, 4);
-    snprintf(h.protocol, sizeof h.protocol, "ball");
+    snprintf(h.protocol, sizeof h.protocol, "ball-release");
     size_t n = sm_sessfmt_encode_header(&h, 2, buf, cap);
     assert_true(n > 0 && n + extra_len <= cap);
     size_t body = n - 20 + extra_len;
@@ -478,7 +478,7 @@ static void test_header_crafted(void **state)
     assert_int_equal(ts_write_file(p, buf, n), 0);
     assert_int_equal(sm_session_reader_open(p, &r, err, sizeof err), SM_OK);
     assert_string_equal(sm_session_reader_header(r)->patient, "Ann");
-    assert_string_equal(sm_session_reader_header(r)->protocol, "ball");
+    assert_string_equal(sm_session_reader_header(r)->protocol, "ball-release");
     sm_session_reader_close(r);
 
     const uint8_t twice[] = {1, 4, 0, 'h', 'o', 'o', 'k'}; /* protocol again */

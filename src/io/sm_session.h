@@ -103,15 +103,13 @@ typedef struct {
 typedef struct sm_session_reader sm_session_reader_t;
 
 /* Opens and indexes the file in one pass (stats describe the whole file from then on; every
- * chunk is decoded once to check it, about 1 us per 32 x 24 frame). Memory: about 32 bytes per
- * frame or gap for the index plus a 256 KiB window and 140 KiB for chunks; nothing sized from
- * lengths in the file. Errors (*out = NULL, message in err naming the file):
- *   SM_ERR_IO      cannot open or read
- *   SM_ERR_FORMAT  empty, not a session (bad magic), header truncated at byte N, bad header
- *   SM_ERR_VERSION "session version 7 is newer than this SteadyMat supports (2): update SteadyMat"
- *   SM_ERR_CRC     header damaged
- *   SM_ERR_NOMEM
- * A file with a good header and no records opens fine (zero frames). */
+ * chunk is decoded once to check it: opening and reading a 2.0 file costs about 5 us per
+ * 32 x 24 frame). Memory: about 32 bytes per frame or gap for the index plus a 256 KiB window
+ * and about 250 KiB for chunks and the zstd decoder; nothing sized from lengths in the file. Errors
+ * (*out = NULL, message in err naming the file): SM_ERR_IO      cannot open or read SM_ERR_FORMAT
+ * empty, not a session (bad magic), header truncated at byte N, bad header SM_ERR_VERSION "session
+ * version 7 is newer than this SteadyMat supports (2): update SteadyMat" SM_ERR_CRC     header
+ * damaged SM_ERR_NOMEM A file with a good header and no records opens fine (zero frames). */
 sm_status sm_session_reader_open(const char *path, sm_session_reader_t **out, char *err,
                                  size_t errlen);
 void sm_session_reader_close(sm_session_reader_t *r); /* NULL-safe */

@@ -680,7 +680,7 @@ static uint16_t med(uint16_t a, uint16_t b, uint16_t c)
     return (uint16_t)(a + b - c);
 }
 
-static uint16_t spatial(const uint16_t *x, size_t r, size_t c, size_t cols)
+static inline uint16_t spatial(const uint16_t *x, size_t r, size_t c, size_t cols)
 {
     size_t i = r * cols + c;
     if (r == 0)
@@ -695,8 +695,8 @@ static uint16_t spatial(const uint16_t *x, size_t r, size_t c, size_t cols)
  * breathing and still halves the noise of the prediction. */
 #define AVG_SHIFT 2
 
-static uint16_t predict(unsigned mode, const uint16_t *x, const uint16_t *prev, const int32_t *avg,
-                        size_t r, size_t c, size_t cols)
+static inline uint16_t predict(unsigned mode, const uint16_t *x, const uint16_t *prev,
+                               const int32_t *avg, size_t r, size_t c, size_t cols)
 {
     size_t i = r * cols + c;
     switch (mode) {
@@ -720,14 +720,27 @@ static void update_state(uint16_t *prev, int32_t *avg, const uint16_t *x, size_t
     memcpy(prev, x, cells * sizeof *x);
 }
 
-static unsigned long pred_cost(const uint16_t *x, const uint16_t *prev, const int32_t *avg,
-                               size_t rows, size_t cols, unsigned mode)
+/* The sum of residual codes of every prediction, in one pass over the frame (the writer's
+ * cost: a few microseconds a 32 x 24 frame). cost[] is indexed by SM_SESSFMT_PRED_*; PREV and
+ * AVG only when there is an earlier frame in the chunk. */
+static void pred_costs(const uint16_t *x, const uint16_t *prev, const int32_t *avg, size_t rows,
+                       size_t cols, int have_prev, unsigned long cost[4])
 {
-    unsigned long bits = 0;
+    unsigned long none = 0, sp = 0, pv = 0, av = 0;
     for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < cols; c++)
-            bits += zz16((uint16_t)(x[r * cols + c] - predict(mode, x, prev, avg, r, c, cols)));
-    return bits;
+        for (size_t c = 0; c < cols; c++) {
+            size_t i = r * cols + c;
+            none += zz16(x[i]);
+            sp += zz16((uint16_t)(x[i] - spatial(x, r, c, cols)));
+            if (have_prev) {
+                pv += zz16((uint16_t)(x[i] - prev[i]));
+                av += zz16((uint16_t)(x[i] - (uint16_t)((avg[i] + 128) >> 8)));
+            }
+        }
+    cost[SM_SESSFMT_PRED_NONE] = none;
+    cost[SM_SESSFMT_PRED_SPATIAL] = sp;
+    cost[SM_SESSFMT_PRED_PREV] = pv;
+    cost[SM_SESSFMT_PRED_AVG] = av;
 }
 
 void sm_sessfmt_chunk_reset(sm_sessfmt_chunk_t *c, uint16_t rows, uint16_t cols)
@@ -772,15 +785,15 @@ void sm_sessfmt_chunk_add(sm_sessfmt_chunk_t *c, const sm_frame_t *f)
      * (neighbours) for the first frame and after big changes. */
     static const unsigned order[] = {SM_SESSFMT_PRED_AVG, SM_SESSFMT_PRED_PREV,
                                      SM_SESSFMT_PRED_SPATIAL, SM_SESSFMT_PRED_NONE};
+    unsigned long cost[4];
+    pred_costs(x, c->prev, c->avg, rows, cols, c->n > 0, cost);
     unsigned mode = SM_SESSFMT_PRED_NONE;
     unsigned long best = ULONG_MAX;
-    for (size_t o = c->n > 0 ? 0 : 2; o < sizeof order / sizeof order[0]; o++) {
-        unsigned long k = pred_cost(x, c->prev, c->avg, rows, cols, order[o]);
-        if (k < best) {
-            best = k;
+    for (size_t o = c->n > 0 ? 0 : 2; o < sizeof order / sizeof order[0]; o++)
+        if (cost[order[o]] < best) {
+            best = cost[order[o]];
             mode = order[o];
         }
-    }
 
     uint8_t *m = c->meta + c->meta_len;
     size_t k = 0;
@@ -796,9 +809,8 @@ void sm_sessfmt_chunk_add(sm_sessfmt_chunk_t *c, const sm_frame_t *f)
     c->meta_len += k;
 
     uint8_t *lo = c->lo + (size_t)c->n * cells, *hi = c->hi + (size_t)c->n * cells;
-    for (size_t r = 0; r < rows; r++)
-        for (size_t col = 0; col < cols; col++) {
-            size_t i = r * cols + col;
+    for (size_t r = 0, i = 0; r < rows; r++)
+        for (size_t col = 0; col < cols; col++, i++) {
             uint16_t z = zz16((uint16_t)(x[i] - predict(mode, x, c->prev, c->avg, r, col, cols)));
             lo[i] = (uint8_t)z;
             hi[i] = (uint8_t)(z >> 8);

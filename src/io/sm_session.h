@@ -32,7 +32,7 @@
  * chunk is full, on every gap and on flush/close; fdatasync every 5 s of session time
  * (SM_SESSION_SYNC_US) and at close. So a killed process loses at most the frames of the last
  * 250 ms of session time, and a power cut at most the last 5 s. Frame times should not
- * decrease (a decrease starts a new chunk). Cost: about 10 us per 32 x 24 frame (see
+ * decrease (a decrease starts a new chunk). Cost: about 13 us per 32 x 24 frame (see
  * tests/bench/bench_session.c). */
 #define SM_SESSION_FLUSH_US 250000u
 #define SM_SESSION_SYNC_US  5000000u

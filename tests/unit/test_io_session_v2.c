@@ -442,6 +442,23 @@ static void test_header_fields(void **state)
     assert_int_equal(g->tool, SM_TOOL_UNKNOWN);
     sm_session_reader_close(r);
     assert_int_equal(sm_session_writer_open_version(p, &h, 3, &w, err, sizeof err), SM_ERR_ARG);
+
+    /* Every field full: the largest header a writer makes fits its buffer. */
+    memset(h.mat.uid, 'u', sizeof h.mat.uid - 1);
+    memset(h.mat.name, 'n', sizeof h.mat.name - 1);
+    memset(h.mat.firmware, 'f', sizeof h.mat.firmware - 1);
+    memset(h.source, 's', sizeof h.source - 1);
+    memset(h.protocol, 'p', sizeof h.protocol - 1);
+    memset(h.patient, 'x', sizeof h.patient - 1);
+    memset(h.notes, 'y', sizeof h.notes - 1);
+    memset(h.calib_id, 'c', sizeof h.calib_id - 1);
+    memset(h.calib_hash, 'h', sizeof h.calib_hash - 1);
+    memset(h.app_version, 'v', sizeof h.app_version - 1);
+    h.tool = SM_TOOL_BALL;
+    h.ball_diameter_mm = 120;
+    h.release_s = 60;
+    static uint8_t hb[SM_SESSFMT_HDR_WRITE_MAX];
+    assert_int_equal(sm_sessfmt_encode_header(&h, 2, hb, sizeof hb), SM_SESSFMT_HDR_WRITE_MAX);
     free(f);
 }
 

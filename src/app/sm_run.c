@@ -178,6 +178,12 @@ static void record(run_t *r, const sm_frame_t *f)
         h.mat.cols = f->cols;
         snprintf(h.source, sizeof h.source, "%s", r->st.label);
         h.start_unix_ms = r->start_unix_ms;
+        /* How the session was practised, so that it can be analysed the same way later. */
+        sm_coach_settings_t cs;
+        sm_coach_settings_default(&cs, r->rc->protocol);
+        snprintf(h.protocol, sizeof h.protocol, "%s", sm_protocol_name(r->rc->protocol));
+        h.release_s = r->rc->release_s > 0 ? r->rc->release_s : cs.release_s;
+        snprintf(h.app_version, sizeof h.app_version, "%s", SM_VERSION);
         /* The first file is the one asked for; the sibling files of later mats are new files,
          * never written over. */
         sm_status os = r->n_segs == 0 || !r->rc->record_path

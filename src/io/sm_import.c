@@ -97,6 +97,8 @@ static void fill_stats(const sm_text_parser_t *p, sm_import_stats_t *stats)
     snprintf(stats->last_error, sizeof stats->last_error, "%s", p->c.last_error);
 }
 
+#define IMPORT_CHUNK_US 60000000u /* 60 s */
+
 sm_status sm_session_import_text(const char *in_path, const char *out_path, uint16_t rows,
                                  uint16_t cols, double rate_hz, double pitch_mm,
                                  sm_import_stats_t *stats, char *err, size_t errlen)
@@ -183,6 +185,10 @@ sm_status sm_session_import_text(const char *in_path, const char *out_path, uint
     st = sm_session_writer_open(out_path, &h, &w, msg, sizeof msg);
     if (st != SM_OK)
         goto out;
+    /* The text file stays: an interrupted import is simply run again, so chunks may span more
+     * than the 250 ms a recording promises, and a slow mat's frames (PmatData: 1 Hz) are
+     * predicted from each other instead of each on its own. */
+    sm_session_writer_set_chunk_span(w, IMPORT_CHUNK_US);
     write_ctx wc = {
         .w = w, .rate_hz = rate_hz, .sample_max = sample_max, .err = msg, .errlen = sizeof msg};
     int rc = parse_all(&c, write_frame, &wc);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 static void set_err(char *err, size_t errlen, const char *fmt_msg)
 {
@@ -64,9 +65,15 @@ static int write_all(int fd, const uint8_t *p, size_t n, size_t *done)
 struct sm_session_writer {
     int fd;
     char *path;
+    unsigned major; /* format written: 2, or 1 for tools and tests */
     uint16_t rows, cols;
     uint8_t *buf;
     size_t n;
+    /* 2.0: the open chunk (frames not yet handed to the OS), its buffers and the compressor */
+    sm_sessfmt_chunk_t ch;
+    uint8_t *raw;     /* the chunk's body, assembled for compression */
+    uint64_t span_us; /* the most session time a chunk spans */
+    ZSTD_CCtx *zc;
     unsigned long frames;        /* accepted */
     unsigned long frames_on_os;  /* whole frames handed to write() successfully */
     unsigned long frames_in_buf; /* frames in buf */
@@ -77,7 +84,11 @@ struct sm_session_writer {
     char msg[320];
 };
 
-#define WRITER_CAP (SM_SESSION_BUFFER + SM_SESSFMT_MAX_FRAME_RECORD)
+#define WRITER_CAP (SM_SESSION_BUFFER + SM_SESSFMT_MAX_RECORD)
+/* zstd level: the residuals are mostly sensor noise, which no match finder removes; the
+ * entropy stage does the work and is the same at every level, so the fastest level with
+ * Huffman-coded literals is the right one (measured: tests/bench/bench_session.c). */
+#define ZSTD_LEVEL 1
 
 static sm_status writer_fail(sm_session_writer_t *w, int e, const char *what, char *err,
                              size_t errlen)
@@ -90,8 +101,8 @@ static sm_status writer_fail(sm_session_writer_t *w, int e, const char *what, ch
     return SM_ERR_IO;
 }
 
-/* Whole FRAME records among the first `bytes` of the buffer (the rest of a cut write is a torn
- * record, which readers skip). */
+/* Frames in the whole FRAME and CHUNK records among the first `bytes` of the buffer (the rest of a
+ * cut write is a torn record, which readers skip). */
 static unsigned long frames_within(const uint8_t *buf, size_t bytes)
 {
     unsigned long k = 0;
@@ -101,7 +112,11 @@ static unsigned long frames_within(const uint8_t *buf, size_t bytes)
         size_t len = (size_t)p[5] | (size_t)p[6] << 8 | (size_t)p[7] << 16 | (size_t)p[8] << 24;
         if (off + SM_SESSFMT_REC_OVERHEAD + len > bytes)
             break;
-        k += p[4] == SM_SESSFMT_REC_FRAME;
+        if (p[4] == SM_SESSFMT_REC_FRAME)
+            k++;
+        else if (p[4] == SM_SESSFMT_REC_CHUNK && len >= SM_SESSFMT_CHUNK_FIXED)
+            k += (unsigned long)p[SM_SESSFMT_REC_HEAD + 16] |
+                 (unsigned long)p[SM_SESSFMT_REC_HEAD + 17] << 8;
         off += SM_SESSFMT_REC_OVERHEAD + len;
     }
     return k;
@@ -147,18 +162,34 @@ static sm_status writer_sync(sm_session_writer_t *w, char *err, size_t errlen)
     return SM_OK;
 }
 
-static sm_status writer_open(const char *path, const sm_session_header_t *h, int flags,
-                             sm_session_writer_t **out, char *err, size_t errlen)
+static void writer_free(sm_session_writer_t *w)
+{
+    if (!w)
+        return;
+    ZSTD_freeCCtx(w->zc);
+    free(w->path);
+    free(w->buf);
+    free(w->raw);
+    free(w->ch.meta);
+    free(w->ch.lo);
+    free(w->ch.hi);
+    free(w->ch.prev);
+    free(w->ch.avg);
+    free(w);
+}
+
+static sm_status writer_open(const char *path, const sm_session_header_t *h, unsigned major,
+                             int flags, sm_session_writer_t **out, char *err, size_t errlen)
 {
     char msg[320];
     if (out)
         *out = NULL;
-    if (!path || !h || !out) {
+    if (!path || !h || !out || (major != 1 && major != 2)) {
         set_err(err, errlen, "session writer: missing argument");
         return SM_ERR_ARG;
     }
-    uint8_t hdr[SM_SESSFMT_HDR_FIXED + 256];
-    size_t hn = sm_sessfmt_encode_header(h, hdr, sizeof hdr);
+    uint8_t hdr[SM_SESSFMT_HDR_WRITE_MAX];
+    size_t hn = sm_sessfmt_encode_header(h, major, hdr, sizeof hdr);
     if (hn == 0) {
         snprintf(msg, sizeof msg, "cannot record %s: mat %ux%u is outside 1..64", path,
                  (unsigned)h->mat.rows, (unsigned)h->mat.cols);
@@ -166,23 +197,30 @@ static sm_status writer_open(const char *path, const sm_session_header_t *h, int
         return SM_ERR_RANGE;
     }
     sm_session_writer_t *w = calloc(1, sizeof *w);
-    if (!w || !(w->buf = malloc(WRITER_CAP)) || !(w->path = strdup(path))) {
-        if (w) {
-            free(w->buf);
-            free(w);
-        }
+    int ok = w && (w->buf = malloc(WRITER_CAP)) && (w->path = strdup(path));
+    if (ok && major >= 2)
+        ok = (w->raw = malloc(SM_SESSFMT_CHUNK_RAW_MAX)) &&
+             (w->ch.meta = malloc(SM_SESSFMT_CHUNK_MAX_FRAMES * SM_SESSFMT_FRAME_META_MAX)) &&
+             (w->ch.lo = malloc(SM_SESSFMT_CHUNK_RAW_MAX / 2)) &&
+             (w->ch.hi = malloc(SM_SESSFMT_CHUNK_RAW_MAX / 2)) &&
+             (w->ch.prev = calloc(SM_MAX_CELLS, sizeof *w->ch.prev)) &&
+             (w->ch.avg = calloc(SM_MAX_CELLS, sizeof *w->ch.avg)) && (w->zc = ZSTD_createCCtx()) &&
+             !ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, ZSTD_LEVEL));
+    if (!ok) {
+        writer_free(w);
         set_err(err, errlen, "session writer: out of memory");
         return SM_ERR_NOMEM;
     }
+    w->major = major;
+    w->span_us = SM_SESSION_FLUSH_US;
     w->rows = h->mat.rows;
     w->cols = h->mat.cols;
+    sm_sessfmt_chunk_reset(&w->ch, w->rows, w->cols);
     w->fd = sm_file_create(path, flags == O_TRUNC);
     if (w->fd < 0) {
         snprintf(msg, sizeof msg, "cannot create %s: %s", path, sm_file_why(errno));
         set_err(err, errlen, msg);
-        free(w->path);
-        free(w->buf);
-        free(w);
+        writer_free(w);
         return SM_ERR_IO;
     }
     size_t done;
@@ -192,9 +230,7 @@ static sm_status writer_open(const char *path, const sm_session_header_t *h, int
                  strerror(e));
         set_err(err, errlen, msg);
         close(w->fd);
-        free(w->path);
-        free(w->buf);
-        free(w);
+        writer_free(w);
         return SM_ERR_IO;
     }
     *out = w;
@@ -206,19 +242,83 @@ static sm_status writer_open(const char *path, const sm_session_header_t *h, int
 sm_status sm_session_writer_open(const char *path, const sm_session_header_t *h,
                                  sm_session_writer_t **out, char *err, size_t errlen)
 {
-    return writer_open(path, h, O_TRUNC, out, err, errlen);
+    return writer_open(path, h, SM_SESSION_VERSION, O_TRUNC, out, err, errlen);
 }
 
 sm_status sm_session_writer_open_new(const char *path, const sm_session_header_t *h,
                                      sm_session_writer_t **out, char *err, size_t errlen)
 {
-    return writer_open(path, h, O_EXCL, out, err, errlen);
+    return writer_open(path, h, SM_SESSION_VERSION, O_EXCL, out, err, errlen);
+}
+
+sm_status sm_session_writer_open_version(const char *path, const sm_session_header_t *h,
+                                         unsigned major, sm_session_writer_t **out, char *err,
+                                         size_t errlen)
+{
+    return writer_open(path, h, major, O_TRUNC, out, err, errlen);
+}
+
+void sm_session_writer_set_chunk_span(sm_session_writer_t *w, uint64_t span_us)
+{
+    if (w)
+        w->span_us = span_us > 0 ? span_us : SM_SESSION_FLUSH_US;
 }
 
 static sm_status fail_fast(const sm_session_writer_t *w, char *err, size_t errlen)
 {
     set_err(err, errlen, w->msg);
     return w->failed;
+}
+
+/* The open chunk becomes one CHUNK record in buf (zstd, or stored when that is not smaller). */
+static void chunk_close(sm_session_writer_t *w)
+{
+    sm_sessfmt_chunk_t *c = &w->ch;
+    if (c->n == 0)
+        return;
+    size_t raw = sm_sessfmt_chunk_body(c, w->raw, SM_SESSFMT_CHUNK_RAW_MAX);
+    uint8_t *rec = w->buf + w->n, *pl = rec + SM_SESSFMT_REC_HEAD;
+    uint8_t *data = pl + SM_SESSFMT_CHUNK_FIXED;
+    /* buf is empty here (every chunk is pushed at once), so a stored body always fits. */
+    size_t cap = WRITER_CAP - w->n - SM_SESSFMT_REC_OVERHEAD - SM_SESSFMT_CHUNK_FIXED;
+    size_t z = ZSTD_compress2(w->zc, data, cap < raw ? cap : raw, w->raw, raw);
+    unsigned codec = SM_SESSFMT_CODEC_ZSTD;
+    if (ZSTD_isError(z) || z >= raw) {
+        memcpy(data, w->raw, raw);
+        z = raw;
+        codec = SM_SESSFMT_CODEC_STORED;
+    }
+    sm_sessfmt_chunk_put_head(c, codec, (uint32_t)raw, pl);
+    w->n +=
+        sm_sessfmt_finish_record(rec, SM_SESSFMT_REC_CHUNK, (uint32_t)(SM_SESSFMT_CHUNK_FIXED + z));
+    w->frames_in_buf += c->n;
+    sm_sessfmt_chunk_reset(c, w->rows, w->cols);
+}
+
+/* 2.0: frames gather in a chunk that goes to the OS, compressed, as soon as a frame arrives
+ * 250 ms of session time after the chunk's first (that frame starts the next chunk): the
+ * frames not yet with the OS always span less than 250 ms, as with 1.0's buffer. */
+static sm_status frame_v2(sm_session_writer_t *w, const sm_frame_t *f, char *err, size_t errlen)
+{
+    sm_sessfmt_chunk_t *c = &w->ch;
+    sm_status st = SM_OK;
+    if (c->n > 0 && (!sm_sessfmt_chunk_fits(c, f) || f->t_us - c->t_first >= w->span_us)) {
+        chunk_close(w);
+        st = writer_push(w, err, errlen);
+        if (st != SM_OK)
+            return st;
+    }
+    sm_sessfmt_chunk_add(c, f);
+    w->frames++;
+    /* Every 5 s of session time everything goes to the disk, this frame included. */
+    if (f->t_us < w->last_sync_t || f->t_us - w->last_sync_t >= SM_SESSION_SYNC_US) {
+        chunk_close(w);
+        st = writer_push(w, err, errlen);
+        if (st == SM_OK)
+            st = writer_sync(w, err, errlen);
+        w->last_sync_t = f->t_us;
+    }
+    return st;
 }
 
 sm_status sm_session_writer_frame(sm_session_writer_t *w, const sm_frame_t *f, char *err,
@@ -236,6 +336,12 @@ sm_status sm_session_writer_frame(sm_session_writer_t *w, const sm_frame_t *f, c
                  (unsigned)f->rows, (unsigned)f->cols, (unsigned)w->rows, (unsigned)w->cols);
         set_err(err, errlen, msg);
         return SM_ERR_MISMATCH;
+    }
+    if (w->major >= 2) {
+        sm_status st = frame_v2(w, f, err, errlen);
+        if (st == SM_OK && err && errlen)
+            err[0] = 0;
+        return st;
     }
     size_t k = sm_sessfmt_encode_frame(f, w->buf + w->n, WRITER_CAP - w->n);
     if (k == 0) { /* cannot happen: n < SM_SESSION_BUFFER before every append */
@@ -275,6 +381,7 @@ sm_status sm_session_writer_gap(sm_session_writer_t *w, uint64_t start_us, uint6
     }
     if (w->failed)
         return fail_fast(w, err, errlen);
+    chunk_close(w); /* the frames before the gap come before it in the file */
     size_t k = sm_sessfmt_encode_gap(start_us, end_us, reason, w->buf + w->n, WRITER_CAP - w->n);
     if (k == 0) {
         set_err(err, errlen, "session writer: buffer overflow");
@@ -295,6 +402,7 @@ sm_status sm_session_writer_flush(sm_session_writer_t *w, char *err, size_t errl
     }
     if (w->failed)
         return fail_fast(w, err, errlen);
+    chunk_close(w);
     sm_status st = writer_push(w, err, errlen);
     if (st == SM_OK && err && errlen)
         err[0] = 0;
@@ -311,8 +419,10 @@ sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errl
     sm_status st = w->failed;
     if (st)
         set_err(err, errlen, w->msg);
-    if (st == SM_OK)
+    if (st == SM_OK) {
+        chunk_close(w);
         st = writer_push(w, err, errlen);
+    }
     if (st == SM_OK)
         st = writer_sync(w, err, errlen);
     if (close(w->fd) != 0 && st == SM_OK && errno != EINTR) {
@@ -320,9 +430,7 @@ sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errl
     }
     if (st == SM_OK && err && errlen)
         err[0] = 0;
-    free(w->path);
-    free(w->buf);
-    free(w);
+    writer_free(w);
     return st;
 }
 
@@ -337,8 +445,11 @@ typedef struct {
     uint64_t off;  /* file offset of the record's sync marker */
     uint64_t t_us; /* frame time, or gap start */
     uint32_t len;  /* payload bytes */
-    uint8_t kind;
+    uint16_t sub;  /* CHUNK: which of its frames */
+    uint8_t kind;  /* FRAME, GAP, or CHUNK (one entry per frame) */
 } idx_entry;
+
+#define NO_CHUNK UINT64_MAX
 
 /* The window holds a stretch of the file; it is at least one maximal record, so every record
  * and every header can be looked at in one piece. */
@@ -359,6 +470,15 @@ struct sm_session_reader {
     int frames_sorted;
     size_t pos; /* next entry of idx for reader_next */
     sm_session_stats_t st;
+    uint32_t max_payload; /* of this file's version */
+    /* 2.0 chunks: the one decoded last, and a chunk found damaged after indexing */
+    ZSTD_DCtx *zd;
+    uint8_t *raw;    /* decoded body */
+    uint16_t *prev;  /* the decoder's previous frame */
+    int32_t *avg;    /* and its running average */
+    uint64_t *times; /* frame times of a chunk, while indexing */
+    sm_sessfmt_chunk_reader_t cr;
+    uint64_t cur_off, bad_off;
 };
 
 /* Points *ptr at file bytes [off, off + *avail), *avail = min(want, size - off); want <=
@@ -401,7 +521,8 @@ static int win_get(sm_session_reader_t *r, uint64_t off, size_t want, const uint
     return 0;
 }
 
-static int push_entry(sm_session_reader_t *r, uint64_t off, uint8_t kind, uint32_t len, uint64_t t)
+static int push_entry(sm_session_reader_t *r, uint64_t off, uint8_t kind, uint32_t len, uint64_t t,
+                      uint16_t sub)
 {
     if (r->nidx == r->cap_idx) {
         size_t cap = r->cap_idx ? r->cap_idx * 2 : 1024;
@@ -411,7 +532,7 @@ static int push_entry(sm_session_reader_t *r, uint64_t off, uint8_t kind, uint32
         r->idx = n;
         r->cap_idx = cap;
     }
-    if (kind == SM_SESSFMT_REC_FRAME) {
+    if (kind == SM_SESSFMT_REC_FRAME || kind == SM_SESSFMT_REC_CHUNK) {
         if (r->nf == r->cap_f) {
             size_t cap = r->cap_f ? r->cap_f * 2 : 1024;
             size_t *n = realloc(r->fidx, cap * sizeof *n);
@@ -428,8 +549,33 @@ static int push_entry(sm_session_reader_t *r, uint64_t off, uint8_t kind, uint32
     e->off = off;
     e->t_us = t;
     e->len = len;
+    e->sub = sub;
     e->kind = kind;
     return 0;
+}
+
+/* Decodes the CHUNK payload pl[0..len) into r->raw and opens r->cr on it (times, if not NULL,
+ * receive the frame times). 0, or -1 when the chunk is damaged or not of this session's mat. */
+static int chunk_load(sm_session_reader_t *r, const uint8_t *pl, uint32_t len, uint64_t *times)
+{
+    sm_sessfmt_chunk_head_t ch;
+    if (sm_sessfmt_chunk_get_head(pl, len, &ch) != SM_OK || ch.rows != r->h.mat.rows ||
+        ch.cols != r->h.mat.cols)
+        return -1;
+    if (ch.codec == SM_SESSFMT_CODEC_STORED) {
+        memcpy(r->raw, ch.data, ch.raw_len);
+    } else {
+        unsigned long long want = ZSTD_getFrameContentSize(ch.data, ch.data_len);
+        if (want != ch.raw_len)
+            return -1;
+        size_t got =
+            ZSTD_decompressDCtx(r->zd, r->raw, SM_SESSFMT_CHUNK_RAW_MAX, ch.data, ch.data_len);
+        if (ZSTD_isError(got) || got != ch.raw_len)
+            return -1;
+    }
+    return sm_sessfmt_chunk_open(&r->cr, &ch, r->raw, ch.raw_len, r->prev, r->avg, times) == SM_OK
+               ? 0
+               : -1;
 }
 
 /* One pass over the records: valid ones go into the index; a damaged stretch is skipped by
@@ -447,7 +593,7 @@ static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, 
             goto io_error;
         uint8_t kind;
         uint32_t len;
-        sm_status st = sm_sessfmt_check_record(ptr, avail, &kind, &len);
+        sm_status st = sm_sessfmt_check_record(ptr, avail, r->max_payload, &kind, &len);
         if (st == SM_OK) {
             if (have_bad) {
                 r->st.corrupt++;
@@ -471,6 +617,24 @@ static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, 
                 t = g.gap_start_us;
                 if (ok)
                     r->st.gaps++;
+            } else if (kind == SM_SESSFMT_REC_CHUNK && r->h.version >= 2) {
+                /* Decoded once here, so that what the index promises is what next delivers
+                 * (a CRC-valid chunk that does not decode is damage, counted now). */
+                ok = chunk_load(r, pl, len, r->times) == 0;
+                r->cur_off = NO_CHUNK;
+                for (uint16_t j = 0; ok && j < r->cr.n; j++)
+                    if (push_entry(r, p, kind, len, r->times[j], j) != 0) {
+                        set_err(err, errlen, "session reader: out of memory");
+                        return SM_ERR_NOMEM;
+                    }
+                if (ok)
+                    r->st.frames += r->cr.n;
+                else {
+                    r->st.corrupt++;
+                    r->st.bytes_skipped += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
+                }
+                p += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
+                continue;
             } else {
                 r->st.unknown++; /* a later minor version's record: skip it whole */
                 p += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
@@ -479,7 +643,7 @@ static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, 
             if (!ok) { /* good CRC, impossible content: a buggy or hostile writer */
                 r->st.corrupt++;
                 r->st.bytes_skipped += SM_SESSFMT_REC_OVERHEAD + (uint64_t)len;
-            } else if (push_entry(r, p, kind, len, t) != 0) {
+            } else if (push_entry(r, p, kind, len, t, 0) != 0) {
                 set_err(err, errlen, "session reader: out of memory");
                 return SM_ERR_NOMEM;
             }
@@ -573,7 +737,20 @@ sm_status sm_session_reader_open(const char *path, sm_session_reader_t **out, ch
                SM_OK) {
         snprintf(msg, sizeof msg, "%s: %s", path, why);
         set_err(err, errlen, msg);
+    } else if (r->h.version >= 2 &&
+               (!(r->raw = malloc(SM_SESSFMT_CHUNK_RAW_MAX)) ||
+                !(r->prev = calloc(SM_MAX_CELLS, sizeof *r->prev)) ||
+                !(r->avg = calloc(SM_MAX_CELLS, sizeof *r->avg)) ||
+                !(r->times = malloc(SM_SESSFMT_CHUNK_MAX_FRAMES * sizeof *r->times)) ||
+                !(r->zd = ZSTD_createDCtx()) ||
+                /* A chunk body is at most 64 KiB: no window larger than that is needed, so
+                 * a hostile frame header cannot ask for one. */
+                ZSTD_isError(ZSTD_DCtx_setParameter(r->zd, ZSTD_d_windowLogMax, 17)))) {
+        set_err(err, errlen, "session reader: out of memory");
+        st = SM_ERR_NOMEM;
     } else {
+        r->max_payload = sm_sessfmt_max_payload(r->h.version);
+        r->cur_off = r->bad_off = NO_CHUNK;
         st = build_index(r, hdr_len, err, errlen);
     }
     if (st != SM_OK) {
@@ -595,6 +772,11 @@ void sm_session_reader_close(sm_session_reader_t *r)
     free(r->win);
     free(r->idx);
     free(r->fidx);
+    free(r->raw);
+    free(r->prev);
+    free(r->avg);
+    free(r->times);
+    ZSTD_freeDCtx(r->zd);
     free(r);
 }
 
@@ -603,20 +785,61 @@ const sm_session_header_t *sm_session_reader_header(const sm_session_reader_t *r
     return &r->h;
 }
 
+/* Frame e->sub of the chunk at e->off into *f: decodes the chunk unless it is the one decoded
+ * last and not yet past that frame (a seek into a chunk decodes it from its start). 0, or -1
+ * when it changed on disk since it was indexed, -2 when the file cannot be read. */
+static int chunk_frame(sm_session_reader_t *r, const idx_entry *e, sm_frame_t *f)
+{
+    if (r->cur_off != e->off || r->cr.next > e->sub) {
+        const uint8_t *ptr;
+        size_t avail, need = SM_SESSFMT_REC_OVERHEAD + (size_t)e->len;
+        uint8_t kind;
+        uint32_t len;
+        r->cur_off = NO_CHUNK;
+        if (win_get(r, e->off, need, &ptr, &avail) != 0 || avail < need)
+            return -2;
+        if (sm_sessfmt_check_record(ptr, avail, r->max_payload, &kind, &len) != SM_OK ||
+            kind != e->kind || len != e->len ||
+            chunk_load(r, ptr + SM_SESSFMT_REC_HEAD, len, NULL) != 0 || e->sub >= r->cr.n)
+            return -1;
+        r->cur_off = e->off;
+    }
+    while (r->cr.next < e->sub)
+        if (sm_sessfmt_chunk_next(&r->cr, f) != SM_OK)
+            return -1;
+    return sm_sessfmt_chunk_next(&r->cr, f) == SM_OK ? 0 : -1;
+}
+
 sm_status sm_session_reader_next(sm_session_reader_t *r, sm_session_record_t *rec)
 {
     while (r->pos < r->nidx) {
         const idx_entry *e = &r->idx[r->pos++];
         const uint8_t *ptr;
         size_t avail;
+        if (e->kind == SM_SESSFMT_REC_CHUNK) {
+            if (e->off == r->bad_off)
+                continue; /* counted once, at its first frame */
+            int k = chunk_frame(r, e, &rec->frame);
+            if (k == -2)
+                return SM_ERR_IO;
+            if (k != 0) {
+                r->st.corrupt++;
+                r->bad_off = e->off;
+                continue;
+            }
+            rec->kind = SM_REC_FRAME;
+            rec->gap_start_us = rec->gap_end_us = 0;
+            rec->gap_reason[0] = 0;
+            return SM_OK;
+        }
         size_t need = SM_SESSFMT_REC_OVERHEAD + (size_t)e->len;
         if (win_get(r, e->off, need, &ptr, &avail) != 0 || avail < need)
             return SM_ERR_IO;
         uint8_t kind;
         uint32_t len;
         /* Checked again: the file may have been overwritten since it was indexed. */
-        if (sm_sessfmt_check_record(ptr, avail, &kind, &len) != SM_OK || kind != e->kind ||
-            len != e->len) {
+        if (sm_sessfmt_check_record(ptr, avail, r->max_payload, &kind, &len) != SM_OK ||
+            kind != e->kind || len != e->len) {
             r->st.corrupt++;
             continue;
         }

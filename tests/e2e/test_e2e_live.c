@@ -115,6 +115,11 @@ static void corruption_is_counted_never_accepted(void **state)
     sm_session_reader_t *r;
     char err[256];
     assert_int_equal(sm_session_reader_open(rec, &r, err, sizeof err), SM_OK);
+    /* The recording says how the session was practised (format 2.0). */
+    const sm_session_header_t *rh = sm_session_reader_header(r);
+    assert_string_equal(rh->protocol, "ball-release");
+    assert_true(rh->release_s == 60);
+    assert_true(rh->app_version[0] != 0);
     sm_sim_config_t cfg;
     sm_sim_config_default(&cfg);
     cfg.effects = 0;

@@ -21,6 +21,7 @@ struct sm_contact {
     float *sup;     /* second-highest cell of each 3x3 block: a contact's supported peak */
     float *slow;    /* recent level of each cell (onset), input units */
     double slow_tot;
+    double rawtot; /* load of the frame as read (cells above the floor) */
     int have_slow;
     double floor;   /* smoothed estimate */
     int have_floor; /* floor initialised */
@@ -32,6 +33,8 @@ struct sm_contact {
     double tx_mm, ty_mm; /* last tool position */
     double t_seen;       /* last time the tool was present */
     int onset;           /* the current track was seen arriving */
+    double cand_since;   /* a new candidate above the threshold since (s), -1 none */
+    double cx_mm, cy_mm; /* ... where */
 };
 
 void sm_contact_settings_default(sm_contact_settings_t *s)
@@ -42,13 +45,16 @@ void sm_contact_settings_default(sm_contact_settings_t *s)
     s->evidence = 0;
     s->ball_mm = SM_TOOL_BALL_MM_DEF;
     s->conf_on = 0.5;
+    s->conf_on_cold = 0.8;
+    s->confirm_s = 1.5;
     s->conf_keep = 0.35;
-    s->share_lo = 0.05;
-    s->share_hi = 0.11;
+    s->share_lo = 0.07;
+    s->share_hi = 0.15;
+    s->share_max = 0.6;
     s->contrast_lo = 3.0;
     s->contrast_hi = 8.0;
     s->dom_lo = 1.0;
-    s->dom_hi = 1.5;
+    s->dom_hi = 1.6;
     s->spill_lo = 0.35;
     s->spill_hi = 0.7;
     s->onset_tau_s = 4.0;
@@ -190,6 +196,7 @@ void sm_contact_reset(sm_contact_t *ct)
     ct->track_id = 0;
     ct->t_seen = -1e9;
     ct->onset = 0;
+    ct->cand_since = -1;
     ct->have_slow = 0;
     ct->slow_tot = 0.0;
 }
@@ -203,6 +210,7 @@ void sm_contact_set_tool(sm_contact_t *ct, sm_tool_kind_t tool, double ball_mm)
 {
     ct->set.tool = tool == SM_TOOL_HOOK ? SM_TOOL_HOOK : SM_TOOL_BALL;
     ct->set.ball_mm = ball_mm > 0 ? ball_mm : SM_TOOL_BALL_MM_DEF;
+    ct->set.evidence = ct->set.tool == SM_TOOL_BALL;
 }
 
 const uint8_t *sm_contact_labels(const sm_contact_t *ct)
@@ -308,7 +316,10 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
                 int nl;
                 float med = neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl);
                 (void)med;
-                if (v > s->spike_ratio * (mx > fl ? mx : fl))
+                /* (with the evidence model, a cell that carries a tool's share of the load
+                 * may be a small ball centred on a coarse cell: the share decides) */
+                if (v > s->spike_ratio * (mx > fl ? mx : fl) &&
+                    !(s->evidence && v >= s->share_lo * ct->rawtot))
                     spike = 1;
                 else if (is_static && v > 2.0f * mx)
                     spike = 1; /* static and isolated: stuck */
@@ -666,6 +677,20 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
             }
     k->load = load;
     k->share = tot > 0 ? load / tot : 0;
+    /* A peak cell that jumps far above its recent level while the rest of the contact does not
+     * is a sensor glitch (real mats show one cell doubling for a frame); a tool arriving lifts
+     * its whole contact. Judge such a contact by its recent peak. */
+    if (ct->have_slow && pk >= 0 && P > 1.2 * ct->slow[pk] &&
+        load - P < 1.2 * (slow - ct->slow[pk])) {
+        double p2 = 0;
+        for (int r = imax(k->r - h, 0); r <= imin(k->r + h, rows - 1); r++)
+            for (int c = imax(k->c - h, 0); c <= imin(k->c + h, cols - 1); c++)
+                if (r * cols + c != pk && ct->w[r * cols + c] > p2)
+                    p2 = ct->w[r * cols + c];
+        double cap = 1.2 * ct->slow[pk] > p2 ? 1.2 * ct->slow[pk] : p2;
+        if (P > cap)
+            P = cap;
+    }
     k->onset_share = ct->slow_tot > 0 ? slow / ct->slow_tot : 0;
     /* spill: the strongest cell just past the window; contrast: the body 1-10 cm beyond it;
      * dominance: the strongest other contact (supported peaks) anywhere past the window */
@@ -680,15 +705,16 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
             float v = ct->w[r * cols + c];
             if (d == h + 1 && v > spill)
                 spill = v;
-            if (ct->sup[r * cols + c] > other)
-                other = ct->sup[r * cols + c];
+            if (v > other)
+                other = v;
             if (d >= h + 2 && d <= h + 1 + ring && v > fl)
                 ct->scratch[nr++] = v;
         }
     double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
     double contrast = lvl > 0 ? P / lvl : s->contrast_hi;
     double dom = other > 0 ? P / other : s->dom_hi;
-    k->s_share = ramp(k->share, s->share_lo, s->share_hi);
+    /* the body carries the rest: a contact with most of the load is nobody on a tool */
+    k->s_share = k->share > s->share_max ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
     k->s_contrast = ramp(contrast, s->contrast_lo, s->contrast_hi);
     /* the hook's tip is small and its base broad: on a coarse mat the tip need not top the
      * hip; the hook is told by its share and its contrast */
@@ -696,7 +722,7 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
     k->s_size =
         s->tool == SM_TOOL_HOOK ? 1.0 : 1.0 - ramp(P > 0 ? spill / P : 1, s->spill_lo, s->spill_hi);
     double g = k->s_share * k->s_size * k->s_contrast * k->s_dom;
-    k->conf = g > 0 ? sqrt(sqrt(g)) : 0.0;
+    k->conf = g > 0 ? sqrt(g) : 0.0;
 }
 
 static sm_notool_t why_not(const cand_t *k)
@@ -740,6 +766,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             rawpeak = raw[i];
     /* The floor from the frame as read; a stuck cell's peak only raises it by 1 % of itself. */
     estimate_floor(ct, raw, t_s, rawpeak);
+    ct->rawtot = 0;
+    for (int i = 0; i < n; i++)
+        if (raw[i] > ct->floor)
+            ct->rawtot += raw[i];
     clean_faults(ct, raw, t_s, o);
     double dt = ct->have_slow ? t_s - ct->t_prev : 0.0;
     ct->t_prev = t_s;
@@ -760,9 +790,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         int nlo;
         float med = neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo);
         float ref = mx > fl ? mx : fl;
-        /* ... and a cell twelve times all its neighbours is one whatever it carries: a ball
-         * presses into the tissue and the cover and spreads over its neighbours */
-        if ((v > s->lone_ratio * ref && v < s->share_lo * tot0) || v > 12.0f * ref) {
+        if (v > s->lone_ratio * ref && v < s->share_lo * tot0) {
             ct->w[i] = med;
             ct->label[i] = SM_CONTACT_FAULT;
             o->spikes++;
@@ -889,7 +917,28 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
                 keep = j;
         }
     }
-    int pick = keep >= 0 ? keep : (best >= 0 && cand[best].conf >= s->conf_on ? best : -1);
+    /* a new track needs conf_on after an onset (load seen moving onto it), conf_on_cold
+     * without one (there from the start, or a body contact changing) */
+    int pick = keep >= 0 ? keep
+               : best >= 0 && cand[best].conf >=
+                                  (cand[best].onset_share > 0 ? s->conf_on : s->conf_on_cold)
+                   ? best
+                   : -1;
+    /* a new track must hold for confirm_s: a one-frame transient (a contact jumping for a
+     * moment, a glitch frame) is not a tool settling */
+    if (pick >= 0 && keep < 0) {
+        double cx = (cand[pick].c + 0.5) * p, cy = (cand[pick].r + 0.5) * p;
+        double dx = cx - ct->cx_mm, dy = cy - ct->cy_mm;
+        if (ct->cand_since < 0 || dx * dx + dy * dy > s->track_gate_mm * s->track_gate_mm) {
+            ct->cand_since = t_s;
+            ct->cx_mm = cx;
+            ct->cy_mm = cy;
+        }
+        if (t_s - ct->cand_since < s->confirm_s)
+            pick = -1;
+    } else if (keep < 0) {
+        ct->cand_since = -1;
+    }
     memset(ct->mark, 0, ct->ncell);
     int present = pick >= 0;
     if (best >= 0) {

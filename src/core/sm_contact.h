@@ -103,9 +103,12 @@ typedef struct {
      * the hottest compact contact. */
     int evidence;
     double ball_mm;                  /* ball diameter, 60..150 mm; default 100 */
-    double conf_on;                  /* confidence for a new tool; default 0.5 */
+    double conf_on;                  /* confidence for a new tool after an onset; 0.5 */
+    double conf_on_cold;             /* ... without an onset seen (there from the start); 0.8 */
+    double confirm_s;                /* a new track holds this long first, s; 1.5 */
     double conf_keep;                /* confidence to keep the current track; default 0.35 */
-    double share_lo, share_hi;       /* load share ramp of the window; 0.05, 0.11 */
+    double share_lo, share_hi;       /* load share ramp of the window; 0.07, 0.15 */
+    double share_max;                /* more than this is not a tool under a body; 0.6 */
     double contrast_lo, contrast_hi; /* peak / ring level (75th percentile) ramp; 3, 8 */
     double dom_lo, dom_hi;           /* peak / strongest other contact ramp; 1.0, 1.5 */
     double spill_lo, spill_hi;       /* a cell past the window at this share of the peak:
@@ -187,7 +190,8 @@ void sm_contact_destroy(sm_contact_t *ct); /* NULL-safe */
 /* Forget the tracks, the fault history and the floor (a new session). */
 void sm_contact_reset(sm_contact_t *ct);
 void sm_contact_set_posture(sm_contact_t *ct, sm_posture_t p);
-/* The tool in use: a ball of ball_mm (clamped to 60..150; 0 = 100) or the Hip Hook. */
+/* The tool in use: a ball of ball_mm (clamped to 60..150; 0 = 100) or the Hip Hook. Naming
+ * the ball this way also turns on the evidence model (settings.evidence = 1). */
 void sm_contact_set_tool(sm_contact_t *ct, sm_tool_kind_t tool, double ball_mm);
 
 /* Process one frame at session time t_s (non-decreasing). cells: rows*cols values (counts or

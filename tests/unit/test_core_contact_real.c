@@ -212,7 +212,7 @@ static int setup(void **state)
     return 0;
 }
 
-/* Body only: sessions starting at every 5th frame (the partial first frames included) to the
+/* Body only: sessions starting at every 20th frame (the partial first frames included) to the
  * end of the file: never a tool. */
 static void test_body_only_never_tool(void **state)
 {
@@ -220,7 +220,7 @@ static void test_body_only_never_tool(void **state)
     aug_t none = {0, 0, 0, 0, 0, 0, -1, -1, 0};
     for (int m = 0; m < 3; m++) {
         int worst = 0, sessions = 0, bad = 0;
-        for (int f0 = 0; f0 < maps[m].n - 2; f0 += 5) {
+        for (int f0 = 0; f0 < maps[m].n - 2; f0 += 20) {
             result_t r;
             run_session(m, f0, maps[m].n - 1 - f0, &none, &r);
             sessions++;

@@ -15,8 +15,14 @@ struct sm_contact {
     float *since;   /* session time the cell last changed */
     float *scratch; /* quickselect */
     uint8_t *label; /* SM_CONTACT_* */
-    uint8_t *mark;  /* flood fill visited */
-    int *stack;     /* flood fill */
+    uint8_t *mark;  /* 1 = cell of the tool */
+    int *stack;     /* flood fill (hook) */
+    double *ii;     /* integral image of the loaded cells, (rows+1)*(cols+1) */
+    float *sup;     /* second-highest cell of each 3x3 block: a contact's supported peak */
+    float *slow;    /* recent level of each cell (onset), input units */
+    double slow_tot;
+    double rawtot; /* load of the frame as read (cells above the floor) */
+    int have_slow;
     double floor;   /* smoothed estimate */
     int have_floor; /* floor initialised */
     int have_prev;
@@ -26,22 +32,43 @@ struct sm_contact {
     uint32_t track_id;
     double tx_mm, ty_mm; /* last tool position */
     double t_seen;       /* last time the tool was present */
+    int onset;           /* the current track was seen arriving */
+    double cand_since;   /* a new candidate above the threshold since (s), -1 none */
+    double cx_mm, cy_mm; /* ... where */
 };
 
 void sm_contact_settings_default(sm_contact_settings_t *s)
 {
     memset(s, 0, sizeof *s);
-    s->posture = SM_POSTURE_PRONE;
+    s->posture = SM_POSTURE_AUTO;
+    s->tool = SM_TOOL_BALL;
+    s->evidence = 0;
+    s->ball_mm = SM_TOOL_BALL_MM_DEF;
+    s->conf_on = 0.5;
+    s->conf_on_cold = 0.8;
+    s->confirm_s = 1.5;
+    s->conf_keep = 0.35;
+    s->share_lo = 0.07;
+    s->share_hi = 0.15;
+    s->share_max = 0.6;
+    s->contrast_lo = 3.0;
+    s->contrast_hi = 8.0;
+    s->dom_lo = 1.0;
+    s->dom_hi = 1.6;
+    s->spill_lo = 0.35;
+    s->spill_hi = 0.7;
+    s->onset_tau_s = 4.0;
+    s->onset_bonus = 0.1;
+    s->side_sigma_mm = 0.0;
     s->noise_floor = 0.0;
     s->noise_k = 4.0;
     s->floor_peak_frac = 0.01;
     s->floor_tau_s = 2.0;
-    s->tool_peak_ratio = 4.0;
     s->tool_floor_ratio = 6.0;
     s->tool_frac = 0.15;
     s->spike_ratio = 20.0;
     s->stuck_s = 0.25;
-    s->lone_ratio = 12.0;
+    s->lone_ratio = 4.0;
     s->track_gate_mm = 60.0;
     s->track_keep_ratio = 0.5;
     s->lost_s = 0.5;
@@ -52,6 +79,51 @@ void sm_contact_settings_default(sm_contact_settings_t *s)
 const char *sm_side_name(sm_side_t s)
 {
     return s == SM_SIDE_RIGHT ? "right" : s == SM_SIDE_LEFT ? "left" : "unknown";
+}
+
+const char *sm_notool_text(sm_notool_t r)
+{
+    switch (r) {
+    case SM_NOTOOL_NONE:
+        return "";
+    case SM_NOTOOL_EMPTY:
+        return "nothing on the mat";
+    case SM_NOTOOL_SHARE:
+        return "no compact contact carries a tool's share of the weight";
+    case SM_NOTOOL_BROAD:
+        return "the strongest contact is broader than the tool";
+    case SM_NOTOOL_FLAT:
+        return "no contact stands out from the body around it";
+    case SM_NOTOOL_PEAK:
+        return "no contact presses harder than the body's bony contacts";
+    case SM_NOTOOL_WEAK:
+        return "only weak signs of a tool";
+    }
+    return "";
+}
+
+const char *sm_side_basis(sm_posture_t posture, sm_side_t side)
+{
+    if (side != SM_SIDE_RIGHT && side != SM_SIDE_LEFT)
+        return "";
+    if (posture == SM_POSTURE_SIDE)
+        return side == SM_SIDE_RIGHT ? "lying on the right side" : "lying on the left side";
+    return side == SM_SIDE_RIGHT ? "tool right of the spine" : "tool left of the spine";
+}
+
+double sm_contact_tool_radius_mm(const sm_contact_settings_t *s)
+{
+    if (s->tool == SM_TOOL_HOOK)
+        return 12.0; /* the hook's tip: a rounded end about 2.5 cm across */
+    double d = s->ball_mm;
+    if (!(d >= SM_TOOL_BALL_MM_MIN))
+        d = SM_TOOL_BALL_MM_MIN;
+    if (d > SM_TOOL_BALL_MM_MAX)
+        d = SM_TOOL_BALL_MM_MAX;
+    /* Hertz: a = (3 F R / 4 E*)^(1/3); 21 mm for a 10 cm ball of a firm rubber (E* about
+     * 1 MPa with the mat's cover) under 200 N; the load range of a pelvis (100-300 N) moves
+     * it by -20/+15 %, which the size test allows for. */
+    return 21.0 * cbrt(d / 100.0);
 }
 
 sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contact_settings_t *s,
@@ -81,8 +153,11 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->label = malloc(n);
     ct->mark = malloc(n);
     ct->stack = malloc(n * sizeof *ct->stack);
+    ct->ii = malloc((size_t)(rows + 1) * (size_t)(cols + 1) * sizeof *ct->ii);
+    ct->sup = malloc(n * sizeof *ct->sup);
+    ct->slow = malloc(n * sizeof *ct->slow);
     if (!ct->in || !ct->w || !ct->prev || !ct->since || !ct->scratch || !ct->label || !ct->mark ||
-        !ct->stack) {
+        !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
         sm_contact_destroy(ct);
         return SM_ERR_NOMEM;
     }
@@ -103,6 +178,9 @@ void sm_contact_destroy(sm_contact_t *ct)
     free(ct->label);
     free(ct->mark);
     free(ct->stack);
+    free(ct->ii);
+    free(ct->sup);
+    free(ct->slow);
     free(ct);
 }
 
@@ -117,11 +195,22 @@ void sm_contact_reset(sm_contact_t *ct)
     ct->tracking = 0;
     ct->track_id = 0;
     ct->t_seen = -1e9;
+    ct->onset = 0;
+    ct->cand_since = -1;
+    ct->have_slow = 0;
+    ct->slow_tot = 0.0;
 }
 
 void sm_contact_set_posture(sm_contact_t *ct, sm_posture_t p)
 {
     ct->set.posture = p;
+}
+
+void sm_contact_set_tool(sm_contact_t *ct, sm_tool_kind_t tool, double ball_mm)
+{
+    ct->set.tool = tool == SM_TOOL_HOOK ? SM_TOOL_HOOK : SM_TOOL_BALL;
+    ct->set.ball_mm = ball_mm > 0 ? ball_mm : SM_TOOL_BALL_MM_DEF;
+    ct->set.evidence = ct->set.tool == SM_TOOL_BALL;
 }
 
 const uint8_t *sm_contact_labels(const sm_contact_t *ct)
@@ -227,7 +316,10 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
                 int nl;
                 float med = neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl);
                 (void)med;
-                if (v > s->spike_ratio * (mx > fl ? mx : fl))
+                /* (with the evidence model, a cell that carries a tool's share of the load
+                 * may be a small ball centred on a coarse cell: the share decides) */
+                if (v > s->spike_ratio * (mx > fl ? mx : fl) &&
+                    !(s->evidence && v >= s->share_lo * ct->rawtot))
                     spike = 1;
                 else if (is_static && v > 2.0f * mx)
                     spike = 1; /* static and isolated: stuck */
@@ -259,6 +351,9 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
 
 /* Flood fill (8-connected) from seed over cells of w >= thr not yet marked; marks with tag and
  * returns the cell count; sums into the accumulators. */
+#define HOOK_PEAK_RATIO 4.0
+#define HOOK_LONE_RATIO 12.0
+
 static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *load, double *sr,
                  double *sc)
 {
@@ -290,7 +385,10 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
     return count;
 }
 
-static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_frame_t *o)
+/* The hottest compact contact, joined to what surrounds it above tool_frac of its peak: the
+ * detector in use for the Hip Hook, and for the ball unless `evidence` is set (work in
+ * progress, see sm_contact_settings_t.evidence). */
+static void process_hook(sm_contact_t *ct, const float *raw, double t_s, sm_contact_frame_t *o)
 {
     const sm_contact_settings_t *s = &ct->set;
     int rows = ct->rows, cols = ct->cols, n = ct->n;
@@ -379,7 +477,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         float mx;
         int nlo;
         float med = neigh_stats(ct->w, rows, cols, seed / cols, seed % cols, fl, &mx, &nlo);
-        int lone = cnt == 1 && (nlo <= 2 || tpk > s->lone_ratio * mx);
+        int lone = cnt == 1 && (nlo <= 2 || tpk > HOOK_LONE_RATIO * mx);
         /* Concentrated: the peak stands far above the typical loaded cell around it (the
          * body); a tool alone on a small pad has no body around it and passes. */
         int nb = 0;
@@ -387,7 +485,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             if (!ct->mark[i] && ct->w[i] > fl)
                 ct->scratch[nb++] = ct->w[i];
         double level = nb >= 4 ? select_k(ct->scratch, nb, nb / 2) : 0.0;
-        if (!lone && tpk < s->tool_peak_ratio * level) {
+        if (!lone && tpk < HOOK_PEAK_RATIO * level) {
             memset(ct->mark, 0, ct->ncell);
             break;
         }
@@ -495,17 +593,520 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         ct->ty_mm = o->y_mm;
         ct->t_seen = t_s;
         o->present = 1;
+        o->confidence = 1.0;
         o->track_id = ct->track_id;
         if (o->body_r0 >= 0) {
             o->tool_offset_mm = o->x_mm - o->midline_x_mm;
             int high = o->tool_offset_mm > 0;
+            o->posture = s->posture == SM_POSTURE_PRONE || s->posture == SM_POSTURE_SUPINE
+                             ? s->posture
+                             : SM_POSTURE_SIDE;
             if (s->posture == SM_POSTURE_PRONE)
                 o->side = high ? SM_SIDE_LEFT : SM_SIDE_RIGHT;
             else
                 o->side = high ? SM_SIDE_RIGHT : SM_SIDE_LEFT; /* supine; side-lying: front */
         }
-    } else if (ct->tracking && t_s - ct->t_seen > s->lost_s) {
-        ct->tracking = 0;
+    } else {
+        o->no_tool = o->has_load ? SM_NOTOOL_FLAT : SM_NOTOOL_EMPTY;
+        if (ct->tracking && t_s - ct->t_seen > s->lost_s)
+            ct->tracking = 0;
+    }
+}
+
+static double ramp(double x, double lo, double hi)
+{
+    if (!(hi > lo))
+        return x >= hi ? 1.0 : 0.0;
+    double u = (x - lo) / (hi - lo);
+    return u < 0 ? 0 : u > 1 ? 1 : u;
+}
+
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* Load of the loaded cells in rows r0..r1, cols c0..c1 (clipped to the mat). */
+static double box_sum(const sm_contact_t *ct, int r0, int r1, int c0, int c1)
+{
+    r0 = imax(r0, 0);
+    c0 = imax(c0, 0);
+    r1 = imin(r1, ct->rows - 1);
+    c1 = imin(c1, ct->cols - 1);
+    if (r0 > r1 || c0 > c1)
+        return 0.0;
+    int w = ct->cols + 1;
+    return ct->ii[(r1 + 1) * w + c1 + 1] - ct->ii[r0 * w + c1 + 1] - ct->ii[(r1 + 1) * w + c0] +
+           ct->ii[r0 * w + c0];
+}
+
+/* One candidate window centred on (r, c), half-width h cells, and what it scores. */
+typedef struct {
+    int r, c;
+    int pk; /* peak cell index */
+    double peak, load, share, conf, onset_share;
+    double s_share, s_size, s_contrast, s_dom;
+} cand_t;
+
+static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
+{
+    const sm_contact_settings_t *s = &ct->set;
+    int rows = ct->rows, cols = ct->cols;
+    double P = 0.0;
+    int pk = -1;
+    for (int r = imax(k->r - h, 0); r <= imin(k->r + h, rows - 1); r++)
+        for (int c = imax(k->c - h, 0); c <= imin(k->c + h, cols - 1); c++)
+            if (ct->w[r * cols + c] > P) {
+                P = ct->w[r * cols + c];
+                pk = r * cols + c;
+            }
+    k->pk = pk;
+    k->peak = P;
+    double thr = s->tool_frac * P > fl ? s->tool_frac * P : fl;
+    double load = 0, slow = 0;
+    for (int r = imax(k->r - h, 0); r <= imin(k->r + h, rows - 1); r++)
+        for (int c = imax(k->c - h, 0); c <= imin(k->c + h, cols - 1); c++)
+            if (ct->w[r * cols + c] >= thr && ct->w[r * cols + c] > fl) {
+                load += ct->w[r * cols + c];
+                slow += ct->slow[r * cols + c];
+            }
+    k->load = load;
+    k->share = tot > 0 ? load / tot : 0;
+    /* A peak cell that jumps far above its recent level while the rest of the contact does not
+     * is a sensor glitch (real mats show one cell doubling for a frame); a tool arriving lifts
+     * its whole contact. Judge such a contact by its recent peak. */
+    if (ct->have_slow && pk >= 0 && P > 1.2 * ct->slow[pk] &&
+        load - P < 1.2 * (slow - ct->slow[pk])) {
+        double p2 = 0;
+        for (int r = imax(k->r - h, 0); r <= imin(k->r + h, rows - 1); r++)
+            for (int c = imax(k->c - h, 0); c <= imin(k->c + h, cols - 1); c++)
+                if (r * cols + c != pk && ct->w[r * cols + c] > p2)
+                    p2 = ct->w[r * cols + c];
+        double cap = 1.2 * ct->slow[pk] > p2 ? 1.2 * ct->slow[pk] : p2;
+        if (P > cap)
+            P = cap;
+    }
+    k->onset_share = ct->slow_tot > 0 ? slow / ct->slow_tot : 0;
+    /* spill: the strongest cell just past the window; contrast: the body 1-10 cm beyond it;
+     * dominance: the strongest other contact (supported peaks) anywhere past the window */
+    int ring = (int)ceil(100.0 / ct->pitch);
+    double spill = 0, other = 0;
+    int nr = 0;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            int d = imax(abs(r - k->r), abs(c - k->c));
+            if (d <= h)
+                continue;
+            float v = ct->w[r * cols + c];
+            if (d == h + 1 && v > spill)
+                spill = v;
+            if (v > other)
+                other = v;
+            if (d >= h + 2 && d <= h + 1 + ring && v > fl)
+                ct->scratch[nr++] = v;
+        }
+    double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
+    double contrast = lvl > 0 ? P / lvl : s->contrast_hi;
+    double dom = other > 0 ? P / other : s->dom_hi;
+    /* the body carries the rest: a contact with most of the load is nobody on a tool */
+    k->s_share = k->share > s->share_max ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
+    k->s_contrast = ramp(contrast, s->contrast_lo, s->contrast_hi);
+    /* the hook's tip is small and its base broad: on a coarse mat the tip need not top the
+     * hip; the hook is told by its share and its contrast */
+    k->s_dom = s->tool == SM_TOOL_HOOK ? 1.0 : ramp(dom, s->dom_lo, s->dom_hi);
+    k->s_size =
+        s->tool == SM_TOOL_HOOK ? 1.0 : 1.0 - ramp(P > 0 ? spill / P : 1, s->spill_lo, s->spill_hi);
+    double g = k->s_share * k->s_size * k->s_contrast * k->s_dom;
+    k->conf = g > 0 ? sqrt(g) : 0.0;
+}
+
+static sm_notool_t why_not(const cand_t *k)
+{
+    double m = k->s_share;
+    sm_notool_t r = SM_NOTOOL_SHARE;
+    if (k->s_size < m) {
+        m = k->s_size;
+        r = SM_NOTOOL_BROAD;
+    }
+    if (k->s_contrast < m) {
+        m = k->s_contrast;
+        r = SM_NOTOOL_FLAT;
+    }
+    if (k->s_dom < m) {
+        m = k->s_dom;
+        r = SM_NOTOOL_PEAK;
+    }
+    return m > 0.5 ? SM_NOTOOL_WEAK : r;
+}
+
+#define MAX_CAND 6
+
+static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_frame_t *o)
+{
+    if (ct->set.tool == SM_TOOL_HOOK || !ct->set.evidence) {
+        process_hook(ct, raw, t_s, o);
+        return;
+    }
+    const sm_contact_settings_t *s = &ct->set;
+    int rows = ct->rows, cols = ct->cols, n = ct->n;
+    double p = ct->pitch;
+    memset(o, 0, sizeof *o);
+    o->t_s = t_s;
+    o->body_r0 = o->body_r1 = o->body_c0 = o->body_c1 = -1;
+    memset(ct->label, 0, ct->ncell);
+
+    double rawpeak = 0.0;
+    for (int i = 0; i < n; i++)
+        if (raw[i] > rawpeak)
+            rawpeak = raw[i];
+    /* The floor from the frame as read; a stuck cell's peak only raises it by 1 % of itself. */
+    estimate_floor(ct, raw, t_s, rawpeak);
+    ct->rawtot = 0;
+    for (int i = 0; i < n; i++)
+        if (raw[i] > ct->floor)
+            ct->rawtot += raw[i];
+    clean_faults(ct, raw, t_s, o);
+    double dt = ct->have_slow ? t_s - ct->t_prev : 0.0;
+    ct->t_prev = t_s;
+    float fl = (float)ct->floor;
+    o->floor = ct->floor;
+
+    /* Hot cells: one cell far above all eight neighbours that carries less than a tool's share
+     * of the load cannot be a tool (a tool that small would have to carry it); a fault. */
+    double tot0 = 0;
+    for (int i = 0; i < n; i++)
+        if (ct->w[i] > fl)
+            tot0 += ct->w[i];
+    for (int i = 0; i < n; i++) {
+        float v = ct->w[i];
+        if (v <= fl || ct->label[i] == SM_CONTACT_FAULT)
+            continue;
+        float mx;
+        int nlo;
+        float med = neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo);
+        float ref = mx > fl ? mx : fl;
+        if (v > s->lone_ratio * ref && v < s->share_lo * tot0) {
+            ct->w[i] = med;
+            ct->label[i] = SM_CONTACT_FAULT;
+            o->spikes++;
+        }
+    }
+
+    /* Whole frame: total, CoP. */
+    double tot = 0, sr = 0, sc = 0;
+    int nl = 0;
+    for (int i = 0; i < n; i++) {
+        float v = ct->w[i];
+        if (v <= fl)
+            continue;
+        nl++;
+        tot += v;
+        sr += v * (i / cols + 0.5);
+        sc += v * (i % cols + 0.5);
+    }
+    o->total = tot;
+    o->loaded_cells = nl;
+    o->has_load = nl > 0 && tot > 0;
+    if (o->has_load) {
+        o->cop_row = sr / tot;
+        o->cop_col = sc / tot;
+        o->cop_x_mm = o->cop_col * p;
+        o->cop_y_mm = o->cop_row * p;
+    }
+
+    /* Integral image of the loaded cells and each 3x3 block's second-highest cell. */
+    int iw = cols + 1;
+    for (int c = 0; c <= cols; c++)
+        ct->ii[c] = 0.0;
+    for (int r = 0; r < rows; r++) {
+        double run = 0.0;
+        ct->ii[(r + 1) * iw] = 0.0;
+        for (int c = 0; c < cols; c++) {
+            float v = ct->w[r * cols + c];
+            run += v > fl ? v : 0.0;
+            ct->ii[(r + 1) * iw + c + 1] = ct->ii[r * iw + c + 1] + run;
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            float m1 = 0, m2 = 0;
+            for (int rr = imax(r - 1, 0); rr <= imin(r + 1, rows - 1); rr++)
+                for (int cc = imax(c - 1, 0); cc <= imin(c + 1, cols - 1); cc++) {
+                    float v = ct->w[rr * cols + cc];
+                    if (v > m1) {
+                        m2 = m1;
+                        m1 = v;
+                    } else if (v > m2) {
+                        m2 = v;
+                    }
+                }
+            ct->sup[r * cols + c] = m2;
+        }
+
+    /* Candidates: the local maxima of the load in a window of the tool's size. */
+    double a = sm_contact_tool_radius_mm(s);
+    int h = s->tool == SM_TOOL_HOOK ? (int)ceil(65.0 / p - 0.5) : (int)ceil(1.5 * a / p - 0.5);
+    if (h < 0)
+        h = 0;
+    cand_t cand[MAX_CAND];
+    int nc = 0;
+    for (int r = 0; r < rows && tot > 0; r++)
+        for (int c = 0; c < cols; c++) {
+            /* the centre itself may be unloaded (a window straddling two cells' gap) */
+            double wsum = box_sum(ct, r - h, r + h, c - h, c + h);
+            if (!(wsum > 0))
+                continue;
+            int is_max = 1;
+            for (int dr = -1; dr <= 1 && is_max; dr++)
+                for (int dc = -1; dc <= 1; dc++) {
+                    int rr = r + dr, cc = c + dc;
+                    if ((dr || dc) && rr >= 0 && rr < rows && cc >= 0 && cc < cols) {
+                        double w2 = box_sum(ct, rr - h, rr + h, cc - h, cc + h);
+                        /* ties go to the first in scan order */
+                        if (w2 > wsum || (w2 == wsum && (dr < 0 || (dr == 0 && dc < 0)))) {
+                            is_max = 0;
+                            break;
+                        }
+                    }
+                }
+            if (!is_max)
+                continue;
+            cand_t k;
+            memset(&k, 0, sizeof k);
+            k.r = r;
+            k.c = c;
+            k.load = wsum;
+            int at;
+            if (nc < MAX_CAND)
+                at = nc++;
+            else if (wsum > cand[MAX_CAND - 1].load)
+                at = MAX_CAND - 1;
+            else
+                continue;
+            cand[at] = k;
+            for (int j = at; j > 0 && cand[j].load > cand[j - 1].load; j--) {
+                cand_t t = cand[j];
+                cand[j] = cand[j - 1];
+                cand[j - 1] = t;
+            }
+        }
+    int tracked = ct->tracking && t_s - ct->t_seen <= s->lost_s;
+    int best = -1, keep = -1;
+    for (int j = 0; j < nc; j++) {
+        judge(ct, &cand[j], h, tot, fl);
+        if (!(cand[j].peak > fl && cand[j].peak >= s->tool_floor_ratio * (fl > 0 ? fl : 0)))
+            cand[j].conf = 0.0;
+        /* load moving onto it while the body was already on the mat */
+        int on = ct->have_slow && ct->slow_tot > 0.7 * tot && ct->slow_tot < 1.3 * tot &&
+                 cand[j].share >= s->share_lo && cand[j].share >= 1.5 * cand[j].onset_share + 0.02;
+        double bonus = on || (tracked && ct->onset) ? s->onset_bonus : 0.0;
+        if (cand[j].conf > 0)
+            cand[j].conf = cand[j].conf + bonus > 1 ? 1 : cand[j].conf + bonus;
+        cand[j].onset_share = on; /* reused: the onset flag */
+        if (best < 0 || cand[j].conf > cand[best].conf)
+            best = j;
+        if (tracked) {
+            double dx = (cand[j].c + 0.5) * p - ct->tx_mm, dy = (cand[j].r + 0.5) * p - ct->ty_mm;
+            if (dx * dx + dy * dy <= s->track_gate_mm * s->track_gate_mm &&
+                cand[j].conf >= s->conf_keep && (keep < 0 || cand[j].conf > cand[keep].conf))
+                keep = j;
+        }
+    }
+    /* a new track needs conf_on after an onset (load seen moving onto it), conf_on_cold
+     * without one (there from the start, or a body contact changing) */
+    int pick = keep >= 0 ? keep
+               : best >= 0 && cand[best].conf >=
+                                  (cand[best].onset_share > 0 ? s->conf_on : s->conf_on_cold)
+                   ? best
+                   : -1;
+    /* a new track must hold for confirm_s: a one-frame transient (a contact jumping for a
+     * moment, a glitch frame) is not a tool settling */
+    if (pick >= 0 && keep < 0) {
+        double cx = (cand[pick].c + 0.5) * p, cy = (cand[pick].r + 0.5) * p;
+        double dx = cx - ct->cx_mm, dy = cy - ct->cy_mm;
+        if (ct->cand_since < 0 || dx * dx + dy * dy > s->track_gate_mm * s->track_gate_mm) {
+            ct->cand_since = t_s;
+            ct->cx_mm = cx;
+            ct->cy_mm = cy;
+        }
+        if (t_s - ct->cand_since < s->confirm_s)
+            pick = -1;
+    } else if (keep < 0) {
+        ct->cand_since = -1;
+    }
+    memset(ct->mark, 0, ct->ncell);
+    int present = pick >= 0;
+    if (best >= 0) {
+        const cand_t *k = &cand[pick >= 0 ? pick : best];
+        o->confidence = k->conf;
+        o->s_share = k->s_share;
+        o->s_size = k->s_size;
+        o->s_contrast = k->s_contrast;
+        o->s_dom = k->s_dom;
+    }
+    o->no_tool = present ? SM_NOTOOL_NONE : best < 0 ? SM_NOTOOL_EMPTY : why_not(&cand[best]);
+    if (present) {
+        const cand_t *k = &cand[pick];
+        double tpk = k->peak;
+        int seed = k->pk;
+        float thr = (float)(s->tool_frac * tpk);
+        if (thr < fl)
+            thr = fl;
+        double load = 0, br = 0, bc = 0;
+        int cnt = 0;
+        /* the hook: its tip and base around the tip's peak, the ball: the window */
+        int cr = s->tool == SM_TOOL_HOOK ? seed / cols : k->r;
+        int cc0 = s->tool == SM_TOOL_HOOK ? seed % cols : k->c;
+        for (int r = imax(cr - h, 0); r <= imin(cr + h, rows - 1); r++)
+            for (int c = imax(cc0 - h, 0); c <= imin(cc0 + h, cols - 1); c++) {
+                int i = r * cols + c;
+                double v = ct->w[i];
+                if (v < thr || v <= fl)
+                    continue;
+                ct->mark[i] = 1;
+                cnt++;
+                load += v;
+                br += v * (r + 0.5);
+                bc += v * (c + 0.5);
+            }
+        if (k->onset_share > 0)
+            ct->onset = 1;
+        else if (!(tracked && keep == pick))
+            ct->onset = 0;
+        o->onset = ct->onset;
+        o->row = br / load;
+        o->col = bc / load;
+        o->x_mm = o->col * p;
+        o->y_mm = o->row * p;
+        o->peak = tpk;
+        o->peak_row = seed / cols;
+        o->peak_col = seed % cols;
+        o->load = load;
+        o->share = tot > 0 ? load / tot : 0;
+        o->cells = cnt;
+        o->area_mm2 = cnt * p * p;
+        /* tip: the cells of the blob within tip_radius of the peak cell's centre */
+        double rad = s->tip_radius_mm / p;
+        int rr = (int)ceil(rad);
+        double tl = 0, tr_ = 0, tc = 0;
+        for (int dr = -rr; dr <= rr; dr++)
+            for (int dc = -rr; dc <= rr; dc++) {
+                int r = o->peak_row + dr, c = o->peak_col + dc;
+                if (r < 0 || r >= rows || c < 0 || c >= cols || dr * dr + dc * dc > rad * rad)
+                    continue;
+                int i = r * cols + c;
+                if (ct->mark[i] != 1)
+                    continue;
+                tl += ct->w[i];
+                tr_ += ct->w[i] * (r + 0.5);
+                tc += ct->w[i] * (c + 0.5);
+            }
+        int nrr = (int)ceil(s->near_mm / p - 0.5);
+        double near = 0;
+        for (int r = o->peak_row - nrr; r <= o->peak_row + nrr; r++)
+            for (int c = o->peak_col - nrr; c <= o->peak_col + nrr; c++)
+                if (r >= 0 && r < rows && c >= 0 && c < cols)
+                    near += ct->w[r * cols + c];
+        o->near_load = near;
+        o->tip_x_mm = tl > 0 ? tc / tl * p : (o->peak_col + 0.5) * p;
+        o->tip_y_mm = tl > 0 ? tr_ / tl * p : (o->peak_row + 0.5) * p;
+    }
+
+    /* Recent level of every cell, for the onset test. */
+    {
+        double al = ct->have_slow && s->onset_tau_s > 0
+                        ? 1.0 - exp(-(dt > 0 ? dt : 0) / s->onset_tau_s)
+                        : 1.0;
+        double st = 0;
+        for (int i = 0; i < n; i++) {
+            float v = ct->w[i] > fl ? ct->w[i] : 0.0f;
+            ct->slow[i] += (float)(al * (v - ct->slow[i]));
+            st += ct->slow[i];
+        }
+        ct->slow_tot = st;
+        ct->have_slow = 1;
+    }
+
+    /* Body: loaded cells outside the tool blob; outline from cells with 2+ loaded neighbours so
+     * a lone noisy cell does not stretch it. */
+    double bl = 0, bcs = 0, bcc = 0;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            int i = r * cols + c;
+            if (ct->mark[i]) {
+                ct->label[i] = SM_CONTACT_TOOL;
+                continue;
+            }
+            if (ct->w[i] <= fl)
+                continue;
+            if (ct->label[i] != SM_CONTACT_FAULT)
+                ct->label[i] = SM_CONTACT_BODY;
+            bl += ct->w[i];
+            bcs += ct->w[i] * (c + 0.5);
+            bcc += ct->w[i] * (c + 0.5) * (c + 0.5);
+            float mx;
+            int nlo;
+            (void)neigh_stats(ct->w, rows, cols, r, c, fl, &mx, &nlo);
+            if (nlo < 2)
+                continue;
+            if (o->body_r0 < 0) {
+                o->body_r0 = o->body_r1 = r;
+                o->body_c0 = o->body_c1 = c;
+            }
+            if (r > o->body_r1)
+                o->body_r1 = r;
+            if (c < o->body_c0)
+                o->body_c0 = c;
+            if (c > o->body_c1)
+                o->body_c1 = c;
+        }
+    if (bl > 0 && o->body_r0 >= 0) {
+        o->midline_col = bcs / bl;
+        o->midline_x_mm = o->midline_col * p;
+        double var = bcc / bl - o->midline_col * o->midline_col;
+        /* the spread is only meaningful when the mat sees a good part of the body */
+        if ((o->body_c1 - o->body_c0 + 1) * p >= 300.0 &&
+            (o->body_r1 - o->body_r0 + 1) * p >= 400.0)
+            o->body_sigma_mm = sqrt(var > 0 ? var : 0) * p;
+    } else {
+        o->body_r0 = o->body_r1 = o->body_c0 = o->body_c1 = -1;
+    }
+
+    /* Tracking: a new id after an absence or a jump beyond the gate. */
+    if (present) {
+        double dx = o->x_mm - ct->tx_mm, dy = o->y_mm - ct->ty_mm;
+        if (!tracked || dx * dx + dy * dy > s->track_gate_mm * s->track_gate_mm)
+            ct->track_id++;
+        ct->tracking = 1;
+        ct->tx_mm = o->x_mm;
+        ct->ty_mm = o->y_mm;
+        ct->t_seen = t_s;
+        o->present = 1;
+        o->track_id = ct->track_id;
+        if (o->body_r0 >= 0) {
+            o->tool_offset_mm = o->x_mm - o->midline_x_mm;
+            int high = o->tool_offset_mm > 0;
+            /* one rule for every protocol: side-lying from the pattern, else flat (the hint
+             * only tells face up from face down) */
+            sm_posture_t pos =
+                s->posture == SM_POSTURE_SUPINE ? SM_POSTURE_SUPINE : SM_POSTURE_PRONE;
+            if (o->body_sigma_mm > 0 && o->body_sigma_mm < s->side_sigma_mm)
+                pos = SM_POSTURE_SIDE;
+            o->posture = pos;
+            if (pos == SM_POSTURE_PRONE)
+                o->side = high ? SM_SIDE_LEFT : SM_SIDE_RIGHT;
+            else
+                o->side = high ? SM_SIDE_RIGHT : SM_SIDE_LEFT; /* supine; side-lying: front */
+        }
+    } else {
+        ct->onset = 0;
+        if (ct->tracking && t_s - ct->t_seen > s->lost_s)
+            ct->tracking = 0;
     }
 }
 

@@ -33,6 +33,7 @@ sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **ou
     sm_contact_settings_t cs;
     sm_contact_settings_default(&cs);
     cs.posture = sm_coach_posture(cfg->protocol);
+    cs.tool = cfg->protocol == SM_PROTO_HIP_HOOK ? SM_TOOL_HOOK : SM_TOOL_BALL;
     sm_coach_settings_t st;
     sm_coach_settings_default(&st, cfg->protocol);
     if (cfg->creep_removed)
@@ -71,6 +72,11 @@ void sm_pipeline_destroy(sm_pipeline_t *p)
     free(p->cue_buf);
     free(p->log);
     free(p);
+}
+
+void sm_pipeline_set_tool(sm_pipeline_t *p, sm_tool_kind_t tool, double ball_mm)
+{
+    sm_contact_set_tool(p->contact, tool, ball_mm);
 }
 
 sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values)

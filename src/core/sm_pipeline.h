@@ -28,6 +28,10 @@ typedef struct sm_pipeline sm_pipeline_t;
 sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out);
 void sm_pipeline_destroy(sm_pipeline_t *p); /* NULL-safe */
 
+/* The tool in use (the hook protocol starts with the Hip Hook, the others with a 10 cm ball):
+ * SM_TOOL_BALL with its diameter in mm (60..150; 0 = 100), which also turns on the ball's
+ * physical-evidence detector (sm_contact.h), or SM_TOOL_HOOK. Call before the first frame. */
+void sm_pipeline_set_tool(sm_pipeline_t *p, sm_tool_kind_t tool, double ball_mm);
 /* One frame at session time f->t_us. values: the frame's cells as calibrated kPa, or NULL to use
  * the raw counts. Frames of another size than the pipeline's are ignored (SM_ERR_MISMATCH). */
 sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values);

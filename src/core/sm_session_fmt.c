@@ -195,11 +195,11 @@ static size_t put_v2_fields(const sm_session_header_t *h, uint8_t *buf, size_t o
         if (!(off = put_tag(buf, off, cap, SM_SESSFMT_TAG_RELEASE, v, 8)))
             return 0;
     }
-    if (h->tool == SM_TOOL_BALL || h->tool == SM_TOOL_HIP_HOOK) {
+    if (h->tool == SM_SESSTOOL_BALL || h->tool == SM_SESSTOOL_HIP_HOOK) {
         v[0] = (uint8_t)h->tool;
         double d = h->ball_diameter_mm;
         putf64(v + 1,
-               h->tool == SM_TOOL_BALL && d >= SM_SESSFMT_BALL_MIN_MM && d <= SM_SESSFMT_BALL_MAX_MM
+               h->tool == SM_SESSTOOL_BALL && d >= SM_SESSFMT_BALL_MIN_MM && d <= SM_SESSFMT_BALL_MAX_MM
                    ? d
                    : 0.0);
         if (!(off = put_tag(buf, off, cap, SM_SESSFMT_TAG_TOOL, v, 9)))
@@ -303,8 +303,8 @@ static const char *get_v2_fields(const uint8_t *buf, size_t off, size_t end, sm_
             if (n < 9)
                 return "session header is damaged (tool)";
             /* A tool of a later minor version reads as unknown. */
-            h->tool = v[0] == SM_TOOL_BALL || v[0] == SM_TOOL_HIP_HOOK ? (sm_session_tool)v[0]
-                                                                       : SM_TOOL_UNKNOWN;
+            h->tool = v[0] == SM_SESSTOOL_BALL || v[0] == SM_SESSTOOL_HIP_HOOK ? (sm_session_tool)v[0]
+                                                                       : SM_SESSTOOL_UNKNOWN;
             h->ball_diameter_mm = getf64(v + 1);
             if (!(h->ball_diameter_mm == 0 || (h->ball_diameter_mm >= SM_SESSFMT_BALL_MIN_MM &&
                                                h->ball_diameter_mm <= SM_SESSFMT_BALL_MAX_MM))) {
@@ -314,7 +314,7 @@ static const char *get_v2_fields(const uint8_t *buf, size_t off, size_t end, sm_
                          h->ball_diameter_mm, SM_SESSFMT_BALL_MIN_MM, SM_SESSFMT_BALL_MAX_MM);
                 return msg;
             }
-            if (h->tool != SM_TOOL_BALL)
+            if (h->tool != SM_SESSTOOL_BALL)
                 h->ball_diameter_mm = 0;
             break;
         case SM_SESSFMT_TAG_PATIENT:

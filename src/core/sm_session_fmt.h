@@ -185,7 +185,7 @@
 #define SM_SESSFMT_TAG_CALIB_HASH  7u
 #define SM_SESSFMT_TAG_APP_VERSION 8u
 
-typedef enum { SM_TOOL_UNKNOWN = 0, SM_TOOL_BALL = 1, SM_TOOL_HIP_HOOK = 2 } sm_session_tool;
+typedef enum { SM_SESSTOOL_UNKNOWN = 0, SM_SESSTOOL_BALL = 1, SM_SESSTOOL_HIP_HOOK = 2 } sm_session_tool;
 
 typedef struct {
     sm_mat_info_t mat;
@@ -198,7 +198,7 @@ typedef struct {
     char protocol[32];       /* sm_protocol_name(): "ball-release", "hip-hook", ... */
     double release_s;        /* steady seconds on one spot for a release; 0 = unknown */
     sm_session_tool tool;    /* the tool under the person */
-    double ball_diameter_mm; /* SM_TOOL_BALL: its diameter; 0 = unknown */
+    double ball_diameter_mm; /* SM_SESSTOOL_BALL: its diameter; 0 = unknown */
     char patient[128];       /* the person's name as typed; data, never a path */
     char notes[2048];        /* free text; newlines kept */
     char calib_id[64];       /* id of the calibration in force, "" = raw counts */

@@ -57,6 +57,7 @@ static sm_coach_t *run(const char *scenario, sm_protocol_t proto, int mirror, do
     sm_contact_settings_t cs;
     sm_contact_settings_default(&cs);
     cs.posture = sm_coach_posture(proto);
+    cs.tool = proto == SM_PROTO_HIP_HOOK ? SM_TOOL_HOOK : SM_TOOL_BALL;
     sm_contact_t *ct = NULL;
     assert_int_equal(sm_contact_create(c.rows, c.cols, c.pitch_mm, &cs, &ct), SM_OK);
     sm_coach_settings_t st;

@@ -41,6 +41,7 @@ static void run(const char *scenario, sm_posture_t posture, int rows, int cols, 
     sm_contact_settings_t cs;
     sm_contact_settings_default(&cs);
     cs.posture = posture;
+    cs.tool = strncmp(scenario, "hook", 4) == 0 ? SM_TOOL_HOOK : SM_TOOL_BALL;
     sm_contact_t *ct = NULL;
     assert_int_equal(sm_contact_create(rows, cols, pitch, &cs, &ct), SM_OK);
     static uint16_t cells[4096], flipped[4096];

@@ -39,6 +39,7 @@ static void patient_open(patient_t *p, const char *scenario, sm_posture_t postur
     sm_contact_settings_t cs;
     sm_contact_settings_default(&cs);
     cs.posture = posture;
+    cs.tool = strncmp(scenario, "hook", 4) == 0 ? SM_TOOL_HOOK : SM_TOOL_BALL;
     assert_int_equal(sm_contact_create(p->cfg.rows, p->cfg.cols, p->cfg.pitch_mm, &cs, &p->ct),
                      SM_OK);
 }

@@ -141,7 +141,7 @@ static void test_v1_file_reads_as_recorded(void **state)
     assert_string_equal(h->notes, "");
     assert_string_equal(h->app_version, "");
     assert_string_equal(h->calib_id, "");
-    assert_true(h->release_s == 0 && h->tool == SM_TOOL_UNKNOWN && h->ball_diameter_mm == 0);
+    assert_true(h->release_s == 0 && h->tool == SM_SESSTOOL_UNKNOWN && h->ball_diameter_mm == 0);
     const sm_session_stats_t *st = sm_session_reader_stats(r);
     assert_int_equal(st->frames, 1000);
     assert_true(st->corrupt == 0 && st->unknown == 0 && st->gaps == 0 && st->torn_tail == 0);
@@ -382,7 +382,7 @@ static void test_header_fields(void **state)
     sm_session_header_t h = make_header(8, 8);
     snprintf(h.protocol, sizeof h.protocol, "hip-hook");
     h.release_s = 90;
-    h.tool = SM_TOOL_BALL;
+    h.tool = SM_SESSTOOL_BALL;
     h.ball_diameter_mm = 100;
     /* 40 x "Zoë " is 200 bytes: cut to 127 at a character boundary (ë is 2 bytes). */
     h.patient[0] = 0;
@@ -402,7 +402,7 @@ static void test_header_fields(void **state)
     assert_int_equal(g->version, 2);
     assert_string_equal(g->protocol, "hip-hook");
     assert_true(g->release_s == 90);
-    assert_int_equal(g->tool, SM_TOOL_BALL);
+    assert_int_equal(g->tool, SM_SESSTOOL_BALL);
     assert_true(g->ball_diameter_mm == 100);
     assert_true(strlen(g->patient) <= 127 && strlen(g->patient) >= 124);
     assert_int_equal(strncmp(g->patient, h.patient, strlen(g->patient)), 0);
@@ -418,14 +418,14 @@ static void test_header_fields(void **state)
 
     /* A Hip Hook has no ball diameter; invalid UTF-8 reads as '?'; values a reader would
      * refuse are written as unknown. */
-    h.tool = SM_TOOL_HIP_HOOK;
+    h.tool = SM_SESSTOOL_HIP_HOOK;
     h.release_s = 1e9;
     snprintf(h.patient, sizeof h.patient, "A\xff\xfe B\xc3");
     assert_int_equal(sm_sessfmt_encode_header(&h, 2, (uint8_t[4096]){0}, 4096) > 0, 1);
     write_frames(p, &h, f, 10);
     assert_int_equal(sm_session_reader_open(p, &r, err, sizeof err), SM_OK);
     g = sm_session_reader_header(r);
-    assert_int_equal(g->tool, SM_TOOL_HIP_HOOK);
+    assert_int_equal(g->tool, SM_SESSTOOL_HIP_HOOK);
     assert_true(g->ball_diameter_mm == 0 && g->release_s == 0);
     assert_string_equal(g->patient, "A?? B?");
     sm_session_reader_close(r);
@@ -439,7 +439,7 @@ static void test_header_fields(void **state)
     assert_int_equal(g->version, 1);
     assert_string_equal(g->patient, "");
     assert_string_equal(g->protocol, "");
-    assert_int_equal(g->tool, SM_TOOL_UNKNOWN);
+    assert_int_equal(g->tool, SM_SESSTOOL_UNKNOWN);
     sm_session_reader_close(r);
     assert_int_equal(sm_session_writer_open_version(p, &h, 3, &w, err, sizeof err), SM_ERR_ARG);
 
@@ -454,7 +454,7 @@ static void test_header_fields(void **state)
     memset(h.calib_id, 'c', sizeof h.calib_id - 1);
     memset(h.calib_hash, 'h', sizeof h.calib_hash - 1);
     memset(h.app_version, 'v', sizeof h.app_version - 1);
-    h.tool = SM_TOOL_BALL;
+    h.tool = SM_SESSTOOL_BALL;
     h.ball_diameter_mm = 120;
     h.release_s = 60;
     static uint8_t hb[SM_SESSFMT_HDR_WRITE_MAX];

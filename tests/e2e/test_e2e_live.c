@@ -29,23 +29,6 @@ static void collect_bytes(void *ctx, const uint8_t *b, uint16_t n)
     }
 }
 
-static long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-/* Wait until a recording has grown past `bytes` (the live process is receiving frames). */
-static int wait_growth(const char *path, long bytes, double timeout_s)
-{
-    for (int i = 0; i < (int)(timeout_s * 100); i++) {
-        if (file_size(path) > bytes)
-            return 0;
-        usleep(10000); /* polling an observable condition, bounded by the timeout */
-    }
-    return -1;
-}
-
 static pid_t start_sim(const char *link, const char *const *extra)
 {
     const char *argv[24] = {"steadymat", "sim", "--pty", link};
@@ -160,11 +143,11 @@ static void reconnects_after_unplug(void **state)
     /* Run live in the background through a log file so we can act while it runs. */
     const char *log = ts_path(dir, "live.json");
     pid_t live = ts_spawn_steadymat(argv, log);
-    assert_int_equal(wait_growth(rec, 4096, 20), 0);
+    assert_int_equal(ts_wait_growth(rec, 4096, 20), 0);
     ts_kill(sim, SIGKILL); /* the cable is pulled: no goodbye */
-    long before = file_size(rec);
+    long before = ts_file_size(rec);
     sim = start_sim(link, NULL);
-    assert_int_equal(wait_growth(rec, before + 4096, 20), 0);
+    assert_int_equal(ts_wait_growth(rec, before + 4096, 20), 0);
     int status = ts_wait(live);
     ts_kill(sim, SIGTERM);
     assert_true(WIFEXITED(status));
@@ -215,7 +198,7 @@ static void reconnects_within_a_second_of_replug(void **state)
                           "6",         "--json", "--record", rec,  NULL};
     const char *log = ts_path(dir, "live.json");
     pid_t live = ts_spawn_steadymat(argv, log);
-    assert_int_equal(wait_growth(rec, 4096, 20), 0);
+    assert_int_equal(ts_wait_growth(rec, 4096, 20), 0);
     kill(sim, SIGUSR1);
     int status = ts_wait(live);
     ts_kill(sim, SIGTERM);
@@ -310,7 +293,7 @@ static void duration_is_session_time(void **state)
     assert_true(ts_json_num(j, "duration_s") > 59.5 && ts_json_num(j, "duration_s") <= 60.0);
     assert_true(ts_json_num(j, "wall_s") < 15); /* 60 s of session in about 3 s */
     assert_true(ts_json_num(j, "frames") >= 2990);
-    assert_true(file_size(png) > 10000);
+    assert_true(ts_file_size(png) > 10000);
     json_object_put(j);
 }
 

@@ -20,23 +20,6 @@
 #include "sm_session.h"
 #include "testsupport.h"
 
-static long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-/* Wait until a file has grown past `bytes` (the live process is recording that mat). */
-static int wait_growth(const char *path, long bytes, double timeout_s)
-{
-    for (int i = 0; i < (int)(timeout_s * 100); i++) {
-        if (file_size(path) > bytes)
-            return 0;
-        usleep(10000); /* polling an observable condition, bounded by the timeout */
-    }
-    return -1;
-}
-
 static pid_t start_sim(const char *link, const char *rows, const char *cols)
 {
     const char *argv[] = {"steadymat", "sim", "--pty", link, "--rows", rows, "--cols", cols, NULL};
@@ -141,13 +124,13 @@ static void swap_mats_by_reconnecting(void **state)
     pid_t live = ts_spawn_steadymat(argv, log);
     /* About 30 frames of each mat (compressed recordings: about 124 bytes a 16x16 frame and
      * 1.7 kB a 64x64 frame of the simulator). */
-    assert_int_equal(wait_growth(rec, 4000, 20), 0);
+    assert_int_equal(ts_wait_growth(rec, 4000, 20), 0);
     ts_kill(sim, SIGTERM);
     sim = start_sim(link, "64", "64");
-    assert_int_equal(wait_growth(seg2, 55000, 20), 0);
+    assert_int_equal(ts_wait_growth(seg2, 55000, 20), 0);
     ts_kill(sim, SIGTERM);
     sim = start_sim(link, "16", "16");
-    assert_int_equal(wait_growth(seg3, 4000, 20), 0);
+    assert_int_equal(ts_wait_growth(seg3, 4000, 20), 0);
     int status = ts_wait(live);
     ts_kill(sim, SIGTERM);
     assert_true(WIFEXITED(status));
@@ -270,7 +253,7 @@ static void swap_sizes_mid_stream(void **state)
     }
     int size_now = -1;
     for (int i = 0; i < 300; i++) {
-        long s4 = file_size(ts_path(dir, "mid.seg4.smsession"));
+        long s4 = ts_file_size(ts_path(dir, "mid.seg4.smsession"));
         if (s4 > 0 && s4 == size_now)
             break; /* no longer growing: the host has everything */
         size_now = (int)s4;

@@ -16,22 +16,6 @@
 #include "sm_session.h"
 #include "testsupport.h"
 
-static long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-static int wait_growth(const char *path, long bytes, double timeout_s)
-{
-    for (int i = 0; i < (int)(timeout_s * 100); i++) {
-        if (file_size(path) > bytes)
-            return 0;
-        usleep(10000); /* polling an observable condition, bounded by the timeout */
-    }
-    return -1;
-}
-
 static pid_t start_sim(const char *link)
 {
     const char *argv[] = {"steadymat", "sim", "--pty", link, "--rows", "16", "--cols", "16", NULL};
@@ -92,7 +76,7 @@ static void ended_by(int sig)
     const char *argv[] = {"steadymat", "live",   "--port",   link, "--headless", "--duration",
                           "120",       "--json", "--record", rec,  NULL};
     pid_t live = ts_spawn_steadymat(argv, log);
-    assert_int_equal(wait_growth(rec, 40000, 20), 0);
+    assert_int_equal(ts_wait_growth(rec, 16000, 20), 0);
     kill(live, sig); /* the signal only: ts_wait reaps it */
     int status = ts_wait(live);
     ts_kill(sim, SIGTERM);

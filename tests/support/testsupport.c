@@ -255,6 +255,23 @@ pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path)
     return pid;
 }
 
+long ts_file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+int ts_wait_growth(const char *path, long bytes, double timeout_s)
+{
+    double deadline = now_s() + timeout_s;
+    while (ts_file_size(path) <= bytes) {
+        if (now_s() > deadline)
+            return -1;
+        poll(NULL, 0, 10);
+    }
+    return 0;
+}
+
 int ts_wait_path(const char *path, double timeout_s)
 {
     double deadline = now_s() + timeout_s;

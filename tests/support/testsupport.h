@@ -28,6 +28,11 @@ uint64_t ts_rand(uint64_t *state);
 int ts_run_steadymat(const char *const *argv, int timeout_s, char **out, char **err);
 /* Start steadymat in the background (stdout/stderr to the given file or /dev/null). */
 pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path);
+/* Size of a file in bytes, -1 when it does not exist. */
+long ts_file_size(const char *path);
+/* Wait until a file has grown past `bytes` (a live process is recording), up to timeout_s:
+ * polls an observable condition. 0 on success, -1 on timeout. */
+int ts_wait_growth(const char *path, long bytes, double timeout_s);
 /* Wait until path exists (e.g. the pty link of `sim --pty`), up to timeout_s. 0 on success. */
 int ts_wait_path(const char *path, double timeout_s);
 /* Run steadymat and parse the JSON object it prints on stdout (NULL, with both streams echoed to

@@ -385,6 +385,53 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
     return count;
 }
 
+/* The tool's numbers from its marked blob (ct->mark == 1): load centroid (br, bc are the
+ * load-weighted row and column sums), peak, share, area, the tip around the peak cell and the
+ * load near it. One description for every way the tool is found. */
+static void describe_tool(const sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk,
+                          double load, double br, double bc, int cnt, double tot)
+{
+    const sm_contact_settings_t *s = &ct->set;
+    const int rows = ct->rows, cols = ct->cols;
+    const double p = ct->pitch;
+    o->row = br / load;
+    o->col = bc / load;
+    o->x_mm = o->col * p;
+    o->y_mm = o->row * p;
+    o->peak = tpk;
+    o->peak_row = seed / cols;
+    o->peak_col = seed % cols;
+    o->load = load;
+    o->share = tot > 0 ? load / tot : 0;
+    o->cells = cnt;
+    o->area_mm2 = cnt * p * p;
+    /* tip: the cells of the blob within tip_radius of the peak cell's centre */
+    double rad = s->tip_radius_mm / p;
+    int rr = (int)ceil(rad);
+    double tl = 0, tr_ = 0, tc = 0;
+    for (int dr = -rr; dr <= rr; dr++)
+        for (int dc = -rr; dc <= rr; dc++) {
+            int r = o->peak_row + dr, c = o->peak_col + dc;
+            if (r < 0 || r >= rows || c < 0 || c >= cols || dr * dr + dc * dc > rad * rad)
+                continue;
+            int i = r * cols + c;
+            if (ct->mark[i] != 1)
+                continue;
+            tl += ct->w[i];
+            tr_ += ct->w[i] * (r + 0.5);
+            tc += ct->w[i] * (c + 0.5);
+        }
+    int nr = (int)ceil(s->near_mm / p - 0.5);
+    double near = 0;
+    for (int r = o->peak_row - nr; r <= o->peak_row + nr; r++)
+        for (int c = o->peak_col - nr; c <= o->peak_col + nr; c++)
+            if (r >= 0 && r < rows && c >= 0 && c < cols)
+                near += ct->w[r * cols + c];
+    o->near_load = near;
+    o->tip_x_mm = tl > 0 ? tc / tl * p : (o->peak_col + 0.5) * p;
+    o->tip_y_mm = tl > 0 ? tr_ / tl * p : (o->peak_row + 0.5) * p;
+}
+
 /* The hottest compact contact, joined to what surrounds it above tool_frac of its peak: the
  * detector in use for the Hip Hook, and for the ball unless `evidence` is set (work in
  * progress, see sm_contact_settings_t.evidence). */
@@ -506,42 +553,7 @@ static void process_hook(sm_contact_t *ct, const float *raw, double t_s, sm_cont
             continue;
         }
         present = 1;
-        o->row = br / load;
-        o->col = bc / load;
-        o->x_mm = o->col * p;
-        o->y_mm = o->row * p;
-        o->peak = tpk;
-        o->peak_row = seed / cols;
-        o->peak_col = seed % cols;
-        o->load = load;
-        o->share = tot > 0 ? load / tot : 0;
-        o->cells = cnt;
-        o->area_mm2 = cnt * p * p;
-        /* tip: the cells of the blob within tip_radius of the peak cell's centre */
-        double rad = s->tip_radius_mm / p;
-        int rr = (int)ceil(rad);
-        double tl = 0, tr_ = 0, tc = 0;
-        for (int dr = -rr; dr <= rr; dr++)
-            for (int dc = -rr; dc <= rr; dc++) {
-                int r = o->peak_row + dr, c = o->peak_col + dc;
-                if (r < 0 || r >= rows || c < 0 || c >= cols || dr * dr + dc * dc > rad * rad)
-                    continue;
-                int i = r * cols + c;
-                if (ct->mark[i] != 1)
-                    continue;
-                tl += ct->w[i];
-                tr_ += ct->w[i] * (r + 0.5);
-                tc += ct->w[i] * (c + 0.5);
-            }
-        int nr = (int)ceil(s->near_mm / p - 0.5);
-        double near = 0;
-        for (int r = o->peak_row - nr; r <= o->peak_row + nr; r++)
-            for (int c = o->peak_col - nr; c <= o->peak_col + nr; c++)
-                if (r >= 0 && r < rows && c >= 0 && c < cols)
-                    near += ct->w[r * cols + c];
-        o->near_load = near;
-        o->tip_x_mm = tl > 0 ? tc / tl * p : (o->peak_col + 0.5) * p;
-        o->tip_y_mm = tl > 0 ? tr_ / tl * p : (o->peak_row + 0.5) * p;
+        describe_tool(ct, o, seed, tpk, load, br, bc, cnt, tot);
     }
 
     /* Body: loaded cells outside the tool blob; outline from cells with 2+ loaded neighbours so
@@ -979,42 +991,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         else if (!(tracked && keep == pick))
             ct->onset = 0;
         o->onset = ct->onset;
-        o->row = br / load;
-        o->col = bc / load;
-        o->x_mm = o->col * p;
-        o->y_mm = o->row * p;
-        o->peak = tpk;
-        o->peak_row = seed / cols;
-        o->peak_col = seed % cols;
-        o->load = load;
-        o->share = tot > 0 ? load / tot : 0;
-        o->cells = cnt;
-        o->area_mm2 = cnt * p * p;
-        /* tip: the cells of the blob within tip_radius of the peak cell's centre */
-        double rad = s->tip_radius_mm / p;
-        int rr = (int)ceil(rad);
-        double tl = 0, tr_ = 0, tc = 0;
-        for (int dr = -rr; dr <= rr; dr++)
-            for (int dc = -rr; dc <= rr; dc++) {
-                int r = o->peak_row + dr, c = o->peak_col + dc;
-                if (r < 0 || r >= rows || c < 0 || c >= cols || dr * dr + dc * dc > rad * rad)
-                    continue;
-                int i = r * cols + c;
-                if (ct->mark[i] != 1)
-                    continue;
-                tl += ct->w[i];
-                tr_ += ct->w[i] * (r + 0.5);
-                tc += ct->w[i] * (c + 0.5);
-            }
-        int nrr = (int)ceil(s->near_mm / p - 0.5);
-        double near = 0;
-        for (int r = o->peak_row - nrr; r <= o->peak_row + nrr; r++)
-            for (int c = o->peak_col - nrr; c <= o->peak_col + nrr; c++)
-                if (r >= 0 && r < rows && c >= 0 && c < cols)
-                    near += ct->w[r * cols + c];
-        o->near_load = near;
-        o->tip_x_mm = tl > 0 ? tc / tl * p : (o->peak_col + 0.5) * p;
-        o->tip_y_mm = tl > 0 ? tr_ / tl * p : (o->peak_row + 0.5) * p;
+        describe_tool(ct, o, seed, tpk, load, br, bc, cnt, tot);
     }
 
     /* Recent level of every cell, for the onset test. */

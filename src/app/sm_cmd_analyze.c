@@ -231,7 +231,6 @@ static int analyze_csv(const char *path, const sm_cop_csv_opts_t *opts, sm_proto
     sm_coach_settings_default(&st, proto);
     if (release_s > 0) /* as the live pipeline does */
         st.release_s = st.hook_phase_s = release_s;
-    st.gap_s = 0.5; /* a table has no gap marks: a jump in its time column is a lost link */
     if (sm_coach_create(&st, &co) != SM_OK) {
         sm_cop_csv_free(&tr);
         free(times);

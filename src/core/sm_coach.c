@@ -204,12 +204,19 @@ struct sm_coach {
     /* velocity of the low-passed position, its smoothed second moments */
     double p1x, p1y, p2x, p2y, vx, vy, vxx, vyy, vxy;
     double level, level_mv; /* movement / its threshold (1 = on); the part of it not slides */
-    double level_fast;      /* the same over fast_tau_s */
+    double level_fast;      /* the same over fast_window_s */
+    /* excursion: the position (low-passed) against its average over exc_tau_s */
+    double qx, qy; /* the position low-passed at exc_lp_hz */
+    double rx, ry, level_exc, t_exc_act, exc_from, exc_since;
+    int exc_above;
+    double dt_typ; /* typical frame interval, s (the gap test) */
     /* personal baseline: velocity covariance and fast-band mean square while still */
     double bl_xx, bl_yy, bl_xy, bl_hf, bl_w;
+    double bl_exx, bl_eyy, bl_exy; /* excursion second moments while still */
     int learned;
     double ux, uy;               /* breathing direction (unit) */
     double thr_u, thr_v, thr_hf; /* current on levels: along, across (mm/s), fast (mm) */
+    double thr_eu, thr_ev;       /* excursion on levels along, across, mm */
     /* gaps */
     int gap_pending, lost, lost_cued, refilter;
     double gap_until;
@@ -288,7 +295,7 @@ void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
     s->wiggle_lo_hz = 0.8;
     s->wiggle_hi_hz = 4.0;
     s->wiggle_tau_s = 0.25;
-    s->wiggle_on_mm = 0.9;
+    s->wiggle_on_mm = 0.6;
     s->hf_k = 3.5;
     s->hf_default_mm = 2.0;
     s->vel_lp_hz = 1.0;
@@ -302,13 +309,22 @@ void sm_coach_settings_default(sm_coach_settings_t *s, sm_protocol_t protocol)
     s->vel_default_mm_s = 16;
     s->off_ratio = 0.7;
     s->slide_tau_s = 0.5;
-    s->quiet_s = 0.25;
+    s->quiet_s = 0.2;
     s->classify_s = 1.0;
     s->relocate_mm = 25;
     s->sink_mm_min = 10;
     s->pivot_mm = 8;
     s->wiggle_full_mm = 10;
-    s->gap_s = 0; /* live and recordings flag their gaps; a bare CoP table sets it */
+    s->exc_tau_s = 2.0;
+    s->exc_lp_hz = 2.5;
+    s->exc_k_along = 2.6;
+    s->exc_k_across = 3.0;
+    s->exc_margin_mm = 0.35;
+    s->exc_default_mm = 6.0;
+    s->exc_hold_s = 0.6;
+    s->exc_sustain_s = 0.06;
+    s->gap_s = 0.5;
+    s->gap_frames = 5;
     s->gap_settle_s = 1.0;
     s->ref_s = 3;
     s->load_tau_s = 1;
@@ -338,13 +354,15 @@ static int settings_ok(const sm_coach_settings_t *s)
            s->vel_tau_s > 0 && s->fast_window_s > 0 && s->learn_s > 0 && s->adapt_tau_s > 0 &&
            s->along_k > 0 && s->across_k > 0 && s->vel_margin_mm_s >= 0 &&
            s->vel_default_mm_s > 0 && s->off_ratio > 0 && s->off_ratio <= 1 &&
-           s->sink_mm_min >= 0 && s->gap_s >= 0 && s->gap_settle_s >= 0 && s->hf_k > 0 &&
-           s->hf_default_mm >= s->wiggle_on_mm && s->breath_lo_hz > 0 &&
-           s->breath_hi_hz > s->breath_lo_hz && s->breath_window_s >= 2.5 / s->breath_lo_hz &&
-           s->breath_window_s <= 600 && s->sway_window_s > 0 && s->sway_window_s <= 600 &&
-           s->max_rate_hz > 0 && s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 &&
-           s->push_s > 0 && s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 &&
-           s->wiggle_pulse_s > 0;
+           s->sink_mm_min >= 0 && s->gap_s >= 0 && s->gap_frames >= 1 && s->gap_settle_s >= 0 &&
+           s->exc_tau_s > 0 && s->exc_lp_hz > 0 && s->exc_k_along > 0 && s->exc_k_across > 0 &&
+           s->exc_margin_mm >= 0 && s->exc_default_mm > 0 && s->exc_hold_s >= 0 &&
+           s->exc_sustain_s >= 0 && s->hf_k > 0 && s->hf_default_mm >= s->wiggle_on_mm &&
+           s->breath_lo_hz > 0 && s->breath_hi_hz > s->breath_lo_hz &&
+           s->breath_window_s >= 2.5 / s->breath_lo_hz && s->breath_window_s <= 600 &&
+           s->sway_window_s > 0 && s->sway_window_s <= 600 && s->max_rate_hz > 0 &&
+           s->max_rate_hz <= 10000 && s->max_holds > 0 && s->max_events > 0 && s->push_s > 0 &&
+           s->relax_s > 0 && s->relocate_mm > 0 && s->steady_tick_s > 0 && s->wiggle_pulse_s > 0;
 }
 
 static void coach_reset_tool(sm_coach_t *co)
@@ -505,6 +523,7 @@ static void baseline_forget(sm_coach_t *co)
 {
     co->learned = 0;
     co->bl_xx = co->bl_yy = co->bl_xy = co->bl_hf = co->bl_w = 0;
+    co->bl_exx = co->bl_eyy = co->bl_exy = 0;
     baseline_thresholds(co);
 }
 
@@ -856,19 +875,28 @@ static void median_push(sm_coach_t *co, double t, double x, double y)
 }
 
 /* Start every filter from the position now (a new track, or frames back after a gap). */
-static void filters_start(sm_coach_t *co, const sm_contact_frame_t *f)
+static void filters_start(sm_coach_t *co, const sm_contact_frame_t *f, int after_gap)
 {
     double x = f->x_mm, y = f->y_mm;
     co->med_n = co->med_head = 0;
     co->mx = x;
     co->my = y;
-    co->lx = co->fx = co->p1x = co->p2x = x;
-    co->ly = co->fy = co->p1y = co->p2y = y;
+    co->lx = co->fx = co->p1x = co->p2x = co->qx = x;
+    co->ly = co->fy = co->p1y = co->p2y = co->qy = y;
     co->vx = co->vy = co->vxx = co->vyy = co->vxy = 0;
     co->speed = 0;
     co->ms = 0;
     co->bpx = co->bpy = 0;
     co->level = co->level_mv = 0;
+    /* where it has lately been: here (after a gap, the excursion waits for it to be learned
+     * again: exc_from) */
+    co->rx = x;
+    co->ry = y;
+    co->exc_from = after_gap ? f->t_s + co->set.gap_settle_s + co->set.exc_tau_s : -1e300;
+    co->level_exc = 0;
+    co->exc_above = 0;
+    co->exc_since = -1;
+    co->t_exc_act = -1e9;
     hpf_reset(&co->hx, x);
     hpf_reset(&co->hy, y);
     hpf_reset(&co->hx2, 0.0);
@@ -886,6 +914,7 @@ static void baseline_thresholds(sm_coach_t *co)
         co->uy = 1;
         co->thr_u = co->thr_v = s->vel_default_mm_s;
         co->thr_hf = s->hf_default_mm; /* the sensor's noise is not known yet */
+        co->thr_eu = co->thr_ev = s->exc_default_mm;
         return;
     }
     double w = co->bl_w > 0 ? co->bl_w : 1;
@@ -907,6 +936,16 @@ static void baseline_thresholds(sm_coach_t *co)
         co->thr_hf = s->wiggle_on_mm;
     if (co->thr_hf > s->hf_default_mm)
         co->thr_hf = s->hf_default_mm;
+    /* the breathing's own excursion along and across its direction */
+    double ea = co->bl_exx / w, ed = co->bl_eyy / w, eb = co->bl_exy / w;
+    double eu = co->ux * co->ux * ea + 2 * co->ux * co->uy * eb + co->uy * co->uy * ed;
+    double ev = co->uy * co->uy * ea - 2 * co->ux * co->uy * eb + co->ux * co->ux * ed;
+    co->thr_eu = s->exc_k_along * sqrt(eu > 0 ? eu : 0) + s->exc_margin_mm;
+    co->thr_ev = s->exc_k_across * sqrt(ev > 0 ? ev : 0) + s->exc_margin_mm;
+    if (co->thr_eu > s->exc_default_mm)
+        co->thr_eu = s->exc_default_mm;
+    if (co->thr_ev > s->exc_default_mm)
+        co->thr_ev = s->exc_default_mm;
 }
 
 /* Learn this person's breathing while they are still: the first learn_s as a plain mean, then
@@ -917,7 +956,11 @@ static void baseline_learn(sm_coach_t *co, double dt)
     if (dt <= 0)
         return;
     double hf2 = co->bpx * co->bpx + co->bpy * co->bpy;
+    double ex = co->qx - co->rx, ey = co->qy - co->ry;
     if (!co->learned) {
+        co->bl_exx += dt * ex * ex;
+        co->bl_eyy += dt * ey * ey;
+        co->bl_exy += dt * ex * ey;
         co->bl_xx += dt * co->vx * co->vx;
         co->bl_yy += dt * co->vy * co->vy;
         co->bl_xy += dt * co->vx * co->vy;
@@ -934,6 +977,9 @@ static void baseline_learn(sm_coach_t *co, double dt)
     co->bl_yy += a * (w * co->vy * co->vy - co->bl_yy);
     co->bl_xy += a * (w * co->vx * co->vy - co->bl_xy);
     co->bl_hf += a * (w * hf2 - co->bl_hf);
+    co->bl_exx += a * (w * ex * ex - co->bl_exx);
+    co->bl_eyy += a * (w * ey * ey - co->bl_eyy);
+    co->bl_exy += a * (w * ex * ey - co->bl_exy);
     baseline_thresholds(co);
 }
 
@@ -989,6 +1035,7 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
     const sm_coach_settings_t *s = &co->set;
     double t = f->t_s;
     if (!co->tracking || co->refilter) {
+        int after_gap = co->tracking;
         if (!co->tracking) {
             win_clear(&co->tool_w);
             co->bins_n = co->bins_head = 0;
@@ -998,7 +1045,7 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
         }
         co->tracking = 1;
         co->refilter = 0;
-        filters_start(co, f);
+        filters_start(co, f, after_gap);
         dt = 0;
     }
     median_push(co, t, f->x_mm, f->y_mm);
@@ -1036,24 +1083,63 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
     /* movement against the baseline: along and across the breathing, the fast band; the
      * slow averages start an episode, the fast ones end it (so the end is heard promptly) */
     win_push(&co->tool_w, t, x, y);
-    co->level_mv = level_of(co, co->ms, co->vxx, co->vyy, co->vxy);
+    double lvel = level_of(co, co->ms, co->vxx, co->vyy, co->vxy);
     double lfast = level_recent(co, t);
+    /* excursion: the (low-passed) position against where it has lately been, along and
+     * across the breathing, against how far this person's breathing takes it */
+    double aq = ema_a(dt, 1.0 / (2.0 * PI * s->exc_lp_hz));
+    co->qx += aq * (x - co->qx);
+    co->qy += aq * (y - co->qy);
+    double ex = co->qx - co->rx, ey = co->qy - co->ry;
+    double ux = co->learned ? co->ux : 0, uy = co->learned ? co->uy : 1;
+    double eu = fabs(ux * ex + uy * ey) / co->thr_eu, ev = fabs(-uy * ex + ux * ey) / co->thr_ev;
+    double lexc = eu > ev ? eu : ev;
+    double ar = ema_a(dt, s->exc_tau_s);
+    co->rx += ar * (co->qx - co->rx);
+    co->ry += ar * (co->qy - co->ry);
     /* a slide is movement in the velocity (any speed above the breathing's); a slow one that
      * never looks like movement is a relocation once far enough from the spot (hold_update) */
-    co->level = co->level_mv;
     if (t < co->gap_until)
-        co->level = co->level_mv = lfast = 0; /* the reconnect transient */
+        lvel = lexc = lfast = 0; /* the reconnect transient */
+    if (t < co->exc_from)
+        lexc = 0;
+    co->level = co->level_mv = lvel > lexc ? lvel : lexc;
+    co->level_exc = lexc;
+    /* An episode starts on speed (averaged, and still there now) or on an excursion; it goes on
+     * while the tool moves, or while it stays out on an excursion that began (or moved) within
+     * exc_hold_s - the turn of a slow rock - and ends when neither holds. */
+    /* an excursion counts once it has lasted exc_sustain_s (a noise spike does not) */
+    if (lexc < 1.0)
+        co->exc_since = -1;
+    else if (co->exc_since < 0)
+        co->exc_since = t;
+    if (lexc >= 1.0 && t - co->exc_since < s->exc_sustain_s)
+        lexc = 0.99;
+    int edge = lexc >= 1.0 && !co->exc_above;
+    co->exc_above = lexc >= 1.0 ? 1 : lexc < s->off_ratio ? 0 : co->exc_above;
+    if (edge || lfast >= s->off_ratio)
+        co->t_exc_act = t;
+    int was = co->mv;
     if (!co->mv)
-        co->mv = co->level_mv >= 1.0 && lfast >= s->off_ratio;
+        co->mv = (lvel >= 1.0 && lfast >= s->off_ratio) || lexc >= 1.0;
     else
-        co->mv = lfast >= s->off_ratio;
+        co->mv =
+            lfast >= s->off_ratio || (lexc >= s->off_ratio && t - co->t_exc_act < s->exc_hold_s);
+    if (was && !co->mv) { /* at rest again: where it rests is "lately" from now on */
+        co->rx = co->qx;
+        co->ry = co->qy;
+        co->exc_above = 0;
+    }
     co->level_fast = lfast;
     if (co->level_fast >= s->off_ratio) {
         if (t - co->act_last > s->quiet_s)
             co->act_first = t;
         co->act_last = t;
     }
-    if (!co->mv && t >= co->gap_until && !co->ep.open && !co->ep.pending)
+    /* Learn while still; once learned, only from movement well inside the pattern (a rock or
+     * rub just under the levels must not teach the coach that it is breathing). */
+    if (!co->mv && t >= co->gap_until && !co->ep.open && !co->ep.pending &&
+        (!co->learned || co->level_mv < s->off_ratio))
         baseline_learn(co, dt);
     breath_push(co, t, f->near_load, x, y);
 }
@@ -1339,7 +1425,12 @@ void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t
     if (dt < 0)
         dt = 0;
     double t_before = co->t_prev;
-    int gap = co->gap_pending || (co->started && s->gap_s > 0 && dt > s->gap_s);
+    /* a jump in time is a lost link when it is long in seconds and in frames (a mat sending one
+     * frame a second is not lost at every frame) */
+    int gap = co->gap_pending || (co->started && s->gap_s > 0 && dt > s->gap_s &&
+                                  (co->dt_typ <= 0 || dt > s->gap_frames * co->dt_typ));
+    if (co->started && dt > 0 && !gap)
+        co->dt_typ = co->dt_typ > 0 ? co->dt_typ + 0.05 * (dt - co->dt_typ) : dt;
     co->started = 1;
     co->t_prev = t;
     out->hold_index = -1;

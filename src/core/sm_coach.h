@@ -20,9 +20,17 @@
  *         along it (larger or faster: rocking, rubbing), across_k times plus the margin across
  *         it; before the baseline is learned, vel_default_mm_s (deep breathing, 8 mm at
  *         0.4 Hz, stays below it);
+ *       excursion: the position (low-passed at exc_lp_hz) against its own average over
+ *         exc_tau_s, along and across the breathing, against exc_k_along / exc_k_across times
+ *         the learned breathing's excursion RMS plus exc_margin_mm (exc_default_mm before it is
+ *         learned): slow movement the velocity hardly shows - rocking across the breathing at
+ *         its own pace, a slow rub - once it has lasted exc_sustain_s;
  *     an episode starts when any of them (averaged over wiggle_tau_s / vel_tau_s) crosses its
  *     threshold and ends when the distance moved along and across over the last fast_window_s
- *     (as a speed) is below off_ratio of it for quiet_s;
+ *     (as a speed) is below off_ratio of it for quiet_s, unless the tool is still out on an
+ *     excursion that began or moved within exc_hold_s (the turn of a slow rock); where it then
+ *     rests is the new average. The baseline only learns from movement below off_ratio of the
+ *     levels once learned (a rock just under them must not become "breathing");
  *   - steadiness windows (sway_window_s, O(1) running sums): mean velocity, RMS distance, path
  *     length, 95 % ellipse area of the tool contact and of the whole-body CoP;
  *   - load stability: the tool's load (low-passed) relative to the hold's reference, with the
@@ -36,10 +44,10 @@
  *   sink_mm_min (sinking into the ball), so a move of relocate_mm or more away from it for
  *   classify_s is a relocation at any speed (a slow slide too).
  * Gaps: a frame marked as following a link gap (sm_coach_gap), a jump in time of more than
- *   gap_s (when set), or sm_coach_link_lost pause the coach: no steady time, the MAT_LOST cue, "mat
- * lost" on the panel; when frames come back the filters start again and nothing counts as movement
- * for gap_settle_s (the reconnect transient); the tool back on the same spot continues the same
- * hold.
+ *   gap_s and gap_frames typical frame intervals, or sm_coach_link_lost pause the coach: no steady
+ * time, the MAT_LOST cue, "mat lost" on the panel; when frames come back the filters start again
+ * and nothing counts as movement for gap_settle_s (the reconnect transient); the tool back on the
+ * same spot continues the same hold.
  *
  * State machine (per protocol; every number is a setting):
  *   SEARCH --tool present found_s--> SETTLE --quiet settle_s--> HOLD (cue FOUND)
@@ -92,7 +100,7 @@ typedef struct {
     double glitch_s;                   /* longest outlier it must reject (<= median_s/2); 0.03 */
     double wiggle_lo_hz, wiggle_hi_hz; /* fast band; 0.8, 4 */
     double wiggle_tau_s;               /* fast band RMS averaging; 0.25 */
-    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 0.9 */
+    double wiggle_on_mm;               /* fast band RMS that always counts (floor); 0.6 */
     double hf_k;                       /* ... or this times the learned still-time RMS; 3.5 */
     double hf_default_mm;              /* ... before it is learned, and never more than this; 2.0 */
     double vel_lp_hz;                  /* position low-pass before the velocity; 1.0 */
@@ -105,16 +113,26 @@ typedef struct {
     double vel_default_mm_s;  /* velocity RMS threshold before learning; 16 */
     double off_ratio;         /* an episode ends below this part of the on level; 0.7 */
     double slide_tau_s;       /* slow position filter; 0.5 */
-    double quiet_s;           /* below the thresholds this long = the episode ended; 0.25 */
+    double quiet_s;           /* below the thresholds this long = the episode ended; 0.2 */
     double classify_s;        /* then wait this long before calling it wiggle/relocation; 1.0 */
     double relocate_mm;       /* a new spot: the contact moved this far from the spot; 25 */
     double sink_mm_min;       /* the spot follows the contact at most this fast (sinking); 10 */
     double pivot_mm;          /* hip-hook handle press: centroid shift along the base; 8 */
     double wiggle_full_mm;    /* movement giving wiggle intensity 1; 10 */
+    /* excursion: how far the position departs from where it has lately been (slow movement
+     * that the velocity hardly shows: rocking across the breathing, a slow rub) */
+    double exc_lp_hz;      /* the position low-passed at this (sensor noise); 2.5 */
+    double exc_tau_s;      /* "lately": the position averaged over this; 2 */
+    double exc_k_along;    /* on level: this times the breathing's own excursion RMS; 2.6 */
+    double exc_k_across;   /* ... across the breathing; 3.0 */
+    double exc_margin_mm;  /* plus this (sensor noise, heartbeat); 0.35 */
+    double exc_default_mm; /* before the baseline is learned (deep breathing stays below); 6 */
+    double exc_hold_s;     /* an excursion keeps an episode open this long without speed; 0.6 */
+    double exc_sustain_s;  /* an excursion counts once it has lasted this long; 0.06 */
     /* link gaps */
-    double gap_s; /* frames this far apart = the link was lost; 0 = off (default: live sources
-                     and recordings flag their gaps, while a sped-up simulation that drops frames
-                     must not look like a lost mat); analyze --cop-csv uses 0.5 */
+    double gap_s;        /* frames this far apart, and more than gap_frames typical frame intervals,
+                            = the link was lost; 0.5 (0 = only flagged gaps: sm_coach_gap) */
+    double gap_frames;   /* 5: a mat sending 1 frame/s is not a lost mat */
     double gap_settle_s; /* after a gap, nothing counts as movement for this long; 1.0 */
     /* load */
     double ref_s;            /* reference load: the first ref_s of the hold; 3 */

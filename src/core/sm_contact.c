@@ -385,17 +385,52 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
     return count;
 }
 
-/* The tool's numbers from its marked blob (ct->mark == 1): load centroid (br, bc are the
- * load-weighted row and column sums), peak, share, area, the tip around the peak cell and the
- * load near it. One description for every way the tool is found. */
+/* The tool's numbers from its marked blob (ct->mark == 1): its position, peak, share, area, the
+ * tip around the peak cell and the load near it. One description for every way the tool is
+ * found. The position is the load centroid over a disc around the blob that holds all of the
+ * tool's footprint (its radius from the blob's area plus a cell; load above the floor fl,
+ * tapered over the last cell): each cell integrates the pressure over its area, so the centroid
+ * of the whole footprint follows the tool within a few per cent of a cell, where the centroid of
+ * the cells above a fraction of the peak jumps by a millimetre or more whenever an edge cell
+ * crosses that fraction (the coach would hear it as a wiggle). */
 static void describe_tool(const sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk,
-                          double load, double br, double bc, int cnt, double tot)
+                          double fl, double load, double br, double bc, int cnt, double tot)
 {
     const sm_contact_settings_t *s = &ct->set;
     const int rows = ct->rows, cols = ct->cols;
     const double p = ct->pitch;
-    o->row = br / load;
-    o->col = bc / load;
+    double r0 = br / load, c0 = bc / load; /* in cells */
+    double fr = sqrt((double)cnt / 3.14159265358979) + 1.0;
+    if (fr < 1.5)
+        fr = 1.5;
+    /* the body's level around the footprint (the ring just outside the disc) is not the tool */
+    int ri = (int)ceil(fr + 0.5), nring = 0;
+    for (int r = (int)floor(r0) - ri - 1; r <= (int)floor(r0) + ri + 1; r++)
+        for (int c = (int)floor(c0) - ri - 1; c <= (int)floor(c0) + ri + 1; c++) {
+            double d = hypot(r + 0.5 - r0, c + 0.5 - c0);
+            if (r >= 0 && r < rows && c >= 0 && c < cols && d > fr + 0.5 && d <= fr + 1.5 &&
+                nring < ct->n)
+                ct->scratch[nring++] = ct->w[r * cols + c];
+        }
+    double bg = nring >= 4 ? select_k(ct->scratch, nring, nring / 2) : 0.0;
+    if (bg > fl)
+        fl = bg;
+    double xl = 0, xr = 0, xc = 0;
+    for (int r = (int)floor(r0) - ri; r <= (int)floor(r0) + ri; r++)
+        for (int c = (int)floor(c0) - ri; c <= (int)floor(c0) + ri; c++) {
+            if (r < 0 || r >= rows || c < 0 || c >= cols)
+                continue;
+            double v = ct->w[r * cols + c] - fl;
+            double d = hypot(r + 0.5 - r0, c + 0.5 - c0);
+            double k = d <= fr - 0.5 ? 1.0 : d >= fr + 0.5 ? 0.0 : fr + 0.5 - d;
+            if (v <= 0 || k <= 0)
+                continue;
+            xl += k * v;
+            xr += k * v * (r + 0.5);
+            xc += k * v * (c + 0.5);
+        }
+    o->row = xl > 0 ? xr / xl : r0;
+    o->col = xl > 0 ? xc / xl : c0;
     o->x_mm = o->col * p;
     o->y_mm = o->row * p;
     o->peak = tpk;
@@ -553,7 +588,7 @@ static void process_hook(sm_contact_t *ct, const float *raw, double t_s, sm_cont
             continue;
         }
         present = 1;
-        describe_tool(ct, o, seed, tpk, load, br, bc, cnt, tot);
+        describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
     }
 
     /* Body: loaded cells outside the tool blob; outline from cells with 2+ loaded neighbours so
@@ -991,7 +1026,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         else if (!(tracked && keep == pick))
             ct->onset = 0;
         o->onset = ct->onset;
-        describe_tool(ct, o, seed, tpk, load, br, bc, cnt, tot);
+        describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
     }
 
     /* Recent level of every cell, for the onset test. */

@@ -24,6 +24,7 @@ void sm_template_settings_default(sm_template_settings_t *s)
     s->ref_tau_s = 1.0;
     s->ref_jump_mm = 30.0;
     s->closer_tau_s = 0.25;
+    s->closer_forget_s = 2.0;
     s->settle_s = 1.0;
 }
 
@@ -40,7 +41,8 @@ sm_status sm_template_settings_check(const sm_template_settings_t *s)
         !nonneg(s->closer_interval_s) || !(s->closer_range_mm > 0.0) ||
         !isfinite(s->closer_range_mm) || !nonneg(s->word_min_mm) || !nonneg(s->midline_band_mm) ||
         (s->describe_move != 0 && s->describe_move != 1) || !nonneg(s->ref_tau_s) ||
-        !nonneg(s->ref_jump_mm) || !nonneg(s->closer_tau_s) || !nonneg(s->settle_s))
+        !nonneg(s->ref_jump_mm) || !nonneg(s->closer_tau_s) || !nonneg(s->closer_forget_s) ||
+        !nonneg(s->settle_s))
         return SM_ERR_ARG;
     return SM_OK;
 }
@@ -504,8 +506,12 @@ void sm_template_tracker_update(sm_template_tracker_t *tr, const sm_template_mat
         double a = s->closer_tau_s > 0 ? 1.0 - exp(-(dt > 0 ? dt : 0) / s->closer_tau_s) : 1.0;
         tr->ds += a * (d - tr->ds);
     }
+    double since = t_s - tr->dt_prev;
     tr->dt_prev = t_s;
     double ds = tr->ds;
+    /* the start of a step is forgotten slowly: only a move makes closer_step_mm in time */
+    if (s->closer_forget_s > 0 && since > 0)
+        tr->anchor += (1.0 - exp(-since / s->closer_forget_s)) * (ds - tr->anchor);
     if (tr->on_target) {
         if (d > s->off_target_mm) {
             tr->on_target = 0;

@@ -123,6 +123,8 @@ typedef struct {
     double ref_jump_mm;       /* a registration this far from the last one is taken at once
                                  (the person moved); 30 */
     double closer_tau_s;      /* the distance CLOSER follows is smoothed over this, s; 0.25 */
+    double closer_forget_s;   /* a step must be made within about this long, s (body sway that
+                                 creeps towards the spot is not a move); 2; 0 = forever */
     double settle_s;          /* no CLOSER in the first settle_s after the tool appears (the
                                  registration settles); 1.0 */
 } sm_template_settings_t;
@@ -188,7 +190,8 @@ size_t sm_template_outline(const sm_template_t *t, const sm_template_loc_t *loc,
                            size_t cap);
 
 /* Guidance cues. CLOSER when the distance (smoothed over closer_tau_s) has shrunk by
- * closer_step_mm since the last CLOSER (or since it last grew, or since the tool appeared), at
+ * closer_step_mm since the last CLOSER (or since it last grew, or since the tool appeared; that
+ * start point follows the distance over closer_forget_s, so slow sway never adds up to a step), at
  * most every closer_interval_s and not in the first settle_s; ON_TARGET once per entry within
  * on_target_mm (raw distance; no CLOSER while on target; leaving beyond off_target_mm re-arms
  * it). A frame without a valid match (tool lifted) re-arms both without a cue. */

@@ -18,6 +18,16 @@
 
 #define SEEDS 16 /* traces per category */
 
+/* SM_BATTERY_SEEDS=N and SM_BATTERY_FIRST=K run seeds K..K+N-1 instead of 1..16: the same
+ * table on traces the coach was never looked at with (a held-out check, not in CI). */
+static uint64_t env_u64(const char *name, uint64_t def)
+{
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+    return v && *v && !*end && x > 0 ? (uint64_t)x : def;
+}
+
 static score_acc_t acc[COPGEN_CATEGORIES];
 
 /* A tool contact at the trace's position with a constant load: the movement is all there is. */
@@ -77,6 +87,7 @@ static int run_battery(void **state)
 {
     (void)state;
     memset(acc, 0, sizeof acc);
+    uint64_t seeds = env_u64("SM_BATTERY_SEEDS", SEEDS), first = env_u64("SM_BATTERY_FIRST", 1);
     fprintf(stderr,
             "\nMisses and false alarms (at most %d per category and path; make a trace again "
             "with build/tests/steadymat-copgen CATEGORY SEED OUT.csv --truth OUT.json):\n",
@@ -84,7 +95,7 @@ static int run_battery(void **state)
     score_run_t *r = calloc(1, sizeof *r);
     assert_non_null(r);
     for (int c = 0; c < COPGEN_CATEGORIES; c++)
-        for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        for (uint64_t seed = first; seed < first + seeds; seed++) {
             copgen_trace_t tr;
             assert_int_equal(copgen_make((copgen_category_t)c, seed, 0, 0, &tr), 0);
             run_coach(&tr, r);
@@ -95,7 +106,7 @@ static int run_battery(void **state)
     fprintf(stderr,
             "\nCoach battery at the coach (issue 11), %d traces per category; see "
             "test_e2e_coach_battery for the columns (latencies from the cues).\n\n",
-            SEEDS);
+            (int)seeds);
     score_print_header(stderr);
     score_acc_t total;
     memset(&total, 0, sizeof total);
@@ -119,11 +130,12 @@ static const copgen_category_t moving[] = {COPGEN_WIGGLE, COPGEN_ROCK};
 static const copgen_category_t still[] = {COPGEN_BREATH, COPGEN_BREATH_DEEP, COPGEN_DRIFT,
                                           COPGEN_GLITCH, COPGEN_GAP};
 
-/* The issue's targets are printed as TARGET lines when missed; where the coach does not meet
- * one yet, the level it has reached (measured 2026-12-05) is asserted so that no change can fall
- * back. Issue 11 stays open until every TARGET holds. */
-#define FLOOR_RECALL      0.50 /* target 0.95 */
-#define FLOOR_START_P90_S 2.0  /* target 1.0 */
+/* The issue's targets are printed as TARGET lines when missed. Recall, false alarms (gaps
+ * included: a jump in time is a lost link) and the stop hold on these traces and on 3 x 1000
+ * held-out ones (SM_BATTERY_FIRST=1000, 5000); the start is held at the level reached (p90 1.0 -
+ * 1.14 s on the held-out sets), so no change can fall back. */
+#define FLOOR_RECALL      0.95 /* the target */
+#define FLOOR_START_P90_S 1.2  /* target 1.0 */
 
 static void wiggles_are_caught(void **state)
 {
@@ -145,10 +157,7 @@ static void no_false_alarms_when_still(void **state)
         if (a->fa) {
             fprintf(stderr, "TARGET coach %s: %d false alarms in %d of %d traces\n",
                     copgen_category_name(still[i]), a->fa, a->fa_traces, a->traces);
-            /* Gaps here are missing frames without the after-gap flag a live link sets (the
-             * coach treats time jumps as gaps only for analyze --cop-csv): reported, not held. */
-            if (still[i] != COPGEN_GAP)
-                bad++;
+            bad++;
         }
     }
     assert_int_equal(bad, 0);

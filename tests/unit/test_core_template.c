@@ -397,7 +397,8 @@ static void test_tracker_table(void **state)
     };
     sm_template_settings_t s;
     sm_template_settings_default(&s);
-    s.closer_tau_s = 0; /* exact distances: the table is the smoothed signal */
+    s.closer_tau_s = 0;    /* exact distances: the table is the smoothed signal */
+    s.closer_forget_s = 0; /* and the steps are made at once */
     s.settle_s = 0;
     sm_template_tracker_t tr;
     sm_template_tracker_init(&tr, &s);

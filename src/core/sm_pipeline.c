@@ -135,8 +135,13 @@ static double schedule(sm_pipeline_t *p, sm_cue_kind_t kind, double intensity, d
     sm_cuesched_decision_t d = sm_cuesched_place(&p->sched, kind, t, dur);
     int plays = d.action <= SM_CUESCHED_CUT;
     if (d.action == SM_CUESCHED_CUT) {
-        /* what was cut ends at the cut; what had not begun never sounds */
-        for (size_t i = p->nplayed; i-- > 0 && p->played[i].end_s > d.cut_s;) {
+        /* what was cut ends at the cut; what had not begun never sounds (the sounds are in
+         * order: back to the first that ended before the cut, past the dropped ones) */
+        for (size_t i = p->nplayed; i-- > 0;) {
+            if (!p->played[i].played)
+                continue;
+            if (p->played[i].end_s <= d.cut_s)
+                break;
             if (p->played[i].start_s >= d.cut_s) {
                 p->played[i].played = 0;
                 p->played[i].end_s = p->played[i].start_s;

@@ -159,6 +159,40 @@ static void test_session_never_overlaps(void **state)
     }
 }
 
+/* The alarm cuts the bell in the sound too: after the cut the bell is silent, the alarm plays,
+ * and the log says the bell ended there. */
+static void test_cut_in_the_mix(void **state)
+{
+    (void)state;
+    sm_pipeline_config_t pc = {32, 24, 25.0, SM_PROTO_BALL_RELEASE, 0, 8000, 1.0f, 0};
+    sm_pipeline_t *p = NULL;
+    assert_int_equal(sm_pipeline_create(&pc, &p), SM_OK);
+    sm_coach_cue_t c[] = {
+        {SM_CUE_THRESHOLD, 60.0, 1.0}, {SM_CUE_STEADY, 61.0, 0.6}, {SM_CUE_NOGO, 61.2, 1.0}};
+    static int16_t pcm[8000 * 70];
+    sm_mix_render(sm_pipeline_mix(p), 59.0, pcm, 8000 * 70);
+    for (int i = 0; i < 3; i++)
+        sm_pipeline_cue(p, &c[i]);
+    size_t n = sm_mix_render(sm_pipeline_mix(p), 66.0, pcm, 8000 * 70);
+    assert_int_equal(n, 8000 * 7);
+    /* the alarm's samples are exactly the alarm's: nothing of the bell under them */
+    static float nogo[8000];
+    size_t nn = sm_cue_render(SM_CUE_NOGO, 1.0, 8000, nogo, 8000);
+    size_t at = (size_t)((61.2 + SM_CUESCHED_FADE_S - 59.0) * 8000 + 0.5);
+    for (size_t i = 0; i < nn; i++)
+        assert_true(abs(pcm[at + i] - (int)lrintf(nogo[i] * 32767.0f)) <= 1);
+    /* and after it, silence: the bell's tail is gone */
+    for (size_t i = at + nn; i < n; i++)
+        assert_int_equal(pcm[i], 0);
+    size_t np;
+    const sm_pipeline_played_t *pl = sm_pipeline_played(p, &np);
+    assert_int_equal(np, 3);
+    assert_true(pl[0].played && pl[0].end_s <= pl[2].start_s + 1e-9);
+    assert_false(pl[1].played);
+    assert_true(pl[2].played);
+    sm_pipeline_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_buzz_pulses_back_to_back),
         cmocka_unit_test(test_stale_cue_dropped),
         cmocka_unit_test(test_session_never_overlaps),
+        cmocka_unit_test(test_cut_in_the_mix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

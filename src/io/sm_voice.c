@@ -10,7 +10,7 @@
 
 #include "sm_cue.h"
 
-#define SPEECH_RMS  0.14f /* about -17 dBFS over the phrase: level with the cues */
+#define SPEECH_RMS  0.12f /* about -18 dBFS over the phrase: level with the cues */
 #define SPEECH_PEAK 0.8f
 #define WPM         150 /* a little slower than espeak's 175: a person lying down, listening */
 
@@ -66,6 +66,17 @@ static void locale_lang(char out[3])
     }
 }
 
+/* Speech has sharp peaks far above its level: a soft knee above half scale rounds them off
+ * (never beyond SPEECH_PEAK) instead of turning the whole phrase down for them. */
+static double soft_limit(double v)
+{
+    double a = fabs(v), knee = 0.5;
+    if (a <= knee)
+        return v;
+    a = knee + (SPEECH_PEAK - knee) * tanh((a - knee) / (SPEECH_PEAK - knee));
+    return v < 0 ? -a : a;
+}
+
 /* Trim the silence around the speech, resample linearly to rate and set its level. */
 static float *finish(const int16_t *x, size_t n, int in_rate, int rate, size_t *out_n)
 {
@@ -81,19 +92,15 @@ static float *finish(const int16_t *x, size_t n, int in_rate, int rate, size_t *
     float *y = malloc((m ? m : 1) * sizeof *y);
     if (!y)
         return NULL;
-    double sum = 0, peak = 0;
+    double sum = 0;
     for (size_t i = 0; i < m; i++) {
         double pos = (double)i * in_rate / rate, fr = pos - floor(pos);
         size_t k = a + (size_t)pos;
         double v0 = x[k], v1 = k + 1 < b ? x[k + 1] : 0;
         y[i] = (float)((v0 + (v1 - v0) * fr) / 32768.0);
         sum += (double)y[i] * y[i];
-        if (fabs(y[i]) > peak)
-            peak = fabs(y[i]);
     }
     double rms = sqrt(sum / (double)m), g = rms > 0 ? SPEECH_RMS / rms : 1.0;
-    if (peak * g > SPEECH_PEAK)
-        g = SPEECH_PEAK / peak;
     /* 5 ms fades: no click where the trimmed speech begins and ends */
     size_t fade = (size_t)(rate / 200);
     for (size_t i = 0; i < m; i++) {
@@ -102,7 +109,7 @@ static float *finish(const int16_t *x, size_t n, int in_rate, int rate, size_t *
             e = (double)i / fade;
         if (m - 1 - i < fade)
             e = (double)(m - 1 - i) / fade;
-        y[i] = (float)(y[i] * g * e);
+        y[i] = (float)(soft_limit(y[i] * g) * e);
     }
     *out_n = m;
     return y;

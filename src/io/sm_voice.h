@@ -20,8 +20,8 @@
 typedef struct sm_voice sm_voice_t;
 
 /* lang: two letters ("en", "de"), or NULL for the locale's. rate_hz: the mixer's rate. The
- * phrases are normalised to the cues' loudness (RMS over the phrase about -17 dBFS, peak at most
- * 0.8). SM_ERR_IO with a one-line message when espeak-ng cannot start (no data files). */
+ * phrases are normalised to the cues' loudness (RMS over the phrase about -18 dBFS, peaks rounded
+ * off below 0.8). SM_ERR_IO with a one-line message when espeak-ng cannot start (no data files). */
 sm_status sm_voice_create(const char *lang, int rate_hz, sm_voice_t **out, char *err,
                           size_t errlen);
 void sm_voice_destroy(sm_voice_t *v); /* NULL-safe */

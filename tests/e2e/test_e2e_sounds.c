@@ -258,6 +258,30 @@ static void voice_phrases_are_level_with_the_tones(void **state)
     free(out);
 }
 
+/* The phrases are in the locale's language when there are phrases and an espeak-ng voice for
+ * it; otherwise English. */
+static void voice_language_follows_the_locale(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    const char *langs[][2] = {
+        {"de_DE.UTF-8", "de"}, {"fr_FR.UTF-8", "fr"}, {"ja_JP.UTF-8", "en"}, {"C", "en"}};
+    for (int i = 0; i < 4; i++) {
+        setenv("LANG", langs[i][0], 1);
+        const char *argv[] = {
+            "steadymat", "sounds", "--voice", "--audio-out", ts_path(dir, langs[i][0]), NULL};
+        char *out = NULL;
+        assert_int_equal(ts_run_steadymat(argv, 60, &out, NULL), 0);
+        const char *want = sm_cue_phrase(SM_CUE_FOUND, langs[i][1]);
+        if (!strstr(out, want))
+            fail_msg("LANG=%s: \"%s\" not said", langs[i][0], want);
+        free(out);
+    }
+    unsetenv("LANG");
+}
+
 /* live --help names every sound, says how to hear them and how to hear words instead */
 static void live_help_names_the_sounds(void **state)
 {
@@ -308,6 +332,7 @@ int main(void)
         cmocka_unit_test(sounds_file_holds_every_cue_once),
         cmocka_unit_test(voice_phrases_are_level_with_the_tones),
         cmocka_unit_test(voice_speaks_at_the_cues),
+        cmocka_unit_test(voice_language_follows_the_locale),
         cmocka_unit_test(live_help_names_the_sounds),
         cmocka_unit_test(first_live_session_offers_the_sounds_once),
     };

@@ -248,45 +248,62 @@ static const char sim_opts_help[] =
 
 static void live_help(void)
 {
-    printf("usage: steadymat live [--port PATH|auto] [--format binary|text] [--rows R --cols C]\n"
-           "                      [--baud N] [--sim SCENARIO] [--speed X] [--headless]\n"
-           "                      [--duration S] [--record FILE] [--screenshot FILE] [--json]\n\n"
-           "Shows the mat live. Without --port or --sim it looks for a mat on the USB serial\n"
-           "ports and, when none answers, shows the built-in simulator.\n\n"
-           "  --port PATH|auto      serial port or pty of the mat (auto: search)\n"
-           "  --baud N              serial speed (default 1000000)\n"
-           "  --format binary|text  SteadyMat protocol v1 (default) or one frame per text line\n"
-           "  --rows R --cols C     mat size (required for text; a check for binary)\n"
-           "  --pitch MM            cell pitch for text mats (default 25)\n"
-           "  --rate HZ             frames per second to ask of the mat (or the simulator)\n"
-           "  --sim SCENARIO        use the built-in simulator\n"
-           "  --speed X             simulator time runs X times faster (default 1)\n"
-           "  --headless            no window (for scripts and tests)\n"
-           "  --duration S          stop after S seconds of session time\n"
-           "  --record FILE         record the session (see README: session files)\n"
-           "  --screenshot FILE     save a PNG of the view at the end\n"
-           "  --json                print a JSON summary on stdout at the end\n"
-           "  --fullscreen          start fullscreen (F11 toggles)\n"
-           "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
-           "  --template NAME       show this saved placement template (g cycles, t saves)\n"
-           "  --presenter           start in presenter mode (p or F10 toggles)\n"
-           "  --compare-sides       left side beside right side (c cycles the comparisons)\n"
-           "  --history, --no-history  keep this session in the history (default: for a mat,\n"
-           "                        not for the simulator); see 'steadymat history'\n"
-           "Calibration (see 'steadymat calibrate --help'):\n"
-           "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
-           "  --no-calibration      show raw counts\n"
-           "  --units kpa|mmhg      pressure units when calibrated (total force is in N)\n"
-           "The coach:\n"
-           "  --protocol P          ball (default), hook, back or realign\n"
-           "  --release S           steady seconds on one spot for the release (default 60)\n"
-           "  --audio-out FILE.wav  also write the coaching sounds to a WAV file\n"
-           "  --force               replace an existing --record or --audio-out file (without\n"
-           "                        it an existing file is never written over)\n"
-           "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
-           "Simulator options:\n%s\n"
-           "Keys: Esc/q quit, space pause, F11 fullscreen.\n",
-           sim_opts_help);
+    printf(
+        "usage: steadymat live [--port PATH|auto] [--format binary|text] [--rows R --cols C]\n"
+        "                      [--baud N] [--sim SCENARIO] [--speed X] [--headless]\n"
+        "                      [--duration S] [--record FILE] [--screenshot FILE] [--json]\n\n"
+        "Shows the mat live. Without --port or --sim it looks for a mat on the USB serial\n"
+        "ports and, when none answers, shows the built-in simulator.\n\n"
+        "  --port PATH|auto      serial port or pty of the mat (auto: search)\n"
+        "  --baud N              serial speed (default 1000000)\n"
+        "  --format binary|text  SteadyMat protocol v1 (default) or one frame per text line\n"
+        "  --rows R --cols C     mat size (required for text; a check for binary)\n"
+        "  --pitch MM            cell pitch for text mats (default 25)\n"
+        "  --rate HZ             frames per second to ask of the mat (or the simulator)\n"
+        "  --sim SCENARIO        use the built-in simulator\n"
+        "  --speed X             simulator time runs X times faster (default 1)\n"
+        "  --headless            no window (for scripts and tests)\n"
+        "  --duration S          stop after S seconds of session time\n"
+        "  --record FILE         record the session (see README: session files)\n"
+        "  --screenshot FILE     save a PNG of the view at the end\n"
+        "  --json                print a JSON summary on stdout at the end\n"
+        "  --fullscreen          start fullscreen (F11 toggles)\n"
+        "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
+        "  --template NAME       show this saved placement template (g cycles, t saves)\n"
+        "  --presenter           start in presenter mode (p or F10 toggles)\n"
+        "  --compare-sides       left side beside right side (c cycles the comparisons)\n"
+        "  --history, --no-history  keep this session in the history (default: for a mat,\n"
+        "                        not for the simulator); see 'steadymat history'\n"
+        "Calibration (see 'steadymat calibrate --help'):\n"
+        "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
+        "  --no-calibration      show raw counts\n"
+        "  --units kpa|mmhg      pressure units when calibrated (total force is in N)\n"
+        "The coach:\n"
+        "  --protocol P          ball (default), hook, back or realign\n"
+        "  --release S           steady seconds on one spot for the release (default 60)\n"
+        "  --audio-out FILE.wav  also write the coaching sounds to a WAV file\n"
+        "  --force               replace an existing --record or --audio-out file (without\n"
+        "                        it an existing file is never written over)\n"
+        "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
+        "  --voice               also speak at the coaching moments (\"found it - hold still\",\n"
+        "                        \"keep still\", \"breathe slowly\", \"thirty seconds - is it\n"
+        "                        easing?\", \"release reached - ease off\", \"mat disconnected\")\n"
+        "The sounds (hear each with 'steadymat sounds', or s in the window):\n"
+        "  found       two rising notes: the tool is found, the hold starts\n"
+        "  steady      soft tock every 5 s of steady time: keep going\n"
+        "  moving      pulsing buzz while you rub, rock or slide: keep still\n"
+        "  settled     short downward glide: the count goes on\n"
+        "  check-in    two-note question at 30 s: easing? if not, another spot\n"
+        "  release     bell: the release threshold is reached, ease off\n"
+        "  next phase  three rising notes (Hip Hook: the iliacus phase)\n"
+        "  lift-off    two falling notes: the tool came off, the hold ended\n"
+        "  push/relax  high / low knock (realign metronome)\n"
+        "  closer, on target  rising blip / double chime (placement templates)\n"
+        "  no-go       two-tone alarm: the tool is in the hip fold, move off\n"
+        "  mat lost    three notes sliding down: check the cable\n"
+        "Simulator options:\n%s\n"
+        "Keys: Esc/q quit, space pause, F11 fullscreen, s the sounds, m mute.\n",
+        sim_opts_help);
     print_scenarios();
 }
 
@@ -346,6 +363,8 @@ static int common_option(args_t *a, common_t *c)
         c->rc.history = 0;
     } else if (is(a, "--mute")) {
         c->rc.mute = 1;
+    } else if (is(a, "--voice")) {
+        c->rc.voice = 1;
     } else if (is(a, "--volume")) {
         if (number(a, 0, 100, &v))
             c->rc.volume = v / 100.0;
@@ -371,6 +390,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     common_t c;
     sm_run_config_default(&c.rc);
     c.rc.history = -1; /* a mat's sessions are kept, the simulator's are not */
+    c.rc.offer_sounds = 1;
     c.speed = 1;
     simopts_t so;
     simopts_default(&so);
@@ -485,7 +505,8 @@ int sm_cmd_replay(int argc, char **argv)
     if (wants_help(argc, argv)) {
         printf("usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
                "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n"
-               "                        [--protocol P] [--release S] [--audio-out FILE.wav]\n\n"
+               "                        [--protocol P] [--release S] [--audio-out FILE.wav]\n"
+               "                        [--voice]\n\n"
                "Plays a recorded session through the coach again. Keys: space pause, left/right\n"
                "5 s back/forward, up/down (or +/-) double/halve the speed, Home to the start,\n"
                "Esc/q quit.\n");
@@ -771,6 +792,7 @@ static void help(void)
            "  analyze   steadiness of a session or a CoP trace: sway, breathing, wiggles, holds\n"
            "  history   the sessions kept so far, and the progress plot (--plot FILE.png)\n"
            "  report    report pages (PNG, PDF), CSV and JSON of recorded sessions\n"
+           "  sounds    hear every coaching sound once, with what it means (--audio-out FILE)\n"
            "  help      this text; 'steadymat COMMAND --help' for a command\n\n"
            "  --version print the version\n",
            SM_VERSION);
@@ -808,6 +830,8 @@ int sm_cli_main(int argc, char **argv)
         return sm_cmd_history(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return sm_cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sounds"))
+        return sm_cmd_sounds(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return sm_cmd_live(argc, argv, 0); /* options only: live */
     fprintf(stderr, "steadymat: unknown command '%s' (see 'steadymat help')\n", cmd);

@@ -13,6 +13,7 @@ int sm_cmd_calibrate(int argc, char **argv);
 int sm_cmd_analyze(int argc, char **argv);
 int sm_cmd_history(int argc, char **argv);
 int sm_cmd_report(int argc, char **argv);
+int sm_cmd_sounds(int argc, char **argv);
 
 #include "sm_coach.h"
 /* "ball", "hook", "back", "realign" (or the full names) -> protocol; 0 when unknown. */

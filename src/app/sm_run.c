@@ -11,7 +11,9 @@
 #include "sm_calib.h"
 #include "sm_calib_file.h"
 #include "sm_clock.h"
+#include "sm_cue.h"
 #include "sm_file.h"
+#include "sm_firstrun.h"
 #include "sm_history_store.h"
 #include "sm_pipeline.h"
 #include "sm_placement.h"
@@ -19,9 +21,12 @@
 #include "sm_session.h"
 #include "sm_sound.h"
 #include "sm_view.h"
+#include "sm_voice.h"
 #include "sm_wav.h"
 
 #define SOUND_RATE 44100
+
+#define TOUR_PAUSE_S 1.2 /* the sound tour: silence after each cue, to read its line */
 
 #define MAX_FRAMES_PER_TURN 256 /* keep the window responsive when a replay or sim races ahead */
 
@@ -107,6 +112,12 @@ typedef struct {
     sm_wav_writer_t *wav;
     int wav_failed;
     char sound_msg[256];
+    sm_voice_t *voice; /* --voice: the phrases, synthesised once at start */
+    /* the sound tour (s): the next cue to play + 1 (0: off), when, and what the screen says */
+    int tour;
+    double tour_t;
+    char tour_msg[400];
+    int offer; /* "press s to hear the sounds" shows until s is pressed or the session ends */
     int16_t pcm[4096];
     double first_t_s, last_t_s;
 } run_t;
@@ -274,6 +285,8 @@ static void coach(run_t *r, const sm_frame_t *f)
         }
         sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->volume);
         sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->muted);
+        if (r->voice)
+            sm_pipeline_set_voice(r->pipe, sm_voice_pcm(r->voice), sm_voice_len(r->voice));
         if (r->restarted) /* after a replay seek the sound goes on from here */
             sm_mix_seek(sm_pipeline_mix(r->pipe), f->t_us / 1e6);
         r->restarted = 0;
@@ -343,6 +356,27 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
 static const char *pressure_units(const run_t *r)
 {
     return r->cal_ok ? (r->rc->mmhg ? "mmHg" : "kPa") : "raw counts (uncalibrated)";
+}
+
+/* The sound tour: each cue in turn on the session clock, through the coach's scheduler (so it
+ * never overlaps a coaching cue), its name and meaning on the screen and on stderr. */
+static void tour_step(run_t *r)
+{
+    if (!r->tour || !r->pipe || !r->have_frame || r->last_t_s < r->tour_t)
+        return;
+    int k = r->tour - 1;
+    if (k >= SM_CUE_KINDS) {
+        r->tour = 0;
+        r->tour_msg[0] = 0;
+        return;
+    }
+    sm_cue_kind_t kind = (sm_cue_kind_t)k;
+    double end = sm_pipeline_play(r->pipe, kind, sm_cue_typical_intensity(kind), r->last_t_s);
+    snprintf(r->tour_msg, sizeof r->tour_msg, "Sound %d of %d - %s: %s %s", k + 1, SM_CUE_KINDS,
+             sm_cue_title(kind), sm_cue_meaning(kind), sm_cue_todo(kind));
+    fprintf(stderr, "steadymat: %s\n", r->tour_msg);
+    r->tour_t = (end > r->last_t_s ? end : r->last_t_s + sm_cue_duration_s(kind)) + TOUR_PAUSE_S;
+    r->tour++;
 }
 
 /* Hand the cue sounds mixed up to session time t_s to the speaker and the --audio-out file. */
@@ -572,6 +606,10 @@ static void render(run_t *r, double wall_s)
     vm.banner = r->rc->banner;
     vm.alert = r->st.message[0] ? r->st.message : NULL;
     vm.notice = r->rec_failed ? r->rec_msg : (r->cal_msg[0] ? r->cal_msg : NULL);
+    if (r->tour && r->tour_msg[0])
+        vm.notice = r->tour_msg;
+    else if (r->offer && !vm.notice)
+        vm.notice = "New here? Press s to hear the sounds and what they mean";
     vm.fps = r->fps;
     vm.crc_errors = r->st.proto.crc_errors;
     vm.resyncs = r->st.proto.resyncs;
@@ -713,6 +751,14 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
         case SM_ACT_SLOWER:
             sm_source_control(r->src, SM_CTL_SPEED, r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
                               wall_us);
+            break;
+        case SM_ACT_SOUNDS: /* the tour, or stop it */
+            r->offer = 0;
+            r->tour = r->tour ? 0 : 1;
+            r->tour_t = r->last_t_s;
+            r->tour_msg[0] = 0;
+            if (r->tour && !r->pipe)
+                snprintf(r->tour_msg, sizeof r->tour_msg, "The sounds start with the first frame");
             break;
         case SM_ACT_MUTE:
             r->muted = !r->muted;
@@ -935,8 +981,18 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         if (!r->speaker)
             fprintf(stderr, "steadymat: %s: the coach will be silent\n", err);
     }
+    if (rc->voice && sm_voice_create(NULL, SOUND_RATE, &r->voice, err, sizeof err) != SM_OK)
+        fprintf(stderr, "steadymat: %s: the coach uses tones only\n", err);
+    else if (r->voice)
+        fprintf(stderr, "steadymat: spoken prompts in '%s'\n", sm_voice_lang(r->voice));
+    if (rc->offer_sounds && r->view && !rc->headless && sm_firstrun_take("sounds-offered")) {
+        r->offer = 1;
+        fprintf(stderr, "steadymat: new here? press s in the window to hear the sounds and what "
+                        "they mean (or run 'steadymat sounds')\n");
+    }
     if (rc->audio_out &&
         sm_wav_open(rc->audio_out, SOUND_RATE, &r->wav, err, sizeof err) != SM_OK) {
+        sm_voice_destroy(r->voice);
         fprintf(stderr, "steadymat: %s\n", err);
         sm_sound_close(r->speaker);
         sm_view_destroy(r->view);
@@ -961,6 +1017,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
                 break;
             }
             take_frame(r);
+            tour_step(r);
             n++;
             dirty = 1;
             /* The mixer holds a few seconds of cues ahead of what was rendered: a long batch
@@ -1029,7 +1086,14 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         sm_pipeline_finish(r->pipe, r->last_t_s);
         sm_sound_close(r->speaker); /* the speaker stops here; the file gets the cues' tails */
         r->speaker = NULL;
-        sound(r, r->last_t_s + 3.0);
+        /* ...up to the end of the last sound (one may wait behind another, with a phrase) */
+        size_t np;
+        const sm_pipeline_played_t *pl = sm_pipeline_played(r->pipe, &np);
+        double end = r->last_t_s + 3.0;
+        for (size_t i = np; i-- > 0 && i + 8 >= np;)
+            if (pl[i].end_s + 0.1 > end)
+                end = pl[i].end_s + 0.1;
+        sound(r, end);
     }
     if (r->wav && sm_wav_close(r->wav, err, sizeof err) != SM_OK && !r->wav_failed) {
         r->wav_failed = 1;
@@ -1059,6 +1123,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_view_destroy(r->view);
     sm_sound_close(r->speaker);
     sm_pipeline_destroy(r->pipe);
+    sm_voice_destroy(r->voice);
     sm_calib_creep_destroy(r->creep);
     sm_calib_destroy(r->cal);
     sm_placement_destroy(r->place);

@@ -32,6 +32,8 @@ typedef struct {
     int force;             /* --force: replace an existing recording or sound file */
     int mute;              /* start with the speaker muted */
     double volume;         /* 0..1 (default 0.8) */
+    int voice;             /* --voice: spoken prompts with the cues (sm_voice) */
+    int offer_sounds;      /* live: the first session with a window offers the sound tour once */
     /* calibration: raw counts -> kPa */
     const char *calibration_path; /* explicit file; NULL: the mat's own file when there is one */
     int no_calibration;           /* show raw counts even when a calibration exists */

@@ -56,6 +56,21 @@ void sm_mix_add(sm_mix_t *m, double t_s, const float *pcm, size_t n, float gain)
     }
 }
 
+void sm_mix_cut(sm_mix_t *m, double t_s, double fade_s)
+{
+    if (!(t_s >= 0))
+        t_s = 0;
+    uint64_t at = (uint64_t)llround(t_s * m->rate);
+    if (at < m->pos)
+        at = m->pos;
+    size_t fade = fade_s > 0 ? (size_t)llround(fade_s * m->rate) : 0;
+    for (uint64_t k = at - m->pos; k < m->cap; k++) {
+        uint64_t i = k - (at - m->pos);
+        float g = i < fade ? 1.0f - (float)(i + 1) / (float)(fade + 1) : 0.0f;
+        m->ring[(m->head + k) % m->cap] *= g;
+    }
+}
+
 void sm_mix_set_volume(sm_mix_t *m, float volume)
 {
     m->volume = volume < 0 ? 0 : volume > 1 ? 1 : volume;

@@ -21,6 +21,10 @@ void sm_mix_destroy(sm_mix_t *m); /* NULL-safe */
  * rendered position starts at that position; the part beyond the horizon is dropped. */
 void sm_mix_add(sm_mix_t *m, double t_s, const float *pcm, size_t n, float gain);
 
+/* Silence everything scheduled from session time t_s on, fading out over fade_s first (a cue
+ * cut by a more urgent one, sm_cuesched). Samples already rendered are not touched. */
+void sm_mix_cut(sm_mix_t *m, double t_s, double fade_s);
+
 /* Master volume 0..1 and mute; applied at render. */
 void sm_mix_set_volume(sm_mix_t *m, float volume);
 float sm_mix_volume(const sm_mix_t *m);

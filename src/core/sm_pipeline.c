@@ -4,8 +4,12 @@
 #include <string.h>
 
 #include "sm_cue.h"
+#include "sm_cuesched.h"
 
 #define CUE_MAX_S 3.0 /* longest cue rendered */
+/* How far ahead the mixer holds sound: a cue may wait SM_CUESCHED_MAX_WAIT_S and then last a
+ * bell with a phrase. */
+#define MIX_HORIZON_S (SM_CUESCHED_MAX_WAIT_S + 2 * CUE_MAX_S + 2.0)
 
 struct sm_pipeline {
     sm_pipeline_config_t cfg;
@@ -19,6 +23,11 @@ struct sm_pipeline {
     unsigned long cues[SM_CUE_KINDS];
     sm_coach_cue_t *log;
     size_t nlog;
+    sm_cuesched_t sched;
+    sm_pipeline_played_t *played;
+    size_t nplayed;
+    const float *const *voice;
+    const size_t *voice_n;
 };
 
 sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out)
@@ -42,13 +51,16 @@ sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **ou
         st.release_s = cfg->release_s;
         st.hook_phase_s = cfg->release_s;
     }
+    sm_cuesched_init(&p->sched);
     p->log = malloc(SM_PIPELINE_CUE_LOG * sizeof *p->log);
-    sm_status s = p->log ? sm_contact_create(cfg->rows, cfg->cols, cfg->pitch_mm, &cs, &p->contact)
-                         : SM_ERR_NOMEM;
+    p->played = malloc(SM_PIPELINE_CUE_LOG * sizeof *p->played);
+    sm_status s = p->log && p->played
+                      ? sm_contact_create(cfg->rows, cfg->cols, cfg->pitch_mm, &cs, &p->contact)
+                      : SM_ERR_NOMEM;
     if (s == SM_OK)
         s = sm_coach_create(&st, &p->coach);
     if (s == SM_OK && cfg->sound_rate_hz > 0) {
-        s = sm_mix_create(cfg->sound_rate_hz, CUE_MAX_S + 2.0, &p->mix);
+        s = sm_mix_create(cfg->sound_rate_hz, MIX_HORIZON_S, &p->mix);
         p->cue_cap = (size_t)(CUE_MAX_S * cfg->sound_rate_hz);
         p->cue_buf = s == SM_OK ? malloc(p->cue_cap * sizeof *p->cue_buf) : NULL;
         if (s == SM_OK && !p->cue_buf)
@@ -70,6 +82,7 @@ void sm_pipeline_destroy(sm_pipeline_t *p)
     sm_coach_destroy(p->coach);
     sm_mix_destroy(p->mix);
     free(p->cue_buf);
+    free(p->played);
     free(p->log);
     free(p);
 }
@@ -103,6 +116,56 @@ void sm_pipeline_link_lost(sm_pipeline_t *p, double t_s)
         sm_pipeline_cue(p, &p->out.cues[i]);
 }
 
+/* The phrase of a cue under --voice (NULL when none). */
+static const float *phrase(const sm_pipeline_t *p, sm_cue_kind_t kind, size_t *n)
+{
+    *n = p->voice && p->voice_n && p->voice[kind] ? p->voice_n[kind] : 0;
+    return *n ? p->voice[kind] : NULL;
+}
+
+/* Schedule one sound; returns its end time, or -1 when it was dropped. */
+static double schedule(sm_pipeline_t *p, sm_cue_kind_t kind, double intensity, double t)
+{
+    size_t nv;
+    const float *pv = phrase(p, kind, &nv);
+    double dur = sm_cue_duration_s(kind);
+    int rate = p->cfg.sound_rate_hz;
+    if (pv && rate > 0 && SM_PIPELINE_VOICE_LEAD_S + (double)nv / rate > dur)
+        dur = SM_PIPELINE_VOICE_LEAD_S + (double)nv / rate;
+    sm_cuesched_decision_t d = sm_cuesched_place(&p->sched, kind, t, dur);
+    int plays = d.action <= SM_CUESCHED_CUT;
+    if (d.action == SM_CUESCHED_CUT) {
+        /* what was cut ends at the cut; what had not begun never sounds (the sounds are in
+         * order: back to the first that ended before the cut, past the dropped ones) */
+        for (size_t i = p->nplayed; i-- > 0;) {
+            if (!p->played[i].played)
+                continue;
+            if (p->played[i].end_s <= d.cut_s)
+                break;
+            if (p->played[i].start_s >= d.cut_s) {
+                p->played[i].played = 0;
+                p->played[i].end_s = p->played[i].start_s;
+            } else {
+                p->played[i].end_s = d.cut_s + SM_CUESCHED_FADE_S;
+            }
+        }
+        if (p->mix)
+            sm_mix_cut(p->mix, d.cut_s, SM_CUESCHED_FADE_S);
+    }
+    if (p->nplayed < SM_PIPELINE_CUE_LOG)
+        p->played[p->nplayed++] = (sm_pipeline_played_t){kind, t, plays ? d.start_s : t,
+                                                         plays ? d.start_s + dur : t, plays};
+    if (!plays)
+        return -1.0;
+    if (p->mix) {
+        size_t n = sm_cue_render(kind, intensity, rate, p->cue_buf, p->cue_cap);
+        sm_mix_add(p->mix, d.start_s, p->cue_buf, n, p->cfg.cue_gain * (pv ? 0.5f : 1.0f));
+        if (pv)
+            sm_mix_add(p->mix, d.start_s + SM_PIPELINE_VOICE_LEAD_S, pv, nv, p->cfg.cue_gain);
+    }
+    return d.start_s + dur;
+}
+
 void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c)
 {
     if ((unsigned)c->kind >= SM_CUE_KINDS)
@@ -110,10 +173,20 @@ void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c)
     p->cues[c->kind]++;
     if (p->nlog < SM_PIPELINE_CUE_LOG)
         p->log[p->nlog++] = *c;
-    if (!p->mix)
-        return;
-    size_t n = sm_cue_render(c->kind, c->intensity, p->cfg.sound_rate_hz, p->cue_buf, p->cue_cap);
-    sm_mix_add(p->mix, c->t_s, p->cue_buf, n, p->cfg.cue_gain);
+    schedule(p, c->kind, c->intensity, c->t_s);
+}
+
+double sm_pipeline_play(sm_pipeline_t *p, sm_cue_kind_t kind, double intensity, double t_s)
+{
+    if ((unsigned)kind >= SM_CUE_KINDS)
+        return -1.0;
+    return schedule(p, kind, intensity, t_s);
+}
+
+void sm_pipeline_set_voice(sm_pipeline_t *p, const float *const *pcm, const size_t *n)
+{
+    p->voice = pcm;
+    p->voice_n = n;
 }
 
 sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, int value)
@@ -163,6 +236,12 @@ const sm_coach_cue_t *sm_pipeline_cue_log(const sm_pipeline_t *p, size_t *n)
 {
     *n = p->nlog;
     return p->log;
+}
+
+const sm_pipeline_played_t *sm_pipeline_played(const sm_pipeline_t *p, size_t *n)
+{
+    *n = p->nplayed;
+    return p->played;
 }
 
 unsigned long sm_pipeline_cue_count(const sm_pipeline_t *p, sm_cue_kind_t kind)

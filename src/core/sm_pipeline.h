@@ -39,8 +39,20 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
  * coach pauses and plays MAT_LOST once; the next frame (flagged SM_FRAME_AFTER_GAP or not)
  * resumes. Call it as often as convenient while the link is down. */
 void sm_pipeline_link_lost(sm_pipeline_t *p, double t_s);
-/* Play and log a cue that another module raised (placement guidance, no-go warning). */
+/* Play and log a cue that another module raised (placement guidance, no-go warning). Every cue
+ * sound goes through one scheduler (sm_cuesched.h): no two overlap; a cue due while another
+ * plays waits, is merged or interrupts it by that rule. */
 void sm_pipeline_cue(sm_pipeline_t *p, const sm_coach_cue_t *c);
+/* Play a cue's sound at session time t_s outside the coaching (the sound tour), through the same
+ * scheduler, with its phrase under --voice; not logged or counted as a coach cue. Returns the
+ * session time the sound ends, or a negative value when it was dropped. */
+double sm_pipeline_play(sm_pipeline_t *p, sm_cue_kind_t kind, double intensity, double t_s);
+/* Spoken phrases (--voice) played with the cues that have one: pcm[kind] mono floats at the
+ * pipeline's sound rate, n[kind] samples (0 or NULL: none). The tone stays underneath at half
+ * its level and the phrase starts SM_PIPELINE_VOICE_LEAD_S after it. The buffers are the
+ * caller's and must outlive the pipeline; NULL arrays turn the voice off. */
+#define SM_PIPELINE_VOICE_LEAD_S 0.12
+void sm_pipeline_set_voice(sm_pipeline_t *p, const float *const *pcm, const size_t *n);
 /* A key from the user (pivot, soreness, reset) at session time t_s. */
 sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, int value);
 /* End of the session: closes the open hold. */
@@ -64,5 +76,15 @@ unsigned long sm_pipeline_cue_count(const sm_pipeline_t *p, sm_cue_kind_t kind);
 /* The cues in the order they were raised (the first SM_PIPELINE_CUE_LOG of the session). */
 #define SM_PIPELINE_CUE_LOG 4096
 const sm_coach_cue_t *sm_pipeline_cue_log(const sm_pipeline_t *p, size_t *n);
+/* What the scheduler made of every sound asked for (each logged cue and each tour sound, in the
+ * order they came, the first SM_PIPELINE_CUE_LOG): when it sounded, s of session time; played 0
+ * when it was merged, stale or cut before it began (start_s == end_s then). Sounds never overlap:
+ * each ends before the next starts. */
+typedef struct {
+    sm_cue_kind_t kind;
+    double due_s, start_s, end_s;
+    int played;
+} sm_pipeline_played_t;
+const sm_pipeline_played_t *sm_pipeline_played(const sm_pipeline_t *p, size_t *n);
 
 #endif

@@ -669,6 +669,8 @@ static sm_action_t key_action(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_
         return rep ? SM_ACT_NONE : SM_ACT_HOME;
     case SDLK_m:
         return rep ? SM_ACT_NONE : SM_ACT_MUTE;
+    case SDLK_s:
+        return rep ? SM_ACT_NONE : SM_ACT_SOUNDS;
     case SDLK_LEFTBRACKET:
         return SM_ACT_VOL_DOWN;
     case SDLK_RIGHTBRACKET:

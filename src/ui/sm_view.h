@@ -145,7 +145,8 @@ typedef enum {
     SM_ACT_PRESENTER,  /* F10 or p: presenter mode on/off */
     SM_ACT_COMPARE,    /* c: side by side: off -> template vs live -> left vs right */
     SM_ACT_NEXT,       /* Enter / keypad Enter (no name box open): go on (start the step now) */
-    SM_ACT_REDO        /* r or Backspace (no name box open): redo this step */
+    SM_ACT_REDO,       /* r or Backspace (no name box open): redo this step */
+    SM_ACT_SOUNDS      /* s: hear every cue once with its meaning (again: stop) */
 } sm_action_t;
 
 /* One user action with its details. */

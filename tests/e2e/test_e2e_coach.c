@@ -177,8 +177,12 @@ static void audio_out_has_the_cues_at_their_times(void **state)
             heard |= fabs(ts_json_num(c, "t_s") - ts_json_num(w, "start_s")) < 1.0;
     }
     assert_true(heard); /* the wiggle sound starts within a second of the wiggle */
-    /* A quiet stretch of steady holding is mostly silence (calm ticks only). */
-    assert_true(rms(pcm, n, rate, 52.0, 62.0) < 600);
+    /* A quiet stretch of steady holding is mostly silence (calm ticks only): sound in at most
+     * a tenth of it. (The tick itself is meant to be heard: issue 17.) */
+    int loud = 0;
+    for (double t = 52.0; t < 62.0 - 1e-9; t += 0.05)
+        loud += rms(pcm, n, rate, t, t + 0.05) > 100;
+    assert_true(loud <= 20);
     free(pcm);
     json_object_put(j);
 }

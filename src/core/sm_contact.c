@@ -42,7 +42,7 @@ void sm_contact_settings_default(sm_contact_settings_t *s)
     memset(s, 0, sizeof *s);
     s->posture = SM_POSTURE_AUTO;
     s->tool = SM_TOOL_BALL;
-    s->evidence = 0;
+    s->evidence = 1;
     s->ball_mm = SM_TOOL_BALL_MM_DEF;
     s->conf_on = 0.5;
     s->conf_on_cold = 0.8;
@@ -98,6 +98,8 @@ const char *sm_notool_text(sm_notool_t r)
         return "no contact presses harder than the body's bony contacts";
     case SM_NOTOOL_WEAK:
         return "only weak signs of a tool";
+    case SM_NOTOOL_CONFIRM:
+        return "a contact looks like the tool: checking that it stays";
     }
     return "";
 }
@@ -717,16 +719,21 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
             float v = ct->w[r * cols + c];
             if (d == h + 1 && v > spill)
                 spill = v;
-            if (v > other)
-                other = v;
+            /* another contact's peak is supported by a neighbour: a lone hot cell is none
+             * (blocks clear of the window; the ring just outside it is the spill test's) */
+            if (d >= h + 2 && ct->sup[r * cols + c] > other)
+                other = ct->sup[r * cols + c];
             if (d >= h + 2 && d <= h + 1 + ring && v > fl)
                 ct->scratch[nr++] = v;
         }
     double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
     double contrast = lvl > 0 ? P / lvl : s->contrast_hi;
     double dom = other > 0 ? P / other : s->dom_hi;
-    /* the body carries the rest: a contact with most of the load is nobody on a tool */
-    k->s_share = k->share > s->share_max ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
+    /* the body carries the rest: a contact with most of the load is nobody on a tool (on a
+     * mat that sees a body's worth of it; a small pad may see little more than the tool) */
+    int body_mat = ct->rows * ct->pitch >= 400.0 && ct->cols * ct->pitch >= 300.0;
+    k->s_share =
+        k->share > s->share_max && body_mat ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
     k->s_contrast = ramp(contrast, s->contrast_lo, s->contrast_hi);
     /* the hook's tip is small and its base broad: on a coarse mat the tip need not top the
      * hip; the hook is told by its share and its contrast */
@@ -938,6 +945,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
                    : -1;
     /* a new track must hold for confirm_s: a one-frame transient (a contact jumping for a
      * moment, a glitch frame) is not a tool settling */
+    int confirming = 0;
     if (pick >= 0 && keep < 0) {
         double cx = (cand[pick].c + 0.5) * p, cy = (cand[pick].r + 0.5) * p;
         double dx = cx - ct->cx_mm, dy = cy - ct->cy_mm;
@@ -946,8 +954,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->cx_mm = cx;
             ct->cy_mm = cy;
         }
-        if (t_s - ct->cand_since < s->confirm_s)
+        if (t_s - ct->cand_since < s->confirm_s) {
             pick = -1;
+            confirming = 1;
+        }
     } else if (keep < 0) {
         ct->cand_since = -1;
     }
@@ -961,7 +971,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         o->s_contrast = k->s_contrast;
         o->s_dom = k->s_dom;
     }
-    o->no_tool = present ? SM_NOTOOL_NONE : best < 0 ? SM_NOTOOL_EMPTY : why_not(&cand[best]);
+    o->no_tool = present      ? SM_NOTOOL_NONE
+                 : best < 0   ? SM_NOTOOL_EMPTY
+                 : confirming ? SM_NOTOOL_CONFIRM
+                              : why_not(&cand[best]);
     if (present) {
         const cand_t *k = &cand[pick];
         double tpk = k->peak;

@@ -85,7 +85,8 @@ typedef enum {
     SM_NOTOOL_BROAD,    /* the strongest compact load belongs to a broader contact */
     SM_NOTOOL_FLAT,     /* it does not stand out from the body around it */
     SM_NOTOOL_PEAK,     /* another contact presses as hard (a bony contact, not a tool) */
-    SM_NOTOOL_WEAK      /* several criteria only partly met */
+    SM_NOTOOL_WEAK,     /* several criteria only partly met */
+    SM_NOTOOL_CONFIRM   /* a contact fits the tool; it must stay a moment (confirm_s) */
 } sm_notool_t;
 
 #define SM_TOOL_BALL_MM_MIN 60.0
@@ -97,10 +98,9 @@ typedef struct {
      * told from the contact pattern. SM_POSTURE_AUTO or PRONE: face down. Default AUTO. */
     sm_posture_t posture;
     sm_tool_kind_t tool; /* default SM_TOOL_BALL */
-    /* 1: the ball is found by the physical evidence described above (work in progress: not
-     * yet the default, it still breaks the simulated relocation and shifted back-of-hip
-     * cases); 0 (default): the hottest compact contact, as before. The Hip Hook always uses
-     * the hottest compact contact. */
+    /* 1 (default): the ball is found by the physical evidence described above; 0: the hottest
+     * compact contact (the rule before issue 18, kept for comparison). The Hip Hook is found
+     * by its footprint (tip and base), see sm_contact_frame_t.tool_seen. */
     int evidence;
     double ball_mm;                  /* ball diameter, 60..150 mm; default 100 */
     double conf_on;                  /* confidence for a new tool after an onset; 0.5 */
@@ -108,7 +108,9 @@ typedef struct {
     double confirm_s;                /* a new track holds this long first, s; 1.5 */
     double conf_keep;                /* confidence to keep the current track; default 0.35 */
     double share_lo, share_hi;       /* load share ramp of the window; 0.07, 0.15 */
-    double share_max;                /* more than this is not a tool under a body; 0.6 */
+    double share_max;                /* more than this is not a tool under a body; 0.6 (only
+                                        on a mat of 30 x 40 cm and more: a small pad may see
+                                        little but the tool) */
     double contrast_lo, contrast_hi; /* peak / ring level (75th percentile) ramp; 3, 8 */
     double dom_lo, dom_hi;           /* peak / strongest other contact ramp; 1.0, 1.5 */
     double spill_lo, spill_hi;       /* a cell past the window at this share of the peak:

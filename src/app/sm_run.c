@@ -272,6 +272,8 @@ static void coach(run_t *r, const sm_frame_t *f)
             fprintf(stderr, "steadymat: the coach cannot run on a %ux%u mat\n", f->rows, f->cols);
             return;
         }
+        if (r->rc->tool_set)
+            sm_pipeline_set_tool(r->pipe, r->rc->tool, r->rc->ball_mm);
         sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->volume);
         sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->muted);
         if (r->restarted) /* after a replay seek the sound goes on from here */
@@ -835,6 +837,7 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
         json_object_object_add(o, "protocol",
                                json_object_new_string(sm_protocol_name(r->rc->protocol)));
         sm_report_coach(o, sm_pipeline_coach(r->pipe));
+        sm_report_tool(o, r->pipe);
         if (r->place) {
             /* No-go zone visits are events too. */
             size_t nz;

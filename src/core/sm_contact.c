@@ -16,6 +16,7 @@ struct sm_contact {
     float *scratch; /* quickselect */
     uint8_t *label; /* SM_CONTACT_* */
     uint8_t *mark;  /* 1 = cell of the tool */
+    uint8_t *foot;  /* footprint flood marks (all 0 between uses) */
     int *stack;     /* flood fill (hook) */
     double *ii;     /* integral image of the loaded cells, (rows+1)*(cols+1) */
     float *sup;     /* second-highest cell of each 3x3 block: a contact's supported peak */
@@ -79,6 +80,11 @@ void sm_contact_settings_default(sm_contact_settings_t *s)
 const char *sm_side_name(sm_side_t s)
 {
     return s == SM_SIDE_RIGHT ? "right" : s == SM_SIDE_LEFT ? "left" : "unknown";
+}
+
+const char *sm_tool_seen_name(sm_tool_seen_t t)
+{
+    return t == SM_SEEN_BALL ? "ball" : t == SM_SEEN_HOOK ? "hip-hook" : NULL;
 }
 
 const char *sm_notool_text(sm_notool_t r)
@@ -154,12 +160,13 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->scratch = malloc(n * sizeof *ct->scratch);
     ct->label = malloc(n);
     ct->mark = malloc(n);
+    ct->foot = calloc(n, 1);
     ct->stack = malloc(n * sizeof *ct->stack);
     ct->ii = malloc((size_t)(rows + 1) * (size_t)(cols + 1) * sizeof *ct->ii);
     ct->sup = malloc(n * sizeof *ct->sup);
     ct->slow = malloc(n * sizeof *ct->slow);
     if (!ct->in || !ct->w || !ct->prev || !ct->since || !ct->scratch || !ct->label || !ct->mark ||
-        !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
+        !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
         sm_contact_destroy(ct);
         return SM_ERR_NOMEM;
     }
@@ -179,6 +186,7 @@ void sm_contact_destroy(sm_contact_t *ct)
     free(ct->scratch);
     free(ct->label);
     free(ct->mark);
+    free(ct->foot);
     free(ct->stack);
     free(ct->ii);
     free(ct->sup);
@@ -387,10 +395,81 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
     return count;
 }
 
+/* Which tool the footprint around the peak cell shows (see sm_contact_frame_t.tool_seen):
+ * flood over the cells at FOOT_FRAC of the peak or more within FOOT_MM of it, then the
+ * load-weighted covariance of those cells. Uses ct->stack; leaves ct->mark as it was. */
+#define FOOT_FRAC      0.25
+#define FOOT_MM        100.0
+#define FOOT_HOOK_SD   25.0 /* a 12 cm base spreads 35 mm (uniform), a ball's contact 10-15 */
+#define FOOT_HOOK_OFFS 25.0 /* the hook's tip lies 5 cm from the base's middle */
+
+static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk)
+{
+    const int rows = ct->rows, cols = ct->cols;
+    const double p = ct->pitch;
+    float thr = (float)(FOOT_FRAC * tpk);
+    if (thr < (float)ct->floor)
+        thr = (float)ct->floor;
+    int lim = (int)(FOOT_MM / p);
+    int r0 = seed / cols, c0 = seed % cols, top = 0, cnt = 0;
+    double sw = 0, sr = 0, sc = 0, srr = 0, scc = 0, src = 0;
+    ct->stack[top++] = seed;
+    ct->foot[seed] = 1;
+    int seen = 0; /* cells to clear afterwards are ct->stack[0..seen) (kept below top) */
+    while (seen < top) {
+        int i = ct->stack[seen++];
+        int r = i / cols, c = i % cols;
+        double v = ct->w[i], y = (r + 0.5) * p, x = (c + 0.5) * p;
+        cnt++;
+        sw += v;
+        sr += v * y;
+        sc += v * x;
+        srr += v * y * y;
+        scc += v * x * x;
+        src += v * x * y;
+        for (int dr = -1; dr <= 1; dr++)
+            for (int dc = -1; dc <= 1; dc++) {
+                int rr = r + dr, cc = c + dc;
+                if (rr < 0 || rr >= rows || cc < 0 || cc >= cols || abs(rr - r0) > lim ||
+                    abs(cc - c0) > lim)
+                    continue;
+                int j = rr * cols + cc;
+                if (!ct->foot[j] && ct->w[j] >= thr && top < ct->n) {
+                    ct->foot[j] = 1;
+                    ct->stack[top++] = j;
+                }
+            }
+    }
+    for (int k = 0; k < top; k++)
+        ct->foot[ct->stack[k]] = 0;
+    o->foot_sd_mm = 0;
+    o->foot_offset_mm = 0;
+    if (sw > 0 && cnt > 1) {
+        double my = sr / sw, mx = sc / sw;
+        double vyy = srr / sw - my * my, vxx = scc / sw - mx * mx, vxy = src / sw - mx * my;
+        /* the long axis: the larger eigenvalue of the 2x2 covariance and its direction */
+        double tr = vxx + vyy, det = vxx * vyy - vxy * vxy;
+        double disc = tr * tr / 4 - det;
+        double l1 = tr / 2 + sqrt(disc > 0 ? disc : 0);
+        double ex = vxy, ey = l1 - vxx;
+        if (fabs(ex) + fabs(ey) < 1e-9) {
+            ex = vxx >= vyy ? 1 : 0;
+            ey = vxx >= vyy ? 0 : 1;
+        }
+        double en = sqrt(ex * ex + ey * ey);
+        double px = (c0 + 0.5) * p - mx, py = (r0 + 0.5) * p - my;
+        o->foot_sd_mm = sqrt(l1 > 0 ? l1 : 0);
+        o->foot_offset_mm = fabs(px * ex + py * ey) / en;
+    }
+    o->tool_seen = o->foot_sd_mm >= FOOT_HOOK_SD && o->foot_offset_mm >= FOOT_HOOK_OFFS
+                       ? SM_SEEN_HOOK
+                       : SM_SEEN_BALL;
+}
+
 /* The tool's numbers from its marked blob (ct->mark == 1): load centroid (br, bc are the
  * load-weighted row and column sums), peak, share, area, the tip around the peak cell and the
  * load near it. One description for every way the tool is found. */
-static void describe_tool(const sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk,
+static void describe_tool(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk,
                           double load, double br, double bc, int cnt, double tot)
 {
     const sm_contact_settings_t *s = &ct->set;
@@ -432,6 +511,7 @@ static void describe_tool(const sm_contact_t *ct, sm_contact_frame_t *o, int see
     o->near_load = near;
     o->tip_x_mm = tl > 0 ? tc / tl * p : (o->peak_col + 0.5) * p;
     o->tip_y_mm = tl > 0 ? tr_ / tl * p : (o->peak_row + 0.5) * p;
+    footprint(ct, o, seed, tpk);
 }
 
 /* The hottest compact contact, joined to what surrounds it above tool_frac of its peak: the

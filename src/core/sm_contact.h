@@ -77,6 +77,13 @@ typedef enum { SM_SIDE_UNKNOWN = 0, SM_SIDE_RIGHT = 1, SM_SIDE_LEFT = 2 } sm_sid
 /* The tool the person uses; sets the expected contact. */
 typedef enum { SM_TOOL_BALL = 0, SM_TOOL_HOOK = 1 } sm_tool_kind_t;
 
+/* Which tool a contact's footprint shows (sm_contact_frame_t.tool_seen). */
+typedef enum {
+    SM_SEEN_NONE = 0, /* no tool */
+    SM_SEEN_BALL,     /* a round compact contact with its peak in the middle */
+    SM_SEEN_HOOK      /* a long flat base (12 x 6 cm) with the tip's peak at one end */
+} sm_tool_seen_t;
+
 /* Why no tool was found in a frame (the criterion with the lowest score). */
 typedef enum {
     SM_NOTOOL_NONE = 0, /* a tool was found */
@@ -170,6 +177,13 @@ typedef struct {
                          follows the tool's load without cells entering and leaving the blob
                          (the breathing signal) */
     int cells;        /* (tool) cells in the blob */
+    /* (tool) the footprint around the peak: the connected cells at 25 % of the peak or more
+     * within 10 cm of it, their load-weighted spread along their long axis (mm) and how far the
+     * peak lies from their centroid along it (mm). A Hip Hook's base (12 cm) with its tip at
+     * one end spreads 25 mm and more with the peak 25 mm and more off centre; a ball's contact
+     * (3.5-6 cm, peak in the middle) does neither. */
+    double foot_sd_mm, foot_offset_mm;
+    sm_tool_seen_t tool_seen; /* (tool) SM_SEEN_BALL or SM_SEEN_HOOK; SM_SEEN_NONE without */
     double area_mm2;
     /* the body: loaded cells outside the tool blob */
     int body_r0, body_r1, body_c0, body_c1; /* outline: bounding rows/cols (inclusive) of the
@@ -212,6 +226,8 @@ void sm_contact_update_u16(sm_contact_t *ct, const uint16_t *cells, double t_s,
 const uint8_t *sm_contact_labels(const sm_contact_t *ct);
 
 const char *sm_side_name(sm_side_t s); /* "right", "left", "unknown" */
+/* "ball", "hip-hook", or NULL for SM_SEEN_NONE (the JSON spelling). */
+const char *sm_tool_seen_name(sm_tool_seen_t t);
 /* A short reason for the view: "no contact carries a tool's share of the load"... ("" for
  * SM_NOTOOL_NONE). Static strings. */
 const char *sm_notool_text(sm_notool_t r);

@@ -90,6 +90,7 @@ typedef struct {
     uint8_t ghosts[SM_MAX_CELLS];
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
+    char tool_text[128]; /* "No tool found - ..." while searching */
     int presenter;
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
     sm_placement_t *place;
@@ -618,6 +619,13 @@ static void render(run_t *r, double wall_s)
                  "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
                  rs.released, rs.steady_s, ls.released, ls.steady_s);
         vm.sides_text = r->sides_text;
+        /* searching: say why no tool is found (issue 18) */
+        const sm_contact_frame_t *cf = sm_pipeline_contact(r->pipe);
+        if (co->state == SM_STATE_SEARCH && !cf->present && cf->no_tool != SM_NOTOOL_NONE) {
+            snprintf(r->tool_text, sizeof r->tool_text, "No tool found - %s",
+                     sm_notool_text(cf->no_tool));
+            vm.tool_status = r->tool_text;
+        }
         vm.muted = sm_mix_muted(mix);
         vm.volume = sm_mix_volume(mix);
     }

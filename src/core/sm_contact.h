@@ -106,8 +106,9 @@ typedef struct {
     sm_posture_t posture;
     sm_tool_kind_t tool; /* default SM_TOOL_BALL */
     /* 1 (default): the ball is found by the physical evidence described above; 0: the hottest
-     * compact contact (the rule before issue 18, kept for comparison). The Hip Hook is found
-     * by its footprint (tip and base), see sm_contact_frame_t.tool_seen. */
+     * compact contact (the rule before issue 18, kept for comparison). The Hip Hook (tool =
+     * SM_TOOL_HOOK) is still found as the hottest compact contact; the footprint only says
+     * which tool a found contact looks like (sm_contact_frame_t.tool_seen). */
     int evidence;
     double ball_mm;                  /* ball diameter, 60..150 mm; default 100 */
     double conf_on;                  /* confidence for a new tool after an onset; 0.5 */

@@ -44,7 +44,8 @@ void sm_analysis_free(sm_analysis_t *a)
 sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_analysis_t *a,
                           char *err, size_t errlen)
 {
-    static const sm_analysis_opts_t none = {SM_PROTO_BALL_RELEASE, 0, NULL, 0, NULL, NULL};
+    static const sm_analysis_opts_t none = {SM_PROTO_BALL_RELEASE, 0, NULL, 0, NULL, NULL, 0,
+                                            SM_TOOL_BALL,          0};
     if (!o)
         o = &none;
     memset(a, 0, sizeof *a);
@@ -67,6 +68,8 @@ sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_anal
         memset(a, 0, sizeof *a);
         return SM_ERR_RANGE;
     }
+    if (o->tool_set)
+        sm_pipeline_set_tool(a->pipe, o->tool, o->ball_mm);
     sm_session_record_t *rec = malloc(sizeof *rec);
     trace_t tool = {0}, body = {0};
     uint64_t first = 0, last = 0;
@@ -158,7 +161,7 @@ sm_status sm_analysis_history_fn(void *ctx, const char *session_path, const sm_h
                                  sm_history_entry_t *out, char *err, size_t errlen)
 {
     (void)ctx;
-    sm_analysis_opts_t o = {SM_PROTO_BALL_RELEASE, 0, NULL, 0, NULL, NULL};
+    sm_analysis_opts_t o = {SM_PROTO_BALL_RELEASE, 0, NULL, 0, NULL, NULL, 0, SM_TOOL_BALL, 0};
     if (meta) {
         o.protocol = meta->protocol;
         o.release_s = meta->release_s;

@@ -25,6 +25,10 @@ typedef struct {
     /* Called after the pipeline has taken each frame; t_s is the time from the first frame. */
     void (*on_frame)(void *ctx, const sm_frame_t *f, double t_s, const sm_pipeline_t *p);
     void *ctx;
+    /* --tool: 1 = use tool (and ball_mm for a ball); 0 = the protocol's default tool */
+    int tool_set;
+    sm_tool_kind_t tool;
+    double ball_mm;
 } sm_analysis_opts_t;
 
 typedef struct {

@@ -281,6 +281,8 @@ static void live_help(void)
         "The coach:\n"
         "  --protocol P          ball (default), hook, back or realign\n"
         "  --release S           steady seconds on one spot for the release (default 60)\n"
+        "  --tool T              the tool: " SM_TOOL_HELP "\n"
+        "                        (default: the protocol's, a 10 cm ball or the Hip Hook)\n"
         "  --audio-out FILE.wav  also write the coaching sounds to a WAV file\n"
         "  --force               replace an existing --record or --audio-out file (without\n"
         "                        it an existing file is never written over)\n"
@@ -335,6 +337,13 @@ static int common_option(args_t *a, common_t *c)
     } else if (is(a, "--release")) {
         if (number(a, 1, 3600, &v))
             c->rc.release_s = v;
+    } else if (is(a, "--tool")) {
+        const char *t = value(a);
+        if (t && !sm_parse_tool(t, &c->rc.tool, &c->rc.ball_mm)) {
+            usage_error(a->cmd, "--tool is " SM_TOOL_HELP ", not '%s'", t);
+            a->bad = 1;
+        }
+        c->rc.tool_set = t != NULL;
     } else if (is(a, "--audio-out")) {
         c->rc.audio_out = value(a);
     } else if (is(a, "--force")) {
@@ -505,8 +514,9 @@ int sm_cmd_replay(int argc, char **argv)
     if (wants_help(argc, argv)) {
         printf("usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
                "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n"
-               "                        [--protocol P] [--release S] [--audio-out FILE.wav]\n"
-               "                        [--voice]\n\n"
+               "                        [--protocol P] [--release S] [--tool T]\n"
+               "                        [--audio-out FILE.wav] [--voice]\n\n"
+               "--tool T is the tool: " SM_TOOL_HELP ".\n"
                "Plays a recorded session through the coach again. Keys: space pause, left/right\n"
                "5 s back/forward, up/down (or +/-) double/halve the speed, Home to the start,\n"
                "Esc/q quit.\n");

@@ -18,5 +18,9 @@ int sm_cmd_sounds(int argc, char **argv);
 #include "sm_coach.h"
 /* "ball", "hook", "back", "realign" (or the full names) -> protocol; 0 when unknown. */
 int sm_parse_protocol(const char *s, sm_protocol_t *out);
+/* --tool: "ball" (10 cm), "ball:D" (diameter D cm, 6..15) or "hook" -> kind and ball diameter
+ * in mm; 0 when not one of these. */
+#define SM_TOOL_HELP "ball:DIAM_CM (6-15, default ball:10) or hook"
+int sm_parse_tool(const char *s, sm_tool_kind_t *kind, double *ball_mm);
 
 #endif

@@ -19,7 +19,8 @@
 
 static void help(void)
 {
-    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--lowpass HZ] [--json]\n"
+    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--tool T] [--lowpass HZ]\n"
+           "                         [--json]\n"
            "       steadymat analyze --cop-csv FILE --rate HZ [--columns T,X,Y] [--units mm|cm]\n"
            "                         [--lowpass HZ] [--json]\n\n"
            "Measures how steady a recorded session was (the tool's contact, or the whole body's\n"
@@ -28,6 +29,8 @@ static void help(void)
            "--cop-csv it reads a centre-of-pressure trace such as a force-plate export instead.\n\n"
            "  --protocol P          ball (default), hook, back or realign\n"
            "  --release S           steady seconds for the release threshold (default 60)\n"
+           "  --tool T              the tool: " SM_TOOL_HELP "\n"
+           "                        (default: the protocol's, a 10 cm ball or the Hip Hook)\n"
            "  --cop-csv FILE        a delimited text table with a header line\n"
            "  --rate HZ             its sampling rate (default: from its time column)\n"
            "  --columns T,X,Y       columns by name or 1-based number (X,Y without time);\n"
@@ -54,6 +57,29 @@ int sm_parse_protocol(const char *s, sm_protocol_t *out)
             return 1;
         }
     return 0;
+}
+
+int sm_parse_tool(const char *s, sm_tool_kind_t *kind, double *ball_mm)
+{
+    if (!strcmp(s, "hook") || !strcmp(s, "hip-hook")) {
+        *kind = SM_TOOL_HOOK;
+        *ball_mm = 0;
+        return 1;
+    }
+    if (!strcmp(s, "ball")) {
+        *kind = SM_TOOL_BALL;
+        *ball_mm = SM_TOOL_BALL_MM_DEF;
+        return 1;
+    }
+    if (strncmp(s, "ball:", 5) != 0)
+        return 0;
+    char *end = NULL;
+    double cm = strtod(s + 5, &end);
+    if (end == s + 5 || *end || !(cm >= SM_TOOL_BALL_MM_MIN / 10 && cm <= SM_TOOL_BALL_MM_MAX / 10))
+        return 0;
+    *kind = SM_TOOL_BALL;
+    *ball_mm = cm * 10;
+    return 1;
 }
 
 static void print_text(const char *what, double duration, const sm_sway_t *s, const sm_coach_t *co)
@@ -107,10 +133,11 @@ static sm_status sway_of(const double *x, const double *y, size_t n, double rate
 }
 
 static int analyze_session(const char *path, sm_protocol_t proto, double release_s,
-                           double lowpass_hz, int json)
+                           double lowpass_hz, int json, int tool_set, sm_tool_kind_t tool,
+                           double ball_mm)
 {
     char err[320];
-    sm_analysis_opts_t o = {proto, release_s, NULL, 0, NULL, NULL};
+    sm_analysis_opts_t o = {proto, release_s, NULL, 0, NULL, NULL, tool_set, tool, ball_mm};
     sm_analysis_t a;
     if (sm_analysis_run(path, &o, &a, err, sizeof err) != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s\n", err);
@@ -135,6 +162,7 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
             json_object_object_add(j, "lowpass_hz", json_object_new_double(lowpass_hz));
         sm_report_sway(j, a.have_sway ? &a.sway : NULL);
         sm_report_coach(j, sm_pipeline_coach(a.pipe));
+        sm_report_tool(j, a.pipe);
         /* What the person would have heard, on the recording's clock (live's and replay's):
          * the same cues as `live --json` and `replay --json` give for the same frames. */
         json_object_object_add(j, "first_frame_s", json_object_new_double(a.first_s));
@@ -265,8 +293,9 @@ int sm_cmd_analyze(int argc, char **argv)
     const char *file = NULL, *csv = NULL;
     sm_cop_csv_opts_t opts = {NULL, NULL, 0};
     sm_protocol_t proto = SM_PROTO_BALL_RELEASE;
-    double release_s = 0, lowpass_hz = 0;
-    int json = 0;
+    double release_s = 0, lowpass_hz = 0, ball_mm = 0;
+    int json = 0, tool_set = 0;
+    sm_tool_kind_t tool = SM_TOOL_BALL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -276,7 +305,7 @@ int sm_cmd_analyze(int argc, char **argv)
         int has_value = !strcmp(a, "--cop-csv") || !strcmp(a, "--rate") ||
                         !strcmp(a, "--columns") || !strcmp(a, "--units") ||
                         !strcmp(a, "--protocol") || !strcmp(a, "--release") ||
-                        !strcmp(a, "--lowpass");
+                        !strcmp(a, "--lowpass") || !strcmp(a, "--tool");
         if (has_value && i + 1 >= argc) {
             fprintf(stderr,
                     "steadymat analyze: %s needs a value (see 'steadymat analyze --help')\n", a);
@@ -311,6 +340,13 @@ int sm_cmd_analyze(int argc, char **argv)
                         argv[i]);
                 return USAGE;
             }
+        } else if (!strcmp(a, "--tool")) {
+            if (!sm_parse_tool(argv[++i], &tool, &ball_mm)) {
+                fprintf(stderr, "steadymat analyze: --tool is %s, not '%s'\n", SM_TOOL_HELP,
+                        argv[i]);
+                return USAGE;
+            }
+            tool_set = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr,
                     "steadymat analyze: unknown option '%s' (see 'steadymat analyze --help')\n", a);
@@ -333,5 +369,5 @@ int sm_cmd_analyze(int argc, char **argv)
                 "steadymat analyze: which session? steadymat analyze FILE (or --cop-csv FILE)\n");
         return USAGE;
     }
-    return analyze_session(file, proto, release_s, lowpass_hz, json);
+    return analyze_session(file, proto, release_s, lowpass_hz, json, tool_set, tool, ball_mm);
 }

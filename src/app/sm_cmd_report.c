@@ -403,7 +403,7 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
             goto done;
         }
     }
-    sm_analysis_opts_t o = {rp->protocol, rp->release_s, NULL, 0, on_frame, &c};
+    sm_analysis_opts_t o = {rp->protocol, rp->release_s, NULL, 0, on_frame, &c, 0, SM_TOOL_BALL, 0};
     if (read_sidecar(path, meta)) {
         if (!rp->protocol_given)
             o.protocol = meta->protocol;

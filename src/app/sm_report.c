@@ -63,6 +63,16 @@ void sm_report_coach(json_object *o, const sm_coach_t *co)
     json_object_object_add(o, "sides", sides);
 }
 
+void sm_report_tool(json_object *o, const sm_pipeline_t *p)
+{
+    unsigned long no_tool = 0;
+    sm_tool_seen_t seen = SM_SEEN_NONE;
+    sm_pipeline_tool_stats(p, NULL, &no_tool, &seen);
+    json_object_object_add(o, "frames_no_tool", json_object_new_int64((int64_t)no_tool));
+    const char *name = sm_tool_seen_name(seen);
+    json_object_object_add(o, "tool_detected", name ? json_object_new_string(name) : NULL);
+}
+
 void sm_report_sway(json_object *o, const sm_sway_t *s)
 {
     if (!s) {

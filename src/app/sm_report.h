@@ -6,10 +6,14 @@
 #include <json-c/json.h>
 
 #include "sm_coach.h"
+#include "sm_pipeline.h"
 #include "sm_sway.h"
 
 /* Adds "holds", "events", "breathing_rate_bpm" and "sides" to o. */
 void sm_report_coach(json_object *o, const sm_coach_t *co);
+/* Adds "frames_no_tool" (frames in which no tool was found: the coach was searching) and
+ * "tool_detected" ("ball", "hip-hook" or null when never a tool) to o. */
+void sm_report_tool(json_object *o, const sm_pipeline_t *p);
 /* Adds "sway" (the measures in mm, mm/s, mm^2, Hz) to o; s NULL gives "sway": null. */
 void sm_report_sway(json_object *o, const sm_sway_t *s);
 

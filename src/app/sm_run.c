@@ -95,6 +95,7 @@ typedef struct {
     uint8_t ghosts[SM_MAX_CELLS];
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
+    char tool_text[128]; /* "No tool found - ..." while searching */
     int presenter;
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
     sm_placement_t *place;
@@ -283,6 +284,8 @@ static void coach(run_t *r, const sm_frame_t *f)
             fprintf(stderr, "steadymat: the coach cannot run on a %ux%u mat\n", f->rows, f->cols);
             return;
         }
+        if (r->rc->tool_set)
+            sm_pipeline_set_tool(r->pipe, r->rc->tool, r->rc->ball_mm);
         sm_mix_set_volume(sm_pipeline_mix(r->pipe), (float)r->volume);
         sm_mix_set_mute(sm_pipeline_mix(r->pipe), r->muted);
         if (r->voice)
@@ -654,6 +657,13 @@ static void render(run_t *r, double wall_s)
                  "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
                  rs.released, rs.steady_s, ls.released, ls.steady_s);
         vm.sides_text = r->sides_text;
+        /* searching: say why no tool is found (issue 18) */
+        const sm_contact_frame_t *cf = sm_pipeline_contact(r->pipe);
+        if (co->state == SM_STATE_SEARCH && !cf->present && cf->no_tool != SM_NOTOOL_NONE) {
+            snprintf(r->tool_text, sizeof r->tool_text, "No tool found - %s",
+                     sm_notool_text(cf->no_tool));
+            vm.tool_status = r->tool_text;
+        }
         vm.muted = sm_mix_muted(mix);
         vm.volume = sm_mix_volume(mix);
     }
@@ -881,6 +891,7 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
         json_object_object_add(o, "protocol",
                                json_object_new_string(sm_protocol_name(r->rc->protocol)));
         sm_report_coach(o, sm_pipeline_coach(r->pipe));
+        sm_report_tool(o, r->pipe);
         if (r->place) {
             /* No-go zone visits are events too. */
             size_t nz;

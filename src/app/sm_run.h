@@ -27,7 +27,10 @@ typedef struct {
     int fullscreen;
     /* the coach */
     sm_protocol_t protocol;
-    double release_s;      /* steady seconds for the release threshold; 0 = default (60) */
+    double release_s; /* steady seconds for the release threshold; 0 = default (60) */
+    int tool_set;     /* --tool given: tool and ball_mm (mm) name it; else the protocol's */
+    sm_tool_kind_t tool;
+    double ball_mm;
     const char *audio_out; /* write the cue sounds to this WAV file (session clock) */
     int force;             /* --force: replace an existing recording or sound file */
     int mute;              /* start with the speaker muted */

@@ -16,6 +16,7 @@ struct sm_contact {
     float *scratch; /* quickselect */
     uint8_t *label; /* SM_CONTACT_* */
     uint8_t *mark;  /* 1 = cell of the tool */
+    uint8_t *foot;  /* footprint flood marks (all 0 between uses) */
     int *stack;     /* flood fill (hook) */
     double *ii;     /* integral image of the loaded cells, (rows+1)*(cols+1) */
     float *sup;     /* second-highest cell of each 3x3 block: a contact's supported peak */
@@ -42,7 +43,7 @@ void sm_contact_settings_default(sm_contact_settings_t *s)
     memset(s, 0, sizeof *s);
     s->posture = SM_POSTURE_AUTO;
     s->tool = SM_TOOL_BALL;
-    s->evidence = 0;
+    s->evidence = 1;
     s->ball_mm = SM_TOOL_BALL_MM_DEF;
     s->conf_on = 0.5;
     s->conf_on_cold = 0.8;
@@ -81,6 +82,11 @@ const char *sm_side_name(sm_side_t s)
     return s == SM_SIDE_RIGHT ? "right" : s == SM_SIDE_LEFT ? "left" : "unknown";
 }
 
+const char *sm_tool_seen_name(sm_tool_seen_t t)
+{
+    return t == SM_SEEN_BALL ? "ball" : t == SM_SEEN_HOOK ? "hip-hook" : NULL;
+}
+
 const char *sm_notool_text(sm_notool_t r)
 {
     switch (r) {
@@ -98,6 +104,8 @@ const char *sm_notool_text(sm_notool_t r)
         return "no contact presses harder than the body's bony contacts";
     case SM_NOTOOL_WEAK:
         return "only weak signs of a tool";
+    case SM_NOTOOL_CONFIRM:
+        return "a contact looks like the tool: checking that it stays";
     }
     return "";
 }
@@ -152,12 +160,13 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->scratch = malloc(n * sizeof *ct->scratch);
     ct->label = malloc(n);
     ct->mark = malloc(n);
+    ct->foot = calloc(n, 1);
     ct->stack = malloc(n * sizeof *ct->stack);
     ct->ii = malloc((size_t)(rows + 1) * (size_t)(cols + 1) * sizeof *ct->ii);
     ct->sup = malloc(n * sizeof *ct->sup);
     ct->slow = malloc(n * sizeof *ct->slow);
     if (!ct->in || !ct->w || !ct->prev || !ct->since || !ct->scratch || !ct->label || !ct->mark ||
-        !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
+        !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
         sm_contact_destroy(ct);
         return SM_ERR_NOMEM;
     }
@@ -177,6 +186,7 @@ void sm_contact_destroy(sm_contact_t *ct)
     free(ct->scratch);
     free(ct->label);
     free(ct->mark);
+    free(ct->foot);
     free(ct->stack);
     free(ct->ii);
     free(ct->sup);
@@ -385,6 +395,77 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
     return count;
 }
 
+/* Which tool the footprint around the peak cell shows (see sm_contact_frame_t.tool_seen):
+ * flood over the cells at FOOT_FRAC of the peak or more within FOOT_MM of it, then the
+ * load-weighted covariance of those cells. Uses ct->stack; leaves ct->mark as it was. */
+#define FOOT_FRAC      0.25
+#define FOOT_MM        100.0
+#define FOOT_HOOK_SD   25.0 /* a 12 cm base spreads 35 mm (uniform), a ball's contact 10-15 */
+#define FOOT_HOOK_OFFS 25.0 /* the hook's tip lies 5 cm from the base's middle */
+
+static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk)
+{
+    const int rows = ct->rows, cols = ct->cols;
+    const double p = ct->pitch;
+    float thr = (float)(FOOT_FRAC * tpk);
+    if (thr < (float)ct->floor)
+        thr = (float)ct->floor;
+    int lim = (int)(FOOT_MM / p);
+    int r0 = seed / cols, c0 = seed % cols, top = 0, cnt = 0;
+    double sw = 0, sr = 0, sc = 0, srr = 0, scc = 0, src = 0;
+    ct->stack[top++] = seed;
+    ct->foot[seed] = 1;
+    int seen = 0; /* cells to clear afterwards are ct->stack[0..seen) (kept below top) */
+    while (seen < top) {
+        int i = ct->stack[seen++];
+        int r = i / cols, c = i % cols;
+        double v = ct->w[i], y = (r + 0.5) * p, x = (c + 0.5) * p;
+        cnt++;
+        sw += v;
+        sr += v * y;
+        sc += v * x;
+        srr += v * y * y;
+        scc += v * x * x;
+        src += v * x * y;
+        for (int dr = -1; dr <= 1; dr++)
+            for (int dc = -1; dc <= 1; dc++) {
+                int rr = r + dr, cc = c + dc;
+                if (rr < 0 || rr >= rows || cc < 0 || cc >= cols || abs(rr - r0) > lim ||
+                    abs(cc - c0) > lim)
+                    continue;
+                int j = rr * cols + cc;
+                if (!ct->foot[j] && ct->w[j] >= thr && top < ct->n) {
+                    ct->foot[j] = 1;
+                    ct->stack[top++] = j;
+                }
+            }
+    }
+    for (int k = 0; k < top; k++)
+        ct->foot[ct->stack[k]] = 0;
+    o->foot_sd_mm = 0;
+    o->foot_offset_mm = 0;
+    if (sw > 0 && cnt > 1) {
+        double my = sr / sw, mx = sc / sw;
+        double vyy = srr / sw - my * my, vxx = scc / sw - mx * mx, vxy = src / sw - mx * my;
+        /* the long axis: the larger eigenvalue of the 2x2 covariance and its direction */
+        double tr = vxx + vyy, det = vxx * vyy - vxy * vxy;
+        double disc = tr * tr / 4 - det;
+        double l1 = tr / 2 + sqrt(disc > 0 ? disc : 0);
+        double ex = vxy, ey = l1 - vxx;
+        if (fabs(ex) + fabs(ey) < 1e-9) {
+            ex = vxx >= vyy ? 1 : 0;
+            ey = vxx >= vyy ? 0 : 1;
+        }
+        double en = sqrt(ex * ex + ey * ey);
+        double px = (c0 + 0.5) * p - mx, py = (r0 + 0.5) * p - my;
+        o->foot_sd_mm = sqrt(l1 > 0 ? l1 : 0);
+        o->foot_offset_mm = fabs(px * ex + py * ey) / en;
+    }
+    o->tool_seen = o->foot_sd_mm >= FOOT_HOOK_SD && o->foot_offset_mm >= FOOT_HOOK_OFFS
+                       ? SM_SEEN_HOOK
+                       : SM_SEEN_BALL;
+}
+
 /* The tool's numbers from its marked blob (ct->mark == 1): its position, peak, share, area, the
  * tip around the peak cell and the load near it. One description for every way the tool is
  * found. The position is the load centroid over a disc around the blob that holds all of the
@@ -393,8 +474,8 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
  * of the whole footprint follows the tool within a few per cent of a cell, where the centroid of
  * the cells above a fraction of the peak jumps by a millimetre or more whenever an edge cell
  * crosses that fraction (the coach would hear it as a wiggle). */
-static void describe_tool(const sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk,
-                          double fl, double load, double br, double bc, int cnt, double tot)
+static void describe_tool(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk, double fl,
+                          double load, double br, double bc, int cnt, double tot)
 {
     const sm_contact_settings_t *s = &ct->set;
     const int rows = ct->rows, cols = ct->cols;
@@ -465,6 +546,7 @@ static void describe_tool(const sm_contact_t *ct, sm_contact_frame_t *o, int see
     o->near_load = near;
     o->tip_x_mm = tl > 0 ? tc / tl * p : (o->peak_col + 0.5) * p;
     o->tip_y_mm = tl > 0 ? tr_ / tl * p : (o->peak_row + 0.5) * p;
+    footprint(ct, o, seed, tpk);
 }
 
 /* The hottest compact contact, joined to what surrounds it above tool_frac of its peak: the
@@ -752,16 +834,21 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
             float v = ct->w[r * cols + c];
             if (d == h + 1 && v > spill)
                 spill = v;
-            if (v > other)
-                other = v;
+            /* another contact's peak is supported by a neighbour: a lone hot cell is none
+             * (blocks clear of the window; the ring just outside it is the spill test's) */
+            if (d >= h + 2 && ct->sup[r * cols + c] > other)
+                other = ct->sup[r * cols + c];
             if (d >= h + 2 && d <= h + 1 + ring && v > fl)
                 ct->scratch[nr++] = v;
         }
     double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
     double contrast = lvl > 0 ? P / lvl : s->contrast_hi;
     double dom = other > 0 ? P / other : s->dom_hi;
-    /* the body carries the rest: a contact with most of the load is nobody on a tool */
-    k->s_share = k->share > s->share_max ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
+    /* the body carries the rest: a contact with most of the load is nobody on a tool (on a
+     * mat that sees a body's worth of it; a small pad may see little more than the tool) */
+    int body_mat = ct->rows * ct->pitch >= 400.0 && ct->cols * ct->pitch >= 300.0;
+    k->s_share =
+        k->share > s->share_max && body_mat ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
     k->s_contrast = ramp(contrast, s->contrast_lo, s->contrast_hi);
     /* the hook's tip is small and its base broad: on a coarse mat the tip need not top the
      * hip; the hook is told by its share and its contrast */
@@ -973,6 +1060,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
                    : -1;
     /* a new track must hold for confirm_s: a one-frame transient (a contact jumping for a
      * moment, a glitch frame) is not a tool settling */
+    int confirming = 0;
     if (pick >= 0 && keep < 0) {
         double cx = (cand[pick].c + 0.5) * p, cy = (cand[pick].r + 0.5) * p;
         double dx = cx - ct->cx_mm, dy = cy - ct->cy_mm;
@@ -981,8 +1069,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->cx_mm = cx;
             ct->cy_mm = cy;
         }
-        if (t_s - ct->cand_since < s->confirm_s)
+        if (t_s - ct->cand_since < s->confirm_s) {
             pick = -1;
+            confirming = 1;
+        }
     } else if (keep < 0) {
         ct->cand_since = -1;
     }
@@ -996,7 +1086,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         o->s_contrast = k->s_contrast;
         o->s_dom = k->s_dom;
     }
-    o->no_tool = present ? SM_NOTOOL_NONE : best < 0 ? SM_NOTOOL_EMPTY : why_not(&cand[best]);
+    o->no_tool = present      ? SM_NOTOOL_NONE
+                 : best < 0   ? SM_NOTOOL_EMPTY
+                 : confirming ? SM_NOTOOL_CONFIRM
+                              : why_not(&cand[best]);
     if (present) {
         const cand_t *k = &cand[pick];
         double tpk = k->peak;

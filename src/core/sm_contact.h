@@ -77,6 +77,13 @@ typedef enum { SM_SIDE_UNKNOWN = 0, SM_SIDE_RIGHT = 1, SM_SIDE_LEFT = 2 } sm_sid
 /* The tool the person uses; sets the expected contact. */
 typedef enum { SM_TOOL_BALL = 0, SM_TOOL_HOOK = 1 } sm_tool_kind_t;
 
+/* Which tool a contact's footprint shows (sm_contact_frame_t.tool_seen). */
+typedef enum {
+    SM_SEEN_NONE = 0, /* no tool */
+    SM_SEEN_BALL,     /* a round compact contact with its peak in the middle */
+    SM_SEEN_HOOK      /* a long flat base (12 x 6 cm) with the tip's peak at one end */
+} sm_tool_seen_t;
+
 /* Why no tool was found in a frame (the criterion with the lowest score). */
 typedef enum {
     SM_NOTOOL_NONE = 0, /* a tool was found */
@@ -85,7 +92,8 @@ typedef enum {
     SM_NOTOOL_BROAD,    /* the strongest compact load belongs to a broader contact */
     SM_NOTOOL_FLAT,     /* it does not stand out from the body around it */
     SM_NOTOOL_PEAK,     /* another contact presses as hard (a bony contact, not a tool) */
-    SM_NOTOOL_WEAK      /* several criteria only partly met */
+    SM_NOTOOL_WEAK,     /* several criteria only partly met */
+    SM_NOTOOL_CONFIRM   /* a contact fits the tool; it must stay a moment (confirm_s) */
 } sm_notool_t;
 
 #define SM_TOOL_BALL_MM_MIN 60.0
@@ -97,10 +105,10 @@ typedef struct {
      * told from the contact pattern. SM_POSTURE_AUTO or PRONE: face down. Default AUTO. */
     sm_posture_t posture;
     sm_tool_kind_t tool; /* default SM_TOOL_BALL */
-    /* 1: the ball is found by the physical evidence described above (work in progress: not
-     * yet the default, it still breaks the simulated relocation and shifted back-of-hip
-     * cases); 0 (default): the hottest compact contact, as before. The Hip Hook always uses
-     * the hottest compact contact. */
+    /* 1 (default): the ball is found by the physical evidence described above; 0: the hottest
+     * compact contact (the rule before issue 18, kept for comparison). The Hip Hook (tool =
+     * SM_TOOL_HOOK) is still found as the hottest compact contact; the footprint only says
+     * which tool a found contact looks like (sm_contact_frame_t.tool_seen). */
     int evidence;
     double ball_mm;                  /* ball diameter, 60..150 mm; default 100 */
     double conf_on;                  /* confidence for a new tool after an onset; 0.5 */
@@ -108,7 +116,9 @@ typedef struct {
     double confirm_s;                /* a new track holds this long first, s; 1.5 */
     double conf_keep;                /* confidence to keep the current track; default 0.35 */
     double share_lo, share_hi;       /* load share ramp of the window; 0.07, 0.15 */
-    double share_max;                /* more than this is not a tool under a body; 0.6 */
+    double share_max;                /* more than this is not a tool under a body; 0.6 (only
+                                        on a mat of 30 x 40 cm and more: a small pad may see
+                                        little but the tool) */
     double contrast_lo, contrast_hi; /* peak / ring level (75th percentile) ramp; 3, 8 */
     double dom_lo, dom_hi;           /* peak / strongest other contact ramp; 1.0, 1.5 */
     double spill_lo, spill_hi;       /* a cell past the window at this share of the peak:
@@ -168,6 +178,13 @@ typedef struct {
                          follows the tool's load without cells entering and leaving the blob
                          (the breathing signal) */
     int cells;        /* (tool) cells in the blob */
+    /* (tool) the footprint around the peak: the connected cells at 25 % of the peak or more
+     * within 10 cm of it, their load-weighted spread along their long axis (mm) and how far the
+     * peak lies from their centroid along it (mm). A Hip Hook's base (12 cm) with its tip at
+     * one end spreads 25 mm and more with the peak 25 mm and more off centre; a ball's contact
+     * (3.5-6 cm, peak in the middle) does neither. */
+    double foot_sd_mm, foot_offset_mm;
+    sm_tool_seen_t tool_seen; /* (tool) SM_SEEN_BALL or SM_SEEN_HOOK; SM_SEEN_NONE without */
     double area_mm2;
     /* the body: loaded cells outside the tool blob */
     int body_r0, body_r1, body_c0, body_c1; /* outline: bounding rows/cols (inclusive) of the
@@ -210,6 +227,8 @@ void sm_contact_update_u16(sm_contact_t *ct, const uint16_t *cells, double t_s,
 const uint8_t *sm_contact_labels(const sm_contact_t *ct);
 
 const char *sm_side_name(sm_side_t s); /* "right", "left", "unknown" */
+/* "ball", "hip-hook", or NULL for SM_SEEN_NONE (the JSON spelling). */
+const char *sm_tool_seen_name(sm_tool_seen_t t);
 /* A short reason for the view: "no contact carries a tool's share of the load"... ("" for
  * SM_NOTOOL_NONE). Static strings. */
 const char *sm_notool_text(sm_notool_t r);

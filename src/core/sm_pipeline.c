@@ -28,6 +28,7 @@ struct sm_pipeline {
     size_t nplayed;
     const float *const *voice;
     const size_t *voice_n;
+    unsigned long frames, no_tool, seen[3]; /* tool detection counts (sm_tool_seen_t) */
 };
 
 sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out)
@@ -103,6 +104,10 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
         sm_contact_update(p->contact, values, t, &p->cf);
     else
         sm_contact_update_u16(p->contact, f->cells, t, &p->cf);
+    p->frames++;
+    p->no_tool += !p->cf.present;
+    if (p->cf.present && (unsigned)p->cf.tool_seen < 3)
+        p->seen[p->cf.tool_seen]++;
     sm_coach_update(p->coach, &p->cf, &p->out);
     for (int i = 0; i < p->out.n_cues; i++)
         sm_pipeline_cue(p, &p->out.cues[i]);
@@ -197,6 +202,19 @@ sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, i
 void sm_pipeline_finish(sm_pipeline_t *p, double t_s)
 {
     sm_coach_finish(p->coach, t_s);
+}
+
+void sm_pipeline_tool_stats(const sm_pipeline_t *p, unsigned long *frames, unsigned long *no_tool,
+                            sm_tool_seen_t *seen)
+{
+    if (frames)
+        *frames = p->frames;
+    if (no_tool)
+        *no_tool = p->no_tool;
+    if (seen)
+        *seen = p->seen[SM_SEEN_HOOK] > p->seen[SM_SEEN_BALL] ? SM_SEEN_HOOK
+                : p->seen[SM_SEEN_BALL] > 0                   ? SM_SEEN_BALL
+                                                              : SM_SEEN_NONE;
 }
 
 const sm_contact_frame_t *sm_pipeline_contact(const sm_pipeline_t *p)

@@ -58,6 +58,11 @@ sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, i
 /* End of the session: closes the open hold. */
 void sm_pipeline_finish(sm_pipeline_t *p, double t_s);
 
+/* Tool detection over the session so far: frames seen, frames without a tool (the coach
+ * searching), and the tool the footprint showed in most tool frames (SM_SEEN_NONE: never a
+ * tool). Any pointer may be NULL. */
+void sm_pipeline_tool_stats(const sm_pipeline_t *p, unsigned long *frames, unsigned long *no_tool,
+                            sm_tool_seen_t *seen);
 /* Results of the last frame, and the long-lived parts. */
 const sm_contact_frame_t *sm_pipeline_contact(const sm_pipeline_t *p);
 const sm_coach_out_t *sm_pipeline_coach_out(const sm_pipeline_t *p);

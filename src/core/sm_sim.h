@@ -31,6 +31,15 @@
  *                   (event 2) 45-47; phase 1 (iliacus) until 92.
  *   back-of-hip     supine, ball beside the tailbone: spot 0 until 60; relocation 60-64;
  *                   spot 1 until 124; relocation 124-128; spot 2 until 188.
+ *   prone-notool    prone as ball-steady but no tool: the right front pelvis rests on the mat
+ *                   where the ball would be; shifting (event 0) at 20-24 and 45-48.
+ *   supine-notool   on the back as back-of-hip but no tool (the right buttock rests on the
+ *                   mat); shifting at 20-24 and 45-48.
+ *   side-notool     lying on the right side as hook-two-phase but no tool (its load on the
+ *                   hip, ribs and thigh); shifting at 20-24 and 45-48.
+ *   ball-later      prone without a tool (the pelvis resting there), the ball placed at 15
+ *                   (event 4, the person settling onto it until 18), taken away at 80 (lift-off,
+ *                   event 3, 80-81.5); body only after. tool_present is 0 without the ball.
  *   empty           nothing on the mat: offsets, noise, dead and stuck cells only.
  *   weight-hold     a 10 kg weight with a 10 cm flat base on the mat centre; lifted off
  *                   (event 3) 90-91; the mat is empty after (creep and its recovery).
@@ -153,7 +162,8 @@ typedef struct {
 
 /* Injected episodes, so tests can compare what the pipeline detects with what happened. */
 typedef struct {
-    int kind; /* 0 wiggle, 1 relocation, 2 phase change, 3 lift-off */
+    int kind; /* 0 wiggle (shifting without a tool), 1 relocation, 2 phase change, 3 lift-off,
+                 4 tool placed */
     double start_s, end_s;
 } sm_sim_event_t;
 

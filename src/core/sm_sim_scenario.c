@@ -42,7 +42,19 @@ struct sim_scenario {
     double duration_s;
     double tool_bm, tool_bdy; /* breathing on the tool: load change, shift along, mm */
     double tool_follow;       /* tool displacement per body displacement (a ball rolls: 0.5) */
+    /* The tool arrives and leaves: placed at tool_on_s (the person settles onto it over
+     * TOOL_SETTLE_S; 0 = there from the start), taken away at tool_off_s (over TOOL_LIFT_S;
+     * 0 = never); no_tool: never there. Without the tool, the load it would carry lies on the
+     * body: the pelvis (prone) or buttocks (supine) resting on the mat across the body at the
+     * tool's height (rest_x across, rest_ax, rest_ay semi-axes, mm; rest_ax 0: spread over the
+     * other contacts). */
+    double tool_on_s, tool_off_s;
+    int no_tool;
+    double rest_x, rest_ax, rest_ay;
 };
+
+#define TOOL_SETTLE_S 3.0
+#define TOOL_LIFT_S   1.5
 
 /* Prone on a ball under the right ASIS, propped on the forearms, head resting on the hands. The
  * ball lifts the right side of the pelvis, so the pelvis contact is the pubis and the left
@@ -67,7 +79,8 @@ static const part_t prone[] = {
 /* Lying on the right side, rolled slightly forward onto the Hip Hook; the front of the body
  * faces +x (rolling from prone onto the right side turns the front that way). */
 static const part_t side[] = {
-    {245, 545, 42, 58, 0.20, 0.02, 0, 1, 1.0},    /* right greater trochanter / hip */
+    {245, 555, 85, 100, 0.20, 0.02, 0, 1, 1.0},   /* right side of the pelvis, iliac crest to
+                                                     trochanter (real side-lying maps: 20 x 25 cm) */
     {255, 760, 45, 130, 0.10, -0.01, 0, 0, 0.8},  /* lateral right thigh */
     {235, 245, 60, 105, 0.16, 0.06, -2, -2, 0.3}, /* lateral ribcage */
     {215, 20, 50, 70, 0.10, -0.02, 0, 0, 0.2},    /* right shoulder and upper arm */
@@ -102,6 +115,7 @@ static const double ball_spots2[][2] = {{210, 510}, {240, 475}};
 static const double hook_spot[][2] = {{395, 525}};
 static const double back_spots[][2] = {{350, 645}, {380, 600}, {340, 690}};
 static const double wiggle_times[][2] = {{20, 24}, {45, 48}, {70, 73}};
+static const double shift_times[][2] = {{20, 24}, {45, 48}}; /* shifting on the mat */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -239,6 +253,59 @@ static const sim_scenario_t scenarios[] = {
      .tool_bm = 0.03,
      .tool_bdy = 1,
      .tool_follow = 0.5},
+    {.name = "prone-notool",
+     .help = "prone on the mat without a tool, breathing, shifting at 20-24 and 45-48 s",
+     .tool = TOOL_BALL,
+     .no_tool = 1,
+     PRONE,
+     .spots = ball_spot,
+     .nspots = 1,
+     .wiggles = shift_times,
+     .nwiggles = N(shift_times),
+     .rest_x = 300,
+     .rest_ax = 140,
+     .rest_ay = 60,
+     .tool_follow = 0.5,
+     .duration_s = 90},
+    {.name = "supine-notool",
+     .help = "on the back without a tool, breathing, shifting at 20-24 and 45-48 s",
+     .tool = TOOL_BALL,
+     .no_tool = 1,
+     .parts = supine,
+     .nparts = N(supine),
+     .spots = back_spots,
+     .nspots = 1,
+     .wiggles = shift_times,
+     .nwiggles = N(shift_times),
+     .rest_x = 300,
+     .rest_ax = 120,
+     .rest_ay = 70,
+     .tool_follow = 0.5,
+     .duration_s = 90},
+    {.name = "side-notool",
+     .help = "on the right side without a tool, breathing, shifting at 20-24 and 45-48 s",
+     .tool = TOOL_HOOK,
+     .no_tool = 1,
+     .parts = side,
+     .nparts = N(side),
+     .spots = hook_spot,
+     .nspots = 1,
+     .wiggles = shift_times,
+     .nwiggles = N(shift_times),
+     .tool_follow = 0.5,
+     .duration_s = 90},
+    {.name = "ball-later",
+     .help = "prone, no tool; the ball placed at 15 s, settled by 18, taken away at 80",
+     BALL,
+     PRONE,
+     .spots = ball_spot,
+     .nspots = 1,
+     .tool_on_s = 15,
+     .tool_off_s = 80,
+     .rest_x = 300,
+     .rest_ax = 140,
+     .rest_ay = 60,
+     .duration_s = 95},
     {.name = "empty",
      .help = "nothing on the mat: offsets, noise, dead and stuck cells",
      .tool = TOOL_NONE,
@@ -442,6 +509,10 @@ sm_status sm_sim_scene_init(sim_scene_t *s, const sim_scenario_t *scn, const sm_
         add_event(s, 2, scn->phase_s, scn->phase_s + scn->phase_len);
     if (scn->lift_len > 0)
         add_event(s, 3, scn->lift_s, scn->lift_s + scn->lift_len);
+    if (scn->tool_on_s > 0 && !scn->no_tool)
+        add_event(s, 4, scn->tool_on_s, scn->tool_on_s + TOOL_SETTLE_S);
+    if (scn->tool_off_s > 0 && !scn->no_tool)
+        add_event(s, 3, scn->tool_off_s, scn->tool_off_s + TOOL_LIFT_S);
     qsort(s->events, s->nevents, sizeof s->events[0], cmp_event);
     return SM_OK;
 }
@@ -597,6 +668,16 @@ size_t sm_sim_scene_contacts(const sim_scene_t *s, double t, sim_contact_t *cs, 
     double spy = sp0[1] + mix * (sp1[1] - sp0[1]);
     /* Melting onto the tool: 88 % of the share on arrival, rising with a 15 s time constant;
      * while moving it fades back towards the arrival value. */
+    /* the tool on the mat: placed (the person settling onto it), taken away, or never */
+    double on = 1.0;
+    if (sc->no_tool)
+        on = 0.0;
+    if (sc->tool_on_s > 0) {
+        on = smooth01((t - sc->tool_on_s) / TOOL_SETTLE_S);
+        melt_t = t > sc->tool_on_s ? t - sc->tool_on_s : 0.0;
+    }
+    if (sc->tool_off_s > 0)
+        on *= 1.0 - smooth01((t - sc->tool_off_s) / TOOL_LIFT_S);
     double melt = 0.88 + 0.12 * (1.0 - exp(-melt_t / 15.0));
     if (moving)
         melt += (0.88 - melt) * mix;
@@ -647,11 +728,31 @@ size_t sm_sim_scene_contacts(const sim_scene_t *s, double t, sim_contact_t *cs, 
         ftool = 0;
     if (ftool > W)
         ftool = W;
-    st->tool_present_model = 1;
+    /* what the tool would carry and does not: on the body where the tool would be (rest patch)
+     * or over the other contacts */
+    double frest = sc->rest_ax > 0 ? ftool * (1.0 - on) : 0.0;
+    double fparts = W - ftool - frest + (sc->rest_ax > 0 ? 0.0 : ftool * (1.0 - on));
+    ftool *= on;
+    st->tool_present_model = on > 0.0;
 
     double tx = spx + tdx - s->ox, ty = spy + tdy + sc->tool_bdy * b - s->oy;
     size_t n = 0;
-    if (sc->tool == TOOL_BALL) {
+    if (frest > 0) {
+        /* the pelvis (prone) or the buttocks (supine) resting evenly on the mat at the ball's
+         * height; it moves with the body, not with a rolling ball */
+        sim_contact_t c = {PROF_SOFT,
+                           sc->rest_x + bx - s->ox,
+                           spy + by - s->oy,
+                           sc->rest_ax,
+                           sc->rest_ay,
+                           0,
+                           frest,
+                           0};
+        cs[n++] = c;
+    }
+    if (!(ftool > 0)) {
+        /* no tool on the mat */
+    } else if (sc->tool == TOOL_BALL) {
         /* Hertz: the contact radius grows with the cube root of the load; 25 mm at 220 N
          * (a firm 10 cm massage ball through the mat's cover onto a hard floor). */
         double a = 25.0 * cbrt(ftool / 220.0);
@@ -680,7 +781,7 @@ size_t sm_sim_scene_contacts(const sim_scene_t *s, double t, sim_contact_t *cs, 
             w[i] = 0;
         sum += w[i];
     }
-    double rest = W - ftool;
+    double rest = fparts;
     for (size_t i = 0; i < np; i++) {
         const part_t *pp = &sc->parts[i];
         sim_contact_t c = {PROF_SOFT,

@@ -285,7 +285,7 @@ static void record(const char *path, const char *scenario, const char *seconds)
 static void add_like_live(const char *dir, const char *path, sm_protocol_t proto,
                           const sm_history_input_t *in, size_t nin)
 {
-    sm_analysis_opts_t o = {proto, 0, in, nin, NULL, NULL};
+    sm_analysis_opts_t o = {proto, 0, in, nin, NULL, NULL, 0, SM_TOOL_BALL, 0};
     sm_analysis_t a;
     char err[400];
     assert_int_equal(sm_analysis_run(path, &o, &a, err, sizeof err), SM_OK);

@@ -76,9 +76,10 @@ static void local_cop(const uint16_t *cells, int rows, int cols, double row, dou
 static void test_catalogue(void **state)
 {
     (void)state;
-    static const char *const need[] = {"ball-steady",    "ball-wiggle",  "ball-relocate",
-                                       "hook-two-phase", "back-of-hip",  "empty",
-                                       "weight-hold",    "weights-ghost"};
+    static const char *const need[] = {"ball-steady",    "ball-wiggle",   "ball-relocate",
+                                       "hook-two-phase", "back-of-hip",   "empty",
+                                       "weight-hold",    "weights-ghost", "prone-notool",
+                                       "supine-notool",  "side-notool",   "ball-later"};
     size_t n = 0;
     while (sm_sim_scenario_name(n)) {
         const char *h = sm_sim_scenario_help(n);

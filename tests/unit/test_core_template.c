@@ -62,6 +62,15 @@ static sm_mat_view_t patient_step(patient_t *p, double t)
     return v;
 }
 
+/* The view at t after watching the patient for the 3 s before it (50 frames/s): a tool is only
+ * found once it has been seen for a moment, as on screen before a clinician presses t. */
+static sm_mat_view_t patient_watch(patient_t *p, double t)
+{
+    for (int k = 150; k > 0; k--)
+        (void)patient_step(p, t - k / 50.0);
+    return patient_step(p, t);
+}
+
 /* The sim's body shift validates and moves the tool by exactly the shift. */
 static void test_sim_body_shift(void **state)
 {
@@ -342,7 +351,7 @@ static void test_capture_edges(void **state)
     (void)state;
     patient_t p;
     patient_open(&p, "ball-steady", SM_POSTURE_PRONE, 0, 0, 0);
-    sm_mat_view_t v = patient_step(&p, 5.0);
+    sm_mat_view_t v = patient_watch(&p, 5.0);
     sm_template_t t;
     assert_int_equal(sm_template_capture(&v, "", 0, 0, &t), SM_ERR_ARG);
     assert_int_equal(sm_template_capture(&v, "a\tb\nc", 0, SM_POSTURE_PRONE, &t), SM_OK);
@@ -489,7 +498,7 @@ static void test_mat_fallback(void **state)
     (void)state;
     patient_t p;
     patient_open(&p, "ball-steady", SM_POSTURE_PRONE, 0, 0, 0);
-    sm_mat_view_t v = patient_step(&p, 5);
+    sm_mat_view_t v = patient_watch(&p, 5);
     v.labels = NULL;
     sm_template_t t;
     assert_int_equal(sm_template_capture(&v, "no body", 0, SM_POSTURE_PRONE, &t), SM_OK);

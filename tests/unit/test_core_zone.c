@@ -221,6 +221,8 @@ static void test_body_zone_follows_patient(void **state)
     run_t a;
     run_open(&a, "ball-relocate", 0);
     sm_template_t t;
+    for (int k = 150; k > 0; k--) /* watched for 3 s before the capture */
+        (void)run_step(&a, 30 - k / 50.0);
     sm_mat_view_t v = run_step(&a, 30);
     assert_int_equal(sm_template_capture(&v, "zones", 0, SM_POSTURE_PRONE, &t), SM_OK);
     sm_template_loc_t loc;

@@ -26,6 +26,7 @@ static void make_template(sm_template_t *t, const char *name)
     sm_contact_settings_t cs;
     sm_contact_settings_default(&cs);
     cs.posture = SM_POSTURE_SIDE;
+    cs.tool = SM_TOOL_HOOK;
     sm_contact_t *ct = NULL;
     assert_int_equal(sm_contact_create(c.rows, c.cols, c.pitch_mm, &cs, &ct), SM_OK);
     static uint16_t cells[4096];

@@ -82,6 +82,8 @@ static int find_checksum(const char *s, size_t n, size_t *body, uint8_t *sum)
 
 static void reject(sm_text_parser_t *p, unsigned long line, const char *fmt_reason)
 {
+    if (p->in_join)
+        return; /* the tail of a line sent before we listened: not an error */
     p->c.bad_lines++;
     p->c.last_bad_line = line;
     snprintf(p->c.last_error, sizeof p->c.last_error, "line %lu: %s", line, fmt_reason);
@@ -219,6 +221,8 @@ static int blank(const char *s, size_t n)
  * (counted by drop_pending) or, outside one, the frame it was or began. */
 static void lose_line(sm_text_parser_t *p)
 {
+    if (p->in_join)
+        return;
     if (p->pending_rows == 0)
         p->c.frames_lost++;
     drop_pending(p);
@@ -246,7 +250,7 @@ static int end_line(sm_text_parser_t *p, sm_frame_t *out)
         uint8_t want = sm_text_checksum((const uint8_t *)p->line, body);
         if (want != sum) {
             lose_line(p);
-            p->c.checksum_errors++;
+            p->c.checksum_errors += !p->in_join;
             snprintf(why, sizeof why,
                      "checksum *%02X does not match the line (%02X): damaged in transit",
                      (unsigned)sum, (unsigned)want);
@@ -257,7 +261,7 @@ static int end_line(sm_text_parser_t *p, sm_frame_t *out)
         n = body;
     } else if (p->checksummed && !blank(p->line, n)) {
         lose_line(p);
-        p->c.checksum_errors++;
+        p->c.checksum_errors += !p->in_join;
         reject(p, lineno, "no checksum (the mat sends them): damaged in transit");
         return 0;
     }
@@ -311,6 +315,8 @@ sm_status sm_text_parser_init(sm_text_parser_t *p, uint16_t rows, uint16_t cols)
     p->pending_rows = 0;
     p->pending_line = 0;
     p->checksummed = 0;
+    p->joining = 0;
+    p->in_join = 0;
     if (rows < 1 || rows > SM_MAX_ROWS || cols < 1 || cols > SM_MAX_COLS)
         return SM_ERR_RANGE;
     p->rows = rows;
@@ -341,7 +347,11 @@ size_t sm_text_parser_feed(sm_text_parser_t *p, const uint8_t *data, size_t n, s
         if (!nl)
             break;
         i++; /* the '\n' */
-        if (end_line(p, out)) {
+        p->in_join = p->joining;
+        p->joining = 0;
+        int done = end_line(p, out);
+        p->in_join = 0;
+        if (done) {
             *got = 1;
             return i;
         }

@@ -80,6 +80,10 @@ typedef struct {
     uint16_t pending_rows;
     unsigned long pending_line; /* line number of the first pending row */
     int checksummed;            /* a line with a good `*HH` has been seen: the mat sends them */
+    int joining; /* set by a live reader after (re)connecting: the first line is most likely
+                    the tail of one the mat was sending, so if it is rejected it counts nowhere
+                    (like the protocol parser's joins). Cleared by the first line. */
+    int in_join; /* the line being judged is that first line */
 } sm_text_parser_t;
 
 /* The `*HH` checksum of a line's bytes (XOR of all of them), for writers: the simulator and

@@ -262,6 +262,8 @@ static void text_link_counts_lost_frames(void **state)
     snprintf(check, sizeof check, "%02X",
              sm_text_checksum((const uint8_t *)good, strchr(good, '*') - good));
     assert_memory_equal(check, strchr(good, '*') + 1, 2);
+    /* the tail of a line the mat was sending when we connected: not an error */
+    mat_write(&mat, good + 20, strlen(good) - 20);
     for (int i = 0; i < 3; i++)
         mat_write(&mat, good, strlen(good));
     mat_write(&mat, bad_sum, strlen(bad_sum));

@@ -456,11 +456,11 @@ typedef struct {
 #define WINDOW (256u * 1024u)
 /* Resynchronising: bytes searched for the next marker per look (a marker split across the
  * look's end is found by the next look, which starts at the partial marker), and the CRC work
- * a damaged stretch may spend on candidate records: a first record's worth, then 4 bytes of
+ * a damaged stretch may spend on candidate records: two records' worth, then 2 bytes of
  * CRC per byte crossed (linear in the file size whatever the file holds). */
 #define RESYNC_LOOK         4096u
 #define RESYNC_CRC_BASE     (2u * SM_SESSFMT_MAX_RECORD)
-#define RESYNC_CRC_PER_BYTE 4u
+#define RESYNC_CRC_PER_BYTE 2u
 
 struct sm_session_reader {
     int fd;

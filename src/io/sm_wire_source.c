@@ -261,7 +261,7 @@ static int deliver(wire_t *w, uint64_t wall_us, sm_frame_t *out)
  * frame since its boot was lost (its clock, over the period). The sequence number tells which:
  * a restarted mat counts from 0 again, so its seq fits its clock from boot; a running one's
  * fits the time since the last frame. */
-static void estimate_reconnect_loss(wire_t *w, uint16_t seq, uint32_t dev_t)
+static void estimate_reconnect_loss(wire_t *w, uint16_t seq, uint32_t dev_t, uint64_t wall_us)
 {
     w->estimate_pending = 0;
     if (!w->have_last_dev || !(w->period_us > 0))
@@ -272,6 +272,10 @@ static void estimate_reconnect_loss(wire_t *w, uint16_t seq, uint32_t dev_t)
     int restarted =
         dev_t < w->last_frame_dev || fabs(seq_boot - since_boot) < fabs(seq_run - since_last);
     double n = restarted ? since_boot : since_last - 1.0;
+    /* Never more than fit in the time we were away (another mat, or a clock gone wild). */
+    double away = (double)(wall_us - w->last_frame_wall_us) / w->period_us;
+    if (n > away)
+        n = away;
     if (n >= 0.5 && n < 4e9)
         w->lost_reconnecting += (unsigned long)llround(n);
 }
@@ -319,7 +323,7 @@ static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
         if (w->estimate_pending) {
             if (!(w->period_us > 0) && w->st.have_info && w->st.mat.rate_hz > 0)
                 w->period_us = 1e6 / w->st.mat.rate_hz;
-            estimate_reconnect_loss(w, pf->seq, pf->t_us);
+            estimate_reconnect_loss(w, pf->seq, pf->t_us, wall_us);
         }
         note_frame(w, pf->seq, pf->t_us);
         w->at_good = w->parser.c;

@@ -328,7 +328,10 @@ static void text_mode_sends_checksummed_lines(void **state)
 
     sm_transport_t *t;
     char err[256];
-    assert_int_equal(sm_transport_open(link, 1000000, 1, &t, err, sizeof err), SM_OK);
+    if (sm_transport_open(link, 1000000, 1, &t, err, sizeof err) != SM_OK) {
+        ts_kill(sim, SIGTERM); /* never leave a simulated chip running */
+        fail_msg("%s", err);
+    }
     static char buf[65536];
     size_t n = 0;
     for (int tries = 0; tries < 400 && n < 20000; tries++) {
@@ -338,6 +341,12 @@ static void text_mode_sends_checksummed_lines(void **state)
         usleep(10000);
     }
     sm_transport_close(t);
+    const char *live[] = {"steadymat",  "live",       "--port", link,     "--format",
+                          "text",       "--rows",     "16",     "--cols", "16",
+                          "--headless", "--duration", "3",      "--json", NULL};
+    int rc = 0;
+    json_object *j = ts_run_json(live, 60, &rc, NULL);
+    ts_kill(sim, SIGTERM); /* before any assertion: a failure must not leave it running */
     buf[n] = 0;
     int lines = 0;
     char *p = strstr(buf, "\r\n"); /* the first line may be joined midway */
@@ -362,11 +371,6 @@ static void text_mode_sends_checksummed_lines(void **state)
     print_message("%d whole text lines, every checksum right\n", lines);
     assert_true(lines >= 5);
 
-    const char *live[] = {"steadymat",  "live",       "--port", link,     "--format",
-                          "text",       "--rows",     "16",     "--cols", "16",
-                          "--headless", "--duration", "3",      "--json", NULL};
-    int rc = 0;
-    json_object *j = ts_run_json(live, 60, &rc, NULL);
     assert_non_null(j);
     assert_int_equal(rc, 0);
     json_object *cop;
@@ -382,7 +386,6 @@ static void text_mode_sends_checksummed_lines(void **state)
     assert_true(fabs(ts_json_num(cop, "y") - 8.5) < 0.1);
     assert_int_equal((int)ts_json_num(j, "peak_max"), 900);
     json_object_put(j);
-    ts_kill(sim, SIGTERM);
 }
 
 int main(void)

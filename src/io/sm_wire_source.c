@@ -14,7 +14,7 @@
 /* Reopen attempts while the mat is away: a failed open of an absent port costs microseconds,
  * and the mat is back within RETRY_US plus one frame of returning (README: a quarter of a
  * second, checked over 20 cable pulls in test_e2e_live). */
-#define RETRY_US           100000u
+#define RETRY_US           50000u
 #define RX_CHUNK           16384
 #define REANCHOR_AHEAD_US  20000  /* device clock ran ahead of arrival: trust arrival */
 #define REANCHOR_BEHIND_US 500000 /* more than this behind arrival: backlog or clock jump */

@@ -108,7 +108,11 @@ typedef char board_col_settle_fits[BOARD_COL_SETTLE_US <= BOARD_SETTLE_WINDOW_US
 /* Bytes of a frame on the wire, at most (PROTOCOL.md section 9). */
 #define BOARD_ROW_BYTES   ((BOARD_COLS / 2) * 3 + (BOARD_COLS % 2) * 2)
 #define BOARD_FRAME_BYTES (2UL + 8UL + (unsigned long)BOARD_ROW_BYTES * BOARD_ROWS + 1UL + 4UL)
-#define BOARD_WIRE_BYTES  (BOARD_FRAME_BYTES + BOARD_FRAME_BYTES / 254UL + 2UL)
+#ifdef BOARD_TEXT /* text mode: up to 4 digits and a ',' per 10-bit sample, then *HH\r\n */
+#define BOARD_WIRE_BYTES ((unsigned long)BOARD_ROWS * BOARD_COLS * 5UL + 4UL)
+#else
+#define BOARD_WIRE_BYTES (BOARD_FRAME_BYTES + BOARD_FRAME_BYTES / 254UL + 2UL)
+#endif
 /* The two bounds: conversions per second / conversions per frame, and bytes per second the
  * link carries / bytes per frame. */
 #define BOARD_CONV_PER_FRAME                                                                       \

@@ -87,9 +87,11 @@ void device_info(sm_proto_info_t *in)
 
 static void send_info(void)
 {
+#ifndef BOARD_TEXT /* a text mat only talks numbers */
     sm_proto_info_t in;
     device_info(&in);
     sm_proto_write_info(&writer, &in);
+#endif
 }
 
 static void set_rate(uint16_t hz)
@@ -130,7 +132,11 @@ void device_init(const device_cfg_t *cfg)
     blinking = 0;
     hal_rows_off();
     /* PROTOCOL.md 4.6: a lone delimiter ends whatever the host's receiver holds, then INFO. */
+#ifdef BOARD_TEXT
+    (void)zero;
+#else
     hal_uart_write(&zero, 1);
+#endif
     streaming = 1; /* announced in the INFO, started just below */
     send_info();
     streaming = 0;
@@ -139,12 +145,18 @@ void device_init(const device_cfg_t *cfg)
 
 static void reply(const sm_proto_cmd_t *c, uint8_t status, uint16_t value)
 {
+#ifdef BOARD_TEXT
+    (void)c;
+    (void)status;
+    (void)value;
+#else
     sm_proto_reply_t r;
     r.cmd = c->cmd;
     r.token = c->token;
     r.status = status;
     r.value = value;
     sm_proto_write_reply(&writer, &r);
+#endif
 }
 
 static void handle(const sm_proto_cmd_t *c)

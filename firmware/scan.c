@@ -3,6 +3,19 @@
 
 #include "hal.h"
 
+/* Text mode builds send each frame as a checksummed text line (textout.h) instead of a
+ * protocol FRAME; the scan itself is the same. */
+#ifdef BOARD_TEXT
+#include "textout.h"
+#define FRAME_BEGIN(seq, t_us, rows, cols) ((void)(seq), (void)(t_us), textout_begin())
+#define FRAME_ROW(samples)                 textout_row(samples, cfg.cols)
+#define FRAME_END(flags)                   textout_end()
+#else
+#define FRAME_BEGIN(seq, t_us, rows, cols) sm_proto_write_frame_begin(wr, seq, t_us, rows, cols)
+#define FRAME_ROW(samples)                 sm_proto_write_frame_row(wr, samples)
+#define FRAME_END(flags)                   sm_proto_write_frame_end(wr, flags)
+#endif
+
 static scan_cfg_t cfg;
 
 /* On the AVR the oversampling and discard counts are compile-time constants from board.h
@@ -131,7 +144,7 @@ static void run_from_cursor(void)
 
 void scan_frame_start(uint16_t seq, uint32_t t_us, uint8_t flags)
 {
-    sm_proto_write_frame_begin(wr, seq, t_us, cfg.rows, cfg.cols);
+    FRAME_BEGIN(seq, t_us, cfg.rows, cfg.cols);
     frame_flags = flags;
     saturated = 0;
     rows_done = rows_sent = 0;
@@ -146,7 +159,7 @@ uint8_t scan_poll(void)
     if (!in_frame)
         return 0;
     while (rows_sent != rows_done) {
-        sm_proto_write_frame_row(wr, rowbuf[rows_sent & (SCAN_NBUF - 1)]);
+        FRAME_ROW(rowbuf[rows_sent & (SCAN_NBUF - 1)]);
         rows_sent++;
         if (!running && sel_row < cfg.rows)
             run_from_cursor(); /* the ADC paused for want of a row buffer */
@@ -157,7 +170,7 @@ uint8_t scan_poll(void)
         return 1;
     in_frame = 0;
     hal_rows_off();
-    sm_proto_write_frame_end(wr, (uint8_t)(frame_flags | (saturated ? SM_FRAME_SATURATED : 0)));
+    FRAME_END((uint8_t)(frame_flags | (saturated ? SM_FRAME_SATURATED : 0)));
     return 0;
 }
 

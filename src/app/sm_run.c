@@ -518,6 +518,12 @@ static void take_frame(run_t *r)
 {
     const sm_frame_t *f = r->frame;
     double t = f->t_us / 1e6;
+    if (r->pipe && r->have_frame && (f->flags & SM_FRAME_AFTER_GAP) && t > r->last_t_s + 5.0 &&
+        strcmp(r->st.kind, "replay") == 0) {
+        /* A replay jumped over a long gap (sm_replay_source.c): so does the sound, instead of
+         * mixing (and writing to --audio-out) the gap's silence, which may be years long. */
+        sm_mix_seek(sm_pipeline_mix(r->pipe), t);
+    }
     if (!r->have_frame || f->rows != r->seg_rows || f->cols != r->seg_cols) {
         if (r->have_frame)
             new_mat(r, f);

@@ -14,8 +14,76 @@ static int is_digit(unsigned char ch)
     return ch >= '0' && ch <= '9';
 }
 
+uint8_t sm_text_checksum(const uint8_t *line, size_t n)
+{
+    uint8_t x = 0;
+    for (size_t i = 0; i < n; i++)
+        x ^= line[i];
+    return x;
+}
+
+size_t sm_text_format_frame(const uint16_t *cells, uint16_t rows, uint16_t cols, int checksum,
+                            char *out, size_t cap)
+{
+    size_t cells_n = (size_t)rows * cols, n = 0;
+    if (cap < cells_n * 6 + 5)
+        return 0;
+    for (size_t i = 0; i < cells_n; i++) {
+        char num[8];
+        size_t k = 0;
+        unsigned v = cells[i];
+        do {
+            num[k++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        while (k)
+            out[n++] = num[--k];
+        if (i + 1 < cells_n)
+            out[n++] = ',';
+    }
+    if (checksum) {
+        static const char hx[] = "0123456789ABCDEF";
+        uint8_t x = sm_text_checksum((const uint8_t *)out, n);
+        out[n++] = '*';
+        out[n++] = hx[x >> 4];
+        out[n++] = hx[x & 15];
+    }
+    out[n++] = '\r';
+    out[n++] = '\n';
+    return n;
+}
+
+static int hex_value(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Finds a `*HH` checksum at the end of line s[0..n) (whitespace may follow). Returns 1 and the
+ * length before the '*' in *body and the value in *sum, 0 when the line has none. */
+static int find_checksum(const char *s, size_t n, size_t *body, uint8_t *sum)
+{
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n < 3 || s[n - 3] != '*')
+        return 0;
+    int hi = hex_value((unsigned char)s[n - 2]), lo = hex_value((unsigned char)s[n - 1]);
+    if (hi < 0 || lo < 0)
+        return 0;
+    *body = n - 3;
+    *sum = (uint8_t)(hi * 16 + lo);
+    return 1;
+}
+
 static void reject(sm_text_parser_t *p, unsigned long line, const char *fmt_reason)
 {
+    if (p->in_join)
+        return; /* the tail of a line sent before we listened: not an error */
     p->c.bad_lines++;
     p->c.last_bad_line = line;
     snprintf(p->c.last_error, sizeof p->c.last_error, "line %lu: %s", line, fmt_reason);
@@ -44,12 +112,28 @@ static int parse_line(const char *s, size_t n, uint16_t *dst, size_t cap, size_t
                       size_t whylen)
 {
     size_t i = 0, k = 0;
+    int first_hard = -1; /* whether the first run between two values held a ',' or ';' */
     *count = 0;
     for (;;) {
-        while (i < n && is_sep((unsigned char)s[i]))
+        int hard = 0;
+        while (i < n && is_sep((unsigned char)s[i])) {
+            hard += s[i] == ',' || s[i] == ';';
             i++;
+        }
         if (i == n)
             break;
+        if (k > 0) {
+            /* Between two values: never an empty value, and the same kind of run throughout
+             * (noise turning a digit into a separator shows here). */
+            if (hard > 1 || (first_hard >= 0 && (hard > 0) != first_hard)) {
+                snprintf(why, whylen,
+                         "values %zu and %zu are separated differently from the rest (damaged?)", k,
+                         k + 1);
+                return -1;
+            }
+            if (first_hard < 0)
+                first_hard = hard > 0;
+        }
         size_t start = i;
         int negative = 0;
         if (s[i] == '-') {
@@ -103,6 +187,7 @@ static void drop_pending(sm_text_parser_t *p)
 {
     if (p->pending_rows == 0)
         return;
+    p->c.frames_lost++;
     char why[64];
     snprintf(why, sizeof why, "frame ended after %u of %u rows", (unsigned)p->pending_rows,
              (unsigned)p->rows);
@@ -124,6 +209,25 @@ static void emit(sm_text_parser_t *p, const uint16_t *cells, sm_frame_t *out)
     p->c.frames++;
 }
 
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_sep((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* A non-blank line is rejected: it cost a frame, either the row-per-line frame it cuts short
+ * (counted by drop_pending) or, outside one, the frame it was or began. */
+static void lose_line(sm_text_parser_t *p)
+{
+    if (p->in_join)
+        return;
+    if (p->pending_rows == 0)
+        p->c.frames_lost++;
+    drop_pending(p);
+}
+
 /* A complete line is in p->line[0..n). Returns 1 when it completed a frame in *out. */
 static int end_line(sm_text_parser_t *p, sm_frame_t *out)
 {
@@ -135,14 +239,35 @@ static int end_line(sm_text_parser_t *p, sm_frame_t *out)
 
     char why[80];
     if (overlong) {
-        drop_pending(p);
+        lose_line(p);
         snprintf(why, sizeof why, "longer than %d bytes", SM_TEXT_MAX_LINE);
         reject(p, lineno, why);
         return 0;
     }
+    size_t body;
+    uint8_t sum;
+    if (find_checksum(p->line, n, &body, &sum)) {
+        uint8_t want = sm_text_checksum((const uint8_t *)p->line, body);
+        if (want != sum) {
+            lose_line(p);
+            p->c.checksum_errors += !p->in_join;
+            snprintf(why, sizeof why,
+                     "checksum *%02X does not match the line (%02X): damaged in transit",
+                     (unsigned)sum, (unsigned)want);
+            reject(p, lineno, why);
+            return 0;
+        }
+        p->checksummed = 1;
+        n = body;
+    } else if (p->checksummed && !blank(p->line, n)) {
+        lose_line(p);
+        p->c.checksum_errors += !p->in_join;
+        reject(p, lineno, "no checksum (the mat sends them): damaged in transit");
+        return 0;
+    }
     size_t count;
     if (parse_line(p->line, n, NULL, 0, &count, why, sizeof why) != 0) {
-        drop_pending(p);
+        lose_line(p);
         reject(p, lineno, why);
         return 0;
     }
@@ -168,7 +293,7 @@ static int end_line(sm_text_parser_t *p, sm_frame_t *out)
         emit(p, p->pending, out);
         return 1;
     }
-    drop_pending(p);
+    lose_line(p);
     if (p->rows == 1)
         snprintf(why, sizeof why, "%zu values, expected %zu", count, cells);
     else
@@ -189,6 +314,9 @@ sm_status sm_text_parser_init(sm_text_parser_t *p, uint16_t rows, uint16_t cols)
     p->overlong = 0;
     p->pending_rows = 0;
     p->pending_line = 0;
+    p->checksummed = 0;
+    p->joining = 0;
+    p->in_join = 0;
     if (rows < 1 || rows > SM_MAX_ROWS || cols < 1 || cols > SM_MAX_COLS)
         return SM_ERR_RANGE;
     p->rows = rows;
@@ -219,7 +347,11 @@ size_t sm_text_parser_feed(sm_text_parser_t *p, const uint8_t *data, size_t n, s
         if (!nl)
             break;
         i++; /* the '\n' */
-        if (end_line(p, out)) {
+        p->in_join = p->joining;
+        p->joining = 0;
+        int done = end_line(p, out);
+        p->in_join = 0;
+        if (done) {
             *got = 1;
             return i;
         }

@@ -9,8 +9,9 @@
  * Lexical rules:
  *   - a line ends at '\n'; '\r' counts as whitespace, so CRLF files work; a last line without
  *     newline is parsed by sm_text_parser_finish;
- *   - any run of ',', ' ', '\t', ';', '\r', '\v', '\f' is one separator, and separators at the
- *     start or end of a line are ignored (PmatData ends every line with a tab);
+ *   - any run of ',', ' ', '\t', ';', '\r', '\v', '\f' holding at most one ',' or ';' is one
+ *     separator (see Plausibility), and separators at the start or end of a line are ignored
+ *     (PmatData ends every line with a tab);
  *   - a number is decimal digits with an optional fraction ("12", "12.", "12.5", ".5"); a
  *     fraction is rounded to the nearest integer, halves up ("12.5" -> 13), because some DIY
  *     mats print floats; no sign, no exponent;
@@ -28,6 +29,25 @@
  *     a whole-frame line, or end of input): counted once, reported at the line of its first
  *     row: "line 5: frame ended after 3 of 64 rows". When a rejected line cut it short, both
  *     are counted and last_error names the rejected line.
+ *
+ * Line checksum (optional, NMEA style): a line may end in `*HH`, two hex digits (either case)
+ * giving the XOR of every byte of the line before the `*` (from the line's first byte; the
+ * '
+' of CRLF after HH is not part of it). Whitespace may follow HH. A line whose checksum
+ * does not match is rejected and counted in checksum_errors too:
+ *       "line 7: checksum *3A does not match the line (5C): damaged in transit"
+ * Once a line with a good checksum has been seen, a line without one is rejected as well
+ * ("line 8: no checksum (the mat sends them): damaged in transit"), since noise can destroy
+ * the `*` itself.
+ *
+ * Plausibility (every line, the only check of lines without a checksum): a value is never
+ * empty, so a separator run holds at most one ',' or ';' ("1,,2" is a damaged "1,2" or
+ * "1,42"), and the runs between values either all hold one or all hold none:
+ *       "line 4: values 6 and 7 are separated differently from the rest (damaged?)"
+ *
+ * frames_lost counts the frames the rejected lines cost: one per rejected non-blank line
+ * outside a row-per-line frame, one per row-per-line frame cut short (an estimate: noise that
+ * splits a line in two counts two, noise that joins two lines counts one).
  */
 #ifndef SM_TEXTFMT_H
 #define SM_TEXTFMT_H
@@ -41,11 +61,13 @@
 #define SM_TEXT_MAX_LINE 65536 /* longer lines are rejected (and skipped to their end) */
 
 typedef struct {
-    unsigned long lines;         /* lines seen (including blank) */
-    unsigned long frames;        /* frames handed out */
-    unsigned long bad_lines;     /* lines (and incomplete row-per-line frames) rejected */
-    unsigned long last_bad_line; /* 1-based line number of the last rejected line */
-    char last_error[96];         /* what was wrong with it, "" while nothing was rejected */
+    unsigned long lines;           /* lines seen (including blank) */
+    unsigned long frames;          /* frames handed out */
+    unsigned long bad_lines;       /* lines (and incomplete row-per-line frames) rejected */
+    unsigned long last_bad_line;   /* 1-based line number of the last rejected line */
+    unsigned long checksum_errors; /* lines whose `*HH` checksum was wrong or missing */
+    unsigned long frames_lost;     /* frames lost to rejected lines (see above) */
+    char last_error[96];           /* what was wrong with it, "" while nothing was rejected */
 } sm_text_counters_t;
 
 typedef struct {
@@ -57,7 +79,21 @@ typedef struct {
     uint16_t pending[SM_MAX_CELLS]; /* rows collected so far in row-per-line layout */
     uint16_t pending_rows;
     unsigned long pending_line; /* line number of the first pending row */
+    int checksummed;            /* a line with a good `*HH` has been seen: the mat sends them */
+    int joining; /* set by a live reader after (re)connecting: the first line is most likely
+                    the tail of one the mat was sending, so if it is rejected it counts nowhere
+                    (like the protocol parser's joins). Cleared by the first line. */
+    int in_join; /* the line being judged is that first line */
 } sm_text_parser_t;
+
+/* The `*HH` checksum of a line's bytes (XOR of all of them), for writers: the simulator and
+ * the firmware's text mode. */
+uint8_t sm_text_checksum(const uint8_t *line, size_t n);
+/* One frame as one line, the way the simulator's text output sends it: rows*cols decimal
+ * values separated by ',', then (checksum != 0) `*HH`, then "\r\n". Returns the bytes written
+ * to out (at most 6 per value + 5), or 0 when cap is too small. */
+size_t sm_text_format_frame(const uint16_t *cells, uint16_t rows, uint16_t cols, int checksum,
+                            char *out, size_t cap);
 
 /* rows, cols: 1..64 (the frame is rows x cols, row-major). Returns SM_ERR_RANGE otherwise,
  * SM_ERR_ARG when p is NULL. The parser is about 74 KiB: keep it in the heap or static. */

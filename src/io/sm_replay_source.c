@@ -1,10 +1,15 @@
-/* A recorded session as a frame source, with its own playback clock: speed, pause and seek. */
+/* A recorded session as a frame source, with its own playback clock: speed, pause and seek.
+ * A stretch of more than JUMP_S seconds without frames (a long unplug, a paused recorder, or a
+ * damaged file whose clock leaps by years) is not waited out: playback jumps to the next frame,
+ * marks it as after a gap, and the status message says "jumped N s". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sm_session.h"
 #include "sm_source.h"
+
+#define JUMP_S 5.0 /* longer stretches without frames are jumped over */
 
 typedef struct {
     sm_source_t base;
@@ -16,6 +21,8 @@ typedef struct {
     double base_wall_s, base_pos_s; /* pos = base_pos + (wall - base_wall) * speed */
     int have_pending;
     sm_session_record_t rec; /* the next record not yet due */
+    unsigned long jumps;     /* stretches jumped over */
+    double jumped_s;         /* recorded time they spanned */
 } replay_t;
 
 static double pos_s(const replay_t *p, uint64_t wall_us)
@@ -56,9 +63,24 @@ static sm_status replay_next(sm_source_t *b, uint64_t wall_us, sm_frame_t *out)
         }
         /* Signed: a damaged recording may hold a frame earlier than its first. */
         double t = ((double)p->rec.frame.t_us - (double)p->first_us) / 1e6;
+        int jumped = 0;
+        if (t - pos > JUMP_S && !p->paused && !p->st.ended) {
+            p->jumps++;
+            p->jumped_s += t - pos;
+            double j = p->jumped_s;
+            snprintf(p->st.message, sizeof p->st.message,
+                     "gap in the recording: jumped %.*f s (%lu stretch%s without frames longer "
+                     "than %.0f s, not waited out)",
+                     j < 100 ? 1 : 0, j, p->jumps, p->jumps == 1 ? "" : "es", JUMP_S);
+            rebase(p, wall_us, t);
+            pos = pos_s(p, wall_us);
+            jumped = 1;
+        }
         if (t > pos)
             return SM_EMPTY;
         *out = p->rec.frame;
+        if (jumped)
+            out->flags |= SM_FRAME_AFTER_GAP;
         out->t_us = out->t_us > p->first_us
                         ? out->t_us - p->first_us
                         : 0; /* a replay's session time starts at its first frame */
@@ -75,6 +97,8 @@ static int replay_due_ms(sm_source_t *b, uint64_t wall_us)
     if (!p->have_pending)
         return 0;
     double t = ((double)p->rec.frame.t_us - (double)p->first_us) / 1e6;
+    if (t - pos_s(p, wall_us) > JUMP_S)
+        return 0; /* jumped over at once */
     double wait = (t - pos_s(p, wall_us)) / p->speed;
     return wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
 }

@@ -454,6 +454,13 @@ typedef struct {
 /* The window holds a stretch of the file; it is at least one maximal record, so every record
  * and every header can be looked at in one piece. */
 #define WINDOW (256u * 1024u)
+/* Resynchronising: bytes searched for the next marker per look (a marker split across the
+ * look's end is found by the next look, which starts at the partial marker), and the CRC work
+ * a damaged stretch may spend on candidate records: two records' worth, then 2 bytes of
+ * CRC per byte crossed (linear in the file size whatever the file holds). */
+#define RESYNC_LOOK         4096u
+#define RESYNC_CRC_BASE     (2u * SM_SESSFMT_MAX_RECORD)
+#define RESYNC_CRC_PER_BYTE 2u
 
 struct sm_session_reader {
     int fd;
@@ -586,6 +593,8 @@ static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, 
     uint64_t p = start;
     int have_bad = 0, have_torn = 0;
     uint64_t bad_start = 0, torn_at = 0;
+    /* CRC work allowed inside a damaged stretch (see RESYNC_CRC_PER_BYTE). */
+    uint64_t crc_budget = 0;
     while (p < r->size) {
         const uint8_t *ptr;
         size_t avail;
@@ -593,12 +602,29 @@ static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, 
             goto io_error;
         uint8_t kind;
         uint32_t len;
-        sm_status st = sm_sessfmt_check_record(ptr, avail, r->max_payload, &kind, &len);
+        uint32_t max_payload = r->max_payload;
+        if (have_bad) {
+            /* Inside a damaged stretch every sync marker is a candidate, and checking one costs
+             * a CRC over the length it claims: a file of markers claiming 64 KiB each would
+             * cost 64 KiB of CRC per few bytes. The stretch earns CRC work as it is crossed;
+             * a candidate claiming more than is left is damage like the rest (real damage
+             * has a false marker once in 4 GiB, so this only ever bites hostile files). */
+            uint64_t earned = RESYNC_CRC_BASE + (p - bad_start) * RESYNC_CRC_PER_BYTE;
+            uint64_t left = earned > crc_budget ? earned - crc_budget : 0;
+            if (left < max_payload)
+                max_payload = (uint32_t)left;
+        }
+        sm_status st = sm_sessfmt_check_record(ptr, avail, max_payload, &kind, &len);
+        if (have_bad && (st == SM_OK || st == SM_ERR_CRC) && avail >= SM_SESSFMT_REC_HEAD)
+            crc_budget += SM_SESSFMT_REC_OVERHEAD + (uint64_t)(ptr[5] | (uint32_t)ptr[6] << 8 |
+                                                               (uint32_t)ptr[7] << 16 |
+                                                               (uint32_t)ptr[8] << 24);
         if (st == SM_OK) {
             if (have_bad) {
                 r->st.corrupt++;
                 r->st.bytes_skipped += p - bad_start;
                 have_bad = have_torn = 0;
+                crc_budget = 0;
             }
             const uint8_t *pl = ptr + SM_SESSFMT_REC_HEAD;
             uint64_t t = 0;
@@ -658,8 +684,10 @@ static sm_status build_index(sm_session_reader_t *r, uint64_t start, char *err, 
             have_bad = 1;
             bad_start = p;
         }
-        /* Resynchronise: the next candidate marker after p. */
-        if (win_get(r, p + 1, WINDOW, &ptr, &avail) != 0)
+        /* Resynchronise: the next candidate marker after p. A short look (RESYNC_LOOK) so the
+         * window is refilled only when p nears its end, not once per marker: linear in the
+         * file size even when it is nothing but markers. */
+        if (win_get(r, p + 1, RESYNC_LOOK, &ptr, &avail) != 0)
             goto io_error;
         p = p + 1 + sm_sessfmt_find_sync(ptr, avail);
     }

@@ -175,11 +175,8 @@ static void send_frame(simdev_t *d, uint64_t now_us)
     d->t_sim_us += (uint64_t)llround(1e6 / d->rate_hz);
     int ok;
     if (d->cfg->format == SM_FMT_TEXT) {
-        for (int i = 0; i < rows * cols; i++) {
-            char num[8];
-            int n = snprintf(num, sizeof num, i + 1 < rows * cols ? "%u," : "%u\r\n", d->cells[i]);
-            collect(d, (const uint8_t *)num, (uint16_t)n);
-        }
+        d->out_n = sm_text_format_frame(d->cells, (uint16_t)rows, (uint16_t)cols,
+                                        !d->cfg->text_no_checksum, (char *)d->out, sizeof d->out);
         ok = flush_out(d);
     } else {
         unsigned maxv = (1u << d->cfg->sim.sample_bits) - 1u;

@@ -20,6 +20,7 @@ typedef struct {
     double rate_hz;        /* initial frame rate (default 50) */
     double corrupt_p;      /* probability per byte of corrupting it (0 = clean) */
     sm_wire_format format; /* binary protocol v1, or plain text lines (one frame per line) */
+    int text_no_checksum;  /* text: leave out the `*HH` line checksum (an unchecked DIY mat) */
     int stream_on_boot;    /* 1 (default): start streaming without waiting for START */
     /* When *unplug becomes non-zero (e.g. from SIGUSR1), behave like a pulled cable: the pty and
      * its link vanish for unplug_s seconds, then the mat comes back and boots afresh. */

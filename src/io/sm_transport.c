@@ -1,11 +1,14 @@
 /* One byte-link API over two backends: libserialport for real ports, termios for the rest. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libserialport.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sm_transport.h"
@@ -74,6 +77,56 @@ static sm_status open_sp(const char *path, int baud, sm_transport_t *t, char *er
     if (sp_get_port_handle(t->sp, &t->fd) != SP_OK)
         t->fd = -1;
     return SM_OK;
+}
+
+sm_status sm_transport_check_path(const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (!path || !*path) {
+        snprintf(err, errlen, "no serial port given");
+        return SM_ERR_ARG;
+    }
+    if (stat(path, &sb) != 0)
+        return SM_OK; /* not there (yet): an unplugged mat, retried */
+    const char *what = S_ISREG(sb.st_mode)    ? "a regular file"
+                       : S_ISDIR(sb.st_mode)  ? "a directory"
+                       : S_ISFIFO(sb.st_mode) ? "a FIFO (named pipe)"
+                       : S_ISSOCK(sb.st_mode) ? "a socket"
+                       : S_ISBLK(sb.st_mode)  ? "a block device (a disk)"
+                       : S_ISCHR(sb.st_mode)  ? NULL
+                                              : "not a device";
+    if (!what) {
+        /* Linux says which class a character device belongs to without opening it (opening a
+         * USB serial port would reset an Arduino); ptys have no entry there: open those. */
+        char sys[64], link[PATH_MAX];
+        snprintf(sys, sizeof sys, "/sys/dev/char/%u:%u/subsystem", major(sb.st_rdev),
+                 minor(sb.st_rdev));
+        ssize_t k = readlink(sys, link, sizeof link - 1);
+        if (k > 0) {
+            link[k] = 0;
+            const char *cls = strrchr(link, '/');
+            if (cls && strcmp(cls, "/tty") == 0)
+                return SM_OK;
+            snprintf(err, errlen,
+                     "%s is a device that is not a serial port (%s): give the mat's port with "
+                     "--port (see 'steadymat ports')",
+                     path, cls ? cls + 1 : link);
+            return SM_ERR_ARG;
+        }
+        int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            return SM_OK; /* busy or no permission: opening it says so */
+        int tty = isatty(fd);
+        close(fd);
+        if (tty)
+            return SM_OK;
+        what = "a device that is not a serial port";
+    }
+    snprintf(err, errlen,
+             "%s is %s, not a serial port: give the mat's port with --port (see 'steadymat "
+             "ports')",
+             path, what);
+    return SM_ERR_ARG;
 }
 
 sm_status sm_transport_open(const char *path, int baud, int use_termios, sm_transport_t **out,

@@ -18,6 +18,12 @@ typedef struct sm_transport sm_transport_t;
  * SM_ERR_NODEV (absent), SM_ERR_IO (busy, no permission: err says what to do) or SM_ERR_ARG. */
 sm_status sm_transport_open(const char *path, int baud, int use_termios, sm_transport_t **out,
                             char *err, size_t errlen);
+/* Whether path could ever be a mat's port. SM_OK for a character device that is a terminal
+ * (a serial port, a pty), for a path that does not exist (yet: the mat is unplugged) and for a
+ * character device that cannot be opened now (busy, no permission: opening says why).
+ * SM_ERR_ARG with a one-line message for what never will be: a regular file, a directory, a
+ * FIFO, a socket, a block device, a character device that is not a terminal (/dev/null). */
+sm_status sm_transport_check_path(const char *path, char *err, size_t errlen);
 /* Reads what is available now (possibly nothing: *got = 0, SM_OK). SM_ERR_NODEV when the device
  * has gone (unplugged, pty closed). */
 sm_status sm_transport_read(sm_transport_t *t, uint8_t *buf, size_t cap, size_t *got);

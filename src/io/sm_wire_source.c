@@ -3,6 +3,7 @@
  * plain text, and stamps frames with session time. An unplugged mat is a state, not an error:
  * the source keeps trying to reopen the port every RETRY_US and says what is going on.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,10 @@
 #include "sm_source.h"
 #include "sm_transport.h"
 
-#define RETRY_US           250000u /* reopen attempts: the mat is back within ~0.25-0.5 s of returning */
+/* Reopen attempts while the mat is away: a failed open of an absent port costs microseconds,
+ * and the mat is back within RETRY_US plus one frame of returning (README: a quarter of a
+ * second, checked over 20 cable pulls in test_e2e_live). */
+#define RETRY_US           50000u
 #define RX_CHUNK           16384
 #define REANCHOR_AHEAD_US  20000  /* device clock ran ahead of arrival: trust arrival */
 #define REANCHOR_BEHIND_US 500000 /* more than this behind arrival: backlog or clock jump */
@@ -31,6 +35,7 @@ typedef struct {
     char reject_msg[160];
     /* text mats have no device clock: frames are spaced by their measured rate */
     uint64_t text_frames, text_first_wall_us;
+    unsigned long text_checksum_at_good, text_bad_at_good; /* text counters at the last frame */
     int after_gap;
     /* device clock anchoring */
     int anchored;
@@ -40,6 +45,16 @@ typedef struct {
     int have_seq;
     uint16_t last_seq16;
     uint32_t seq32;
+    /* frames lost while the link was down, from the mat's clock: the last frame before the
+     * loss, and the mat's frame period (measured between consecutive frames, else its INFO) */
+    int have_last_dev;
+    uint32_t last_frame_dev;
+    uint16_t last_frame_seq;
+    double period_us;
+    int estimate_pending; /* the next frame is the first after a reconnect */
+    unsigned long lost_reconnecting;
+    /* parser counters at the last good frame (or the connection): what arrived since */
+    sm_proto_counters_t at_good;
     uint8_t token;
     uint8_t rx[RX_CHUNK];
     size_t rx_off, rx_len;
@@ -97,12 +112,17 @@ static void try_connect(wire_t *w, uint64_t wall_us)
     w->rx_off = w->rx_len = 0;
     w->anchored = 0;
     sm_proto_parser_reset_seq(&w->parser);
+    w->at_good = w->parser.c;
+    w->estimate_pending = w->have_last_dev;
     if (w->cfg.format == SM_FMT_TEXT) {
         /* A new connection starts a new line; the error counts are the session's. */
         sm_text_counters_t keep = w->text.c;
         sm_text_parser_init(&w->text, w->cfg.rows, w->cfg.cols);
         w->text.c = keep;
+        w->text.joining = 1; /* the first line may be the tail of one sent before */
         w->text_frames = 0;
+        w->text_checksum_at_good = keep.checksum_errors;
+        w->text_bad_at_good = keep.bad_lines;
     }
     snprintf(w->st.kind, sizeof w->st.kind, "%s", sm_transport_kind(w->t));
     if (w->st.ever_connected) {
@@ -235,6 +255,45 @@ static int deliver(wire_t *w, uint64_t wall_us, sm_frame_t *out)
     return 1;
 }
 
+/* The first frame after a reconnect: how many frames did the mat scan while the link was
+ * down? From its clock: either it kept running (time since the last frame we got, over the
+ * frame period, minus one) or it restarted (a pulled USB cable powers it off), and then every
+ * frame since its boot was lost (its clock, over the period). The sequence number tells which:
+ * a restarted mat counts from 0 again, so its seq fits its clock from boot; a running one's
+ * fits the time since the last frame. */
+static void estimate_reconnect_loss(wire_t *w, uint16_t seq, uint32_t dev_t, uint64_t wall_us)
+{
+    w->estimate_pending = 0;
+    if (!w->have_last_dev || !(w->period_us > 0))
+        return;
+    double since_last = (double)(uint32_t)(dev_t - w->last_frame_dev) / w->period_us;
+    double since_boot = (double)dev_t / w->period_us;
+    double seq_run = (double)(uint16_t)(seq - w->last_frame_seq), seq_boot = seq;
+    int restarted =
+        dev_t < w->last_frame_dev || fabs(seq_boot - since_boot) < fabs(seq_run - since_last);
+    double n = restarted ? since_boot : since_last - 1.0;
+    /* Never more than fit in the time we were away (another mat, or a clock gone wild). */
+    double away = (double)(wall_us - w->last_frame_wall_us) / w->period_us;
+    if (n > away)
+        n = away;
+    if (n >= 0.5 && n < 4e9)
+        w->lost_reconnecting += (unsigned long)llround(n);
+}
+
+/* Remember the frame (mat clock and seq) and learn the frame period between consecutive
+ * frames. */
+static void note_frame(wire_t *w, uint16_t seq, uint32_t dev_t)
+{
+    if (w->have_last_dev && !w->estimate_pending && (uint16_t)(seq - w->last_frame_seq) == 1u) {
+        double d = (double)(uint32_t)(dev_t - w->last_frame_dev);
+        if (d > 0 && d < 10e6)
+            w->period_us = w->period_us > 0 ? 0.9 * w->period_us + 0.1 * d : d;
+    }
+    w->have_last_dev = 1;
+    w->last_frame_dev = dev_t;
+    w->last_frame_seq = seq;
+}
+
 static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
 {
     while (w->rx_off < w->rx_len) {
@@ -261,6 +320,13 @@ static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
             w->last_reject_wall_us = wall_us;
             continue;
         }
+        if (w->estimate_pending) {
+            if (!(w->period_us > 0) && w->st.have_info && w->st.mat.rate_hz > 0)
+                w->period_us = 1e6 / w->st.mat.rate_hz;
+            estimate_reconnect_loss(w, pf->seq, pf->t_us, wall_us);
+        }
+        note_frame(w, pf->seq, pf->t_us);
+        w->at_good = w->parser.c;
         out->rows = pf->rows;
         out->cols = pf->cols;
         out->flags = pf->flags;
@@ -284,6 +350,8 @@ static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
         out->flags = 0;
         out->dev_t_us = 0;
         out->seq = ++w->seq32;
+        w->text_checksum_at_good = w->text.c.checksum_errors;
+        w->text_bad_at_good = w->text.c.bad_lines;
         /* USB adapters deliver lines in bursts: space frames by the rate measured since the
          * connection (a synthetic device clock), re-anchored to arrival by stamp(). */
         if (w->text_frames == 0)
@@ -300,6 +368,23 @@ static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
         return deliver(w, wall_us, out);
     }
     return 0;
+}
+
+/* No good frame for a while: noise or the wrong speed? At the wrong baud rate the bytes are
+ * garbage: delimiters come at random and what lies between them is hardly ever a well-framed
+ * message (about 1 in 100), so resyncs dominate. A noisy link still frames its messages (a
+ * flipped byte rarely hits a COBS code byte or makes a 0x00): complete messages that fail
+ * only their CRC dominate. Text links: lines that fail their checksum against lines that do
+ * not parse at all. */
+static int noisy(const wire_t *w)
+{
+    if (w->cfg.format == SM_FMT_TEXT)
+        return w->text.c.checksum_errors > w->text_checksum_at_good &&
+               w->text.c.checksum_errors - w->text_checksum_at_good >=
+                   (w->text.c.bad_lines - w->text_bad_at_good) / 2;
+    unsigned long crc = w->parser.c.crc_errors - w->at_good.crc_errors;
+    unsigned long resync = w->parser.c.resyncs - w->at_good.resyncs;
+    return crc >= 2 && 4 * crc >= resync;
 }
 
 static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
@@ -330,6 +415,12 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
     if (since > (uint64_t)(w->cfg.stale_s * 1e6) && w->last_reject_wall_us &&
         wall_us - w->last_reject_wall_us < (uint64_t)(w->cfg.stale_s * 1e6)) {
         snprintf(w->st.message, sizeof w->st.message, "%s", w->reject_msg); /* the real reason */
+    } else if (since > (uint64_t)(w->cfg.stale_s * 1e6) && noisy(w)) {
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no good frame from %s in %.0f s: frames arrive but damaged (%s): the link is "
+                 "noisy - check the cable and keep it away from motors and mains leads (EMI)",
+                 w->path, since / 1e6,
+                 w->cfg.format == SM_FMT_TEXT ? "bad line checksums" : "CRC errors");
     } else if (since > (uint64_t)(w->cfg.stale_s * 1e6)) {
         snprintf(
             w->st.message, sizeof w->st.message,
@@ -369,8 +460,11 @@ static void wire_status(sm_source_t *s, sm_source_status_t *st)
 {
     wire_t *w = (wire_t *)s;
     w->st.proto = w->parser.c;
-    if (w->cfg.format == SM_FMT_TEXT)
+    w->st.proto.frames_lost += w->lost_reconnecting;
+    if (w->cfg.format == SM_FMT_TEXT) {
         w->st.text = w->text.c;
+        w->st.proto.frames_lost += w->text.c.frames_lost; /* text mats: frames on lost lines */
+    }
     *st = w->st;
 }
 
@@ -411,6 +505,8 @@ sm_status sm_wire_source_create(const sm_wire_config_t *cfg, sm_source_t **out, 
         snprintf(err, errlen, "no port given: use --port PATH (see 'steadymat ports')");
         return SM_ERR_ARG;
     }
+    if (sm_transport_check_path(cfg->path, err, errlen) != SM_OK)
+        return SM_ERR_ARG;
     if (cfg->format == SM_FMT_TEXT &&
         (cfg->rows < 1 || cfg->cols < 1 || cfg->rows > SM_MAX_ROWS || cfg->cols > SM_MAX_COLS)) {
         snprintf(err, errlen, "--format text needs --rows R --cols C (1..64 each)");

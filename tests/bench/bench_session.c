@@ -149,6 +149,58 @@ static void run(const set_t *s, unsigned major, uint64_t span_us, const char *di
         exit(1);
 }
 
+/* Reading a damaged file is linear in its size (issue 14): 64 MiB of nothing but sync markers,
+ * and 64 MiB of markers 9 bytes apart that each claim a 64 KiB record, between two halves of a
+ * recording; MiB/s of opening (indexing) it. */
+static void flood(const char *dir, int claims)
+{
+    char err[256];
+    const char *path = ts_path(dir, "flood.smsession");
+    sm_session_header_t h;
+    memset(&h, 0, sizeof h);
+    h.mat.rows = 4;
+    h.mat.cols = 4;
+    sm_session_writer_t *w;
+    if (sm_session_writer_open(path, &h, &w, err, sizeof err) != SM_OK)
+        abort();
+    static sm_frame_t f;
+    f.rows = f.cols = 4;
+    for (unsigned k = 0; k < 10; k++) {
+        f.t_us = k * 10000u;
+        f.seq = k;
+        if (sm_session_writer_frame(w, &f, err, sizeof err) != SM_OK)
+            abort();
+    }
+    sm_session_writer_close(w, err, sizeof err);
+    FILE *fp = fopen(path, "ab");
+    if (!fp)
+        abort();
+    static const uint8_t sync[4] = {0xD7, 0x53, 0x4D, 0xB1};
+    static const uint8_t claim[9] = {0xD7, 0x53, 0x4D, 0xB1, 0x01, 0x00, 0x00, 0x01, 0x00};
+    static uint8_t block[1u << 20];
+    size_t unit = claims ? sizeof claim : sizeof sync, used = (sizeof block / unit) * unit;
+    for (size_t i = 0; i < used; i += unit)
+        memcpy(block + i, claims ? claim : sync, unit);
+    for (int m = 0; m < 64; m++)
+        fwrite(block, 1, used, fp);
+    fclose(fp);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        abort();
+    double a = cpu_us();
+    sm_session_reader_t *r;
+    if (sm_session_reader_open(path, &r, err, sizeof err) != SM_OK)
+        abort();
+    double b = cpu_us();
+    unsigned long frames = sm_session_reader_stats(r)->frames;
+    sm_session_reader_close(r);
+    printf("%-58s %6.1f MiB in %6.3f s CPU: %7.1f MiB/s (%lu frames found)\n",
+           claims ? "sync markers each claiming a 64 KiB record, 9 B apart"
+                  : "nothing but sync markers",
+           (double)sb.st_size / 1048576.0, (b - a) / 1e6,
+           (double)sb.st_size / 1048576.0 / ((b - a) / 1e6), frames);
+}
+
 int main(void)
 {
     const char *dir = ts_tempdir();
@@ -169,5 +221,7 @@ int main(void)
             run(&sets[i], 2, 60000000u, dir);
         free(sets[i].f);
     }
+    flood(dir, 0);
+    flood(dir, 1);
     return 0;
 }

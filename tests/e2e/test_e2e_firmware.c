@@ -308,12 +308,93 @@ static void scan_rate_reaches_the_bound(void **state)
     }
 }
 
+/* ---- 4. text mode: one checksummed line per frame --------------------------------------- */
+/* The text image (BOARD_TEXT) of a 16x16 mat: every line carries rows x cols values and a `*HH`
+ * that is the XOR of the line's bytes (checked here independently of the host's parser), and
+ * `steadymat live --format text` reads the ball where it was put, with no line rejected. */
+static void text_mode_sends_checksummed_lines(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *link = ts_path(dir, "textmat");
+    const char *args[] = {"--elf",  elf("steadymat-fw-16x16-text"),
+                          "--pty",  link,
+                          "--rows", "16",
+                          "--cols", "16",
+                          "--ball", "8.5,5.5",
+                          NULL};
+    pid_t sim = start_avrsim(args, ts_path(dir, "avrsim.json"), ts_path(dir, "avrsim.err"));
+    assert_int_equal(ts_wait_path(link, 20), 0);
+
+    sm_transport_t *t;
+    char err[256];
+    if (sm_transport_open(link, 1000000, 1, &t, err, sizeof err) != SM_OK) {
+        ts_kill(sim, SIGTERM); /* never leave a simulated chip running */
+        fail_msg("%s", err);
+    }
+    static char buf[65536];
+    size_t n = 0;
+    for (int tries = 0; tries < 400 && n < 20000; tries++) {
+        size_t got = 0;
+        assert_int_equal(sm_transport_read(t, (uint8_t *)buf + n, sizeof buf - 1 - n, &got), SM_OK);
+        n += got;
+        usleep(10000);
+    }
+    sm_transport_close(t);
+    const char *live[] = {"steadymat",  "live",       "--port", link,     "--format",
+                          "text",       "--rows",     "16",     "--cols", "16",
+                          "--headless", "--duration", "3",      "--json", NULL};
+    int rc = 0;
+    json_object *j = ts_run_json(live, 60, &rc, NULL);
+    ts_kill(sim, SIGTERM); /* before any assertion: a failure must not leave it running */
+    buf[n] = 0;
+    int lines = 0;
+    char *p = strstr(buf, "\r\n"); /* the first line may be joined midway */
+    assert_non_null(p);
+    p += 2;
+    for (char *e; (e = strstr(p, "\r\n")) != NULL; p = e + 2) {
+        *e = 0;
+        char *star = strrchr(p, '*');
+        assert_non_null(star);
+        assert_int_equal(strlen(star), 3);
+        unsigned want = 0, commas = 0;
+        for (char *q = p; q < star; q++) {
+            want ^= (unsigned char)*q;
+            commas += *q == ',';
+        }
+        char hex[3];
+        snprintf(hex, sizeof hex, "%02X", want);
+        assert_string_equal(star + 1, hex);
+        assert_int_equal(commas, 255);
+        lines++;
+    }
+    print_message("%d whole text lines, every checksum right\n", lines);
+    assert_true(lines >= 5);
+
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    json_object *cop;
+    assert_true(json_object_object_get_ex(j, "cop_mean", &cop));
+    print_message("text live: frames %.0f, %.1f frames/s, bad lines %.0f, lost %.0f\n",
+                  ts_json_num(j, "frames"), ts_json_num(j, "frames_per_s"),
+                  ts_json_num(j, "text_bad_lines"), ts_json_num(j, "frames_lost"));
+    assert_true(ts_json_num(j, "frames") >= 0.85 * 40 * 3);
+    /* joining the stream midway (the first line's tail) is no error, and nothing was lost */
+    assert_int_equal((int)ts_json_num(j, "text_bad_lines"), 0);
+    assert_int_equal((int)ts_json_num(j, "frames_lost"), 0);
+    assert_true(fabs(ts_json_num(cop, "x") - 5.5) < 0.1);
+    assert_true(fabs(ts_json_num(cop, "y") - 8.5) < 0.1);
+    assert_int_equal((int)ts_json_num(j, "peak_max"), 900);
+    json_object_put(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(live_reads_the_pattern_where_it_was_put),
         cmocka_unit_test(commands_take_effect_and_the_ball_moves),
         cmocka_unit_test(scan_rate_reaches_the_bound),
+        cmocka_unit_test(text_mode_sends_checksummed_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

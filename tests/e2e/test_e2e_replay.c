@@ -144,6 +144,62 @@ static void replay_survives_time_going_backwards(void **state)
     json_object_put(j);
 }
 
+/* A damaged but CRC-valid file whose clock leaps by 1e13 us (115 days) in the middle, and a
+ * recorded 20 s unplug: both are jumped over (issue 14: the first was waited out for hours),
+ * every frame is played, and --json says how much was jumped. */
+static void replay_jumps_over_long_gaps(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *path = ts_path(dir, "jump.smsession");
+    sm_session_header_t h;
+    memset(&h, 0, sizeof h);
+    h.mat.rows = 4;
+    h.mat.cols = 4;
+    h.mat.pitch_mm = 25;
+    h.mat.sample_max = 1023;
+    h.mat.rate_hz = 50;
+    snprintf(h.source, sizeof h.source, "test");
+    sm_session_writer_t *w;
+    char err[256];
+    assert_int_equal(sm_session_writer_open(path, &h, &w, err, sizeof err), SM_OK);
+    static sm_frame_t f;
+    f.rows = 4;
+    f.cols = 4;
+    uint64_t t = 0;
+    for (int i = 0; i < 150; i++) {
+        if (i == 50)
+            t += 10000000000000ull; /* the leap */
+        if (i == 100) {
+            assert_int_equal(
+                sm_session_writer_gap(w, t, t + 20000000, "unplugged", err, sizeof err), SM_OK);
+            t += 20000000;
+        }
+        f.t_us = t;
+        f.seq = (uint32_t)i;
+        f.cells[5] = 500;
+        assert_int_equal(sm_session_writer_frame(w, &f, err, sizeof err), SM_OK);
+        t += 20000;
+    }
+    assert_int_equal(sm_session_writer_close(w, err, sizeof err), SM_OK);
+    const char *a[] = {"steadymat", "replay", path, "--headless", "--json", NULL};
+    int rc;
+    json_object *j = ts_run_json(a, 60, &rc, NULL);
+    assert_non_null(j);
+    assert_int_equal(rc, 0);
+    assert_int_equal((int)ts_json_num(j, "frames"), 150);
+    /* Played in its own time (3 s of frames), not the 20 s unplug or the 115 days. */
+    assert_true(ts_json_num(j, "wall_s") < 15);
+    json_object *m;
+    assert_true(json_object_object_get_ex(j, "message", &m));
+    const char *msg = json_object_get_string(m);
+    assert_non_null(msg);
+    print_message("message: %s\n", msg);
+    assert_non_null(strstr(msg, "jumped 10000020 s"));
+    assert_non_null(strstr(msg, "2 stretches"));
+    json_object_put(j);
+}
+
 /* What the replay keys do: pause holds the picture, seek jumps, speed scales time. */
 static void replay_pause_seek_and_speed(void **state)
 {
@@ -217,6 +273,7 @@ int main(void)
         cmocka_unit_test(hostile_session_files_are_refused_cleanly),
         cmocka_unit_test(replay_survives_time_going_backwards),
         cmocka_unit_test(replay_pause_seek_and_speed),
+        cmocka_unit_test(replay_jumps_over_long_gaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

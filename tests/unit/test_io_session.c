@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sm_proto.h"
@@ -425,6 +426,54 @@ static void test_bit_flips(void **state)
     assert_int_equal(sm_session_reader_stats(r)->bytes_skipped, 100);
     sm_session_reader_close(r);
     free(ins);
+    free(data);
+    free(orig);
+}
+
+/* A file of nothing but sync markers (issue 14: 5.5 s per MiB) and one of markers that each
+ * claim a 64 KiB record: reading is linear in the size, and the good records on either side
+ * are all found. Generous bounds (Debug, sanitizers, a shared machine): the quadratic reader
+ * needed more than 20 s here; tests/bench/bench_session.c measures the Release speed. */
+static void test_sync_marker_flood(void **state)
+{
+    (void)state;
+    const uint32_t n = 20;
+    const char *full = write_session("flood-base.smsession", 1, 4, 4, n);
+    size_t len;
+    char *orig = ts_read_file(full, &len);
+    assert_non_null(orig);
+    size_t hdr = header_bytes(4, 4), rec = frame_bytes(4, 4), cut = hdr + 10 * rec;
+    const size_t plain = 4u << 20, claims = 1u << 20;
+    char *data = malloc(len + plain + claims);
+    assert_non_null(data);
+    memcpy(data, orig, cut);
+    size_t k = cut;
+    /* markers claiming a FRAME of 65536 bytes, 9 bytes apart (a CRC check of each would cost
+     * 64 KiB per 9 bytes) */
+    static const uint8_t claim[9] = {0xD7, 0x53, 0x4D, 0xB1, 0x01, 0x00, 0x00, 0x01, 0x00};
+    for (size_t i = 0; i + sizeof claim <= claims; i += sizeof claim, k += sizeof claim)
+        memcpy(data + k, claim, sizeof claim);
+    static const uint8_t sync[4] = {0xD7, 0x53, 0x4D, 0xB1};
+    for (size_t i = 0; i < plain; i += 4, k += 4)
+        memcpy(data + k, sync, 4);
+    memcpy(data + k, orig + cut, len - cut);
+    k += len - cut;
+    const char *p = ts_path(tmp(), "flood.smsession");
+    assert_int_equal(ts_write_file(p, data, k), 0);
+    struct timespec a, b;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+    sm_session_reader_t *r;
+    assert_int_equal(sm_session_reader_open(p, &r, err, sizeof err), SM_OK);
+    assert_int_equal(read_all(r, 4, 4, NULL, 0), n);
+    const sm_session_stats_t *st = sm_session_reader_stats(r);
+    assert_int_equal(st->corrupt, 1);
+    assert_int_equal(st->bytes_skipped, k - len);
+    sm_session_reader_close(r);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+    double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    print_message("%.1f MiB of sync markers read in %.2f s of CPU (Debug build)\n",
+                  (double)(k - len) / 1048576.0, s);
+    assert_true(s < 8.0);
     free(data);
     free(orig);
 }
@@ -1126,6 +1175,7 @@ int main(void)
         cmocka_unit_test(test_seek_unsorted),
         cmocka_unit_test(test_torn_tail_every_cut),
         cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_sync_marker_flood),
         cmocka_unit_test(test_flush_policy),
         cmocka_unit_test(test_killed_recorder),
         cmocka_unit_test(test_dev_full),

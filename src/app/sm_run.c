@@ -653,6 +653,7 @@ static void render(run_t *r, double wall_s)
         vm.target_s = co->target_s;
         vm.meter = co->meter;
         vm.moving = co->moving;
+        vm.mat_lost = co->mat_lost;
         vm.release_met = co->release_met;
         vm.side = co->side == SM_SIDE_UNKNOWN ? NULL : sm_side_name(co->side);
         vm.breath_bpm = co->breath_bpm;

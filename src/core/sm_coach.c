@@ -1335,13 +1335,15 @@ static void view(sm_coach_t *co, double t, double dt, const sm_contact_frame_t *
         target_m = 0.7 + 0.3 * target_m;
     else if (target_m > 0.69)
         target_m = 0.69;
-    co->meter += ema_a(dt, 0.3) * (target_m - co->meter);
-    if (counting && co->meter < 0.7)
-        co->meter = 0.7;
-    if (!counting && co->meter >= 0.7)
-        co->meter = 0.69;
-    if (co->state == SM_STATE_SEARCH || co->state == SM_STATE_REALIGN)
-        co->meter = target_m; /* nothing to be steady on */
+    if (!co->lost) { /* while the mat is lost the meter holds (the view reads it as paused) */
+        co->meter += ema_a(dt, 0.3) * (target_m - co->meter);
+        if (counting && co->meter < 0.7)
+            co->meter = 0.7;
+        if (!counting && co->meter >= 0.7)
+            co->meter = 0.69;
+        if (co->state == SM_STATE_SEARCH || co->state == SM_STATE_REALIGN)
+            co->meter = target_m; /* nothing to be steady on */
+    }
     out->meter = co->meter < 0 ? 0 : co->meter > 1 ? 1 : co->meter;
     out->breath_bpm = co->bpm;
     out->breath_conf = co->bconf;

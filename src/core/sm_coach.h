@@ -244,7 +244,8 @@ typedef struct {
     const char *instruction;   /* one short line, e.g. "Hold still - breathe slowly" */
     double steady_s, target_s; /* hold timer */
     double meter; /* steadiness 0..1 (1 = perfectly still); >= 0.7 whenever steady time is
-                     being counted, below it only while movement or a load drop pauses it */
+                     being counted, below it only while movement or a load drop pauses it;
+                     held while mat_lost (the view reads PAUSED) */
     int moving;   /* inside a movement episode (the coach is counting movement) */
     int mat_lost; /* the link is down: coaching paused */
     double wiggle_intensity; /* 0..1 */

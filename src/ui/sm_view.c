@@ -1786,7 +1786,9 @@ static int coach_meter(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
     double q = isfinite(m->meter) ? fmin(fmax(m->meter, 0.0), 1.0) : 0.0;
     SDL_Color c;
     const char *word;
-    if (m->moving) {
+    if (m->mat_lost) {
+        c = (SDL_Color){150, 150, 160, 255}, word = "PAUSED";
+    } else if (m->moving) {
         double pulse = 0.5 + 0.5 * sin(2 * PI * 2.0 * m->now_s);
         c = mix(C_BAD, (SDL_Color){255, 140, 120, 255}, 0.6 * pulse);
         word = "MOVING";

@@ -73,6 +73,7 @@ typedef struct {
     double target_s;         /* ... of this many (the release threshold); 0: no target */
     double meter;            /* steadiness 0 (moving a lot) .. 1 (perfectly still): green from
                                 0.7, amber from 0.4, else red */
+    int mat_lost;            /* the mat is lost: the meter reads PAUSED, neither still nor moving */
     int moving;              /* a wiggle is happening now: the meter red and pulsing (at 2 Hz of
                                 now_s), timer and instruction amber */
     int release_met;         /* the threshold is met: success colour */

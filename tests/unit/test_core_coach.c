@@ -466,6 +466,7 @@ static void test_glitch_gap_slide_meter(void **state)
             sm_coach_link_lost(co, 20.5, &o); /* live: the source says the link is down */
             lost += o.n_cues == 1 && o.cues[0].kind == SM_CUE_MAT_LOST;
             assert_true(o.mat_lost);
+            assert_true(o.meter >= 0.7); /* paused, not "unsteady": the hold was still */
             assert_non_null(strstr(o.instruction, "Mat lost"));
             steady_before = o.steady_s;
             sm_coach_link_lost(co, 20.7, &o);

@@ -284,6 +284,45 @@ static void replay_uses_the_session(void **state)
     json_object_put(j);
 }
 
+static void same_member(json_object *a, json_object *b, const char *k)
+{
+    json_object *x = NULL, *y = NULL;
+    assert_true(json_object_object_get_ex(a, k, &x));
+    assert_true(json_object_object_get_ex(b, k, &y));
+    if (!json_object_equal(x, y))
+        fail_msg("member %s differs: %s vs %s", k, json_object_to_json_string(x),
+                 json_object_to_json_string(y));
+}
+
+/* A file of SteadyMat 0.1 says nothing of how it was practised: analysed with 0.1's defaults
+ * (ball release, 60 s, the protocol's tool), said to be the defaults, and numbers equal to
+ * those options given explicitly. */
+static void v1_files_analyse_as_before(void **state)
+{
+    (void)state;
+    const char *v1 = ts_data("sessions/v1-ball-steady.smsession");
+    json_object *d = analyze(v1, NULL, NULL);
+    assert_string_equal(str_member(d, "protocol"), "ball-release");
+    assert_string_equal(str_member(d, "protocol_from"), "default");
+    assert_string_equal(str_member(d, "release_from"), "default");
+    assert_string_equal(str_member(d, "tool_from"), "protocol");
+    assert_true(ts_json_num(d, "release_threshold_s") == 60);
+    json_object *p;
+    assert_true(json_object_object_get_ex(d, "patient", &p));
+    assert_null(p);
+    const char *argv[] = {"steadymat", "analyze",   v1,   "--json", "--protocol",
+                          "ball",      "--release", "60", NULL};
+    int rc;
+    json_object *e = ts_run_json(argv, 120, &rc, NULL);
+    assert_non_null(e);
+    assert_int_equal(rc, 0);
+    const char *same[] = {"frames", "duration_s", "sway", "holds", "events", "sides", "cues"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        same_member(d, e, same[i]);
+    json_object_put(e);
+    json_object_put(d);
+}
+
 static pid_t start_sim(const char *link, const char *scenario)
 {
     const char *argv[] = {"steadymat", "sim", "--pty", link, "--scenario", scenario, NULL};
@@ -432,6 +471,7 @@ int main(void)
         cmocka_unit_test(all_agree_without_flags),
         cmocka_unit_test(a_flag_overrides_and_says_so),
         cmocka_unit_test(replay_uses_the_session),
+        cmocka_unit_test(v1_files_analyse_as_before),
         cmocka_unit_test(short_tries_are_not_kept),
         cmocka_unit_test(the_sessions_calibration_is_used),
     };

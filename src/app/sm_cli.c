@@ -536,6 +536,7 @@ int sm_cmd_replay(int argc, char **argv)
     c.rc.protocol = info.protocol;
     c.rc.release_s = info.release_s;
     c.rc.protocol_from = sm_sessinfo_from_name(info.protocol_from);
+    c.rc.patient = info.patient; /* said in --json; a replay is never recorded */
     sm_sessinfo_print(stderr, "steadymat replay: ", &info);
     sm_source_t *src = NULL;
     if (sm_replay_source_create(path, c.speed, &src, err, sizeof err) != SM_OK) {

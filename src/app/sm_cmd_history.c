@@ -27,8 +27,8 @@ static void help(void)
            "  --patient NAME        only this person's sessions (the name given to\n"
            "                        'live --patient', exactly)\n"
            "  --plot FILE.png       draw the progress over the sessions: time to settle, wiggles\n"
-           "                        per hold, soreness and steady time for each side; for one\n"
-           "                        patient, one line per protocol\n"
+           "                        per hold, soreness and steady time for each side, one\n"
+           "                        line per protocol (with --patient, one person's)\n"
            "  --json                one JSON object on stdout (the index entries)\n"
            "  --dir DIR             the history folder (default\n"
            "                        $XDG_DATA_HOME/steadymat/sessions, or\n"
@@ -208,14 +208,23 @@ int sm_cmd_history(int argc, char **argv)
             else
                 snprintf(title, sizeof title, "SteadyMat progress: %zu session%s", l.n,
                          l.n == 1 ? "" : "s");
-            char sub[PATH_MAX + 96], d0[32], d1[32];
+            char sub[PATH_MAX + 160], d0[32], d1[32];
             time_t t0 = (time_t)(l.v[0].start_unix_ms / 1000),
                    t1 = (time_t)(l.v[l.n - 1].start_unix_ms / 1000);
             struct tm tm;
             strftime(d0, sizeof d0, "%d %b %Y", localtime_r(&t0, &tm));
             strftime(d1, sizeof d1, "%d %b %Y", localtime_r(&t1, &tm));
-            snprintf(sub, sizeof sub, "%s to %s, from %s", d0, d1, dir);
-            sm_rd_sessions_t ss = {l.v, l.n, title, sub, patient != NULL};
+            /* progress is one person's: several people's sessions on one chart are said */
+            int several = 0;
+            for (size_t i = 1; i < l.n; i++)
+                several |= strcmp(l.v[i].patient, l.v[0].patient) != 0;
+            snprintf(sub, sizeof sub, "%s to %s, from %s%s", d0, d1, dir,
+                     several ? " - several patients: --patient NAME plots one person's" : "");
+            if (several)
+                fprintf(stderr,
+                        "steadymat history: the plot mixes the sessions of several patients; "
+                        "give --patient NAME for one person's progress\n");
+            sm_rd_sessions_t ss = {l.v, l.n, title, sub, 1}; /* a line per protocol */
             if (sm_file_prepare(plot, err, sizeof err) != SM_OK ||
                 sm_rd_png_history(plot, &ss, 1600, 1000, err, sizeof err) != SM_OK) {
                 fprintf(stderr, "steadymat history: %s\n", err);

@@ -230,8 +230,7 @@ static const sim_scenario_t scenarios[] = {
      * before the hold starts (the tool is found after 1.5 s on it and settles about 2 s later)
      * and a margin. A spot of exactly 60 s could never reach the 60 s release threshold. */
     {.name = "back-of-hip",
-     .help = "supine, ball beside the tailbone: 3 spots of 70 s (60 s steady and the time to "
-             "settle), moves at 70 and 144 s",
+     .help = "supine, ball by the tailbone: 3 spots held to release, moves at 70 and 144 s",
      .tool = TOOL_BALL,
      .parts = supine,
      .nparts = N(supine),

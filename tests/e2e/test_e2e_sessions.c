@@ -278,6 +278,7 @@ static void replay_uses_the_session(void **state)
     assert_int_equal(rc, 0);
     assert_string_equal(str_member(j, "protocol"), "hip-hook");
     assert_string_equal(str_member(j, "protocol_from"), "session");
+    assert_string_equal(str_member(j, "patient"), "Ann Example");
     assert_non_null(err);
     contains(err, "protocol: Hip Hook, two phases (from the session)", "replay's stderr");
     free(err);

@@ -705,7 +705,7 @@ static void test_relocate(void **state)
         assert_true(
             25.0 * hypot(tr[i].tool_row - tr[i + 1].tool_row, tr[i].tool_col - tr[i + 1].tool_col) >
             30);
-    assert_true(sm_sim_duration(s) == 188);
+    assert_true(sm_sim_duration(s) == 218);
     sm_sim_destroy(s);
 }
 

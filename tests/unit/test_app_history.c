@@ -271,20 +271,13 @@ static void record(const char *path, const char *scenario, const char *seconds)
 {
     /* --force: the path may be a name reserved in the history (an empty file, as live makes);
      * the hook scenario is practised as the hook protocol (the session header says so) */
-    const char *argv[] = {"steadymat",
-                          "live",
-                          "--sim",
-                          scenario,
-                          "--speed",
-                          "50",
-                          "--headless",
-                          "--duration",
-                          seconds,
-                          "--force",
-                          "--record",
-                          path,
-                          "--protocol",
-                          strncmp(scenario, "hook", 4) ? "ball" : "hook",
+    const char *argv[] = {"steadymat",  "live",
+                          "--sim",      scenario,
+                          "--speed",    "50",
+                          "--headless", "--duration",
+                          seconds,      "--force",
+                          "--record",   path,
+                          "--protocol", strncmp(scenario, "hook", 4) ? "ball" : "hook",
                           NULL};
     char *err = NULL;
     int rc = ts_run_steadymat(argv, 120, NULL, &err);

@@ -1,9 +1,11 @@
 #include "sm_analysis.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sm_file.h"
 #include "sm_history_store.h"
 
 typedef struct {
@@ -44,8 +46,9 @@ void sm_analysis_free(sm_analysis_t *a)
 sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_analysis_t *a,
                           char *err, size_t errlen)
 {
-    static const sm_analysis_opts_t none = {SM_PROTO_BALL_RELEASE, 0, NULL, 0, NULL, NULL, 0,
-                                            SM_TOOL_BALL,          0};
+    static const sm_analysis_opts_t none = {.protocol = SM_PROTO_BALL_RELEASE};
+    sm_calib_creep_t *creep = NULL;
+    float *values = NULL;
     if (!o)
         o = &none;
     memset(a, 0, sizeof *a);
@@ -62,13 +65,25 @@ sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_anal
     pc.pitch_mm = h->mat.pitch_mm > 0 ? h->mat.pitch_mm : 25;
     pc.protocol = o->protocol;
     pc.release_s = o->release_s;
+    if (o->cal) {
+        values = malloc(SM_MAX_CELLS * sizeof *values);
+        if (!values || sm_calib_creep_create(o->cal, &creep) != SM_OK) {
+            free(values);
+            sm_session_reader_close(r);
+            snprintf(err, errlen, "out of memory");
+            return SM_ERR_NOMEM;
+        }
+        pc.creep_removed = 1;
+    }
     if (sm_pipeline_create(&pc, &a->pipe) != SM_OK) {
+        free(values);
+        sm_calib_creep_destroy(creep);
         snprintf(err, errlen, "%s: cannot analyse a %ux%u mat", path, h->mat.rows, h->mat.cols);
         sm_session_reader_close(r);
         memset(a, 0, sizeof *a);
         return SM_ERR_RANGE;
     }
-    if (o->tool_set)
+    if (o->set_tool)
         sm_pipeline_set_tool(a->pipe, o->tool, o->ball_mm);
     sm_session_record_t *rec = malloc(sizeof *rec);
     trace_t tool = {0}, body = {0};
@@ -84,7 +99,11 @@ sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_anal
         rec->frame.t_us -= rec->frame.t_us >= first ? first : rec->frame.t_us;
         last = rec->frame.t_us;
         a->frames++;
-        sm_pipeline_frame(a->pipe, &rec->frame, NULL);
+        /* As the live loop: calibrated kPa with the creep removed, else raw counts. */
+        int cal_ok = o->cal && sm_calib_apply(o->cal, &rec->frame, values) == SM_OK;
+        if (cal_ok)
+            sm_calib_creep_correct(creep, rec->frame.t_us / 1e6, values);
+        sm_pipeline_frame(a->pipe, &rec->frame, cal_ok ? values : NULL);
         /* Keys come between frames: those given at or before this frame's time. */
         while (next_input < o->n_inputs && o->inputs[next_input].t_s * 1e6 <= (double)raw) {
             const sm_history_input_t *in = &o->inputs[next_input++];
@@ -100,6 +119,8 @@ sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_anal
             o->on_frame(o->ctx, &rec->frame, rec->frame.t_us / 1e6, a->pipe);
     }
     free(rec);
+    free(values);
+    sm_calib_creep_destroy(creep);
     a->duration_s = last / 1e6;
     a->first_s = first / 1e6;
     for (; ok && next_input < o->n_inputs; next_input++) {
@@ -157,24 +178,103 @@ void sm_analysis_entry(const sm_analysis_t *a, const char *path, sm_protocol_t p
     sm_history_entry_fill_sides(e, sm_pipeline_coach(a->pipe));
 }
 
+sm_status sm_analysis_settings(const char *path, const sm_history_meta_t *sidecar,
+                               const sm_sessinfo_flags_t *flags, sm_sessinfo_t *info,
+                               sm_session_header_t *h, char *err, size_t errlen)
+{
+    sm_session_reader_t *r = NULL;
+    sm_status s = sm_session_reader_open(path, &r, err, errlen);
+    if (s != SM_OK)
+        return s;
+    const sm_session_header_t *hh = sm_session_reader_header(r);
+    sm_sessinfo_resolve(hh, sidecar, flags, info);
+    if (h)
+        *h = *hh;
+    sm_session_reader_close(r);
+    return SM_OK;
+}
+
+void sm_analysis_opts_apply(sm_analysis_opts_t *o, const sm_sessinfo_t *info)
+{
+    o->protocol = info->protocol;
+    o->release_s = info->release_s;
+    o->set_tool = info->set_tool;
+    o->tool = sm_sesstool_kind(info->tool);
+    o->ball_mm = info->ball_mm;
+}
+
+void sm_analysis_entry_info(const sm_analysis_t *a, const char *path, const sm_sessinfo_t *info,
+                            sm_history_entry_t *e)
+{
+    sm_analysis_entry(a, path, info->protocol, info->release_s, e);
+    e->tool = (int)info->tool;
+    snprintf(e->patient, sizeof e->patient, "%s", info->patient);
+}
+
 sm_status sm_analysis_history_fn(void *ctx, const char *session_path, const sm_history_meta_t *meta,
                                  sm_history_entry_t *out, char *err, size_t errlen)
 {
-    (void)ctx;
-    sm_analysis_opts_t o = {SM_PROTO_BALL_RELEASE, 0, NULL, 0, NULL, NULL, 0, SM_TOOL_BALL, 0};
+    const char *dir = ctx;
+    sm_analysis_opts_t o = {.protocol = SM_PROTO_BALL_RELEASE};
+    sm_sessinfo_t info;
+    sm_session_header_t *h = malloc(sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return SM_ERR_NOMEM;
+    }
+    sm_status s = sm_analysis_settings(session_path, meta, NULL, &info, h, err, errlen);
+    if (s != SM_OK) {
+        free(h);
+        return s;
+    }
+    sm_analysis_opts_apply(&o, &info);
     if (meta) {
-        o.protocol = meta->protocol;
-        o.release_s = meta->release_s;
         o.inputs = meta->inputs;
         o.n_inputs = meta->n_inputs;
     }
+    /* The calibration the session was recorded with, when it is still to be found. */
+    sm_calib_t *cal = NULL;
+    char cpath[PATH_MAX], why[400];
+    if (!sm_sessinfo_calib_find(session_path, dir, h, &cal, cpath, sizeof cpath, why, sizeof why) &&
+        why[0])
+        fprintf(stderr, "steadymat: %s: %s\n", session_path, why);
+    free(h);
+    o.cal = cal;
     sm_analysis_t a;
-    sm_status s = sm_analysis_run(session_path, &o, &a, err, errlen);
+    s = sm_analysis_run(session_path, &o, &a, err, errlen);
+    sm_calib_destroy(cal);
     if (s != SM_OK)
         return s;
-    sm_analysis_entry(&a, session_path, o.protocol, o.release_s, out);
+    sm_analysis_entry_info(&a, session_path, &info, out);
     sm_analysis_free(&a);
     return SM_OK;
+}
+
+/* A copy of the calibration in force beside the history, named by its hash, so the session
+ * can be re-analysed with it after the mat is recalibrated (kept once, never overwritten). */
+static void keep_calibration(const char *dir, const char *calib_path, const char *hash)
+{
+    char hist[PATH_MAX], copy[PATH_MAX], err[300];
+    if (!calib_path || !hash || !hash[0])
+        return;
+    if (!dir) {
+        if (sm_history_default_dir(hist, sizeof hist) != SM_OK)
+            return;
+        dir = hist;
+    }
+    if (!sm_sessinfo_calib_copy_path(dir, hash, copy, sizeof copy))
+        return;
+    FILE *f = fopen(copy, "rb");
+    if (f) {
+        fclose(f);
+        return; /* kept already: the name is the content's hash */
+    }
+    char *text = NULL;
+    size_t n;
+    if (sm_file_read(calib_path, 4u << 20, &text, &n, err, sizeof err) != SM_OK ||
+        sm_file_write_atomic(copy, text, n, "calibration copy", err, sizeof err) != SM_OK)
+        fprintf(stderr, "steadymat: the calibration was not copied into the history: %s\n", err);
+    free(text);
 }
 
 int sm_analysis_history_add_live(const sm_history_live_t *l)
@@ -195,6 +295,11 @@ int sm_analysis_history_add_live(const sm_history_live_t *l)
     e.frames = l->frames;
     e.protocol = l->protocol;
     e.release_s = l->release_s;
+    /* as re-analysis resolves it: a session that does not say has the protocol's tool */
+    e.tool = l->tool == SM_SESSTOOL_BALL || l->tool == SM_SESSTOOL_HIP_HOOK ? (int)l->tool
+             : l->protocol == SM_PROTO_HIP_HOOK                             ? SM_SESSTOOL_HIP_HOOK
+                                                                            : SM_SESSTOOL_BALL;
+    snprintf(e.patient, sizeof e.patient, "%s", l->patient ? l->patient : "");
     snprintf(e.source, sizeof e.source, "%s", l->source ? l->source : "");
     if (l->mat) {
         snprintf(e.mat_uid, sizeof e.mat_uid, "%s", l->mat->uid);
@@ -206,8 +311,9 @@ int sm_analysis_history_add_live(const sm_history_live_t *l)
         sm_history_entry_fill_sides(&e, l->coach);
     sm_history_report_t rep;
     char err[512];
-    sm_status s = sm_history_add(l->dir, l->session_path, meta, &e, sm_analysis_history_fn, NULL,
-                                 &rep, err, sizeof err);
+    keep_calibration(l->dir, l->calib_path, l->calib_hash);
+    sm_status s = sm_history_add(l->dir, l->session_path, meta, &e, sm_analysis_history_fn,
+                                 (void *)l->dir, &rep, err, sizeof err);
     free(meta);
     if (rep.message[0])
         fprintf(stderr, "steadymat: %s\n", rep.message);

@@ -11,9 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sm_calib.h"
 #include "sm_history.h"
 #include "sm_history_index.h"
 #include "sm_pipeline.h"
+#include "sm_sessinfo.h"
 #include "sm_session.h"
 #include "sm_sway.h"
 
@@ -25,10 +27,13 @@ typedef struct {
     /* Called after the pipeline has taken each frame; t_s is the time from the first frame. */
     void (*on_frame)(void *ctx, const sm_frame_t *f, double t_s, const sm_pipeline_t *p);
     void *ctx;
-    /* --tool: 1 = use tool (and ball_mm for a ball); 0 = the protocol's default tool */
-    int tool_set;
+    /* The tool named to the pipeline (sm_pipeline_set_tool) when set_tool; else the protocol's. */
+    int set_tool;
     sm_tool_kind_t tool;
     double ball_mm;
+    /* The calibration the session was recorded with, or NULL: the coach then works on kPa with
+     * the calibrated creep removed, as the live session did. Not owned. */
+    const sm_calib_t *cal;
 } sm_analysis_opts_t;
 
 typedef struct {
@@ -54,13 +59,27 @@ sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_anal
                           char *err, size_t errlen);
 void sm_analysis_free(sm_analysis_t *a); /* NULL-safe */
 
+/* Reads path's header (into *h, may be NULL) and resolves how to analyse it (sm_sessinfo.h):
+ * flags (may be NULL) over the header over the sidecar (may be NULL). Errors as the reader's. */
+sm_status sm_analysis_settings(const char *path, const sm_history_meta_t *sidecar,
+                               const sm_sessinfo_flags_t *flags, sm_sessinfo_t *info,
+                               sm_session_header_t *h, char *err, size_t errlen);
+/* Sets o's protocol, release and tool from info (the rest of o is kept). */
+void sm_analysis_opts_apply(sm_analysis_opts_t *o, const sm_sessinfo_t *info);
+
 /* The history's entry for a session: header facts and per-side numbers (start time from the
  * header, else the file's modification time). */
 void sm_analysis_entry(const sm_analysis_t *a, const char *path, sm_protocol_t protocol,
                        double release_s, sm_history_entry_t *e);
+/* The same with the resolved settings: protocol, release, tool and patient. */
+void sm_analysis_entry_info(const sm_analysis_t *a, const char *path, const sm_sessinfo_t *info,
+                            sm_history_entry_t *e);
 
 /* sm_history_analyze_fn for sm_history_load / sm_history_add: re-analyses a session file with
- * its sidecar's protocol, release and keys (ball-release when there is no sidecar). */
+ * the protocol, release and tool its header says (else its sidecar's; ball-release when neither
+ * says), its sidecar's keys, and the calibration it was recorded with when that is still to be
+ * found (a copy in the history folder, or the mat's unchanged file; else raw counts, said on
+ * stderr). ctx: the history folder (const char *), or NULL. */
 sm_status sm_analysis_history_fn(void *ctx, const char *session_path, const sm_history_meta_t *meta,
                                  sm_history_entry_t *out, char *err, size_t errlen);
 
@@ -78,10 +97,16 @@ typedef struct {
     const sm_history_input_t *inputs; /* keys given to the pipeline (session time), or NULL */
     size_t n_inputs;
     const sm_coach_t *coach; /* finished (sm_pipeline_finish) */
+    const char *patient;     /* as recorded in the header, or NULL */
+    sm_session_tool tool;
+    const char *calib_path; /* the calibration in force (its file), or NULL */
+    const char *calib_hash; /* its hash as recorded in the header */
 } sm_history_live_t;
 
 /* Puts a finished live session into the history (sidecar + index; a damaged index is
- * rebuilt). Prints one line on stderr: where it was saved, or why not. 0 ok, 1 failure. */
+ * rebuilt), with a copy of the calibration in force in <dir>/calibrations/ so that the session
+ * can be re-analysed with it after the mat is recalibrated. Prints one line on stderr: where
+ * it was saved, or why not. 0 ok, 1 failure. */
 int sm_analysis_history_add_live(const sm_history_live_t *l);
 
 #endif

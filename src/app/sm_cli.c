@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sm_analysis.h"
 #include "sm_clock.h"
 #include "sm_cop_trace.h"
 #include "sm_file.h"
@@ -273,7 +274,10 @@ static void live_help(void)
         "  --presenter           start in presenter mode (p or F10 toggles)\n"
         "  --compare-sides       left side beside right side (c cycles the comparisons)\n"
         "  --history, --no-history  keep this session in the history (default: for a mat,\n"
-        "                        not for the simulator); see 'steadymat history'\n"
+        "                        not for the simulator, and not a try under 30 s without a\n"
+        "                        hold); see 'steadymat history'\n"
+        "  --patient NAME        who is practising: kept in the recording and the history\n"
+        "                        ('steadymat history --patient NAME')\n"
         "Calibration (see 'steadymat calibrate --help'):\n"
         "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
         "  --no-calibration      show raw counts\n"
@@ -426,6 +430,8 @@ int sm_cmd_live(int argc, char **argv, int no_args)
                 return usage_error("live", "--format is binary or text, not '%s'", f);
         } else if (is(&a, "--record")) {
             c.rc.record_path = value(&a);
+        } else if (is(&a, "--patient")) {
+            c.rc.patient = value(&a);
         } else if (is(&a, "--rate")) {
             if (number(&a, 1, 500, &v)) {
                 so.rate_hz = v;
@@ -512,14 +518,17 @@ int sm_cmd_live(int argc, char **argv, int no_args)
 int sm_cmd_replay(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
-        printf("usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
-               "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n"
-               "                        [--protocol P] [--release S] [--tool T]\n"
-               "                        [--audio-out FILE.wav] [--voice]\n\n"
-               "--tool T is the tool: " SM_TOOL_HELP ".\n"
-               "Plays a recorded session through the coach again. Keys: space pause, left/right\n"
-               "5 s back/forward, up/down (or +/-) double/halve the speed, Home to the start,\n"
-               "Esc/q quit.\n");
+        printf(
+            "usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
+            "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n"
+            "                        [--protocol P] [--release S] [--tool T]\n"
+            "                        [--audio-out FILE.wav] [--voice]\n\n"
+            "--tool T is the tool: " SM_TOOL_HELP ".\n"
+            "Plays a recorded session through the coach again, with the protocol and release\n"
+            "threshold it was practised with (--protocol, --release override them; what is used\n"
+            "is said on stderr). Keys: space pause, left/right\n"
+            "5 s back/forward, up/down (or +/-) double/halve the speed, Home to the start,\n"
+            "Esc/q quit.\n");
         return 0;
     }
     args_t a = {"replay", argc, argv, 0, 0};
@@ -541,6 +550,25 @@ int sm_cmd_replay(int argc, char **argv)
     if (!path)
         return usage_error("replay", "%s", "which session? steadymat replay FILE");
     char err[256];
+    /* Coached as the session was practised (its header), unless an option says otherwise. */
+    sm_sessinfo_flags_t fl;
+    memset(&fl, 0, sizeof fl);
+    for (int k = 1; k + 1 < argc; k++) {
+        fl.protocol_given |= !strcmp(argv[k], "--protocol");
+        if (!strcmp(argv[k], "--release"))
+            fl.release_s = c.rc.release_s;
+    }
+    fl.protocol = c.rc.protocol;
+    sm_sessinfo_t info;
+    if (sm_analysis_settings(path, NULL, &fl, &info, NULL, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat replay: %s\n", err);
+        return 1;
+    }
+    c.rc.protocol = info.protocol;
+    c.rc.release_s = info.release_s;
+    c.rc.protocol_from = sm_sessinfo_from_name(info.protocol_from);
+    c.rc.patient = info.patient; /* said in --json; a replay is never recorded */
+    sm_sessinfo_print(stderr, "steadymat replay: ", &info);
     sm_source_t *src = NULL;
     if (sm_replay_source_create(path, c.speed, &src, err, sizeof err) != SM_OK) {
         fprintf(stderr, "steadymat replay: %s\n", err);

@@ -1,5 +1,6 @@
 /* `steadymat analyze`: the steadiness of a recorded session or of a plain CoP trace, as numbers. */
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +20,31 @@
 
 static void help(void)
 {
-    printf("usage: steadymat analyze FILE [--protocol P] [--release S] [--tool T] [--lowpass HZ]\n"
-           "                         [--json]\n"
-           "       steadymat analyze --cop-csv FILE --rate HZ [--columns T,X,Y] [--units mm|cm]\n"
-           "                         [--lowpass HZ] [--json]\n\n"
-           "Measures how steady a recorded session was (the tool's contact, or the whole body's\n"
-           "centre of pressure when no tool was found): sway measures over the whole trace,\n"
-           "breathing rate, wiggle and relocation episodes, and the holds per side. With\n"
-           "--cop-csv it reads a centre-of-pressure trace such as a force-plate export instead.\n\n"
-           "  --protocol P          ball (default), hook, back or realign\n"
-           "  --release S           steady seconds for the release threshold (default 60)\n"
-           "  --tool T              the tool: " SM_TOOL_HELP "\n"
-           "                        (default: the protocol's, a 10 cm ball or the Hip Hook)\n"
-           "  --cop-csv FILE        a delimited text table with a header line\n"
-           "  --rate HZ             its sampling rate (default: from its time column)\n"
-           "  --columns T,X,Y       columns by name or 1-based number (X,Y without time);\n"
-           "                        X is medio-lateral, Y antero-posterior\n"
-           "  --units mm|cm|m       units of X and Y (default: from the column names, else mm)\n"
-           "  --lowpass HZ          zero-phase low-pass of the trace before the sway measures\n"
-           "                        (Prieto et al. used 5 Hz; default: off, samples as given;\n"
-           "                        the coach's events are never filtered this way)\n"
-           "  --json                one JSON object on stdout\n");
+    printf(
+        "usage: steadymat analyze FILE [--protocol P] [--release S] [--tool T] [--lowpass HZ]\n"
+        "                         [--json]\n"
+        "       steadymat analyze --cop-csv FILE --rate HZ [--columns T,X,Y] [--units mm|cm]\n"
+        "                         [--lowpass HZ] [--json]\n\n"
+        "Measures how steady a recorded session was (the tool's contact, or the whole body's\n"
+        "centre of pressure when no tool was found): sway measures over the whole trace,\n"
+        "breathing rate, wiggle and relocation episodes, and the holds per side. With\n"
+        "--cop-csv it reads a centre-of-pressure trace such as a force-plate export instead.\n\n"
+        "A session file says how it was practised (protocol, release threshold, tool) and with\n"
+        "which calibration; it is analysed that way unless an option overrides it, and the\n"
+        "output says which (\"protocol: Hip Hook, two phases (from the session)\").\n\n"
+        "  --protocol P          ball, hook, back or realign (default: the session's, else ball)\n"
+        "  --release S           steady seconds for the release threshold (default: the\n"
+        "                        session's, else 60; 30 per phase for the hook)\n"
+        "  --tool T              ball, ball:CM (its diameter) or hook (default: the session's)\n"
+        "  --cop-csv FILE        a delimited text table with a header line\n"
+        "  --rate HZ             its sampling rate (default: from its time column)\n"
+        "  --columns T,X,Y       columns by name or 1-based number (X,Y without time);\n"
+        "                        X is medio-lateral, Y antero-posterior\n"
+        "  --units mm|cm|m       units of X and Y (default: from the column names, else mm)\n"
+        "  --lowpass HZ          zero-phase low-pass of the trace before the sway measures\n"
+        "                        (Prieto et al. used 5 Hz; default: off, samples as given;\n"
+        "                        the coach's events are never filtered this way)\n"
+        "  --json                one JSON object on stdout\n");
 }
 
 int sm_parse_protocol(const char *s, sm_protocol_t *out)
@@ -132,14 +137,35 @@ static sm_status sway_of(const double *x, const double *y, size_t n, double rate
     return s;
 }
 
-static int analyze_session(const char *path, sm_protocol_t proto, double release_s,
-                           double lowpass_hz, int json, int tool_set, sm_tool_kind_t tool,
-                           double ball_mm)
+static int analyze_session(const char *path, const sm_sessinfo_flags_t *flags, double lowpass_hz,
+                           int json)
 {
     char err[320];
-    sm_analysis_opts_t o = {proto, release_s, NULL, 0, NULL, NULL, tool_set, tool, ball_mm};
+    sm_analysis_opts_t o = {.protocol = SM_PROTO_BALL_RELEASE};
+    sm_sessinfo_t info;
+    sm_session_header_t *h = malloc(sizeof *h);
+    if (!h) {
+        fprintf(stderr, "steadymat analyze: out of memory\n");
+        return 1;
+    }
+    if (sm_analysis_settings(path, NULL, flags, &info, h, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "steadymat analyze: %s\n", err);
+        free(h);
+        return 1;
+    }
+    sm_analysis_opts_apply(&o, &info);
+    /* the calibration the session was recorded with, as the live coach saw the frames */
+    sm_calib_t *cal = NULL;
+    char cal_path[PATH_MAX] = "", why[400];
+    if (!sm_sessinfo_calib_find(path, NULL, h, &cal, cal_path, sizeof cal_path, why, sizeof why) &&
+        why[0])
+        fprintf(stderr, "steadymat analyze: %s: %s\n", path, why);
+    free(h);
+    o.cal = cal;
     sm_analysis_t a;
-    if (sm_analysis_run(path, &o, &a, err, sizeof err) != SM_OK) {
+    sm_status rs = sm_analysis_run(path, &o, &a, err, sizeof err);
+    sm_calib_destroy(cal);
+    if (rs != SM_OK) {
         fprintf(stderr, "steadymat analyze: %s\n", err);
         return 1;
     }
@@ -156,7 +182,9 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         json_object_object_add(j, "source", json_object_new_string(path));
         json_object_object_add(j, "frames", json_object_new_int64((int64_t)a.frames));
         json_object_object_add(j, "duration_s", json_object_new_double(a.duration_s));
-        json_object_object_add(j, "protocol", json_object_new_string(sm_protocol_name(proto)));
+        sm_sessinfo_json(j, &info);
+        json_object_object_add(j, "calibration",
+                               cal_path[0] ? json_object_new_string(cal_path) : NULL);
         json_object_object_add(j, "sway_of", json_object_new_string(a.of_tool ? "tool" : "body"));
         if (lowpass_hz > 0)
             json_object_object_add(j, "lowpass_hz", json_object_new_double(lowpass_hz));
@@ -181,6 +209,9 @@ static int analyze_session(const char *path, sm_protocol_t proto, double release
         sm_report_print_json(j, "analyze");
         json_object_put(j);
     } else {
+        sm_sessinfo_print(stdout, "", &info);
+        if (cal_path[0])
+            printf("calibration: %s (%s, from the session)\n", info.calib_id, cal_path);
         print_text(a.of_tool ? "session (tool contact)" : "session (whole body, no tool found)",
                    a.duration_s, a.have_sway ? &a.sway : NULL, sm_pipeline_coach(a.pipe));
     }
@@ -292,20 +323,23 @@ int sm_cmd_analyze(int argc, char **argv)
 {
     const char *file = NULL, *csv = NULL;
     sm_cop_csv_opts_t opts = {NULL, NULL, 0};
-    sm_protocol_t proto = SM_PROTO_BALL_RELEASE;
-    double release_s = 0, lowpass_hz = 0, ball_mm = 0;
-    int json = 0, tool_set = 0;
-    sm_tool_kind_t tool = SM_TOOL_BALL;
+    sm_sessinfo_flags_t flags;
+    memset(&flags, 0, sizeof flags);
+    double lowpass_hz = 0;
+    int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             help();
             return 0;
         }
+        int taken = sm_sessinfo_option(argc, argv, &i, &flags, "analyze");
+        if (taken < 0)
+            return USAGE;
+        if (taken)
+            continue;
         int has_value = !strcmp(a, "--cop-csv") || !strcmp(a, "--rate") ||
-                        !strcmp(a, "--columns") || !strcmp(a, "--units") ||
-                        !strcmp(a, "--protocol") || !strcmp(a, "--release") ||
-                        !strcmp(a, "--lowpass") || !strcmp(a, "--tool");
+                        !strcmp(a, "--columns") || !strcmp(a, "--units") || !strcmp(a, "--lowpass");
         if (has_value && i + 1 >= argc) {
             fprintf(stderr,
                     "steadymat analyze: %s needs a value (see 'steadymat analyze --help')\n", a);
@@ -320,7 +354,7 @@ int sm_cmd_analyze(int argc, char **argv)
             opts.columns = argv[++i];
         } else if (!strcmp(a, "--units")) {
             opts.units = argv[++i];
-        } else if (!strcmp(a, "--rate") || !strcmp(a, "--release") || !strcmp(a, "--lowpass")) {
+        } else if (!strcmp(a, "--rate") || !strcmp(a, "--lowpass")) {
             double v = strtod(argv[++i], &end);
             if (end == argv[i] || *end || !(v > 0 && v < 1e6)) {
                 fprintf(stderr, "steadymat analyze: %s takes a positive number, not '%s'\n", a,
@@ -329,24 +363,8 @@ int sm_cmd_analyze(int argc, char **argv)
             }
             if (!strcmp(a, "--rate"))
                 opts.rate_hz = v;
-            else if (!strcmp(a, "--lowpass"))
-                lowpass_hz = v;
             else
-                release_s = v;
-        } else if (!strcmp(a, "--protocol")) {
-            if (!sm_parse_protocol(argv[++i], &proto)) {
-                fprintf(stderr,
-                        "steadymat analyze: --protocol is ball, hook, back or realign, not '%s'\n",
-                        argv[i]);
-                return USAGE;
-            }
-        } else if (!strcmp(a, "--tool")) {
-            if (!sm_parse_tool(argv[++i], &tool, &ball_mm)) {
-                fprintf(stderr, "steadymat analyze: --tool is %s, not '%s'\n", SM_TOOL_HELP,
-                        argv[i]);
-                return USAGE;
-            }
-            tool_set = 1;
+                lowpass_hz = v;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr,
                     "steadymat analyze: unknown option '%s' (see 'steadymat analyze --help')\n", a);
@@ -363,11 +381,13 @@ int sm_cmd_analyze(int argc, char **argv)
         return USAGE;
     }
     if (csv)
-        return analyze_csv(csv, &opts, proto, release_s, lowpass_hz, json);
+        return analyze_csv(csv, &opts,
+                           flags.protocol_given ? flags.protocol : SM_PROTO_BALL_RELEASE,
+                           flags.release_s, lowpass_hz, json);
     if (!file) {
         fprintf(stderr,
                 "steadymat analyze: which session? steadymat analyze FILE (or --cop-csv FILE)\n");
         return USAGE;
     }
-    return analyze_session(file, proto, release_s, lowpass_hz, json, tool_set, tool, ball_mm);
+    return analyze_session(file, &flags, lowpass_hz, json);
 }

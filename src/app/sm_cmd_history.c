@@ -13,17 +13,22 @@
 #include "sm_file.h"
 #include "sm_history_store.h"
 #include "sm_report_draw.h"
+#include "sm_sessinfo.h"
 
 #define USAGE 2
 
 static void help(void)
 {
-    printf("usage: steadymat history [--json] [--plot FILE.png] [--dir DIR]\n\n"
-           "Lists the sessions SteadyMat kept (every live session is saved): date, protocol and,\n"
-           "per side, the spots held, steady time, time to settle, wiggles and soreness ratings.\n"
-           "A damaged or missing index is rebuilt from the session files.\n\n"
+    printf("usage: steadymat history [--patient NAME] [--json] [--plot FILE.png] [--dir DIR]\n\n"
+           "Lists the sessions SteadyMat kept (every live session with a hold, or of 30 s or\n"
+           "more): date, length, protocol, tool, patient and, per side, the spots held, steady\n"
+           "time, time to settle, wiggles and soreness ratings. A damaged or missing index is\n"
+           "rebuilt from the session files (with the calibration each was recorded with).\n\n"
+           "  --patient NAME        only this person's sessions (the name given to\n"
+           "                        'live --patient', exactly)\n"
            "  --plot FILE.png       draw the progress over the sessions: time to settle, wiggles\n"
-           "                        per hold, soreness and steady time for each side\n"
+           "                        per hold, soreness and steady time for each side, one\n"
+           "                        line per protocol (with --patient, one person's)\n"
            "  --json                one JSON object on stdout (the index entries)\n"
            "  --dir DIR             the history folder (default\n"
            "                        $XDG_DATA_HOME/steadymat/sessions, or\n"
@@ -54,15 +59,25 @@ static void print_side(const sm_history_side_t *s, const char *name)
     printf("%-5s %5d %7s %7s %7s  %s\n", name, s->spots, steady, settle, wig, sore[0] ? sore : "-");
 }
 
-static void print_text(const char *dir, const sm_history_list_t *l)
+static const char *tool_text(int tool)
+{
+    return tool == SM_SESSTOOL_HIP_HOOK ? "Hip Hook"
+           : tool == SM_SESSTOOL_BALL   ? "ball"
+                                        : "tool unknown";
+}
+
+static void print_text(const char *dir, const sm_history_list_t *l, const char *patient)
 {
     if (l->n == 0) {
-        printf("No sessions in the history yet (%s). Every live session is saved there.\n", dir);
+        if (patient)
+            printf("No sessions of patient \"%s\" in the history (%s).\n", patient, dir);
+        else
+            printf("No sessions in the history yet (%s). Every live session is saved there.\n",
+                   dir);
         return;
     }
-    printf("%zu session%s in %s\n\n", l->n, l->n == 1 ? "" : "s", dir);
-    printf("%-16s  %-6s  %-12s  %-5s %5s %7s %7s %7s  %s\n", "date", "length", "protocol", "side",
-           "spots", "steady", "settle", "wiggles", "soreness");
+    printf("%zu session%s in %s%s%s%s\n", l->n, l->n == 1 ? "" : "s", dir,
+           patient ? " for patient \"" : "", patient ? patient : "", patient ? "\"" : "");
     for (size_t i = 0; i < l->n; i++) {
         const sm_history_entry_t *e = &l->v[i];
         char date[32] = "date unknown", len[16];
@@ -74,9 +89,13 @@ static void print_text(const char *dir, const sm_history_list_t *l)
         }
         long s = (long)(e->duration_s + 0.5);
         snprintf(len, sizeof len, "%ld:%02ld", s / 60, s % 60);
-        printf("%-16s  %-6s  %-12s  ", date, len, sm_protocol_name(e->protocol));
+        printf("\n%s  %s  %s  %s  patient: %s\n", date, len, sm_protocol_title(e->protocol),
+               tool_text(e->tool), e->patient[0] ? e->patient : "not recorded");
+        printf("  %-5s %5s %7s %7s %7s  %s\n", "side", "spots", "steady", "settle", "wiggles",
+               "soreness");
+        printf("  ");
         print_side(&e->side[SM_HISTORY_RIGHT], "right");
-        printf("%-16s  %-6s  %-12s  ", "", "", "");
+        printf("  ");
         print_side(&e->side[SM_HISTORY_LEFT], "left");
     }
 }
@@ -111,7 +130,7 @@ static void print_json(const char *dir, const sm_history_list_t *l, const sm_his
 
 int sm_cmd_history(int argc, char **argv)
 {
-    const char *dir_opt = NULL, *plot = NULL;
+    const char *dir_opt = NULL, *plot = NULL, *patient = NULL;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -119,7 +138,8 @@ int sm_cmd_history(int argc, char **argv)
             help();
             return 0;
         }
-        if ((!strcmp(a, "--dir") || !strcmp(a, "--plot")) && i + 1 >= argc) {
+        if ((!strcmp(a, "--dir") || !strcmp(a, "--plot") || !strcmp(a, "--patient")) &&
+            i + 1 >= argc) {
             fprintf(stderr,
                     "steadymat history: %s needs a value (see 'steadymat history --help')\n", a);
             return USAGE;
@@ -130,6 +150,8 @@ int sm_cmd_history(int argc, char **argv)
             dir_opt = argv[++i];
         else if (!strcmp(a, "--plot"))
             plot = argv[++i];
+        else if (!strcmp(a, "--patient"))
+            patient = argv[++i];
         else {
             fprintf(stderr,
                     "steadymat history: unknown option '%s' (see 'steadymat history --help')\n", a);
@@ -151,34 +173,58 @@ int sm_cmd_history(int argc, char **argv)
     }
     sm_history_list_t l = {NULL, 0, 0};
     sm_history_report_t rep;
-    sm_status s = sm_history_load(dir, sm_analysis_history_fn, NULL, &l, &rep, err, sizeof err);
+    sm_status s = sm_history_load(dir, sm_analysis_history_fn, dir, &l, &rep, err, sizeof err);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat history: %s\n", err);
         return 1;
     }
     if (rep.message[0])
         fprintf(stderr, "steadymat history: %s\n", rep.message);
+    if (patient) {
+        /* The name is data: compared as recorded (the header turns control characters and
+         * invalid UTF-8 into '?', so the same is done to the name asked for). */
+        char want[128];
+        sm_sessfmt_clean_text(patient, want, sizeof want);
+        size_t k = 0;
+        for (size_t i = 0; i < l.n; i++)
+            if (!strcmp(l.v[i].patient, want))
+                l.v[k++] = l.v[i];
+        l.n = k;
+    }
     if (json)
         print_json(dir, &l, &rep);
     else
-        print_text(dir, &l);
+        print_text(dir, &l, patient);
     int rc = 0;
     if (plot) {
         if (l.n == 0) {
             fprintf(stderr, "steadymat history: nothing to plot yet: no sessions in %s\n", dir);
             rc = 1;
         } else {
-            char title[96];
-            snprintf(title, sizeof title, "SteadyMat progress: %zu session%s", l.n,
-                     l.n == 1 ? "" : "s");
-            char sub[PATH_MAX + 96], d0[32], d1[32];
+            char title[256];
+            if (patient)
+                snprintf(title, sizeof title, "SteadyMat progress of %.127s: %zu session%s",
+                         l.v[0].patient, l.n, l.n == 1 ? "" : "s");
+            else
+                snprintf(title, sizeof title, "SteadyMat progress: %zu session%s", l.n,
+                         l.n == 1 ? "" : "s");
+            char sub[PATH_MAX + 160], d0[32], d1[32];
             time_t t0 = (time_t)(l.v[0].start_unix_ms / 1000),
                    t1 = (time_t)(l.v[l.n - 1].start_unix_ms / 1000);
             struct tm tm;
             strftime(d0, sizeof d0, "%d %b %Y", localtime_r(&t0, &tm));
             strftime(d1, sizeof d1, "%d %b %Y", localtime_r(&t1, &tm));
-            snprintf(sub, sizeof sub, "%s to %s, from %s", d0, d1, dir);
-            sm_rd_sessions_t ss = {l.v, l.n, title, sub};
+            /* progress is one person's: several people's sessions on one chart are said */
+            int several = 0;
+            for (size_t i = 1; i < l.n; i++)
+                several |= strcmp(l.v[i].patient, l.v[0].patient) != 0;
+            snprintf(sub, sizeof sub, "%s to %s, from %s%s", d0, d1, dir,
+                     several ? " - several patients: --patient NAME plots one person's" : "");
+            if (several)
+                fprintf(stderr,
+                        "steadymat history: the plot mixes the sessions of several patients; "
+                        "give --patient NAME for one person's progress\n");
+            sm_rd_sessions_t ss = {l.v, l.n, title, sub, 1}; /* a line per protocol */
             if (sm_file_prepare(plot, err, sizeof err) != SM_OK ||
                 sm_rd_png_history(plot, &ss, 1600, 1000, err, sizeof err) != SM_OK) {
                 fprintf(stderr, "steadymat history: %s\n", err);

@@ -30,22 +30,31 @@
 static void help(void)
 {
     printf("usage: steadymat report SESSION... --out DIR [--calibration FILE] [--protocol P]\n"
-           "                        [--release S]\n\n"
-           "Writes a one-page report of each recorded session for notes and for showing a\n"
-           "patient: the mean pressure under each hold with the tool's path and its 95%%\n"
-           "ellipse, the load over time with the wiggles marked, the sway spectrum and the\n"
-           "per-side summary. Into DIR (created if missing) go, for each SESSION:\n"
-           "  NAME.png   the page (A4 landscape, 150 dpi)\n"
-           "  NAME.csv   per-frame numbers with a header line (units in the column names)\n"
-           "  NAME.json  the summary (the members of 'steadymat analyze --json')\n"
-           "and report.pdf with every page; with several sessions also a summary page\n"
-           "(summary.png, the last page of report.pdf) and summary.json.\n\n"
+           "                        [--release S] [--tool T]\n\n"
+           "Writes the report of each recorded session for notes and for showing a patient. Every\n"
+           "page is headed with the patient, date, protocol, side and tool. A session's first\n"
+           "page has its first three holds (mean pressure under each, the tool's path and its\n"
+           "95%% ellipse), the load over time with the wiggles marked, the sway spectrum and the\n"
+           "per-side summary; further pages show the other holds, six a page. Into DIR (created\n"
+           "if missing) go, for each SESSION (NAME is its file name without .smsession):\n"
+           "  NAME.png      its first page (A4 landscape, 150 dpi); NAME-2.png, NAME-3.png ...\n"
+           "                its further pages, when it has more than three holds\n"
+           "  NAME.csv      per-frame numbers with a header line (units in the column names)\n"
+           "  NAME.json     the summary (the members of 'steadymat analyze --json')\n"
+           "and report.pdf with every page of every session; with several sessions also a\n"
+           "summary page (summary.png, the last page of report.pdf) and summary.json.\n\n"
+           "The session says how it was practised (protocol, release threshold, tool) and with\n"
+           "which calibration; the report uses that unless an option overrides it, and says so.\n\n"
            "  --out DIR             where to write\n"
            "  --calibration FILE    the mat's calibration: pressures in kPa (and mmHg), loads\n"
-           "                        in N; without it the report says raw counts (uncalibrated)\n"
-           "  --protocol P          ball, hook, back or realign (default: the session's own,\n"
-           "                        kept beside sessions saved in the history, else ball)\n"
-           "  --release S           steady seconds for the release threshold (default 60)\n");
+           "                        in N (default: the one the session was recorded with, when\n"
+           "                        it is still to be found; else raw counts, uncalibrated)\n"
+           "  --protocol P          ball, hook, back or realign (default: the session's own;\n"
+           "                        for sessions of SteadyMat 0.1, the history's note of it,\n"
+           "                        else ball)\n"
+           "  --release S           steady seconds for the release threshold (default: the\n"
+           "                        session's)\n"
+           "  --tool T              ball, ball:CM or hook (default: the session's)\n");
 }
 
 /* ---- per-frame collection ---- */
@@ -237,29 +246,6 @@ static int read_sidecar(const char *path, sm_history_meta_t *m)
     return s == SM_OK;
 }
 
-/* Indices of up to SM_RD_MAX_HOLD_PANELS holds to draw: all, or the longest steady ones in time
- * order. */
-static size_t pick_holds(const sm_coach_hold_t *h, size_t n, size_t *idx)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k < SM_RD_MAX_HOLD_PANELS) {
-            idx[k++] = i;
-            continue;
-        }
-        size_t worst = 0;
-        for (size_t j = 1; j < k; j++)
-            if (h[idx[j]].steady_s < h[idx[worst]].steady_s)
-                worst = j;
-        if (h[i].steady_s > h[idx[worst]].steady_s) {
-            for (size_t j = worst; j + 1 < k; j++)
-                idx[j] = idx[j + 1];
-            idx[k - 1] = i;
-        }
-    }
-    return k;
-}
-
 /* Pass 2: mean display values over each drawn hold. */
 static int hold_images(const char *path, const sm_calib_t *cal, double first_s,
                        const sm_coach_hold_t *h, const size_t *idx, size_t k, int cells,
@@ -270,9 +256,9 @@ static int hold_images(const char *path, const sm_calib_t *cal, double first_s,
         return 0;
     sm_session_record_t *rec = malloc(sizeof *rec);
     double *sum = calloc((size_t)cells * k, sizeof *sum);
-    unsigned long cnt[SM_RD_MAX_HOLD_PANELS] = {0};
+    unsigned long *cnt = calloc(k, sizeof *cnt);
     float *v = malloc(SM_MAX_CELLS * sizeof *v);
-    int ok = rec && sum && v;
+    int ok = rec && sum && v && cnt;
     uint64_t first = (uint64_t)llround(first_s * 1e6);
     while (ok && sm_session_reader_next(r, rec) == SM_OK) {
         if (rec->kind != SM_REC_FRAME || rec->frame.rows * rec->frame.cols != cells)
@@ -303,6 +289,7 @@ static int hold_images(const char *path, const sm_calib_t *cal, double first_s,
         snprintf(err, errlen, "out of memory");
     free(v);
     free(sum);
+    free(cnt);
     free(rec);
     sm_session_reader_close(r);
     return ok;
@@ -357,12 +344,18 @@ static double scale_top(float *const *img, size_t k, const sm_coach_hold_t *h, c
 typedef struct {
     const char *out_dir;
     const char *calib_path;
-    int protocol_given;
-    sm_protocol_t protocol;
-    double release_s;
+    sm_sessinfo_flags_t flags;
     sm_rd_pdf_t *pdf;
     size_t index, count;
+    size_t pngs; /* page images written */
 } report_t;
+
+/* The sides the session's holds were on, for the page header. */
+static const char *sides_text(const sm_history_entry_t *e)
+{
+    int r = e->side[SM_HISTORY_RIGHT].holds > 0, l = e->side[SM_HISTORY_LEFT].holds > 0;
+    return r && l ? "right and left" : r ? "right" : l ? "left" : "none held";
+}
 
 static int one_session(report_t *rp, const char *path, const char *stem, sm_history_entry_t *entry,
                        json_object *summary_arr, char *err, size_t errlen)
@@ -376,9 +369,11 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     memset(&c, 0, sizeof c);
     sm_analysis_t a;
     memset(&a, 0, sizeof a);
-    float *img[SM_RD_MAX_HOLD_PANELS] = {NULL, NULL, NULL};
+    float **img = NULL;
     double *f = NULL, *psd = NULL;
-    double *hx[SM_RD_MAX_HOLD_PANELS] = {NULL}, *hy[SM_RD_MAX_HOLD_PANELS] = {NULL};
+    double **hx = NULL, **hy = NULL;
+    sm_rd_hold_t *rh = NULL;
+    size_t nimg = 0;
     c.values = malloc(SM_MAX_CELLS * sizeof *c.values);
     if (!meta || !c.values) {
         snprintf(err, errlen, "out of memory");
@@ -390,6 +385,13 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
         goto done;
     sm_session_header_t hdr = *sm_session_reader_header(r);
     sm_session_reader_close(r);
+    /* how it was practised: the session's header, else its sidecar, unless overridden */
+    int have_meta = read_sidecar(path, meta);
+    sm_sessinfo_t info;
+    sm_sessinfo_resolve(&hdr, have_meta ? meta : NULL, &rp->flags, &info);
+    char prefix[PATH_MAX + 32];
+    snprintf(prefix, sizeof prefix, "steadymat report: %s: ", base_name(path));
+    char cal_from[PATH_MAX + 64] = "";
     if (rp->calib_path) {
         cd = malloc(sizeof *cd);
         if (!cd) {
@@ -402,13 +404,19 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
             snprintf(err, errlen, "%s (for %s)", e2, path);
             goto done;
         }
+        snprintf(cal_from, sizeof cal_from, "%s (overridden by --calibration)", rp->calib_path);
+    } else {
+        /* the calibration the session was recorded with, when it is still to be found */
+        char cpath[PATH_MAX], why[400];
+        if (sm_sessinfo_calib_find(path, NULL, &hdr, &cal, cpath, sizeof cpath, why, sizeof why))
+            snprintf(cal_from, sizeof cal_from, "%s (from the session: %s)", info.calib_id, cpath);
+        else if (why[0])
+            fprintf(stderr, "%s%s\n", prefix, why);
     }
-    sm_analysis_opts_t o = {rp->protocol, rp->release_s, NULL, 0, on_frame, &c, 0, SM_TOOL_BALL, 0};
-    if (read_sidecar(path, meta)) {
-        if (!rp->protocol_given)
-            o.protocol = meta->protocol;
-        if (rp->release_s <= 0)
-            o.release_s = meta->release_s;
+    sm_analysis_opts_t o = {.protocol = SM_PROTO_BALL_RELEASE, .on_frame = on_frame, .ctx = &c};
+    sm_analysis_opts_apply(&o, &info);
+    o.cal = cal;
+    if (have_meta) {
         o.inputs = meta->inputs;
         o.n_inputs = meta->n_inputs;
     }
@@ -439,6 +447,10 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
         snprintf(err, errlen, "out of memory");
         goto done;
     }
+    /* how it was analysed, and why */
+    sm_sessinfo_print(stderr, prefix, &info);
+    if (cal_from[0])
+        fprintf(stderr, "%scalibration: %s\n", prefix, cal_from);
     const sm_coach_t *co = sm_pipeline_coach(a.pipe);
     size_t nh = 0, ne = 0;
     const sm_coach_hold_t *holds = sm_coach_holds(co, &nh);
@@ -449,7 +461,7 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     json_object_object_add(j, "source", json_object_new_string(path));
     json_object_object_add(j, "frames", json_object_new_int64((int64_t)a.frames));
     json_object_object_add(j, "duration_s", json_object_new_double(a.duration_s));
-    json_object_object_add(j, "protocol", json_object_new_string(sm_protocol_name(o.protocol)));
+    sm_sessinfo_json(j, &info);
     json_object_object_add(j, "sway_of", json_object_new_string(a.of_tool ? "tool" : "body"));
     sm_report_sway(j, a.have_sway ? &a.sway : NULL);
     sm_report_coach(j, co);
@@ -457,6 +469,7 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
                            json_object_new_string(cal ? "kPa" : "raw counts (uncalibrated)"));
     json_object_object_add(j, "start_unix_ms", json_object_new_int64(hdr.start_unix_ms));
     json_object_object_add(j, "session_source", json_object_new_string(hdr.source));
+    json_object_object_add(j, "calibration", cal_from[0] ? json_object_new_string(cal_from) : NULL);
     snprintf(file, sizeof file, "%s/%s.json", rp->out_dir, stem);
     int jok = write_text(file, sm_report_json_text(j, "report"), err, errlen);
     if (jok && summary_arr)
@@ -465,17 +478,36 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     if (!jok)
         goto done;
 
-    /* holds to draw */
-    size_t idx[SM_RD_MAX_HOLD_PANELS], k = pick_holds(holds, nh, idx);
+    /* every hold is drawn (pages as needed) */
+    size_t k = nh;
     int cells = hdr.mat.rows * hdr.mat.cols;
-    if (k && !hold_images(path, cal, a.first_s, holds, idx, k, cells, img, err, errlen))
+    size_t ka = k ? k : 1;
+    img = calloc(ka, sizeof *img);
+    hx = calloc(ka, sizeof *hx);
+    hy = calloc(ka, sizeof *hy);
+    rh = calloc(ka, sizeof *rh);
+    if (!img || !hx || !hy || !rh) {
+        snprintf(err, errlen, "out of memory");
         goto done;
+    }
+    nimg = k;
+    size_t *idx = malloc(ka * sizeof *idx);
+    if (!idx) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < k; i++)
+        idx[i] = i;
+    if (k && !hold_images(path, cal, a.first_s, holds, idx, k, cells, img, err, errlen)) {
+        free(idx);
+        goto done;
+    }
     int clipped = 0;
     double image_max =
         scale_top(img, k, holds, idx, hdr.mat.rows, hdr.mat.cols, c.pitch_mm, &clipped);
-    sm_rd_hold_t rh[SM_RD_MAX_HOLD_PANELS];
+    free(idx);
     for (size_t i = 0; i < k; i++) {
-        const sm_coach_hold_t *hd = &holds[idx[i]];
+        const sm_coach_hold_t *hd = &holds[i];
         size_t np = 0;
         hx[i] = malloc((c.n ? c.n : 1) * sizeof *hx[i]);
         hy[i] = malloc((c.n ? c.n : 1) * sizeof *hy[i]);
@@ -490,7 +522,7 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
                 np++;
             }
         rh[i].hold = *hd;
-        rh[i].number = (int)idx[i] + 1;
+        rh[i].number = (int)i + 1;
         rh[i].image = img[i];
         rh[i].px = hx[i];
         rh[i].py = hy[i];
@@ -516,15 +548,17 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
         ml += snprintf(mat + ml, sizeof mat - (size_t)ml, ", %s", hdr.mat.name);
     if (hdr.mat.uid[0] && ml > 0 && (size_t)ml < sizeof mat)
         snprintf(mat + ml, sizeof mat - (size_t)ml, ", id %s", hdr.mat.uid);
-    snprintf(footer, sizeof footer, "SteadyMat %s  ·  page %zu of %zu", SM_VERSION, rp->index + 1,
-             rp->count);
+    snprintf(footer, sizeof footer, "SteadyMat %s  ·  session %zu of %zu", SM_VERSION,
+             rp->index + 1, rp->count - (rp->count > 1));
     sm_rd_page_t pg;
     memset(&pg, 0, sizeof pg);
     pg.date = date;
     pg.file = base_name(path);
     pg.source = hdr.source[0] ? hdr.source : "unknown";
     pg.mat = mat;
-    pg.protocol = sm_protocol_name(o.protocol);
+    pg.protocol = sm_protocol_title(info.protocol);
+    pg.patient = info.patient;
+    pg.tool = sm_sesstool_name(info.tool);
     pg.duration_s = a.duration_s;
     pg.frames = a.frames;
     pg.rate_hz = a.rate_hz;
@@ -535,14 +569,9 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     pg.pitch_mm = c.pitch_mm;
     pg.image_max = image_max > 0 ? image_max : 1;
     pg.image_clipped = clipped;
-    sm_coach_settings_t cs;
-    sm_coach_settings_default(&cs, o.protocol);
-    pg.release_target_s = o.release_s > 0                   ? o.release_s
-                          : o.protocol == SM_PROTO_HIP_HOOK ? cs.hook_phase_s
-                                                            : cs.release_s;
+    pg.release_target_s = info.threshold_s;
     pg.holds = rh;
     pg.n_holds = k;
-    pg.holds_total = nh;
     pg.t_s = c.t;
     pg.load = c.any_tool ? c.load : c.tot;
     pg.n_load = c.n;
@@ -560,20 +589,33 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     pg.breath_bpm = sm_coach_breath_bpm(co);
     memset(entry, 0, sizeof *entry);
     snprintf(entry->session, sizeof entry->session, "%s", base_name(path));
-    sm_analysis_entry(&a, path, o.protocol, o.release_s, entry);
+    sm_analysis_entry_info(&a, path, &info, entry);
     memcpy(pg.side, entry->side, sizeof pg.side);
-    snprintf(file, sizeof file, "%s/%s.png", rp->out_dir, stem);
-    if (sm_file_prepare(file, err, errlen) != SM_OK ||
-        sm_rd_png_session(file, &pg, DPI, err, errlen) != SM_OK)
-        goto done;
+    pg.sides = sides_text(entry);
+    /* NAME.png is the first page, NAME-2.png ... the further pages of holds */
+    size_t pages = sm_rd_session_pages(&pg);
+    for (size_t pgi = 0; pgi < pages; pgi++) {
+        if (pgi == 0)
+            snprintf(file, sizeof file, "%s/%s.png", rp->out_dir, stem);
+        else
+            snprintf(file, sizeof file, "%s/%s-%zu.png", rp->out_dir, stem, pgi + 1);
+        if (sm_file_prepare(file, err, errlen) != SM_OK ||
+            sm_rd_png_session(file, &pg, pgi, DPI, err, errlen) != SM_OK)
+            goto done;
+        rp->pngs++;
+    }
     sm_rd_pdf_session(rp->pdf, &pg);
     ok = 1;
 done:
-    for (int i = 0; i < SM_RD_MAX_HOLD_PANELS; i++) {
+    for (size_t i = 0; i < nimg; i++) {
         free(img[i]);
         free(hx[i]);
         free(hy[i]);
     }
+    free(img);
+    free(hx);
+    free(hy);
+    free(rh);
     free(f);
     free(psd);
     if (c.csv)
@@ -603,7 +645,11 @@ static int summary_outputs(report_t *rp, const sm_history_entry_t *e, size_t n, 
     date_text(sorted[0].start_unix_ms, d0, sizeof d0);
     date_text(sorted[n - 1].start_unix_ms, d1, sizeof d1);
     snprintf(sub, sizeof sub, "From %s to %s, oldest first", d0, d1);
-    sm_rd_sessions_t s = {sorted, n, title, sub};
+    /* one patient's sessions: a line per protocol */
+    int one_patient = sorted[0].patient[0] != 0;
+    for (size_t i = 1; i < n; i++)
+        one_patient &= !strcmp(sorted[i].patient, sorted[0].patient);
+    sm_rd_sessions_t s = {sorted, n, title, sub, one_patient};
     sm_rd_pdf_summary(rp->pdf, &s);
     snprintf(file, sizeof file, "%s/summary.png", rp->out_dir);
     int ok = sm_file_prepare(file, err, errlen) == SM_OK &&
@@ -660,8 +706,14 @@ int sm_cmd_report(int argc, char **argv)
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int has_value = !strcmp(a, "--out") || !strcmp(a, "--calibration") ||
-                        !strcmp(a, "--protocol") || !strcmp(a, "--release");
+        int taken = sm_sessinfo_option(argc, argv, &i, &rp.flags, "report");
+        if (taken < 0) {
+            free(sessions);
+            return USAGE;
+        }
+        if (taken)
+            continue;
+        int has_value = !strcmp(a, "--out") || !strcmp(a, "--calibration");
         if (has_value && i + 1 >= argc) {
             fprintf(stderr, "steadymat report: %s needs a value (see 'steadymat report --help')\n",
                     a);
@@ -672,27 +724,6 @@ int sm_cmd_report(int argc, char **argv)
             rp.out_dir = argv[++i];
         } else if (!strcmp(a, "--calibration")) {
             rp.calib_path = argv[++i];
-        } else if (!strcmp(a, "--protocol")) {
-            if (!sm_parse_protocol(argv[++i], &rp.protocol)) {
-                fprintf(stderr,
-                        "steadymat report: --protocol is ball, hook, back or realign, not '%s'\n",
-                        argv[i]);
-                free(sessions);
-                return USAGE;
-            }
-            rp.protocol_given = 1;
-        } else if (!strcmp(a, "--release")) {
-            char *end;
-            double v = strtod(argv[++i], &end);
-            if (end == argv[i] || *end || !(v >= 1 && v <= 3600)) {
-                fprintf(stderr,
-                        "steadymat report: --release takes seconds from 1 to 3600, not "
-                        "'%s'\n",
-                        argv[i]);
-                free(sessions);
-                return USAGE;
-            }
-            rp.release_s = v;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr,
                     "steadymat report: unknown option '%s' (see 'steadymat report --help')\n", a);
@@ -769,10 +800,13 @@ int sm_cmd_report(int argc, char **argv)
     if (rc)
         fprintf(stderr, "steadymat report: %s\n", err);
     else
-        fprintf(stderr, "steadymat report: %zu session%s written to %s (report.pdf, %s)\n", ns,
-                ns == 1 ? "" : "s", rp.out_dir,
-                ns == 1 ? "NAME.png, NAME.csv, NAME.json"
-                        : "NAME.png/.csv/.json per session, summary.png, summary.json");
+        fprintf(stderr,
+                "steadymat report: %zu session%s written to %s (report.pdf, %zu page image%s, "
+                "%s)\n",
+                ns, ns == 1 ? "" : "s", rp.out_dir, rp.pngs, rp.pngs == 1 ? "" : "s",
+                ns == 1 ? "NAME.csv, NAME.json"
+                        : "NAME.csv/.json per session, summary.png, "
+                          "summary.json");
     json_object_put(arr);
     sm_rd_cleanup();
     free(entries);

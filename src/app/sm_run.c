@@ -30,6 +30,9 @@
 
 #define MAX_FRAMES_PER_TURN 256 /* keep the window responsive when a replay or sim races ahead */
 
+/* A session shorter than this without a hold is a test of the mat, not kept in the history. */
+#define SM_RUN_HISTORY_MIN_S 30.0
+
 /* A mat of another size closes the segment; after this many the session stops recording (a
  * mat flipping sizes on every frame must not flood the disk with files). */
 #define SM_RUN_MAX_SEGMENTS 16
@@ -79,6 +82,8 @@ typedef struct {
     sm_history_input_t inputs[256];
     size_t n_inputs;
     /* calibration */
+    char cal_id[64], cal_hash[72]; /* of the calibration in force, for the recording */
+    char patient[128];             /* rc->patient as the header stores it, "" = none */
     sm_calib_t *cal;
     sm_calib_creep_t *creep; /* removes the calibrated creep: a constant load reads constant */
     int cal_ok;              /* the latest frame was calibrated */
@@ -194,7 +199,16 @@ static void record(run_t *r, const sm_frame_t *f)
         sm_coach_settings_t cs;
         sm_coach_settings_default(&cs, r->rc->protocol);
         snprintf(h.protocol, sizeof h.protocol, "%s", sm_protocol_name(r->rc->protocol));
-        h.release_s = r->rc->release_s > 0 ? r->rc->release_s : cs.release_s;
+        h.release_s = r->rc->release_s > 0                   ? r->rc->release_s
+                      : r->rc->protocol == SM_PROTO_HIP_HOOK ? cs.hook_phase_s
+                                                             : cs.release_s;
+        /* The tool the coach looks for: the protocol's (the pipeline is not told a diameter). */
+        h.tool = r->rc->protocol == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
+        snprintf(h.patient, sizeof h.patient, "%s", r->patient);
+        if (r->cal) {
+            snprintf(h.calib_id, sizeof h.calib_id, "%s", r->cal_id);
+            snprintf(h.calib_hash, sizeof h.calib_hash, "%s", r->cal_hash);
+        }
         snprintf(h.app_version, sizeof h.app_version, "%s", SM_VERSION);
         /* The first file is the one asked for; the sibling files of later mats are new files,
          * never written over. */
@@ -339,6 +353,9 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
     expect.cols = f->cols;
     sm_calib_data_t *d = malloc(sizeof *d);
     sm_status s = d ? sm_calib_file_load(r->cal_path, &expect, d, err, sizeof err) : SM_ERR_NOMEM;
+    if (s == SM_OK) /* what the recording says was in force */
+        s = sm_sessinfo_calib_identify(r->cal_path, d, r->cal_id, sizeof r->cal_id, r->cal_hash,
+                                       sizeof r->cal_hash, err, sizeof err);
     if (s == SM_OK)
         s = sm_calib_create(d, &r->cal, err, sizeof err);
     if (s == SM_OK && sm_calib_creep_create(r->cal, &r->creep) != SM_OK) {
@@ -434,23 +451,44 @@ static void end_segment(run_t *r, const char *marker)
         }
     }
     /* A recording cut short (a full disk) still goes into the history: what was recorded stays
-     * readable. The reserved file goes only when it never got a frame. */
-    if (keeps_history(r) && r->rec_frames > 0 && r->pipe) {
+     * readable. A short try without a hold (a mat plugged in to test it) is not kept unless
+     * --history asked; the reserved file goes too, and the one that never got a frame. */
+    size_t nholds = 0;
+    if (r->pipe)
+        sm_coach_holds(sm_pipeline_coach(r->pipe), &nholds);
+    double length = r->last_t_s - r->seg_first_t_s;
+    int worth = r->rc->history == 1 || nholds > 0 || length >= SM_RUN_HISTORY_MIN_S;
+    if (keeps_history(r) && r->rec_frames > 0 && worth) {
         sm_history_live_t hl = {r->rc->history_dir,
                                 r->rc->record_path ? r->seg_path : r->hist_path,
                                 &r->seg_mat,
                                 r->st.label,
                                 r->start_unix_ms,
                                 r->rec_frames,
-                                r->last_t_s - r->seg_first_t_s,
+                                length,
                                 r->rc->protocol,
                                 r->rc->release_s,
                                 r->inputs,
                                 r->n_inputs,
-                                sm_pipeline_coach(r->pipe)};
+                                r->pipe ? sm_pipeline_coach(r->pipe) : NULL,
+                                r->patient,
+                                r->rc->protocol == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK
+                                                                     : SM_SESSTOOL_BALL,
+                                r->cal ? r->cal_path : NULL,
+                                r->cal ? r->cal_hash : NULL};
         sm_analysis_history_add_live(&hl); /* says where it was saved, or why not */
-    } else if (r->hist_path[0] && r->rec_frames == 0) {
+    } else if (r->hist_path[0] && (r->rec_frames == 0 || !worth)) {
         remove(r->hist_path);
+        if (r->rec_frames > 0)
+            fprintf(stderr,
+                    "steadymat: not kept in the history: %.0f s without a hold (give --history to "
+                    "keep such sessions)\n",
+                    length);
+    } else if (keeps_history(r) && r->rec_frames > 0) {
+        fprintf(stderr,
+                "steadymat: %s not added to the history: %.0f s without a hold (give --history "
+                "to add such sessions)\n",
+                r->seg_path, length);
     }
     r->rec_frames_done += r->rec_frames;
     r->rec_frames = 0;
@@ -894,9 +932,15 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
         ADD("recording", rec);
     }
     ADD("message", r->st.message[0] ? json_object_new_string(r->st.message) : NULL);
+    ADD("patient", r->patient[0] ? json_object_new_string(r->patient) : NULL);
     if (r->pipe) {
         json_object_object_add(o, "protocol",
                                json_object_new_string(sm_protocol_name(r->rc->protocol)));
+        json_object_object_add(o, "protocol_title",
+                               json_object_new_string(sm_protocol_title(r->rc->protocol)));
+        if (r->rc->protocol_from)
+            json_object_object_add(o, "protocol_from",
+                                   json_object_new_string(r->rc->protocol_from));
         sm_report_coach(o, sm_pipeline_coach(r->pipe));
         sm_report_tool(o, r->pipe);
         if (r->place) {
@@ -950,6 +994,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         return 1;
     }
     r->rc = rc;
+    sm_sessfmt_clean_text(rc->patient, r->patient, sizeof r->patient);
     r->src = src;
     r->frame = &frames[0];
     r->shown = &frames[1];

@@ -45,6 +45,11 @@ typedef struct {
      * but not for the simulator; history_dir NULL = the default folder */
     int history;
     const char *history_dir;
+    /* the person practising: stored in the recording's header and the history; NULL = none */
+    const char *patient;
+    /* replay: how the session is coached, where each setting came from (sm_sessinfo_from_name),
+     * for --json: NULL in live */
+    const char *protocol_from;
     /* placement templates and no-go zones */
     const char *template_name; /* show this saved template from the start */
     const char *template_dir;  /* the store; NULL = $XDG_DATA_HOME/steadymat/templates */

@@ -75,7 +75,8 @@ int sm_history_entry_equal(const sm_history_entry_t *a, const sm_history_entry_t
            a->duration_s == b->duration_s && a->frames == b->frames && a->protocol == b->protocol &&
            a->release_s == b->release_s && !strcmp(a->source, b->source) &&
            !strcmp(a->mat_uid, b->mat_uid) && !strcmp(a->mat_name, b->mat_name) &&
-           a->rows == b->rows && a->cols == b->cols && side_equal(&a->side[0], &b->side[0]) &&
+           a->rows == b->rows && a->cols == b->cols && a->tool == b->tool &&
+           !strcmp(a->patient, b->patient) && side_equal(&a->side[0], &b->side[0]) &&
            side_equal(&a->side[1], &b->side[1]);
 }
 
@@ -101,4 +102,19 @@ int sm_history_name_ok(const char *name)
         p += len;
     }
     return 1;
+}
+
+const char *sm_protocol_title(sm_protocol_t p)
+{
+    switch (p) {
+    case SM_PROTO_BALL_RELEASE:
+        return "Ball release";
+    case SM_PROTO_HIP_HOOK:
+        return "Hip Hook, two phases";
+    case SM_PROTO_BACK_OF_HIP:
+        return "Back of hip";
+    case SM_PROTO_REALIGN:
+        return "Realignment";
+    }
+    return "Ball release";
 }

@@ -46,6 +46,8 @@ typedef struct {
     char mat_uid[17]; /* 16 hex digits or "" */
     char mat_name[17];
     int rows, cols;
+    int tool;          /* the session header's tool: 0 unknown, 1 ball, 2 Hip Hook */
+    char patient[128]; /* the person's name as recorded, "" = none; data, never a path */
     sm_history_side_t side[SM_HISTORY_SIDES];
 } sm_history_entry_t;
 
@@ -57,6 +59,10 @@ typedef struct {
     sm_coach_input_t input;
     int value;
 } sm_history_input_t;
+
+/* The protocol's name for people, in reports, lists and plots: "Ball release", "Hip Hook, two
+ * phases", "Back of hip", "Realignment" (sm_protocol_name is the id in files). */
+const char *sm_protocol_title(sm_protocol_t p);
 
 /* Per-side numbers from the coach's holds (after sm_coach_finish). Only e->side is changed. */
 void sm_history_entry_fill_sides(sm_history_entry_t *e, const sm_coach_t *co);

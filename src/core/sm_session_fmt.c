@@ -162,6 +162,13 @@ static size_t clean_text(char *out, size_t outsz, const uint8_t *in, size_t n, s
     return o;
 }
 
+void sm_sessfmt_clean_text(const char *in, char *out, size_t outsz)
+{
+    if (!outsz)
+        return;
+    clean_text(out, outsz, (const uint8_t *)in, in ? strlen(in) : 0, outsz - 1, 0);
+}
+
 /* ---- header ---- */
 /* A tagged 2.x field: tag, u16 length, value. Returns the new offset, 0 if it does not fit. */
 static size_t put_tag(uint8_t *buf, size_t off, size_t cap, unsigned tag, const void *v, size_t n)
@@ -198,10 +205,10 @@ static size_t put_v2_fields(const sm_session_header_t *h, uint8_t *buf, size_t o
     if (h->tool == SM_SESSTOOL_BALL || h->tool == SM_SESSTOOL_HIP_HOOK) {
         v[0] = (uint8_t)h->tool;
         double d = h->ball_diameter_mm;
-        putf64(v + 1,
-               h->tool == SM_SESSTOOL_BALL && d >= SM_SESSFMT_BALL_MIN_MM && d <= SM_SESSFMT_BALL_MAX_MM
-                   ? d
-                   : 0.0);
+        putf64(v + 1, h->tool == SM_SESSTOOL_BALL && d >= SM_SESSFMT_BALL_MIN_MM &&
+                              d <= SM_SESSFMT_BALL_MAX_MM
+                          ? d
+                          : 0.0);
         if (!(off = put_tag(buf, off, cap, SM_SESSFMT_TAG_TOOL, v, 9)))
             return 0;
     }
@@ -303,8 +310,9 @@ static const char *get_v2_fields(const uint8_t *buf, size_t off, size_t end, sm_
             if (n < 9)
                 return "session header is damaged (tool)";
             /* A tool of a later minor version reads as unknown. */
-            h->tool = v[0] == SM_SESSTOOL_BALL || v[0] == SM_SESSTOOL_HIP_HOOK ? (sm_session_tool)v[0]
-                                                                       : SM_SESSTOOL_UNKNOWN;
+            h->tool = v[0] == SM_SESSTOOL_BALL || v[0] == SM_SESSTOOL_HIP_HOOK
+                          ? (sm_session_tool)v[0]
+                          : SM_SESSTOOL_UNKNOWN;
             h->ball_diameter_mm = getf64(v + 1);
             if (!(h->ball_diameter_mm == 0 || (h->ball_diameter_mm >= SM_SESSFMT_BALL_MIN_MM &&
                                                h->ball_diameter_mm <= SM_SESSFMT_BALL_MAX_MM))) {

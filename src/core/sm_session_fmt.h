@@ -185,7 +185,11 @@
 #define SM_SESSFMT_TAG_CALIB_HASH  7u
 #define SM_SESSFMT_TAG_APP_VERSION 8u
 
-typedef enum { SM_SESSTOOL_UNKNOWN = 0, SM_SESSTOOL_BALL = 1, SM_SESSTOOL_HIP_HOOK = 2 } sm_session_tool;
+typedef enum {
+    SM_SESSTOOL_UNKNOWN = 0,
+    SM_SESSTOOL_BALL = 1,
+    SM_SESSTOOL_HIP_HOOK = 2
+} sm_session_tool;
 
 typedef struct {
     sm_mat_info_t mat;
@@ -215,6 +219,11 @@ typedef struct {
     uint64_t gap_end_us;   /* ... and came back */
     char gap_reason[96];
 } sm_session_record_t;
+
+/* One line of text as the header stores it (a patient's name): invalid UTF-8 and control
+ * characters become '?', cut at a character boundary to fit outsz bytes with the NUL. So a
+ * name typed on the command line compares equal to the same name read back from a session. */
+void sm_sessfmt_clean_text(const char *in, char *out, size_t outsz);
 
 /* ---- header ---- */
 /* Encodes magic + header of h (strings cut to their limits) as format `major` (1 or 2; 1

@@ -261,6 +261,10 @@ static void entry_from(ctx_t *c, json_object *o, sm_history_entry_t *e)
         e->rows = (int)integer(c, m, "rows", 0, 64, 1);
         e->cols = (int)integer(c, m, "cols", 0, 64, 1);
     }
+    char tool[16];
+    str(c, o, "tool", tool, sizeof tool, 0);
+    e->tool = !strcmp(tool, "ball") ? 1 : !strcmp(tool, "hip-hook") ? 2 : 0;
+    str(c, o, "patient", e->patient, sizeof e->patient, 0);
     side_parse(c, o, "right", &e->side[SM_HISTORY_RIGHT]);
     side_parse(c, o, "left", &e->side[SM_HISTORY_LEFT]);
 }
@@ -447,6 +451,11 @@ sm_status sm_history_entry_format(const sm_history_entry_t *e, char **line)
     json_object_object_add(m, "rows", json_object_new_int(e->rows));
     json_object_object_add(m, "cols", json_object_new_int(e->cols));
     json_object_object_add(o, "mat", m);
+    if (e->tool == 1 || e->tool == 2)
+        json_object_object_add(o, "tool",
+                               json_object_new_string(e->tool == 1 ? "ball" : "hip-hook"));
+    if (e->patient[0])
+        json_object_object_add(o, "patient", json_object_new_string(e->patient));
     json_object_object_add(o, "right", side_json(&e->side[SM_HISTORY_RIGHT]));
     json_object_object_add(o, "left", side_json(&e->side[SM_HISTORY_LEFT]));
     *line = take_string(o);

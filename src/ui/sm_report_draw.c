@@ -233,19 +233,25 @@ static void fmt_s(double s, char *b, size_t n)
 
 static void header(cairo_t *cr, const sm_rd_page_t *pg, double x, double y, double w)
 {
-    rd_text(cr, x, y + 16, 19, 1, RD_LEFT, rd_ink, "SteadyMat session report");
-    rd_text(cr, x + w, y + 16, 14, 0, RD_RIGHT, rd_ink, pg->date ? pg->date : "");
     char dur[32], line[700];
+    /* who, when, what, which side: on every page */
+    snprintf(line, sizeof line, "%s",
+             pg->patient && pg->patient[0] ? pg->patient : "Patient not recorded");
+    rd_text(cr, x, y + 16, 19, 1, RD_LEFT, rd_ink, line);
+    rd_text(cr, x + w, y + 16, 14, 0, RD_RIGHT, rd_ink, pg->date ? pg->date : "");
     rd_format_duration(pg->duration_s, dur, sizeof dur);
-    snprintf(line, sizeof line, "Protocol: %s     Duration: %s (%lu frames at %.3g frames/s)",
-             pg->protocol ? pg->protocol : "", dur, pg->frames, pg->rate_hz);
+    snprintf(line, sizeof line,
+             "Protocol: %s     Side: %s     Tool: %s     Duration: %s (%lu "
+             "frames at %.3g frames/s)",
+             pg->protocol ? pg->protocol : "", pg->sides ? pg->sides : "", pg->tool ? pg->tool : "",
+             dur, pg->frames, pg->rate_hz);
     rd_text(cr, x, y + 33, 9, 0, RD_LEFT, rd_ink, line);
     snprintf(line, sizeof line, "Pressure: %s",
              pg->calibrated ? "calibrated, kPa (mmHg)" : "raw counts (uncalibrated)");
     rd_text(cr, x + w, y + 33, 9, !pg->calibrated, RD_RIGHT,
             pg->calibrated ? rd_ink : rd_side_colour[1], line);
-    snprintf(line, sizeof line, "Source: %s     Mat: %s     File: %s", pg->source ? pg->source : "",
-             pg->mat ? pg->mat : "", pg->file ? pg->file : "");
+    snprintf(line, sizeof line, "SteadyMat session report     Source: %s     Mat: %s     File: %s",
+             pg->source ? pg->source : "", pg->mat ? pg->mat : "", pg->file ? pg->file : "");
     rd_text(cr, x, y + 46, 8, 0, RD_LEFT, rd_grey, line);
 }
 
@@ -474,17 +480,20 @@ static void hold_facts(cairo_t *cr, const sm_rd_page_t *pg, const sm_rd_hold_t *
     rd_text(cr, x, y + 12, 8.5, 0, RD_LEFT, rd_ink, b);
 }
 
-static void holds_strip(cairo_t *cr, const sm_rd_page_t *pg, double x, double y, double w, double h)
+/* Holds first .. first + n - 1 of the session in a row of up to SM_RD_MAX_HOLD_PANELS. */
+static void holds_strip(cairo_t *cr, const sm_rd_page_t *pg, size_t first, size_t n, double x,
+                        double y, double w, double h)
 {
-    char title[120];
-    if (pg->holds_total > pg->n_holds)
+    char title[160];
+    if (pg->n_holds > SM_RD_MAX_HOLD_PANELS && n > 0)
         snprintf(title, sizeof title,
-                 "Holds (the %zu steadiest of %zu): mean pressure and the tool's path", pg->n_holds,
-                 pg->holds_total);
+                 "Holds %zu-%zu of %zu: mean pressure during each hold and the tool's path%s",
+                 first + 1, first + n, pg->n_holds,
+                 first == 0 ? " (the others on the next pages)" : "");
     else
         snprintf(title, sizeof title, "Holds: mean pressure during each hold and the tool's path");
     rd_section(cr, x, y, w, title);
-    if (pg->n_holds == 0) {
+    if (n == 0) {
         rd_text(cr, x + w / 2, y + h / 2, 11, 0, RD_CENTRE, rd_grey,
                 "No hold: the tool was not held on one spot long enough to settle.");
         return;
@@ -492,7 +501,9 @@ static void holds_strip(cairo_t *cr, const sm_rd_page_t *pg, double x, double y,
     const double legend_w = 70, gap = 46, facts_w = 150;
     double avail = w - legend_w;
     double aspect = pg->rows > 0 ? (double)pg->cols / pg->rows : 1; /* heatmap width / height */
-    double cell_w = avail / (double)pg->n_holds;
+    /* panels keep the first page's size, so every hold is drawn alike */
+    double cell_w =
+        avail / (double)(pg->n_holds < SM_RD_MAX_HOLD_PANELS ? pg->n_holds : SM_RD_MAX_HOLD_PANELS);
     double top = y + 26;
     /* facts beside the plots when there is room, else under them */
     double ph = h - 26 - 8 - 26;
@@ -502,8 +513,8 @@ static void holds_strip(cairo_t *cr, const sm_rd_page_t *pg, double x, double y,
         if (ph * aspect + gap + ph + 10 > cell_w)
             ph = (cell_w - gap - 10) / (aspect + 1);
     }
-    for (size_t i = 0; i < pg->n_holds; i++) {
-        const sm_rd_hold_t *hd = &pg->holds[i];
+    for (size_t i = 0; i < n; i++) {
+        const sm_rd_hold_t *hd = &pg->holds[first + i];
         int side = hd->hold.side == SM_SIDE_LEFT ? SM_HISTORY_LEFT : SM_HISTORY_RIGHT;
         double cx = x + i * cell_w;
         double hw = ph * aspect;
@@ -787,20 +798,43 @@ static void sway_box(cairo_t *cr, const sm_rd_page_t *pg, double x, double y, do
     rd_text(cr, x, ty + 26, 8.5, 0, RD_LEFT, rd_ink, b);
 }
 
-void rd_session_page(cairo_t *cr, const sm_rd_page_t *pg)
+size_t sm_rd_session_pages(const sm_rd_page_t *pg)
+{
+    size_t rest = pg->n_holds > SM_RD_MAX_HOLD_PANELS ? pg->n_holds - SM_RD_MAX_HOLD_PANELS : 0;
+    return 1 + (rest + SM_RD_HOLDS_PER_PAGE - 1) / SM_RD_HOLDS_PER_PAGE;
+}
+
+static size_t min_z(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+void rd_session_page(cairo_t *cr, const sm_rd_page_t *pg, size_t page)
 {
     const double m = 30, W = SM_RD_PAGE_W_PT, H = SM_RD_PAGE_H_PT, cw = W - 2 * m;
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     header(cr, pg, m, m - 6, cw);
-    holds_strip(cr, pg, m, 100, cw, 228);
-    double lw = cw * 0.60;
-    load_plot(cr, pg, m, 340, lw - 16, 150);
-    spectrum_plot(cr, pg, m + lw, 340, cw - lw, 150);
-    summary_table(cr, pg, m, 502, lw - 16);
-    sway_box(cr, pg, m + lw, 502, cw - lw);
-    if (pg->footer)
-        rd_text(cr, W - m, H - 14, 7, 0, RD_RIGHT, rd_light, pg->footer);
+    if (page == 0) {
+        holds_strip(cr, pg, 0, min_z(pg->n_holds, SM_RD_MAX_HOLD_PANELS), m, 100, cw, 228);
+        double lw = cw * 0.60;
+        load_plot(cr, pg, m, 340, lw - 16, 150);
+        spectrum_plot(cr, pg, m + lw, 340, cw - lw, 150);
+        summary_table(cr, pg, m, 502, lw - 16);
+        sway_box(cr, pg, m + lw, 502, cw - lw);
+    } else {
+        /* further holds, two rows of SM_RD_MAX_HOLD_PANELS */
+        size_t first = SM_RD_MAX_HOLD_PANELS + (page - 1) * SM_RD_HOLDS_PER_PAGE;
+        for (size_t row = 0; row < 2 && first < pg->n_holds; row++) {
+            size_t n = min_z(pg->n_holds - first, SM_RD_MAX_HOLD_PANELS);
+            holds_strip(cr, pg, first, n, m, 100 + row * 240, cw, 228);
+            first += n;
+        }
+    }
+    char foot[300];
+    snprintf(foot, sizeof foot, "%s%spage %zu of %zu", pg->footer ? pg->footer : "",
+             pg->footer ? "  ·  " : "", page + 1, sm_rd_session_pages(pg));
+    rd_text(cr, W - m, H - 14, 7, 0, RD_RIGHT, rd_light, foot);
 }
 
 /* ---- surfaces ----------------------------------------------------------------------------- */
@@ -846,10 +880,13 @@ sm_status sm_rd_pdf_open(const char *path, sm_rd_pdf_t **out, char *err, size_t 
 
 void sm_rd_pdf_session(sm_rd_pdf_t *d, const sm_rd_page_t *pg)
 {
-    cairo_save(d->cr);
-    rd_session_page(d->cr, pg);
-    cairo_restore(d->cr);
-    cairo_show_page(d->cr);
+    size_t n = sm_rd_session_pages(pg);
+    for (size_t k = 0; k < n; k++) {
+        cairo_save(d->cr);
+        rd_session_page(d->cr, pg, k);
+        cairo_restore(d->cr);
+        cairo_show_page(d->cr);
+    }
 }
 
 void sm_rd_pdf_summary(sm_rd_pdf_t *d, const sm_rd_sessions_t *s)
@@ -914,9 +951,15 @@ static sm_status png(const char *path, int w, int h, double scale_x, double scal
     return st;
 }
 
+typedef struct {
+    const sm_rd_page_t *pg;
+    size_t page;
+} session_ctx_t;
+
 static void session_fn(cairo_t *cr, const void *what)
 {
-    rd_session_page(cr, what);
+    const session_ctx_t *c = what;
+    rd_session_page(cr, c->pg, c->page);
 }
 
 static void summary_fn(cairo_t *cr, const void *what)
@@ -924,12 +967,13 @@ static void summary_fn(cairo_t *cr, const void *what)
     rd_summary_page(cr, what);
 }
 
-sm_status sm_rd_png_session(const char *path, const sm_rd_page_t *pg, double dpi, char *err,
-                            size_t errlen)
+sm_status sm_rd_png_session(const char *path, const sm_rd_page_t *pg, size_t page, double dpi,
+                            char *err, size_t errlen)
 {
     int w, h;
     sm_rd_page_pixels(dpi, &w, &h);
-    return png(path, w, h, w / SM_RD_PAGE_W_PT, h / SM_RD_PAGE_H_PT, session_fn, pg, err, errlen);
+    session_ctx_t c = {pg, page};
+    return png(path, w, h, w / SM_RD_PAGE_W_PT, h / SM_RD_PAGE_H_PT, session_fn, &c, err, errlen);
 }
 
 sm_status sm_rd_png_summary(const char *path, const sm_rd_sessions_t *s, double dpi, char *err,

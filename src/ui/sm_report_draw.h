@@ -21,7 +21,8 @@
 
 #define SM_RD_PAGE_W_PT       841.8898 /* A4 landscape, 297 mm */
 #define SM_RD_PAGE_H_PT       595.2756 /* 210 mm */
-#define SM_RD_MAX_HOLD_PANELS 3
+#define SM_RD_MAX_HOLD_PANELS 3        /* holds on a session's first page */
+#define SM_RD_HOLDS_PER_PAGE  6        /* holds on each further page (two rows of three) */
 
 /* One hold as drawn: the picture of the mat during it and the tool's path. */
 typedef struct {
@@ -38,21 +39,23 @@ typedef struct {
     const char *file;     /* the session file's name */
     const char *source;   /* where the frames came from */
     const char *mat;      /* "32 x 24 cells, 25 mm pitch, id 0123..." */
-    const char *protocol; /* "ball-release" */
+    const char *protocol; /* "Hip Hook, two phases" */
+    const char *patient;  /* the patient's name, NULL or "" = not recorded */
+    const char *sides;    /* the sides held: "right", "left", "right and left", "none" */
+    const char *tool;     /* "ball", "Hip Hook" */
     double duration_s;
     unsigned long frames;
     double rate_hz;
     int calibrated;     /* units are kPa (with mmHg) and N; else raw counts */
-    const char *footer; /* e.g. "SteadyMat 0.1.0 - page 1 of 3" */
+    const char *footer; /* e.g. "SteadyMat 0.1.0 - session 1 of 2"; " - page k of n" is added */
     /* holds */
     int rows, cols;
     double pitch_mm;
-    double image_max;        /* top of the shared colour scale, display units */
-    int image_clipped;       /* some cells are above image_max (drawn at the top colour) */
-    double release_target_s; /* steady seconds the release threshold asks for */
-    const sm_rd_hold_t *holds;
-    size_t n_holds;     /* panels given (<= SM_RD_MAX_HOLD_PANELS) */
-    size_t holds_total; /* holds in the session */
+    double image_max;          /* top of the shared colour scale, display units */
+    int image_clipped;         /* some cells are above image_max (drawn at the top colour) */
+    double release_target_s;   /* steady seconds the release threshold asks for */
+    const sm_rd_hold_t *holds; /* every hold of the session, in order */
+    size_t n_holds;
     /* load over time: one value per frame, NaN where there is no tool */
     const double *t_s, *load;
     size_t n_load;
@@ -78,6 +81,7 @@ typedef struct {
     size_t n;
     const char *title;    /* e.g. "SteadyMat progress - 12 sessions" */
     const char *subtitle; /* e.g. the folder, or NULL */
+    int by_protocol;      /* one patient's sessions: one line per protocol (dashed apart) */
 } sm_rd_sessions_t;
 
 typedef struct sm_rd_pdf sm_rd_pdf_t;
@@ -85,14 +89,19 @@ typedef struct sm_rd_pdf sm_rd_pdf_t;
 /* A PDF being written: one page per call. Errors (SM_ERR_IO, message naming path) come from
  * cairo, which reports a failed write at open or at close. */
 sm_status sm_rd_pdf_open(const char *path, sm_rd_pdf_t **out, char *err, size_t errlen);
+/* Pages a session takes: the first with its first SM_RD_MAX_HOLD_PANELS holds, the plots and
+ * the summary, then as many pages of SM_RD_HOLDS_PER_PAGE holds as the rest need. */
+size_t sm_rd_session_pages(const sm_rd_page_t *pg);
+/* Every page of the session. */
 void sm_rd_pdf_session(sm_rd_pdf_t *d, const sm_rd_page_t *pg);
 void sm_rd_pdf_summary(sm_rd_pdf_t *d, const sm_rd_sessions_t *s);
 /* Finishes the file; SM_ERR_IO when anything failed. NULL-safe (SM_OK). */
 sm_status sm_rd_pdf_close(sm_rd_pdf_t *d, char *err, size_t errlen);
 
-/* One page as a PNG at dpi dots per inch (150 gives 1754 x 1240 pixels). */
-sm_status sm_rd_png_session(const char *path, const sm_rd_page_t *pg, double dpi, char *err,
-                            size_t errlen);
+/* Page `page` (0-based, < sm_rd_session_pages) as a PNG at dpi dots per inch (150 gives
+ * 1754 x 1240 pixels). */
+sm_status sm_rd_png_session(const char *path, const sm_rd_page_t *pg, size_t page, double dpi,
+                            char *err, size_t errlen);
 sm_status sm_rd_png_summary(const char *path, const sm_rd_sessions_t *s, double dpi, char *err,
                             size_t errlen);
 

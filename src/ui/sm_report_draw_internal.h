@@ -59,7 +59,7 @@ void rd_trend(cairo_t *cr, double x, double y, double w, double h, const sm_rd_s
 /* The summary page (table of sessions and the progress chart). */
 void rd_summary_page(cairo_t *cr, const sm_rd_sessions_t *s);
 /* The session page. */
-void rd_session_page(cairo_t *cr, const sm_rd_page_t *pg);
+void rd_session_page(cairo_t *cr, const sm_rd_page_t *pg, size_t page);
 
 /* "1:05" for 65 s, "12:00:05" for hours. */
 void rd_format_duration(double s, char *buf, size_t n);

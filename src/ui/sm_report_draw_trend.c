@@ -114,6 +114,17 @@ static double value(const sm_history_entry_t *e, int panel, int side)
     }
 }
 
+#define PROTOCOLS 4 /* sm_protocol_t: 0..3 */
+
+/* A protocol's line: solid, dashed, dotted, dash-dot. */
+static void protocol_dash(cairo_t *cr, int protocol)
+{
+    static const double d[PROTOCOLS][4] = {{0}, {6, 3}, {1.5, 2.5}, {6, 2.5, 1.5, 2.5}};
+    static const int n[PROTOCOLS] = {0, 2, 2, 4};
+    int k = protocol >= 0 && protocol < PROTOCOLS ? protocol : 0;
+    cairo_set_dash(cr, d[k], n[k], 0);
+}
+
 static void draw_panel(cairo_t *cr, const sm_rd_sessions_t *s, const time_axis_t *ta, int panel,
                        double x, double y, double w, double h)
 {
@@ -184,19 +195,24 @@ static void draw_panel(cairo_t *cr, const sm_rd_sessions_t *s, const time_axis_t
     for (int sd = 0; sd < SM_HISTORY_SIDES; sd++) {
         rd_colour(cr, rd_side_colour[sd], 0.8);
         cairo_set_line_width(cr, 1.4);
-        int pen = 0;
-        for (size_t i = 0; i < s->n; i++) {
-            double v = value(&s->e[i], panel, sd);
-            if (v < 0)
-                continue;
-            double xx = rd_px(&ax, (double)s->e[i].start_unix_ms), yy = rd_py(&ax, v);
-            if (pen)
-                cairo_line_to(cr, xx, yy);
-            else
-                cairo_move_to(cr, xx, yy);
-            pen = 1;
+        /* one line per protocol when asked (one patient doing several practices), else one */
+        for (int pr = 0; pr < (s->by_protocol ? PROTOCOLS : 1); pr++) {
+            protocol_dash(cr, s->by_protocol ? pr : 0);
+            int pen = 0;
+            for (size_t i = 0; i < s->n; i++) {
+                double v = value(&s->e[i], panel, sd);
+                if (v < 0 || (s->by_protocol && (int)s->e[i].protocol != pr))
+                    continue;
+                double xx = rd_px(&ax, (double)s->e[i].start_unix_ms), yy = rd_py(&ax, v);
+                if (pen)
+                    cairo_line_to(cr, xx, yy);
+                else
+                    cairo_move_to(cr, xx, yy);
+                pen = 1;
+            }
+            cairo_stroke(cr);
         }
-        cairo_stroke(cr);
+        protocol_dash(cr, 0);
         for (size_t i = 0; i < s->n; i++) {
             double v = value(&s->e[i], panel, sd);
             if (v < 0)
@@ -229,6 +245,28 @@ void rd_trend(cairo_t *cr, double x, double y, double w, double h, const sm_rd_s
         cairo_line_to(cr, lx - tw - 3, y + 6.5);
         cairo_stroke(cr);
         lx -= tw + 36;
+    }
+    if (s->by_protocol) {
+        /* the protocols this patient practised, each with its line style */
+        int seen[PROTOCOLS] = {0};
+        for (size_t i = 0; i < s->n; i++)
+            if ((int)s->e[i].protocol >= 0 && (int)s->e[i].protocol < PROTOCOLS)
+                seen[s->e[i].protocol] = 1;
+        double px = x + 10;
+        for (int pr = 0; pr < PROTOCOLS; pr++) {
+            if (!seen[pr])
+                continue;
+            rd_colour(cr, rd_ink, 1);
+            cairo_set_line_width(cr, 1.4);
+            protocol_dash(cr, pr);
+            cairo_move_to(cr, px, y + 6.5);
+            cairo_line_to(cr, px + 22, y + 6.5);
+            cairo_stroke(cr);
+            protocol_dash(cr, 0);
+            px += 28 + rd_text(cr, px + 26, y + 10, 9.5, 0, RD_LEFT, rd_ink,
+                               sm_protocol_title((sm_protocol_t)pr));
+            px += 10;
+        }
     }
     double top = y + 20, pw = w / 2, ph = (h - 20) / 2;
     for (int p = 0; p < 4; p++)
@@ -283,7 +321,7 @@ void rd_summary_page(cairo_t *cr, const sm_rd_sessions_t *s)
         local_tm((double)e->start_unix_ms, &tm);
         strftime(b, sizeof b, "%a %d %b %Y %H:%M", &tm);
         rd_text(cr, m, ry, 8.5, 0, RD_LEFT, rd_ink, e->start_unix_ms ? b : "date unknown");
-        rd_text(cr, m + c0[1] * cw, ry, 8.5, 0, RD_LEFT, rd_ink, sm_protocol_name(e->protocol));
+        rd_text(cr, m + c0[1] * cw, ry, 8.5, 0, RD_LEFT, rd_ink, sm_protocol_title(e->protocol));
         rd_format_duration(e->duration_s, b, sizeof b);
         rd_text(cr, m + c0[2] * cw, ry, 8.5, 0, RD_LEFT, rd_ink, b);
         for (int sd = 0; sd < SM_HISTORY_SIDES; sd++) {

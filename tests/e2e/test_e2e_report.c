@@ -344,7 +344,7 @@ static void history_lists_rebuilds_and_plots(void **state)
     char *out = NULL;
     assert_int_equal(ts_run_steadymat(argv, 120, &out, NULL), 0);
     assert_non_null(strstr(out, "2 sessions in"));
-    assert_non_null(strstr(out, "ball-release"));
+    assert_non_null(strstr(out, "Ball release")); /* the protocol's name for people */
     assert_non_null(strstr(out, "right"));
     free(out);
     unsigned w, h;

@@ -73,8 +73,9 @@ static void ended_by(int sig)
     const char *xdg = ts_path(dir, "xdg");
     setenv("XDG_DATA_HOME", xdg, 1);
     pid_t sim = start_sim(link);
+    /* --history: a mat's session this short without a hold is otherwise not kept */
     const char *argv[] = {"steadymat", "live",   "--port",   link, "--headless", "--duration",
-                          "120",       "--json", "--record", rec,  NULL};
+                          "120",       "--json", "--record", rec,  "--history",  NULL};
     pid_t live = ts_spawn_steadymat(argv, log);
     assert_int_equal(ts_wait_growth(rec, 16000, 20), 0);
     kill(live, sig); /* the signal only: ts_wait reaps it */

@@ -269,10 +269,16 @@ static void mutated_indexes_never_crash(void **state)
 
 static void record(const char *path, const char *scenario, const char *seconds)
 {
-    /* --force: the path may be a name reserved in the history (an empty file, as live makes) */
-    const char *argv[] = {"steadymat", "live",       "--sim",      scenario, "--speed",
-                          "50",        "--headless", "--duration", seconds,  "--force",
-                          "--record",  path,         NULL};
+    /* --force: the path may be a name reserved in the history (an empty file, as live makes);
+     * the hook scenario is practised as the hook protocol (the session header says so) */
+    const char *argv[] = {"steadymat",  "live",
+                          "--sim",      scenario,
+                          "--speed",    "50",
+                          "--headless", "--duration",
+                          seconds,      "--force",
+                          "--record",   path,
+                          "--protocol", strncmp(scenario, "hook", 4) ? "ball" : "hook",
+                          NULL};
     char *err = NULL;
     int rc = ts_run_steadymat(argv, 120, NULL, &err);
     if (rc != 0)
@@ -285,7 +291,7 @@ static void record(const char *path, const char *scenario, const char *seconds)
 static void add_like_live(const char *dir, const char *path, sm_protocol_t proto,
                           const sm_history_input_t *in, size_t nin)
 {
-    sm_analysis_opts_t o = {proto, 0, in, nin, NULL, NULL, 0, SM_TOOL_BALL, 0};
+    sm_analysis_opts_t o = {.protocol = proto, .inputs = in, .n_inputs = nin};
     sm_analysis_t a;
     char err[400];
     assert_int_equal(sm_analysis_run(path, &o, &a, err, sizeof err), SM_OK);
@@ -300,7 +306,11 @@ static void add_like_live(const char *dir, const char *path, sm_protocol_t proto
                            0,
                            in,
                            nin,
-                           sm_pipeline_coach(a.pipe)};
+                           sm_pipeline_coach(a.pipe),
+                           a.header.patient,
+                           a.header.tool,
+                           NULL,
+                           NULL};
     assert_int_equal(sm_analysis_history_add_live(&l), 0);
     sm_analysis_free(&a);
 }
@@ -336,7 +346,8 @@ static void corrupt_index_is_rebuilt_with_nothing_lost(void **state)
     assert_non_null(strstr(p2, "-2.smsession"));
     record(p1, "ball-wiggle", "40");
     record(p2, "hook-two-phase", "100");
-    /* the hook session with its protocol and a soreness rating: only the sidecar knows them */
+    /* the hook session with a soreness rating: only the sidecar knows it (the protocol is in
+     * the session's header too) */
     sm_history_input_t in[] = {{30.0, SM_COACH_IN_SORENESS, 4}, {95.0, SM_COACH_IN_SORENESS, 2}};
     add_like_live(dir, p1, SM_PROTO_BALL_RELEASE, NULL, 0);
     add_like_live(dir, p2, SM_PROTO_HIP_HOOK, in, 2);

@@ -690,9 +690,9 @@ static void test_relocate(void **state)
 
     s = make_ref("back-of-hip", 0);
     assert_int_equal(sm_sim_events(s, &ev), 2);
-    assert_true(ev[0].kind == 1 && ev[0].start_s == 60 && ev[0].end_s == 64);
-    assert_true(ev[1].kind == 1 && ev[1].start_s == 124 && ev[1].end_s == 128);
-    const double at[3] = {50, 110, 180};
+    assert_true(ev[0].kind == 1 && ev[0].start_s == 70 && ev[0].end_s == 74);
+    assert_true(ev[1].kind == 1 && ev[1].start_s == 144 && ev[1].end_s == 148);
+    const double at[3] = {60, 130, 210};
     sm_sim_truth_t tr[3];
     for (int i = 0; i < 3; i++) {
         sm_sim_render(s, US(at[i]), cells);
@@ -706,7 +706,7 @@ static void test_relocate(void **state)
         assert_true(
             25.0 * hypot(tr[i].tool_row - tr[i + 1].tool_row, tr[i].tool_col - tr[i + 1].tool_col) >
             30);
-    assert_true(sm_sim_duration(s) == 188);
+    assert_true(sm_sim_duration(s) == 218);
     sm_sim_destroy(s);
 }
 

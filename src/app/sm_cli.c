@@ -10,6 +10,7 @@
 #include "sm_cop_trace.h"
 #include "sm_file.h"
 #include "sm_ports.h"
+#include "sm_safety.h"
 #include "sm_run.h"
 #include "sm_session.h"
 #include "sm_simdev.h"
@@ -285,7 +286,8 @@ static void live_help(void)
            "                        it an existing file is never written over)\n"
            "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
            "Simulator options:\n%s\n"
-           "Keys: Esc/q quit, space pause, F11 fullscreen.\n",
+           "Keys: Esc/q quit, space pause, F11 fullscreen, s/F1 the safety screen (see README:\n"
+           "the window's keys).\n",
            sim_opts_help);
     print_scenarios();
 }
@@ -772,8 +774,11 @@ static void help(void)
            "  history   the sessions kept so far, and the progress plot (--plot FILE.png)\n"
            "  report    report pages (PNG, PDF), CSV and JSON of recorded sessions\n"
            "  help      this text; 'steadymat COMMAND --help' for a command\n\n"
-           "  --version print the version\n",
+           "  --version print the version\n\n",
            SM_VERSION);
+    printf("%s (s or F1 in the window shows it again):\n", SM_SAFETY_TITLE);
+    for (size_t i = 0; sm_safety_line(i); i++)
+        printf("  - %s\n", sm_safety_line(i));
 }
 
 int sm_cli_main(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include "sm_analysis.h"
 #include "sm_calib.h"
 #include "sm_calib_file.h"
+#include "sm_config.h"
 #include "sm_clock.h"
 #include "sm_file.h"
 #include "sm_history_store.h"
@@ -91,6 +92,7 @@ typedef struct {
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
     int presenter;
+    int safety;  /* the safety screen is up */
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
     sm_placement_t *place;
     char place_msg[200];
@@ -121,6 +123,7 @@ void sm_run_config_default(sm_run_config_t *rc)
     rc->height = 800;
     rc->protocol = SM_PROTO_BALL_RELEASE;
     rc->volume = 0.8;
+    rc->safety_first = 1;
 }
 
 /* Whether this session goes into the history: a real mat's yes, the simulator's only if asked. */
@@ -570,6 +573,7 @@ static void render(run_t *r, double wall_s)
     vm.units = pressure_units(r);
     vm.source_label = r->st.label;
     vm.banner = r->rc->banner;
+    vm.safety = r->safety;
     vm.alert = r->st.message[0] ? r->st.message : NULL;
     vm.notice = r->rec_failed ? r->rec_msg : (r->cal_msg[0] ? r->cal_msg : NULL);
     vm.fps = r->fps;
@@ -689,7 +693,18 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
     while ((a = sm_view_poll_event(r->view, &ev)) != SM_ACT_NONE) {
         sm_mix_t *mix = r->pipe ? sm_pipeline_mix(r->pipe) : NULL;
         int replay = strcmp(r->st.kind, "replay") == 0;
+        if (r->safety && (a == SM_ACT_SAFETY || a == SM_ACT_NEXT || a == SM_ACT_PAUSE)) {
+            /* Read and closed: not shown by itself again. */
+            r->safety = 0;
+            if (sm_config_set_safety_seen() != SM_OK)
+                fprintf(stderr, "steadymat: cannot remember that the safety screen was read "
+                                "(the config folder is not writable)\n");
+            continue;
+        }
         switch (a) {
+        case SM_ACT_SAFETY:
+            r->safety = 1;
+            break;
         case SM_ACT_QUIT:
             *quit = 1;
             break;
@@ -930,6 +945,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         }
     }
     char err[256];
+    if (!rc->headless && rc->safety_first && !sm_config_safety_seen())
+        r->safety = 1;
     if (!rc->headless) {
         r->speaker = sm_sound_open(SOUND_RATE, err, sizeof err);
         if (!r->speaker)

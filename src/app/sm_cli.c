@@ -10,6 +10,7 @@
 #include "sm_cop_trace.h"
 #include "sm_file.h"
 #include "sm_ports.h"
+#include "sm_rawspec.h"
 #include "sm_safety.h"
 #include "sm_run.h"
 #include "sm_session.h"
@@ -249,15 +250,20 @@ static const char sim_opts_help[] =
 
 static void live_help(void)
 {
-    printf("usage: steadymat live [--port PATH|auto] [--format binary|text] [--rows R --cols C]\n"
+    printf("usage: steadymat live [--port PATH|auto] [--format FORMAT] [--rows R --cols C]\n"
            "                      [--baud N] [--sim SCENARIO] [--speed X] [--headless]\n"
            "                      [--duration S] [--record FILE] [--screenshot FILE] [--json]\n\n"
            "Shows the mat live. Without --port or --sim it looks for a mat on the USB serial\n"
            "ports and, when none answers, shows the built-in simulator.\n\n"
            "  --port PATH|auto      serial port or pty of the mat (auto: search)\n"
-           "  --baud N              serial speed (default 1000000)\n"
-           "  --format binary|text  SteadyMat protocol v1 (default) or one frame per text line\n"
-           "  --rows R --cols C     mat size (required for text; a check for binary)\n"
+           "  --baud N              serial speed (default 1000000; 115200 for text and raw mats)\n"
+           "  --format FORMAT       binary: SteadyMat protocol v1 (default); text: numbers on\n"
+           "                        lines; m1616: the 16x16 M1616 module (header AA AB AC,\n"
+           "                        big-endian uint16); raw:SPEC: another binary mat, SPEC a\n"
+           "                        comma-separated list of header=HEX, trailer=HEX,\n"
+           "                        sample=u8|u16be|u16le|u12le, order=rows|cols, poll=HEX,\n"
+           "                        max=N (see docs/raw-mats.md)\n"
+           "  --rows R --cols C     mat size (required for text and raw:; a check for binary)\n"
            "  --pitch MM            cell pitch for text mats (default 25)\n"
            "  --rate HZ             frames per second to ask of the mat (or the simulator)\n"
            "  --sim SCENARIO        use the built-in simulator\n"
@@ -378,7 +384,8 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     simopts_default(&so);
     sm_wire_config_t wc;
     sm_wire_config_default(&wc);
-    int use_sim = 0, rows = 0, cols = 0;
+    int use_sim = 0, rows = 0, cols = 0, baud_given = 0;
+    const char *raw_fmt = NULL;
     double pitch = 0, v;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (common_option(&a, &c))
@@ -390,13 +397,17 @@ int sm_cmd_live(int argc, char **argv, int no_args)
                 if (v != (int)v)
                     return usage_error("live", "--baud takes a whole number, not '%s'", argv[a.i]);
                 wc.baud = (int)v;
+                baud_given = 1;
             }
         } else if (is(&a, "--format")) {
             const char *f = value(&a);
             if (f && !strcmp(f, "text"))
                 wc.format = SM_FMT_TEXT;
+            else if (f && sm_rawspec_is_raw(f))
+                wc.format = SM_FMT_RAW, raw_fmt = f;
             else if (f && strcmp(f, "binary") != 0)
-                return usage_error("live", "--format is binary or text, not '%s'", f);
+                return usage_error("live", "--format is binary, text, m1616 or raw:SPEC, not '%s'",
+                                   f);
         } else if (is(&a, "--record")) {
             c.rc.record_path = value(&a);
         } else if (is(&a, "--rate")) {
@@ -427,6 +438,18 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         return USAGE;
     if (wc.format == SM_FMT_TEXT && (!rows || !cols))
         return usage_error("live", "%s", "--format text needs --rows R --cols C");
+    if (wc.format == SM_FMT_RAW) {
+        char rerr[160];
+        if (sm_rawspec_parse(raw_fmt, (uint16_t)rows, (uint16_t)cols, &wc.raw, rerr, sizeof rerr) !=
+            SM_OK)
+            return usage_error("live", "--format: %s", rerr);
+        sm_rawspec_describe(&wc.raw, raw_fmt, wc.raw_desc, sizeof wc.raw_desc);
+        rows = wc.raw.rows;
+        cols = wc.raw.cols;
+    }
+    /* DIY mats print with Arduino's usual 115200 baud; SteadyMat firmware runs at 1 Mbaud. */
+    if (wc.format != SM_FMT_BINARY && !baud_given)
+        wc.baud = 115200;
 
     char err[256], found[128];
     sm_source_t *src = NULL;
@@ -445,7 +468,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
                             "simulator (plug a mat in, or give --port PATH)\n");
         }
     } else if (!use_sim && auto_port) {
-        return usage_error("live", "%s", "--format text needs --port PATH");
+        return usage_error("live", "%s", "--format text or raw needs --port PATH");
     }
     (void)no_args;
     catch_signals(); /* after probing: Ctrl-C during a probe simply ends the program */
@@ -638,20 +661,24 @@ int sm_cmd_sim(int argc, char **argv)
 int sm_cmd_import(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
-        printf("usage: steadymat import --format text --rows R --cols C [--rate HZ] [--pitch MM]\n"
-               "                        IN OUT\n\n"
-               "Turns a text file of frames into a session file that 'steadymat replay' plays.\n"
-               "IN holds one frame per line (R*C numbers), or one matrix row per line (C numbers)\n"
-               "with R lines per frame and optionally blank lines between frames. Numbers are\n"
-               "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and "
-               "counted.\n\n"
-               "  --rate HZ             frames per second of the recording (default 1)\n"
-               "  --pitch MM            cell pitch in mm, 1..100 (default 25)\n"
-               "  --force               replace OUT when it exists\n");
+        printf(
+            "usage: steadymat import --format text --rows R --cols C (--rate HZ | --time-column\n"
+            "                        s|ms|us) [--pitch MM] IN OUT\n\n"
+            "Turns a text file of frames into a session file that 'steadymat replay' plays.\n"
+            "IN holds one frame per line (R*C numbers), or one matrix row per line (C numbers)\n"
+            "with R lines per frame and optionally blank lines between frames. Numbers are\n"
+            "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and "
+            "counted.\n\n"
+            "  --rate HZ             frames per second of the recording\n"
+            "  --time-column UNITS   instead of --rate: every line starts with its frame's time\n"
+            "                        in s, ms or us (one frame per line: 1 + R*C numbers);\n"
+            "                        the rate is measured from them\n"
+            "  --pitch MM            cell pitch in mm, 1..100 (default 25)\n"
+            "  --force               replace OUT when it exists\n");
         return 0;
     }
     args_t a = {"import", argc, argv, 0, 0};
-    double rows = 0, cols = 0, rate = 1, pitch = 25;
+    double rows = 0, cols = 0, rate = 0, pitch = 25, time_us = 0;
     int force = 0;
     const char *in = NULL, *out = NULL;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
@@ -667,6 +694,15 @@ int sm_cmd_import(int argc, char **argv)
             number(&a, 0.001, 10000, &rate);
         } else if (is(&a, "--pitch")) {
             number(&a, 1, 100, &pitch);
+        } else if (is(&a, "--time-column")) {
+            const char *u = value(&a);
+            time_us = !u                 ? 0
+                      : !strcmp(u, "s")  ? 1e6
+                      : !strcmp(u, "ms") ? 1e3
+                      : !strcmp(u, "us") ? 1
+                                         : -1;
+            if (time_us < 0)
+                return usage_error("import", "--time-column takes s, ms or us, not '%s'", u);
         } else if (is(&a, "--force")) {
             force = 1;
         } else if (argv[a.i][0] == '-' && argv[a.i][1]) {
@@ -685,20 +721,30 @@ int sm_cmd_import(int argc, char **argv)
         return usage_error("import", "%s", "--rows R --cols C are required");
     if (!in || !out)
         return usage_error("import", "%s", "give the input text file and the output session file");
+    /* A wrong rate makes every time and speed in the session wrong: never guess it. */
+    if (!(rate > 0) && !(time_us > 0))
+        return usage_error("import", "%s",
+                           "how fast was it recorded? give --rate HZ, or --time-column s|ms|us "
+                           "when each line starts with its time");
+    if (rate > 0 && time_us > 0)
+        return usage_error("import", "%s", "--rate and --time-column: give one of them");
     sm_import_stats_t st;
     char err[4200];
     if (sm_file_check_output(out, force, err, sizeof err) != SM_OK) {
         fprintf(stderr, "steadymat import: %s\n", err);
         return 1;
     }
-    sm_status s = sm_session_import_text(in, out, (uint16_t)rows, (uint16_t)cols, rate, pitch, &st,
-                                         err, sizeof err);
+    sm_status s = time_us > 0
+                      ? sm_session_import_text_timed(in, out, (uint16_t)rows, (uint16_t)cols,
+                                                     time_us, pitch, &st, err, sizeof err)
+                      : sm_session_import_text(in, out, (uint16_t)rows, (uint16_t)cols, rate, pitch,
+                                               &st, err, sizeof err);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat import: %s\n", err);
         return 1;
     }
-    fprintf(stderr, "steadymat import: %lu frames of %gx%g at %g frames/s written to %s", st.frames,
-            rows, cols, rate, out);
+    fprintf(stderr, "steadymat import: %lu frames of %gx%g at %.4g frames/s%s written to %s",
+            st.frames, rows, cols, st.rate_hz, time_us > 0 ? " (from the time column)" : "", out);
     if (st.bad_lines)
         fprintf(stderr, "; %lu bad lines skipped (last: %s)", st.bad_lines, st.last_error);
     fprintf(stderr, "\n");

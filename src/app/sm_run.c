@@ -92,7 +92,8 @@ typedef struct {
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
     int presenter;
-    int safety;  /* the safety screen is up */
+    int safety; /* the safety screen is up */
+    char link_text[192];
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
     sm_placement_t *place;
     char place_msg[200];
@@ -560,6 +561,38 @@ static void take_frame(run_t *r)
     }
 }
 
+/* Frames that did not arrive whole, whatever the mat speaks. */
+static unsigned long frames_lost(const sm_source_status_t *st)
+{
+    if (!st->no_checksum)
+        return st->proto.frames_lost;
+    if (st->wire_format == SM_FMT_RAW)
+        return st->raw.length_errors + st->raw.range_errors;
+    return st->text.frames_lost;
+}
+
+/* The status line's link part for mats without protocol v1: they have no checksum, so say so,
+ * and what was rejected or looked wrong. */
+static const char *link_text(run_t *r, int *bad)
+{
+    const sm_source_status_t *st = &r->st;
+    if (!st->no_checksum)
+        return NULL;
+    unsigned long lost = frames_lost(st);
+    if (st->wire_format == SM_FMT_RAW)
+        snprintf(r->link_text, sizeof r->link_text,
+                 "no checksum \xc2\xb7 frames lost %lu (length %lu, range %lu) \xc2\xb7 suspect "
+                 "frames %lu",
+                 lost, st->raw.length_errors, st->raw.range_errors, st->suspect_frames);
+    else
+        snprintf(r->link_text, sizeof r->link_text,
+                 "text, no checksum \xc2\xb7 bad lines %lu \xc2\xb7 frames lost %lu \xc2\xb7 "
+                 "suspect frames %lu",
+                 st->text.bad_lines, lost, st->suspect_frames);
+    *bad = lost > 0 || st->suspect_frames > 0 || st->text.bad_lines > 1;
+    return r->link_text;
+}
+
 static void render(run_t *r, double wall_s)
 {
     sm_view_model_t vm;
@@ -581,6 +614,7 @@ static void render(run_t *r, double wall_s)
     vm.resyncs = r->st.proto.resyncs;
     vm.seq_gaps = r->st.proto.seq_gaps;
     vm.frames_lost = r->st.proto.frames_lost;
+    vm.link_text = link_text(r, &vm.link_bad);
     vm.paused = r->paused || r->st.paused;
     vm.recording = r->rec != NULL && !r->rec_failed;
     vm.replay = strcmp(r->st.kind, "replay") == 0;
@@ -788,10 +822,22 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("crc_errors", json_object_new_int64(r->st.proto.crc_errors));
     ADD("resyncs", json_object_new_int64(r->st.proto.resyncs));
     ADD("seq_gaps", json_object_new_int64(r->st.proto.seq_gaps));
-    ADD("frames_lost", json_object_new_int64(r->st.proto.frames_lost));
+    ADD("frames_lost", json_object_new_int64((int64_t)frames_lost(&r->st)));
     ADD("seq_resets", json_object_new_int64(r->st.proto.seq_resets));
     ADD("length_errors", json_object_new_int64(r->st.proto.length_errors));
     ADD("text_bad_lines", json_object_new_int64((int64_t)r->st.text.bad_lines));
+    ADD("no_checksum", json_object_new_boolean(r->st.no_checksum));
+    ADD("suspect_frames", json_object_new_int64((int64_t)r->st.suspect_frames));
+    if (r->st.no_checksum && r->st.wire_format == SM_FMT_RAW) {
+        json_object *raw = json_object_new_object();
+        json_object_object_add(raw, "length_errors",
+                               json_object_new_int64((int64_t)r->st.raw.length_errors));
+        json_object_object_add(raw, "range_errors",
+                               json_object_new_int64((int64_t)r->st.raw.range_errors));
+        json_object_object_add(raw, "bytes_skipped",
+                               json_object_new_int64((int64_t)r->st.raw.bytes_skipped));
+        ADD("raw", raw);
+    }
     ADD("rows", json_object_new_int(r->st.mat.rows));
     ADD("cols", json_object_new_int(r->st.mat.cols));
     ADD("pitch_mm", json_object_new_double(r->st.mat.pitch_mm));

@@ -46,6 +46,12 @@ typedef struct {
     unsigned long bad_lines;     /* lines (and incomplete row-per-line frames) rejected */
     unsigned long last_bad_line; /* 1-based line number of the last rejected line */
     char last_error[96];         /* what was wrong with it, "" while nothing was rejected */
+    /* The last line rejected for its number of values had this many (0: none was), so a user
+     * can be told "lines have 15 numbers; --cols is 16". */
+    size_t last_wrong_count;
+    /* Frames that did not arrive whole: a rejected line where whole-frame lines were coming
+     * (or before any frame), and row-per-line frames cut short. */
+    unsigned long frames_lost;
 } sm_text_counters_t;
 
 typedef struct {
@@ -57,11 +63,20 @@ typedef struct {
     uint16_t pending[SM_MAX_CELLS]; /* rows collected so far in row-per-line layout */
     uint16_t pending_rows;
     unsigned long pending_line; /* line number of the first pending row */
+    int layout;                 /* the last good line was 1: a whole frame, 2: a row, 0: none */
+    double time_scale;          /* > 0: time column on (see sm_text_parser_set_time) */
 } sm_text_parser_t;
 
 /* rows, cols: 1..64 (the frame is rows x cols, row-major). Returns SM_ERR_RANGE otherwise,
  * SM_ERR_ARG when p is NULL. The parser is about 74 KiB: keep it in the heap or static. */
 sm_status sm_text_parser_init(sm_text_parser_t *p, uint16_t rows, uint16_t cols);
+/* A time column: from now on the first number of every line is the frame's time stamp (decimal,
+ * fraction kept), times scale gives microseconds (1e6 for seconds, 1e3 for ms, 1 for us); the
+ * frame is then one line of 1 + rows*cols numbers and its out->t_us is the stamp (t_us of a
+ * negative or non-finite stamp: the line is rejected). scale <= 0 turns it off. Set it before
+ * feeding; sm_text_parser_init turns it off. */
+void sm_text_parser_set_time(sm_text_parser_t *p, double scale_to_us);
+
 /* Like sm_proto_parser_feed: consumes data[0..n) and stops right after the line that completes
  * a frame (*got = 1, out->cells/rows/cols set; t_us, seq, dev_t_us and flags are set to 0 for
  * the caller to fill). Returns bytes consumed; call again with the rest. *got is always set;

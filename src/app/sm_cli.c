@@ -292,8 +292,19 @@ static void live_help(void)
            "                        it an existing file is never written over)\n"
            "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
            "Simulator options:\n%s\n"
-           "Keys: Esc/q quit, space pause, F11 fullscreen, s/F1 the safety screen (see README:\n"
-           "the window's keys).\n",
+           "Keys in the window:\n"
+           "  Esc, q                quit\n"
+           "  s, F1                 the safety screen (shown by itself until closed once)\n"
+           "  space                 pause the picture (data, coaching and recording go on)\n"
+           "  F11                   fullscreen on/off\n"
+           "  p, F10                presenter mode: fullscreen, high contrast, huge timer\n"
+           "  c                     side by side: off, template vs live, left vs right\n"
+           "  m, [ and ]            sound on/off, quieter, louder\n"
+           "  0-9, '                soreness rating of the current spot (' is 10)\n"
+           "  h                     Hip Hook: the handle press starts now\n"
+           "  t, g, G               save a placement template, show the next, mirror it\n"
+           "  mouse drag, z         draw a no-go zone (shift: ellipse), remove the zones\n"
+           "  Enter, r              calibration: start the step now, redo it\n",
            sim_opts_help);
     print_scenarios();
 }
@@ -756,34 +767,46 @@ int sm_cmd_import(int argc, char **argv)
 int sm_cmd_ports(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
-        printf(
-            "usage: steadymat ports [--probe] [--baud N]\n\n"
-            "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
-            "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each).\n");
+        printf("usage: steadymat ports [--probe] [--baud N] [--port PATH]...\n\n"
+               "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
+               "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each)\n"
+               "and says per port what happened: the mat with its name and firmware, no answer,\n"
+               "cannot open (permissions: see README), or skipped (not a USB serial device).\n"
+               "--port PATH probes that path too (a pty, a symlink the list cannot show).\n");
         return 0;
     }
     args_t a = {"ports", argc, argv, 0, 0};
     int probe = 0;
     double baud = 1000000;
+    const char *extra[16];
+    int n_extra = 0;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
-        if (is(&a, "--probe"))
+        if (is(&a, "--probe")) {
             probe = 1;
-        else if (is(&a, "--baud"))
+        } else if (is(&a, "--baud")) {
             number(&a, 300, 4000000, &baud);
-        else
+        } else if (is(&a, "--port")) {
+            const char *p = value(&a);
+            if (p && n_extra < 16)
+                extra[n_extra++] = p;
+        } else {
             return usage_error("ports", "unknown option '%s'", argv[a.i]);
+        }
     }
     if (a.bad)
         return USAGE;
+    if (n_extra && !probe)
+        probe = 1; /* a path is given to be probed */
     sm_port_desc_t ports[64];
     int n = sm_ports_list(ports, 64);
     if (n < 0) {
         fprintf(stderr, "steadymat ports: cannot list serial ports\n");
         return 1;
     }
-    if (n == 0)
+    if (n == 0 && !n_extra)
         printf("No serial ports found. Plug the mat's USB cable in; a simulated mat for testing:\n"
                "  steadymat sim --pty /tmp/mat &  steadymat live --port /tmp/mat\n");
+    const int timeout_ms = 2500;
     for (int i = 0; i < n && i < 64; i++) {
         sm_port_desc_t *p = &ports[i];
         printf("%-20s %s", p->name, p->description);
@@ -792,13 +815,20 @@ int sm_cmd_ports(int argc, char **argv)
                    p->serial);
         if (probe && p->usb) {
             sm_mat_info_t info;
-            if (sm_port_probe(p->name, (int)baud, 2500, &info) == SM_OK)
-                printf("  -> SteadyMat '%s' %ux%u, %.1f mm, firmware %s, id %s", info.name,
-                       info.rows, info.cols, info.pitch_mm, info.firmware, info.uid);
-            else
-                printf("  -> no SteadyMat answer");
+            char what[256];
+            fflush(stdout);
+            sm_port_probe_report(p->name, (int)baud, timeout_ms, &info, what, sizeof what);
+            printf("  -> %s", what);
+        } else if (probe) {
+            printf("  -> skipped: not a USB serial device");
         }
         printf("\n");
+    }
+    for (int i = 0; i < n_extra; i++) {
+        sm_mat_info_t info;
+        char what[256];
+        sm_port_probe_report(extra[i], (int)baud, timeout_ms, &info, what, sizeof what);
+        printf("%-20s (given)  -> %s\n", extra[i], what);
     }
     return 0;
 }

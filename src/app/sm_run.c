@@ -11,6 +11,8 @@
 #include "sm_calib.h"
 #include "sm_calib_file.h"
 #include "sm_config.h"
+
+#define SM_REFERENCE_LABEL "reference profile, not calibrated for this mat"
 #include "sm_clock.h"
 #include "sm_file.h"
 #include "sm_history_store.h"
@@ -82,6 +84,7 @@ typedef struct {
     int muted;               /* the sound settings survive a restart of the coach */
     double volume;
     int cal_checked;
+    int cal_reference; /* the reference profile, not this mat's own calibration */
     char cal_path[1024];
     char cal_msg[256];
     float values[SM_MAX_CELLS]; /* the frame in display units: kPa/mmHg, or raw counts */
@@ -300,6 +303,29 @@ static void coach(run_t *r, const sm_frame_t *f)
     }
 }
 
+/* The reference mat (SteadyMat firmware, 32 x 24) with no calibration of its own: the installed
+ * reference profile (or the source tree's, for a build run in place), labelled as such. */
+static int reference_profile(run_t *r, const sm_frame_t *f)
+{
+    if (strcmp(r->st.mat.name, "SteadyMat DIY") != 0 || f->rows != 32 || f->cols != 24)
+        return 0;
+    const char *paths[] = {
+#ifdef SM_REFERENCE_PROFILE
+        SM_REFERENCE_PROFILE,
+#endif
+#ifdef SM_REFERENCE_PROFILE_SRC
+        SM_REFERENCE_PROFILE_SRC,
+#endif
+        NULL};
+    for (size_t i = 0; paths[i]; i++)
+        if (access(paths[i], R_OK) == 0) {
+            snprintf(r->cal_path, sizeof r->cal_path, "%s", paths[i]);
+            r->cal_reference = 1;
+            return 1;
+        }
+    return 0;
+}
+
 /* The mat's calibration: the file given, else the one saved for this mat's id. A file that does
  * not fit (another mat, another size, damaged) is reported and the session goes on uncalibrated. */
 static void load_calibration(run_t *r, const sm_frame_t *f)
@@ -319,8 +345,9 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
     char err[256];
     if (rc->calibration_path)
         snprintf(r->cal_path, sizeof r->cal_path, "%s", rc->calibration_path);
-    else if (sm_calib_default_path(r->st.mat.uid, r->cal_path, sizeof r->cal_path) != SM_OK ||
-             access(r->cal_path, R_OK) != 0)
+    else if ((sm_calib_default_path(r->st.mat.uid, r->cal_path, sizeof r->cal_path) != SM_OK ||
+              access(r->cal_path, R_OK) != 0) &&
+             !reference_profile(r, f))
         return; /* never calibrated: raw counts, labelled so */
     sm_mat_info_t expect = r->st.mat;
     expect.rows = f->rows;
@@ -341,7 +368,10 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
         r->cal = NULL;
         return;
     }
-    fprintf(stderr, "steadymat: calibration %s\n", r->cal_path);
+    if (r->cal_reference)
+        snprintf(r->cal_msg, sizeof r->cal_msg, "%s", SM_REFERENCE_LABEL);
+    fprintf(stderr, "steadymat: calibration %s%s\n", r->cal_path,
+            r->cal_reference ? " (" SM_REFERENCE_LABEL ")" : "");
 }
 
 static const char *pressure_units(const run_t *r)
@@ -862,6 +892,8 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("calibrated", json_object_new_boolean(r->cal_ok));
     ADD("calibration", r->cal ? json_object_new_string(r->cal_path)
                               : (r->cal_msg[0] ? json_object_new_string(r->cal_msg) : NULL));
+    if (r->cal && r->cal_reference)
+        ADD("calibration_note", json_object_new_string(SM_REFERENCE_LABEL));
     ADD("disconnects", json_object_new_int64((int64_t)r->st.disconnects));
     ADD("reconnects", json_object_new_int64((int64_t)r->st.reconnects));
     json_object *mat = json_object_new_object();

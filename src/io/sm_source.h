@@ -36,6 +36,7 @@ typedef struct {
     sm_raw_counters_t raw;        /* raw-mat counters (raw live sources) */
     int no_checksum;              /* text and raw mats: frames carry no checksum */
     int wire_format;              /* live mats: their sm_wire_format */
+    unsigned long rx_bytes;       /* live mats: bytes received so far */
     unsigned long suspect_frames; /* text and raw: frames that differ wildly from both neighbours */
     char message[224];            /* the current problem in one line, "" when all is well */
     sm_mat_info_t mat;            /* geometry; rows == 0 until known */

@@ -420,6 +420,7 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
         }
         w->rx_off = 0;
         w->rx_len = n;
+        w->st.rx_bytes += n;
         if (n == 0)
             break;
     }

@@ -29,7 +29,7 @@ static void test_help_has_the_safety_words_and_key(void **state)
     free(out);
     const char *live[] = {"steadymat", "live", "--help", NULL};
     assert_int_equal(ts_run_steadymat(live, 30, &out, NULL), 0);
-    assert_non_null(strstr(out, "s/F1 the safety screen"));
+    assert_non_null(strstr(out, "s, F1                 the safety screen"));
     free(out);
 }
 

@@ -353,6 +353,33 @@ static void test_import_needs_a_rate_or_a_time_column(void **state)
     json_object_put(j);
 }
 
+/* ports --probe says per port what happened. */
+static void test_ports_probe_says_what_happened(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    const char *sim_link = ts_path(dir, "sim"), *text_link = ts_path(dir, "text");
+    const char *sim_argv[] = {"steadymat", "sim", "--pty", sim_link, NULL};
+    pid_t sim = ts_spawn_steadymat(sim_argv, NULL);
+    assert_int_equal(ts_wait_path(sim_link, 20), 0);
+    feeder_t f = start_feeder(text_link, TEXT_ROWS, 16, 16, 0);
+    const char *argv[] = {"steadymat", "ports",   "--probe", "--port",           sim_link,
+                          "--port",    text_link, "--port",  ts_path(dir, "no"), NULL};
+    char *out = NULL;
+    int rc = ts_run_steadymat(argv, 120, &out, NULL);
+    ts_kill(sim, SIGTERM);
+    stop_feeder(&f);
+    print_message("%s", out ? out : "");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "-> SteadyMat 'SteadyMat sim' 32x24, 25.0 mm, firmware 1.0.0"));
+    assert_non_null(strstr(out, "-> bytes arrive but no SteadyMat answer in 2500 ms"));
+    assert_non_null(strstr(out, "-> cannot open"));
+    /* Every port in the list says something: a USB port its probe, any other one why not. */
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+        assert_non_null(strstr(line, " -> "));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_size_mismatches_are_named),
         cmocka_unit_test(test_format_mistakes_are_usage_errors),
         cmocka_unit_test(test_import_needs_a_rate_or_a_time_column),
+        cmocka_unit_test(test_ports_probe_says_what_happened),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sm_clock.h"
+#include "sm_config.h"
 #include "sm_cop_trace.h"
 #include "sm_file.h"
 #include "sm_ports.h"
@@ -280,6 +282,10 @@ static void live_help(void)
            "  --compare-sides       left side beside right side (c cycles the comparisons)\n"
            "  --history, --no-history  keep this session in the history (default: for a mat,\n"
            "                        not for the simulator); see 'steadymat history'\n"
+           "  --patient NAME        the person's name, kept in the recording\n"
+           "  --no-config           ignore the remembered settings (port, baud, format, size,\n"
+           "                        volume, mute, protocol, patient) in\n"
+           "                        $XDG_CONFIG_HOME/steadymat/config; flags always win\n"
            "Calibration (see 'steadymat calibrate --help'):\n"
            "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
            "  --no-calibration      show raw counts\n"
@@ -374,6 +380,8 @@ static int common_option(args_t *a, common_t *c)
     } else if (is(a, "--speed")) {
         if (number(a, 0.01, 1000, &v))
             c->speed = v;
+    } else if (is(a, "--patient")) {
+        c->rc.patient = value(a);
     } else {
         return 0;
     }
@@ -395,13 +403,39 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     simopts_default(&so);
     sm_wire_config_t wc;
     sm_wire_config_default(&wc);
-    int use_sim = 0, rows = 0, cols = 0, baud_given = 0;
+    int use_sim = 0, rows = 0, cols = 0, baud_given = 0, format_given = 0;
     const char *raw_fmt = NULL;
     double pitch = 0, v;
+    /* The settings of the last session with a mat, under what the flags say. */
+    static sm_config_t cfg;
+    int use_config = 1, config_ok = 1;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--no-config"))
+            use_config = 0;
+    if (use_config) {
+        char cerr[4400];
+        if (sm_config_load(&cfg, cerr, sizeof cerr) != SM_OK) {
+            fprintf(stderr, "steadymat: %s; using the defaults\n", cerr);
+            config_ok = 0;
+        }
+        if (cfg.volume >= 0)
+            c.rc.volume = cfg.volume / 100.0;
+        if (cfg.mute >= 0)
+            c.rc.mute = cfg.mute;
+        if (cfg.protocol[0] && !sm_parse_protocol(cfg.protocol, &c.rc.protocol))
+            fprintf(stderr,
+                    "steadymat: config: unknown protocol '%s' (ball, hook, back or "
+                    "realign); using ball\n",
+                    cfg.protocol);
+        if (cfg.patient[0])
+            c.rc.patient = cfg.patient;
+    }
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (common_option(&a, &c))
             continue;
-        if (is(&a, "--port")) {
+        if (is(&a, "--no-config")) {
+            continue;
+        } else if (is(&a, "--port")) {
             wc.path = value(&a);
         } else if (is(&a, "--baud")) {
             if (number(&a, 300, 4000000, &v)) {
@@ -412,13 +446,16 @@ int sm_cmd_live(int argc, char **argv, int no_args)
             }
         } else if (is(&a, "--format")) {
             const char *f = value(&a);
-            if (f && !strcmp(f, "text"))
+            if (f && !strcmp(f, "binary"))
+                wc.format = SM_FMT_BINARY;
+            else if (f && !strcmp(f, "text"))
                 wc.format = SM_FMT_TEXT;
             else if (f && sm_rawspec_is_raw(f))
                 wc.format = SM_FMT_RAW, raw_fmt = f;
-            else if (f && strcmp(f, "binary") != 0)
+            else if (f)
                 return usage_error("live", "--format is binary, text, m1616 or raw:SPEC, not '%s'",
                                    f);
+            format_given = 1;
         } else if (is(&a, "--record")) {
             c.rc.record_path = value(&a);
         } else if (is(&a, "--rate")) {
@@ -447,6 +484,23 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     }
     if (a.bad)
         return USAGE;
+    /* The remembered mat (baud, format, size) goes with its port: when no port is given and it
+     * is plugged in, or when that same port is given. Flags still win. */
+    int auto_given = !wc.path || !strcmp(wc.path, "auto");
+    if (use_config && !use_sim && cfg.port[0] &&
+        ((auto_given && access(cfg.port, F_OK) == 0) || (wc.path && !strcmp(wc.path, cfg.port)))) {
+        wc.path = cfg.port;
+        if (cfg.baud && !baud_given)
+            wc.baud = cfg.baud, baud_given = 1;
+        if (!format_given && !strcmp(cfg.mat_format, "text"))
+            wc.format = SM_FMT_TEXT;
+        else if (!format_given && sm_rawspec_is_raw(cfg.mat_format))
+            wc.format = SM_FMT_RAW, raw_fmt = cfg.mat_format;
+        if (!rows && !cols && cfg.rows && cfg.cols && wc.format != SM_FMT_BINARY)
+            rows = cfg.rows, cols = cfg.cols;
+        fprintf(stderr, "steadymat: the mat of last time on %s (--no-config ignores it)\n",
+                wc.path);
+    }
     if (wc.format == SM_FMT_TEXT && (!rows || !cols))
         return usage_error("live", "%s", "--format text needs --rows R --cols C");
     if (wc.format == SM_FMT_RAW) {
@@ -508,9 +562,39 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         sm_cop_trace_free(&so.trace);
         return s == SM_ERR_ARG ? USAGE : 1;
     }
+    double final_volume = c.rc.volume;
+    int final_mute = c.rc.mute;
+    c.rc.final_volume = &final_volume;
+    c.rc.final_mute = &final_mute;
     int rcode = sm_run(&c.rc, src);
     sm_source_destroy(src);
     sm_cop_trace_free(&so.trace);
+    /* A session with a mat is remembered for next time (never over a broken file: its owner
+     * may want to fix it). */
+    if (!use_sim && use_config && config_ok && rcode == 0) {
+        sm_config_t keep;
+        sm_config_clear(&keep);
+        snprintf(keep.port, sizeof keep.port, "%s", wc.path ? wc.path : "");
+        keep.baud = wc.baud;
+        snprintf(keep.mat_format, sizeof keep.mat_format, "%s",
+                 wc.format == SM_FMT_TEXT  ? "text"
+                 : wc.format == SM_FMT_RAW ? (raw_fmt ? raw_fmt : "")
+                                           : "binary");
+        keep.rows = rows;
+        keep.cols = cols;
+        keep.volume = (int)(final_volume * 100 + 0.5);
+        keep.mute = final_mute != 0;
+        const char *pn = sm_protocol_name(c.rc.protocol);
+        snprintf(keep.protocol, sizeof keep.protocol, "%s",
+                 !strcmp(pn, "hip-hook")      ? "hook"
+                 : !strcmp(pn, "back-of-hip") ? "back"
+                 : !strcmp(pn, "realignment") ? "realign"
+                                              : "ball");
+        snprintf(keep.patient, sizeof keep.patient, "%s", c.rc.patient ? c.rc.patient : "");
+        char cerr[4400];
+        if (sm_config_save(&keep, cerr, sizeof cerr) != SM_OK)
+            fprintf(stderr, "steadymat: settings not remembered: %s\n", cerr);
+    }
     return rcode;
 }
 

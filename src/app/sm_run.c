@@ -184,6 +184,8 @@ static void record(run_t *r, const sm_frame_t *f)
         h.mat.rows = f->rows;
         h.mat.cols = f->cols;
         snprintf(h.source, sizeof h.source, "%s", r->st.label);
+        if (r->rc->patient)
+            snprintf(h.patient, sizeof h.patient, "%s", r->rc->patient);
         h.start_unix_ms = r->start_unix_ms;
         /* How the session was practised, so that it can be analysed the same way later. */
         sm_coach_settings_t cs;
@@ -1151,6 +1153,10 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
                 r->st.message[0] ? r->st.message : "no frames arrived: is the mat running?");
         status = 1;
     }
+    if (rc->final_volume)
+        *rc->final_volume = r->volume;
+    if (rc->final_mute)
+        *rc->final_mute = r->muted;
     sm_view_destroy(r->view);
     sm_sound_close(r->speaker);
     sm_pipeline_destroy(r->pipe);

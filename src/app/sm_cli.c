@@ -5,12 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sm_analysis.h"
 #include "sm_clock.h"
+#include "sm_config.h"
 #include "sm_cop_trace.h"
 #include "sm_file.h"
 #include "sm_ports.h"
+#include "sm_rawspec.h"
+#include "sm_safety.h"
 #include "sm_run.h"
 #include "sm_session.h"
 #include "sm_simdev.h"
@@ -250,15 +254,20 @@ static const char sim_opts_help[] =
 static void live_help(void)
 {
     printf(
-        "usage: steadymat live [--port PATH|auto] [--format binary|text] [--rows R --cols C]\n"
+        "usage: steadymat live [--port PATH|auto] [--format FORMAT] [--rows R --cols C]\n"
         "                      [--baud N] [--sim SCENARIO] [--speed X] [--headless]\n"
         "                      [--duration S] [--record FILE] [--screenshot FILE] [--json]\n\n"
         "Shows the mat live. Without --port or --sim it looks for a mat on the USB serial\n"
         "ports and, when none answers, shows the built-in simulator.\n\n"
         "  --port PATH|auto      serial port or pty of the mat (auto: search)\n"
-        "  --baud N              serial speed (default 1000000)\n"
-        "  --format binary|text  SteadyMat protocol v1 (default) or one frame per text line\n"
-        "  --rows R --cols C     mat size (required for text; a check for binary)\n"
+        "  --baud N              serial speed (default 1000000; 115200 for text and raw mats)\n"
+        "  --format FORMAT       binary: SteadyMat protocol v1 (default); text: numbers on\n"
+        "                        lines; m1616: the 16x16 M1616 module (header AA AB AC,\n"
+        "                        big-endian uint16); raw:SPEC: another binary mat, SPEC a\n"
+        "                        comma-separated list of header=HEX, trailer=HEX,\n"
+        "                        sample=u8|u16be|u16le|u12le, order=rows|cols, poll=HEX,\n"
+        "                        max=N (see docs/raw-mats.md)\n"
+        "  --rows R --cols C     mat size (required for text and raw:; a check for binary)\n"
         "  --pitch MM            cell pitch for text mats (default 25)\n"
         "  --rate HZ             frames per second to ask of the mat (or the simulator)\n"
         "  --sim SCENARIO        use the built-in simulator\n"
@@ -277,7 +286,10 @@ static void live_help(void)
         "                        not for the simulator, and not a try under 30 s without a\n"
         "                        hold); see 'steadymat history'\n"
         "  --patient NAME        who is practising: kept in the recording and the history\n"
-        "                        ('steadymat history --patient NAME')\n"
+        "                        ('steadymat history --patient NAME'; remembered)\n"
+        "  --no-config           ignore the remembered settings (port, baud, format, size,\n"
+        "                        volume, mute, protocol, patient) in\n"
+        "                        $XDG_CONFIG_HOME/steadymat/config; flags always win\n"
         "Calibration (see 'steadymat calibrate --help'):\n"
         "  --calibration FILE    use this calibration (default: the one saved for this mat)\n"
         "  --no-calibration      show raw counts\n"
@@ -308,7 +320,20 @@ static void live_help(void)
         "  no-go       two-tone alarm: the tool is in the hip fold, move off\n"
         "  mat lost    three notes sliding down: check the cable\n"
         "Simulator options:\n%s\n"
-        "Keys: Esc/q quit, space pause, F11 fullscreen, s the sounds, m mute.\n",
+        "Keys in the window:\n"
+        "  Esc, q                quit\n"
+        "  F1                    the safety screen (shown by itself until closed once)\n"
+        "  space                 pause the picture (data, coaching and recording go on)\n"
+        "  F11                   fullscreen on/off\n"
+        "  p, F10                presenter mode: fullscreen, high contrast, huge timer\n"
+        "  c                     side by side: off, template vs live, left vs right\n"
+        "  m, [ and ]            sound on/off, quieter, louder\n"
+        "  s                     hear every coaching sound once (s again stops)\n"
+        "  0-9, '                soreness rating of the current spot (' is 10)\n"
+        "  h                     Hip Hook: the handle press starts now\n"
+        "  t, g, G               save a placement template, show the next, mirror it\n"
+        "  mouse drag, z         draw a no-go zone (shift: ellipse), remove the zones\n"
+        "  Enter, r              calibration: start the step now, redo it\n",
         sim_opts_help);
     print_scenarios();
 }
@@ -387,6 +412,8 @@ static int common_option(args_t *a, common_t *c)
     } else if (is(a, "--speed")) {
         if (number(a, 0.01, 1000, &v))
             c->speed = v;
+    } else if (is(a, "--patient")) {
+        c->rc.patient = value(a);
     } else {
         return 0;
     }
@@ -409,29 +436,61 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     simopts_default(&so);
     sm_wire_config_t wc;
     sm_wire_config_default(&wc);
-    int use_sim = 0, rows = 0, cols = 0;
+    int use_sim = 0, rows = 0, cols = 0, baud_given = 0, format_given = 0;
+    const char *raw_fmt = NULL;
     double pitch = 0, v;
+    /* The settings of the last session with a mat, under what the flags say. */
+    static sm_config_t cfg;
+    int use_config = 1, config_ok = 1;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--no-config"))
+            use_config = 0;
+    if (use_config) {
+        char cerr[4400];
+        if (sm_config_load(&cfg, cerr, sizeof cerr) != SM_OK) {
+            fprintf(stderr, "steadymat: %s; using the defaults\n", cerr);
+            config_ok = 0;
+        }
+        if (cfg.volume >= 0)
+            c.rc.volume = cfg.volume / 100.0;
+        if (cfg.mute >= 0)
+            c.rc.mute = cfg.mute;
+        if (cfg.protocol[0] && !sm_parse_protocol(cfg.protocol, &c.rc.protocol))
+            fprintf(stderr,
+                    "steadymat: config: unknown protocol '%s' (ball, hook, back or "
+                    "realign); using ball\n",
+                    cfg.protocol);
+        if (cfg.patient[0])
+            c.rc.patient = cfg.patient;
+    }
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (common_option(&a, &c))
             continue;
-        if (is(&a, "--port")) {
+        if (is(&a, "--no-config")) {
+            continue;
+        } else if (is(&a, "--port")) {
             wc.path = value(&a);
         } else if (is(&a, "--baud")) {
             if (number(&a, 300, 4000000, &v)) {
                 if (v != (int)v)
                     return usage_error("live", "--baud takes a whole number, not '%s'", argv[a.i]);
                 wc.baud = (int)v;
+                baud_given = 1;
             }
         } else if (is(&a, "--format")) {
             const char *f = value(&a);
-            if (f && !strcmp(f, "text"))
+            if (f && !strcmp(f, "binary"))
+                wc.format = SM_FMT_BINARY;
+            else if (f && !strcmp(f, "text"))
                 wc.format = SM_FMT_TEXT;
-            else if (f && strcmp(f, "binary") != 0)
-                return usage_error("live", "--format is binary or text, not '%s'", f);
+            else if (f && sm_rawspec_is_raw(f))
+                wc.format = SM_FMT_RAW, raw_fmt = f;
+            else if (f)
+                return usage_error("live", "--format is binary, text, m1616 or raw:SPEC, not '%s'",
+                                   f);
+            format_given = 1;
         } else if (is(&a, "--record")) {
             c.rc.record_path = value(&a);
-        } else if (is(&a, "--patient")) {
-            c.rc.patient = value(&a);
         } else if (is(&a, "--rate")) {
             if (number(&a, 1, 500, &v)) {
                 so.rate_hz = v;
@@ -458,8 +517,37 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     }
     if (a.bad)
         return USAGE;
+    /* The remembered mat (baud, format, size) goes with its port: when no port is given and it
+     * is plugged in, or when that same port is given. Flags still win. */
+    int auto_given = !wc.path || !strcmp(wc.path, "auto");
+    if (use_config && !use_sim && cfg.port[0] &&
+        ((auto_given && access(cfg.port, F_OK) == 0) || (wc.path && !strcmp(wc.path, cfg.port)))) {
+        wc.path = cfg.port;
+        if (cfg.baud && !baud_given)
+            wc.baud = cfg.baud, baud_given = 1;
+        if (!format_given && !strcmp(cfg.mat_format, "text"))
+            wc.format = SM_FMT_TEXT;
+        else if (!format_given && sm_rawspec_is_raw(cfg.mat_format))
+            wc.format = SM_FMT_RAW, raw_fmt = cfg.mat_format;
+        if (!rows && !cols && cfg.rows && cfg.cols && wc.format != SM_FMT_BINARY)
+            rows = cfg.rows, cols = cfg.cols;
+        fprintf(stderr, "steadymat: the mat of last time on %s (--no-config ignores it)\n",
+                wc.path);
+    }
     if (wc.format == SM_FMT_TEXT && (!rows || !cols))
         return usage_error("live", "%s", "--format text needs --rows R --cols C");
+    if (wc.format == SM_FMT_RAW) {
+        char rerr[160];
+        if (sm_rawspec_parse(raw_fmt, (uint16_t)rows, (uint16_t)cols, &wc.raw, rerr, sizeof rerr) !=
+            SM_OK)
+            return usage_error("live", "--format: %s", rerr);
+        sm_rawspec_describe(&wc.raw, raw_fmt, wc.raw_desc, sizeof wc.raw_desc);
+        rows = wc.raw.rows;
+        cols = wc.raw.cols;
+    }
+    /* DIY mats print with Arduino's usual 115200 baud; SteadyMat firmware runs at 1 Mbaud. */
+    if (wc.format != SM_FMT_BINARY && !baud_given)
+        wc.baud = 115200;
 
     char err[256], found[128];
     sm_source_t *src = NULL;
@@ -478,7 +566,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
                             "simulator (plug a mat in, or give --port PATH)\n");
         }
     } else if (!use_sim && auto_port) {
-        return usage_error("live", "%s", "--format text needs --port PATH");
+        return usage_error("live", "%s", "--format text or raw needs --port PATH");
     }
     (void)no_args;
     catch_signals(); /* after probing: Ctrl-C during a probe simply ends the program */
@@ -507,9 +595,39 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         sm_cop_trace_free(&so.trace);
         return s == SM_ERR_ARG ? USAGE : 1;
     }
+    double final_volume = c.rc.volume;
+    int final_mute = c.rc.mute;
+    c.rc.final_volume = &final_volume;
+    c.rc.final_mute = &final_mute;
     int rcode = sm_run(&c.rc, src);
     sm_source_destroy(src);
     sm_cop_trace_free(&so.trace);
+    /* A session with a mat is remembered for next time (never over a broken file: its owner
+     * may want to fix it). */
+    if (!use_sim && use_config && config_ok && rcode == 0) {
+        sm_config_t keep;
+        sm_config_clear(&keep);
+        snprintf(keep.port, sizeof keep.port, "%s", wc.path ? wc.path : "");
+        keep.baud = wc.baud;
+        snprintf(keep.mat_format, sizeof keep.mat_format, "%s",
+                 wc.format == SM_FMT_TEXT  ? "text"
+                 : wc.format == SM_FMT_RAW ? (raw_fmt ? raw_fmt : "")
+                                           : "binary");
+        keep.rows = rows;
+        keep.cols = cols;
+        keep.volume = (int)(final_volume * 100 + 0.5);
+        keep.mute = final_mute != 0;
+        const char *pn = sm_protocol_name(c.rc.protocol);
+        snprintf(keep.protocol, sizeof keep.protocol, "%s",
+                 !strcmp(pn, "hip-hook")      ? "hook"
+                 : !strcmp(pn, "back-of-hip") ? "back"
+                 : !strcmp(pn, "realignment") ? "realign"
+                                              : "ball");
+        snprintf(keep.patient, sizeof keep.patient, "%s", c.rc.patient ? c.rc.patient : "");
+        char cerr[4400];
+        if (sm_config_save(&keep, cerr, sizeof cerr) != SM_OK)
+            fprintf(stderr, "steadymat: settings not remembered: %s\n", cerr);
+    }
     return rcode;
 }
 
@@ -695,20 +813,24 @@ int sm_cmd_sim(int argc, char **argv)
 int sm_cmd_import(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
-        printf("usage: steadymat import --format text --rows R --cols C [--rate HZ] [--pitch MM]\n"
-               "                        IN OUT\n\n"
-               "Turns a text file of frames into a session file that 'steadymat replay' plays.\n"
-               "IN holds one frame per line (R*C numbers), or one matrix row per line (C numbers)\n"
-               "with R lines per frame and optionally blank lines between frames. Numbers are\n"
-               "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and "
-               "counted.\n\n"
-               "  --rate HZ             frames per second of the recording (default 1)\n"
-               "  --pitch MM            cell pitch in mm, 1..100 (default 25)\n"
-               "  --force               replace OUT when it exists\n");
+        printf(
+            "usage: steadymat import --format text --rows R --cols C (--rate HZ | --time-column\n"
+            "                        s|ms|us) [--pitch MM] IN OUT\n\n"
+            "Turns a text file of frames into a session file that 'steadymat replay' plays.\n"
+            "IN holds one frame per line (R*C numbers), or one matrix row per line (C numbers)\n"
+            "with R lines per frame and optionally blank lines between frames. Numbers are\n"
+            "separated by commas, spaces, tabs or semicolons. Bad lines are skipped and "
+            "counted.\n\n"
+            "  --rate HZ             frames per second of the recording\n"
+            "  --time-column UNITS   instead of --rate: every line starts with its frame's time\n"
+            "                        in s, ms or us (one frame per line: 1 + R*C numbers);\n"
+            "                        the rate is measured from them\n"
+            "  --pitch MM            cell pitch in mm, 1..100 (default 25)\n"
+            "  --force               replace OUT when it exists\n");
         return 0;
     }
     args_t a = {"import", argc, argv, 0, 0};
-    double rows = 0, cols = 0, rate = 1, pitch = 25;
+    double rows = 0, cols = 0, rate = 0, pitch = 25, time_us = 0;
     int force = 0;
     const char *in = NULL, *out = NULL;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
@@ -724,6 +846,15 @@ int sm_cmd_import(int argc, char **argv)
             number(&a, 0.001, 10000, &rate);
         } else if (is(&a, "--pitch")) {
             number(&a, 1, 100, &pitch);
+        } else if (is(&a, "--time-column")) {
+            const char *u = value(&a);
+            time_us = !u                 ? 0
+                      : !strcmp(u, "s")  ? 1e6
+                      : !strcmp(u, "ms") ? 1e3
+                      : !strcmp(u, "us") ? 1
+                                         : -1;
+            if (time_us < 0)
+                return usage_error("import", "--time-column takes s, ms or us, not '%s'", u);
         } else if (is(&a, "--force")) {
             force = 1;
         } else if (argv[a.i][0] == '-' && argv[a.i][1]) {
@@ -742,20 +873,30 @@ int sm_cmd_import(int argc, char **argv)
         return usage_error("import", "%s", "--rows R --cols C are required");
     if (!in || !out)
         return usage_error("import", "%s", "give the input text file and the output session file");
+    /* A wrong rate makes every time and speed in the session wrong: never guess it. */
+    if (!(rate > 0) && !(time_us > 0))
+        return usage_error("import", "%s",
+                           "how fast was it recorded? give --rate HZ, or --time-column s|ms|us "
+                           "when each line starts with its time");
+    if (rate > 0 && time_us > 0)
+        return usage_error("import", "%s", "--rate and --time-column: give one of them");
     sm_import_stats_t st;
     char err[4200];
     if (sm_file_check_output(out, force, err, sizeof err) != SM_OK) {
         fprintf(stderr, "steadymat import: %s\n", err);
         return 1;
     }
-    sm_status s = sm_session_import_text(in, out, (uint16_t)rows, (uint16_t)cols, rate, pitch, &st,
-                                         err, sizeof err);
+    sm_status s = time_us > 0
+                      ? sm_session_import_text_timed(in, out, (uint16_t)rows, (uint16_t)cols,
+                                                     time_us, pitch, &st, err, sizeof err)
+                      : sm_session_import_text(in, out, (uint16_t)rows, (uint16_t)cols, rate, pitch,
+                                               &st, err, sizeof err);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat import: %s\n", err);
         return 1;
     }
-    fprintf(stderr, "steadymat import: %lu frames of %gx%g at %g frames/s written to %s", st.frames,
-            rows, cols, rate, out);
+    fprintf(stderr, "steadymat import: %lu frames of %gx%g at %.4g frames/s%s written to %s",
+            st.frames, rows, cols, st.rate_hz, time_us > 0 ? " (from the time column)" : "", out);
     if (st.bad_lines)
         fprintf(stderr, "; %lu bad lines skipped (last: %s)", st.bad_lines, st.last_error);
     fprintf(stderr, "\n");
@@ -767,34 +908,46 @@ int sm_cmd_import(int argc, char **argv)
 int sm_cmd_ports(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
-        printf(
-            "usage: steadymat ports [--probe] [--baud N]\n\n"
-            "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
-            "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each).\n");
+        printf("usage: steadymat ports [--probe] [--baud N] [--port PATH]...\n\n"
+               "Lists serial ports with their description and USB VID:PID. --probe asks each USB\n"
+               "port for a SteadyMat device-info reply (an Arduino resets when opened: ~2 s each)\n"
+               "and says per port what happened: the mat with its name and firmware, no answer,\n"
+               "cannot open (permissions: see README), or skipped (not a USB serial device).\n"
+               "--port PATH probes that path too (a pty, a symlink the list cannot show).\n");
         return 0;
     }
     args_t a = {"ports", argc, argv, 0, 0};
     int probe = 0;
     double baud = 1000000;
+    const char *extra[16];
+    int n_extra = 0;
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
-        if (is(&a, "--probe"))
+        if (is(&a, "--probe")) {
             probe = 1;
-        else if (is(&a, "--baud"))
+        } else if (is(&a, "--baud")) {
             number(&a, 300, 4000000, &baud);
-        else
+        } else if (is(&a, "--port")) {
+            const char *p = value(&a);
+            if (p && n_extra < 16)
+                extra[n_extra++] = p;
+        } else {
             return usage_error("ports", "unknown option '%s'", argv[a.i]);
+        }
     }
     if (a.bad)
         return USAGE;
+    if (n_extra && !probe)
+        probe = 1; /* a path is given to be probed */
     sm_port_desc_t ports[64];
     int n = sm_ports_list(ports, 64);
     if (n < 0) {
         fprintf(stderr, "steadymat ports: cannot list serial ports\n");
         return 1;
     }
-    if (n == 0)
+    if (n == 0 && !n_extra)
         printf("No serial ports found. Plug the mat's USB cable in; a simulated mat for testing:\n"
                "  steadymat sim --pty /tmp/mat &  steadymat live --port /tmp/mat\n");
+    const int timeout_ms = 2500;
     for (int i = 0; i < n && i < 64; i++) {
         sm_port_desc_t *p = &ports[i];
         printf("%-20s %s", p->name, p->description);
@@ -803,13 +956,20 @@ int sm_cmd_ports(int argc, char **argv)
                    p->serial);
         if (probe && p->usb) {
             sm_mat_info_t info;
-            if (sm_port_probe(p->name, (int)baud, 2500, &info) == SM_OK)
-                printf("  -> SteadyMat '%s' %ux%u, %.1f mm, firmware %s, id %s", info.name,
-                       info.rows, info.cols, info.pitch_mm, info.firmware, info.uid);
-            else
-                printf("  -> no SteadyMat answer");
+            char what[256];
+            fflush(stdout);
+            sm_port_probe_report(p->name, (int)baud, timeout_ms, &info, what, sizeof what);
+            printf("  -> %s", what);
+        } else if (probe) {
+            printf("  -> skipped: not a USB serial device");
         }
         printf("\n");
+    }
+    for (int i = 0; i < n_extra; i++) {
+        sm_mat_info_t info;
+        char what[256];
+        sm_port_probe_report(extra[i], (int)baud, timeout_ms, &info, what, sizeof what);
+        printf("%-20s (given)  -> %s\n", extra[i], what);
     }
     return 0;
 }
@@ -832,8 +992,11 @@ static void help(void)
            "  report    report pages (PNG, PDF), CSV and JSON of recorded sessions\n"
            "  sounds    hear every coaching sound once, with what it means (--audio-out FILE)\n"
            "  help      this text; 'steadymat COMMAND --help' for a command\n\n"
-           "  --version print the version\n",
+           "  --version print the version\n\n",
            SM_VERSION);
+    printf("%s (F1 in the window shows it again):\n", SM_SAFETY_TITLE);
+    for (size_t i = 0; sm_safety_line(i); i++)
+        printf("  - %s\n", sm_safety_line(i));
 }
 
 int sm_cli_main(int argc, char **argv)

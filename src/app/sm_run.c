@@ -10,6 +10,9 @@
 #include "sm_analysis.h"
 #include "sm_calib.h"
 #include "sm_calib_file.h"
+#include "sm_config.h"
+
+#define SM_REFERENCE_LABEL "reference profile, not calibrated for this mat"
 #include "sm_clock.h"
 #include "sm_cue.h"
 #include "sm_file.h"
@@ -91,6 +94,7 @@ typedef struct {
     int muted;               /* the sound settings survive a restart of the coach */
     double volume;
     int cal_checked;
+    int cal_reference; /* the reference profile, not this mat's own calibration */
     char cal_path[1024];
     char cal_msg[256];
     float values[SM_MAX_CELLS]; /* the frame in display units: kPa/mmHg, or raw counts */
@@ -102,6 +106,8 @@ typedef struct {
     char sides_text[128];
     char tool_text[128]; /* "No tool found - ..." while searching */
     int presenter;
+    int safety; /* the safety screen is up */
+    char link_text[192];
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
     sm_placement_t *place;
     char place_msg[200];
@@ -138,6 +144,7 @@ void sm_run_config_default(sm_run_config_t *rc)
     rc->height = 800;
     rc->protocol = SM_PROTO_BALL_RELEASE;
     rc->volume = 0.8;
+    rc->safety_first = 1;
 }
 
 /* Whether this session goes into the history: a real mat's yes, the simulator's only if asked. */
@@ -202,8 +209,13 @@ static void record(run_t *r, const sm_frame_t *f)
         h.release_s = r->rc->release_s > 0                   ? r->rc->release_s
                       : r->rc->protocol == SM_PROTO_HIP_HOOK ? cs.hook_phase_s
                                                              : cs.release_s;
-        /* The tool the coach looks for: the protocol's (the pipeline is not told a diameter). */
-        h.tool = r->rc->protocol == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
+        /* The tool the coach looks for: --tool, else the protocol's. */
+        if (r->rc->tool_set) {
+            h.tool = r->rc->tool == SM_TOOL_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
+            h.ball_diameter_mm = r->rc->tool == SM_TOOL_HOOK ? 0 : r->rc->ball_mm;
+        } else {
+            h.tool = r->rc->protocol == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
+        }
         snprintf(h.patient, sizeof h.patient, "%s", r->patient);
         if (r->cal) {
             snprintf(h.calib_id, sizeof h.calib_id, "%s", r->cal_id);
@@ -326,6 +338,29 @@ static void coach(run_t *r, const sm_frame_t *f)
     }
 }
 
+/* The reference mat (SteadyMat firmware, 32 x 24) with no calibration of its own: the installed
+ * reference profile (or the source tree's, for a build run in place), labelled as such. */
+static int reference_profile(run_t *r, const sm_frame_t *f)
+{
+    if (strcmp(r->st.mat.name, "SteadyMat DIY") != 0 || f->rows != 32 || f->cols != 24)
+        return 0;
+    const char *paths[] = {
+#ifdef SM_REFERENCE_PROFILE
+        SM_REFERENCE_PROFILE,
+#endif
+#ifdef SM_REFERENCE_PROFILE_SRC
+        SM_REFERENCE_PROFILE_SRC,
+#endif
+        NULL};
+    for (size_t i = 0; paths[i]; i++)
+        if (access(paths[i], R_OK) == 0) {
+            snprintf(r->cal_path, sizeof r->cal_path, "%s", paths[i]);
+            r->cal_reference = 1;
+            return 1;
+        }
+    return 0;
+}
+
 /* The mat's calibration: the file given, else the one saved for this mat's id. A file that does
  * not fit (another mat, another size, damaged) is reported and the session goes on uncalibrated. */
 static void load_calibration(run_t *r, const sm_frame_t *f)
@@ -345,8 +380,9 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
     char err[256];
     if (rc->calibration_path)
         snprintf(r->cal_path, sizeof r->cal_path, "%s", rc->calibration_path);
-    else if (sm_calib_default_path(r->st.mat.uid, r->cal_path, sizeof r->cal_path) != SM_OK ||
-             access(r->cal_path, R_OK) != 0)
+    else if ((sm_calib_default_path(r->st.mat.uid, r->cal_path, sizeof r->cal_path) != SM_OK ||
+              access(r->cal_path, R_OK) != 0) &&
+             !reference_profile(r, f))
         return; /* never calibrated: raw counts, labelled so */
     sm_mat_info_t expect = r->st.mat;
     expect.rows = f->rows;
@@ -370,7 +406,10 @@ static void load_calibration(run_t *r, const sm_frame_t *f)
         r->cal = NULL;
         return;
     }
-    fprintf(stderr, "steadymat: calibration %s\n", r->cal_path);
+    if (r->cal_reference)
+        snprintf(r->cal_msg, sizeof r->cal_msg, "%s", SM_REFERENCE_LABEL);
+    fprintf(stderr, "steadymat: calibration %s%s\n", r->cal_path,
+            r->cal_reference ? " (" SM_REFERENCE_LABEL ")" : "");
 }
 
 static const char *pressure_units(const run_t *r)
@@ -638,6 +677,38 @@ static void take_frame(run_t *r)
     }
 }
 
+/* Frames that did not arrive whole, whatever the mat speaks. */
+static unsigned long frames_lost(const sm_source_status_t *st)
+{
+    if (!st->no_checksum)
+        return st->proto.frames_lost;
+    if (st->wire_format == SM_FMT_RAW)
+        return st->raw.length_errors + st->raw.range_errors;
+    return st->text.frames_lost;
+}
+
+/* The status line's link part for mats without protocol v1: they have no checksum, so say so,
+ * and what was rejected or looked wrong. */
+static const char *link_text(run_t *r, int *bad)
+{
+    const sm_source_status_t *st = &r->st;
+    if (!st->no_checksum)
+        return NULL;
+    unsigned long lost = frames_lost(st);
+    if (st->wire_format == SM_FMT_RAW)
+        snprintf(r->link_text, sizeof r->link_text,
+                 "no checksum \xc2\xb7 frames lost %lu (length %lu, range %lu) \xc2\xb7 suspect "
+                 "frames %lu",
+                 lost, st->raw.length_errors, st->raw.range_errors, st->suspect_frames);
+    else
+        snprintf(r->link_text, sizeof r->link_text,
+                 "text, no checksum \xc2\xb7 bad lines %lu \xc2\xb7 frames lost %lu \xc2\xb7 "
+                 "suspect frames %lu",
+                 st->text.bad_lines, lost, st->suspect_frames);
+    *bad = lost > 0 || st->suspect_frames > 0 || st->text.bad_lines > 1;
+    return r->link_text;
+}
+
 static void render(run_t *r, double wall_s)
 {
     sm_view_model_t vm;
@@ -651,6 +722,7 @@ static void render(run_t *r, double wall_s)
     vm.units = pressure_units(r);
     vm.source_label = r->st.label;
     vm.banner = r->rc->banner;
+    vm.safety = r->safety;
     vm.alert = r->st.message[0] ? r->st.message : NULL;
     vm.notice = r->rec_failed ? r->rec_msg : (r->cal_msg[0] ? r->cal_msg : NULL);
     if (r->tour && r->tour_msg[0])
@@ -662,6 +734,7 @@ static void render(run_t *r, double wall_s)
     vm.resyncs = r->st.proto.resyncs;
     vm.seq_gaps = r->st.proto.seq_gaps;
     vm.frames_lost = r->st.proto.frames_lost;
+    vm.link_text = link_text(r, &vm.link_bad);
     vm.paused = r->paused || r->st.paused;
     vm.recording = r->rec != NULL && !r->rec_failed;
     vm.replay = strcmp(r->st.kind, "replay") == 0;
@@ -782,7 +855,18 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
     while ((a = sm_view_poll_event(r->view, &ev)) != SM_ACT_NONE) {
         sm_mix_t *mix = r->pipe ? sm_pipeline_mix(r->pipe) : NULL;
         int replay = strcmp(r->st.kind, "replay") == 0;
+        if (r->safety && (a == SM_ACT_SAFETY || a == SM_ACT_NEXT || a == SM_ACT_PAUSE)) {
+            /* Read and closed: not shown by itself again. */
+            r->safety = 0;
+            if (sm_config_set_safety_seen() != SM_OK)
+                fprintf(stderr, "steadymat: cannot remember that the safety screen was read "
+                                "(the config folder is not writable)\n");
+            continue;
+        }
         switch (a) {
+        case SM_ACT_SAFETY:
+            r->safety = 1;
+            break;
         case SM_ACT_QUIT:
             *quit = 1;
             break;
@@ -874,10 +958,22 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("crc_errors", json_object_new_int64(r->st.proto.crc_errors));
     ADD("resyncs", json_object_new_int64(r->st.proto.resyncs));
     ADD("seq_gaps", json_object_new_int64(r->st.proto.seq_gaps));
-    ADD("frames_lost", json_object_new_int64(r->st.proto.frames_lost));
+    ADD("frames_lost", json_object_new_int64((int64_t)frames_lost(&r->st)));
     ADD("seq_resets", json_object_new_int64(r->st.proto.seq_resets));
     ADD("length_errors", json_object_new_int64(r->st.proto.length_errors));
     ADD("text_bad_lines", json_object_new_int64((int64_t)r->st.text.bad_lines));
+    ADD("no_checksum", json_object_new_boolean(r->st.no_checksum));
+    ADD("suspect_frames", json_object_new_int64((int64_t)r->st.suspect_frames));
+    if (r->st.no_checksum && r->st.wire_format == SM_FMT_RAW) {
+        json_object *raw = json_object_new_object();
+        json_object_object_add(raw, "length_errors",
+                               json_object_new_int64((int64_t)r->st.raw.length_errors));
+        json_object_object_add(raw, "range_errors",
+                               json_object_new_int64((int64_t)r->st.raw.range_errors));
+        json_object_object_add(raw, "bytes_skipped",
+                               json_object_new_int64((int64_t)r->st.raw.bytes_skipped));
+        ADD("raw", raw);
+    }
     ADD("rows", json_object_new_int(r->st.mat.rows));
     ADD("cols", json_object_new_int(r->st.mat.cols));
     ADD("pitch_mm", json_object_new_double(r->st.mat.pitch_mm));
@@ -902,6 +998,8 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("calibrated", json_object_new_boolean(r->cal_ok));
     ADD("calibration", r->cal ? json_object_new_string(r->cal_path)
                               : (r->cal_msg[0] ? json_object_new_string(r->cal_msg) : NULL));
+    if (r->cal && r->cal_reference)
+        ADD("calibration_note", json_object_new_string(SM_REFERENCE_LABEL));
     ADD("disconnects", json_object_new_int64((int64_t)r->st.disconnects));
     ADD("reconnects", json_object_new_int64((int64_t)r->st.reconnects));
     json_object *mat = json_object_new_object();
@@ -1039,6 +1137,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         }
     }
     char err[256];
+    if (!rc->headless && rc->safety_first && !sm_config_safety_seen())
+        r->safety = 1;
     if (!rc->headless) {
         r->speaker = sm_sound_open(SOUND_RATE, err, sizeof err);
         if (!r->speaker)
@@ -1183,6 +1283,10 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
                 r->st.message[0] ? r->st.message : "no frames arrived: is the mat running?");
         status = 1;
     }
+    if (rc->final_volume)
+        *rc->final_volume = r->volume;
+    if (rc->final_mute)
+        *rc->final_mute = r->muted;
     sm_view_destroy(r->view);
     sm_sound_close(r->speaker);
     sm_pipeline_destroy(r->pipe);

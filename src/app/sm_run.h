@@ -56,6 +56,12 @@ typedef struct {
     int presenter;             /* start in presenter mode (p / F10 toggles) */
     int compare;               /* start side by side: 1 template vs live, 2 left vs right */
     int width, height;
+    /* The safety screen in the window: shown at the start until it has been closed once (then
+     * remembered, see sm_config.h), and again with F1. 0 never shows it by itself. */
+    int safety_first;
+    /* Filled at the end (may be NULL): the speaker settings as the session left them. */
+    double *final_volume;
+    int *final_mute;
     volatile sig_atomic_t *stop; /* set by a signal handler: finish cleanly */
     /* Benchmark hook: called right after a picture showing frame `seq` was presented. */
     void (*on_present)(void *ctx, uint32_t seq, uint64_t present_us);

@@ -223,9 +223,31 @@ static void lose_line(sm_text_parser_t *p)
 {
     if (p->in_join)
         return;
-    if (p->pending_rows == 0)
+    if (p->pending_rows == 0 && p->layout != 2)
         p->c.frames_lost++;
     drop_pending(p);
+}
+
+/* The time stamp at the start of a line: digits with an optional fraction. Returns the bytes it
+ * took (up to and including its separators), 0 when the line does not start with one. */
+static size_t parse_time(const char *s, size_t n, double *t)
+{
+    size_t i = 0;
+    while (i < n && is_sep((unsigned char)s[i]))
+        i++;
+    double v = 0, f = 0.1;
+    size_t digits = 0;
+    while (i < n && is_digit((unsigned char)s[i])) {
+        v = v * 10 + (s[i++] - '0');
+        digits++;
+    }
+    if (i < n && s[i] == '.')
+        for (i++; i < n && is_digit((unsigned char)s[i]); i++, digits++, f *= 0.1)
+            v += f * (s[i] - '0');
+    if (digits == 0 || (i < n && !is_sep((unsigned char)s[i])))
+        return 0;
+    *t = v;
+    return i;
 }
 
 /* A complete line is in p->line[0..n). Returns 1 when it completed a frame in *out. */
@@ -265,28 +287,51 @@ static int end_line(sm_text_parser_t *p, sm_frame_t *out)
         reject(p, lineno, "no checksum (the mat sends them): damaged in transit");
         return 0;
     }
+    const char *line = p->line;
+    double t = 0;
+    if (p->time_scale > 0) {
+        size_t k = 0;
+        for (; k < n && is_sep((unsigned char)line[k]); k++)
+            ;
+        if (k == n) /* blank */
+            return 0;
+        size_t used = parse_time(line, n, &t);
+        if (!used) {
+            lose_line(p);
+            reject(p, lineno, "no time stamp at the start");
+            return 0;
+        }
+        line += used;
+        n -= used;
+    }
     size_t count;
-    if (parse_line(p->line, n, NULL, 0, &count, why, sizeof why) != 0) {
+    if (parse_line(line, n, NULL, 0, &count, why, sizeof why) != 0) {
         lose_line(p);
         reject(p, lineno, why);
         return 0;
     }
     size_t cells = (size_t)p->rows * p->cols;
-    if (count == 0) { /* blank: ends (and rejects) an unfinished frame */
+    if (count == 0 && p->time_scale <= 0) { /* blank: ends (and rejects) an unfinished frame */
         drop_pending(p);
         return 0;
     }
     if (count == cells) {
         drop_pending(p);
-        parse_line(p->line, n, out->cells, cells, &count, why, sizeof why);
+        parse_line(line, n, out->cells, cells, &count, why, sizeof why);
         emit(p, out->cells, out);
+        p->layout = 1;
+        if (p->time_scale > 0) {
+            double us = t * p->time_scale;
+            out->t_us = us < 1.8e19 ? (uint64_t)(us + 0.5) : UINT64_MAX;
+        }
         return 1;
     }
-    if (count == p->cols) {
+    if (count == p->cols && p->time_scale <= 0) {
         if (p->pending_rows == 0)
             p->pending_line = lineno;
         parse_line(p->line, n, p->pending + (size_t)p->pending_rows * p->cols, p->cols, &count, why,
                    sizeof why);
+        p->layout = 2;
         if (++p->pending_rows < p->rows)
             return 0;
         p->pending_rows = 0;
@@ -294,7 +339,11 @@ static int end_line(sm_text_parser_t *p, sm_frame_t *out)
         return 1;
     }
     lose_line(p);
-    if (p->rows == 1)
+    p->c.last_wrong_count = count;
+    if (p->time_scale > 0)
+        snprintf(why, sizeof why, "%zu values after the time, expected %zu (%u x %u)", count, cells,
+                 (unsigned)p->rows, (unsigned)p->cols);
+    else if (p->rows == 1)
         snprintf(why, sizeof why, "%zu values, expected %zu", count, cells);
     else
         snprintf(why, sizeof why, "%zu values, expected %zu (%u x %u) or %u", count, cells,
@@ -317,11 +366,19 @@ sm_status sm_text_parser_init(sm_text_parser_t *p, uint16_t rows, uint16_t cols)
     p->checksummed = 0;
     p->joining = 0;
     p->in_join = 0;
+    p->layout = 0;
+    p->time_scale = 0;
     if (rows < 1 || rows > SM_MAX_ROWS || cols < 1 || cols > SM_MAX_COLS)
         return SM_ERR_RANGE;
     p->rows = rows;
     p->cols = cols;
     return SM_OK;
+}
+
+void sm_text_parser_set_time(sm_text_parser_t *p, double scale_to_us)
+{
+    if (p)
+        p->time_scale = scale_to_us > 0 && scale_to_us < 1e12 ? scale_to_us : 0;
 }
 
 size_t sm_text_parser_feed(sm_text_parser_t *p, const uint8_t *data, size_t n, sm_frame_t *out,

@@ -68,6 +68,9 @@ typedef struct {
     unsigned long checksum_errors; /* lines whose `*HH` checksum was wrong or missing */
     unsigned long frames_lost;     /* frames lost to rejected lines (see above) */
     char last_error[96];           /* what was wrong with it, "" while nothing was rejected */
+    /* The last line rejected for its number of values had this many (0: none was), so a user
+     * can be told "lines have 15 numbers; --cols is 16". */
+    size_t last_wrong_count;
 } sm_text_counters_t;
 
 typedef struct {
@@ -80,10 +83,12 @@ typedef struct {
     uint16_t pending_rows;
     unsigned long pending_line; /* line number of the first pending row */
     int checksummed;            /* a line with a good `*HH` has been seen: the mat sends them */
-    int joining; /* set by a live reader after (re)connecting: the first line is most likely
-                    the tail of one the mat was sending, so if it is rejected it counts nowhere
-                    (like the protocol parser's joins). Cleared by the first line. */
-    int in_join; /* the line being judged is that first line */
+    int joining;       /* set by a live reader after (re)connecting: the first line is most likely
+                          the tail of one the mat was sending, so if it is rejected it counts nowhere
+                          (like the protocol parser's joins). Cleared by the first line. */
+    int in_join;       /* the line being judged is that first line */
+    int layout;        /* the last good line was 1: a whole frame, 2: a row, 0: none */
+    double time_scale; /* > 0: time column on (see sm_text_parser_set_time) */
 } sm_text_parser_t;
 
 /* The `*HH` checksum of a line's bytes (XOR of all of them), for writers: the simulator and
@@ -98,6 +103,13 @@ size_t sm_text_format_frame(const uint16_t *cells, uint16_t rows, uint16_t cols,
 /* rows, cols: 1..64 (the frame is rows x cols, row-major). Returns SM_ERR_RANGE otherwise,
  * SM_ERR_ARG when p is NULL. The parser is about 74 KiB: keep it in the heap or static. */
 sm_status sm_text_parser_init(sm_text_parser_t *p, uint16_t rows, uint16_t cols);
+/* A time column: from now on the first number of every line is the frame's time stamp (decimal,
+ * fraction kept), times scale gives microseconds (1e6 for seconds, 1e3 for ms, 1 for us); the
+ * frame is then one line of 1 + rows*cols numbers and its out->t_us is the stamp (t_us of a
+ * negative or non-finite stamp: the line is rejected). scale <= 0 turns it off. Set it before
+ * feeding; sm_text_parser_init turns it off. */
+void sm_text_parser_set_time(sm_text_parser_t *p, double scale_to_us);
+
 /* Like sm_proto_parser_feed: consumes data[0..n) and stops right after the line that completes
  * a frame (*got = 1, out->cells/rows/cols set; t_us, seq, dev_t_us and flags are set to 0 for
  * the caller to fill). Returns bytes consumed; call again with the rest. *got is always set;

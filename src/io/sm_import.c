@@ -49,19 +49,30 @@ static int parse_all(import_ctx *c, frame_fn fn, void *user)
     return 0;
 }
 
+typedef struct {
+    uint16_t mx;
+    unsigned long frames;
+    uint64_t t_first, t_last; /* time column */
+} scan_t;
+
 static int max_of_frame(void *user, sm_frame_t *f)
 {
-    uint16_t *mx = user;
+    scan_t *sc = user;
     size_t cells = (size_t)f->rows * f->cols;
     for (size_t i = 0; i < cells; i++)
-        if (f->cells[i] > *mx)
-            *mx = f->cells[i];
+        if (f->cells[i] > sc->mx)
+            sc->mx = f->cells[i];
+    if (sc->frames++ == 0)
+        sc->t_first = f->t_us;
+    sc->t_last = f->t_us;
     return 0;
 }
 
 typedef struct {
     sm_session_writer_t *w;
     double rate_hz;
+    int timed; /* frames carry their own time (t_us from the time column) */
+    uint64_t t0, last;
     uint16_t sample_max;
     unsigned long k;
     sm_status st;
@@ -72,7 +83,17 @@ typedef struct {
 static int write_frame(void *user, sm_frame_t *f)
 {
     write_ctx *wc = user;
-    f->t_us = (uint64_t)llround((double)wc->k * 1e6 / wc->rate_hz);
+    if (wc->timed) {
+        if (wc->k == 0)
+            wc->t0 = f->t_us;
+        uint64_t t = f->t_us >= wc->t0 ? f->t_us - wc->t0 : 0;
+        if (wc->k > 0 && t <= wc->last)
+            t = wc->last + 1;
+        wc->last = t;
+        f->t_us = t;
+    } else {
+        f->t_us = (uint64_t)llround((double)wc->k * 1e6 / wc->rate_hz);
+    }
     f->seq = (uint32_t)wc->k;
     f->dev_t_us = 0;
     f->flags = 0;
@@ -99,17 +120,17 @@ static void fill_stats(const sm_text_parser_t *p, sm_import_stats_t *stats)
 
 #define IMPORT_CHUNK_US 60000000u /* 60 s */
 
-sm_status sm_session_import_text(const char *in_path, const char *out_path, uint16_t rows,
-                                 uint16_t cols, double rate_hz, double pitch_mm,
-                                 sm_import_stats_t *stats, char *err, size_t errlen)
+static sm_status import_text(const char *in_path, const char *out_path, uint16_t rows,
+                             uint16_t cols, double rate_hz, double time_to_us, double pitch_mm,
+                             sm_import_stats_t *stats, char *err, size_t errlen)
 {
     char msg[400];
     if (stats)
         memset(stats, 0, sizeof *stats);
     if (err && errlen)
         err[0] = 0;
-    if (!in_path || !out_path || !(rate_hz > 0) || !isfinite(rate_hz) || !(pitch_mm >= 0) ||
-        !isfinite(pitch_mm)) {
+    if (!in_path || !out_path || !(rate_hz > 0 || time_to_us > 0) || !isfinite(rate_hz) ||
+        !isfinite(time_to_us) || !(pitch_mm >= 0) || !isfinite(pitch_mm)) {
         if (err && errlen)
             snprintf(err, errlen,
                      "import: need input and output files, a rate > 0 Hz and a "
@@ -137,6 +158,7 @@ sm_status sm_session_import_text(const char *in_path, const char *out_path, uint
         goto out;
     }
     sm_text_parser_init(c.parser, rows, cols);
+    sm_text_parser_set_time(c.parser, time_to_us);
     c.fd = open(in_path, O_RDONLY | O_CLOEXEC);
     if (c.fd < 0) {
         snprintf(msg, sizeof msg, "cannot open %s: %s", in_path, strerror(errno));
@@ -156,16 +178,24 @@ sm_status sm_session_import_text(const char *in_path, const char *out_path, uint
      * find its largest value. */
     uint16_t sample_max = 65535;
     if (regular) {
-        uint16_t mx = 0;
-        if (parse_all(&c, max_of_frame, &mx) < 0 || lseek(c.fd, 0, SEEK_SET) != 0) {
+        scan_t sc = {0, 0, 0, 0};
+        if (parse_all(&c, max_of_frame, &sc) < 0 || lseek(c.fd, 0, SEEK_SET) != 0) {
             snprintf(msg, sizeof msg, "cannot read %s: %s", in_path, strerror(errno));
             st = SM_ERR_IO;
             goto out;
         }
         if (c.parser->c.frames == 0)
             goto no_frames;
-        sample_max = mx > 4095 ? 65535 : 4095;
+        sample_max = sc.mx > 4095 ? 65535 : 4095;
+        if (time_to_us > 0) /* the rate the time column says: frames over the time they span */
+            rate_hz = sc.frames > 1 && sc.t_last > sc.t_first
+                          ? (double)(sc.frames - 1) * 1e6 / (double)(sc.t_last - sc.t_first)
+                          : 0;
+    } else if (time_to_us > 0) {
+        rate_hz = 0; /* a pipe is read once: unknown */
     }
+    if (stats)
+        stats->rate_hz = rate_hz;
 
     sm_session_header_t h;
     memset(&h, 0, sizeof h);
@@ -181,6 +211,7 @@ sm_status sm_session_import_text(const char *in_path, const char *out_path, uint
     h.version = SM_SESSION_VERSION;
 
     sm_text_parser_init(c.parser, rows, cols);
+    sm_text_parser_set_time(c.parser, time_to_us);
     sm_session_writer_t *w;
     st = sm_session_writer_open(out_path, &h, &w, msg, sizeof msg);
     if (st != SM_OK)
@@ -189,8 +220,12 @@ sm_status sm_session_import_text(const char *in_path, const char *out_path, uint
      * than the 250 ms a recording promises, and a slow mat's frames (PmatData: 1 Hz) are
      * predicted from each other instead of each on its own. */
     sm_session_writer_set_chunk_span(w, IMPORT_CHUNK_US);
-    write_ctx wc = {
-        .w = w, .rate_hz = rate_hz, .sample_max = sample_max, .err = msg, .errlen = sizeof msg};
+    write_ctx wc = {.w = w,
+                    .rate_hz = rate_hz,
+                    .timed = time_to_us > 0,
+                    .sample_max = sample_max,
+                    .err = msg,
+                    .errlen = sizeof msg};
     int rc = parse_all(&c, write_frame, &wc);
     if (rc < 0) {
         int e = errno;
@@ -224,8 +259,12 @@ no_frames:
                  (unsigned)cols, c.parser->c.lines);
     st = SM_ERR_FORMAT;
 out:
-    if (c.parser)
+    if (c.parser) {
+        double keep = stats ? stats->rate_hz : 0;
         fill_stats(c.parser, stats);
+        if (stats)
+            stats->rate_hz = keep;
+    }
     if (st != SM_OK && err && errlen)
         snprintf(err, errlen, "%s", msg);
     if (c.fd >= 0)
@@ -234,4 +273,38 @@ out:
     free(c.frame);
     free(c.buf);
     return st;
+}
+
+sm_status sm_session_import_text(const char *in_path, const char *out_path, uint16_t rows,
+                                 uint16_t cols, double rate_hz, double pitch_mm,
+                                 sm_import_stats_t *stats, char *err, size_t errlen)
+{
+    if (!(rate_hz > 0)) {
+        if (stats)
+            memset(stats, 0, sizeof *stats);
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "import: need input and output files, a rate > 0 Hz and a "
+                     "pitch >= 0 mm");
+        return SM_ERR_ARG;
+    }
+    sm_status s =
+        import_text(in_path, out_path, rows, cols, rate_hz, 0, pitch_mm, stats, err, errlen);
+    if (stats)
+        stats->rate_hz = rate_hz;
+    return s;
+}
+
+sm_status sm_session_import_text_timed(const char *in_path, const char *out_path, uint16_t rows,
+                                       uint16_t cols, double time_to_us, double pitch_mm,
+                                       sm_import_stats_t *stats, char *err, size_t errlen)
+{
+    if (!(time_to_us > 0)) {
+        if (stats)
+            memset(stats, 0, sizeof *stats);
+        if (err && errlen)
+            snprintf(err, errlen, "import: the time column needs its units");
+        return SM_ERR_ARG;
+    }
+    return import_text(in_path, out_path, rows, cols, 0, time_to_us, pitch_mm, stats, err, errlen);
 }

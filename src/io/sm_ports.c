@@ -39,7 +39,8 @@ int sm_ports_list(sm_port_desc_t *out, int max)
     return n;
 }
 
-sm_status sm_port_probe(const char *path, int baud, int timeout_ms, sm_mat_info_t *info)
+sm_status sm_port_probe_report(const char *path, int baud, int timeout_ms, sm_mat_info_t *info,
+                               char *what, size_t whatlen)
 {
     sm_wire_config_t cfg;
     sm_wire_config_default(&cfg);
@@ -48,17 +49,23 @@ sm_status sm_port_probe(const char *path, int baud, int timeout_ms, sm_mat_info_
     cfg.stale_s = 1e9; /* no nagging while probing */
     sm_source_t *src = NULL;
     char err[200];
-    if (sm_wire_source_create(&cfg, &src, err, sizeof err) != SM_OK)
+    if (sm_wire_source_create(&cfg, &src, err, sizeof err) != SM_OK) {
+        snprintf(what, whatlen, "cannot probe: %s", err);
         return SM_ERR_ARG;
+    }
     static sm_frame_t frame; /* large: keep it off the stack */
     uint64_t start = sm_clock_now_us();
     sm_status result = SM_ERR_NODEV;
+    sm_source_status_t st;
+    uint64_t got_frame = 0;
     for (;;) {
         uint64_t wall = sm_clock_now_us() - start;
         sm_status s = sm_source_next(src, wall, &frame);
-        sm_source_status_t st;
         sm_source_status(src, &st);
-        if (st.have_info || s == SM_OK) {
+        if (s == SM_OK && !got_frame)
+            got_frame = wall ? wall : 1;
+        /* A streaming mat's frames may come before its INFO: wait a little for the name. */
+        if (st.have_info || (got_frame && wall - got_frame > 500000u)) {
             *info = st.mat;
             result = SM_OK;
             break;
@@ -66,12 +73,36 @@ sm_status sm_port_probe(const char *path, int baud, int timeout_ms, sm_mat_info_
         if (!st.connected && st.disconnects == 0 && wall > 0 && st.message[0] &&
             strstr(st.message, "not there"))
             break; /* no such device: don't wait */
-        if (wall >= (uint64_t)timeout_ms * 1000u)
+        if (wall >= (uint64_t)timeout_ms * 1000u) {
+            if (got_frame) {
+                *info = st.mat;
+                result = SM_OK;
+            }
             break;
+        }
         sm_io_wait(sm_source_fd(src), 20);
     }
+    if (result == SM_OK)
+        snprintf(what, whatlen, "SteadyMat '%s' %ux%u, %.1f mm, firmware %s, id %s",
+                 info->name[0] ? info->name : "?", info->rows, info->cols, info->pitch_mm,
+                 info->firmware[0] ? info->firmware : "?", info->uid[0] ? info->uid : "?");
+    else if (!st.ever_connected && !st.connected && st.message[0])
+        snprintf(what, whatlen, "cannot open: %s", st.message);
+    else if (st.rx_bytes)
+        snprintf(what, whatlen,
+                 "bytes arrive but no SteadyMat answer in %d ms (another device, or another "
+                 "--baud than %d? a text or raw mat: steadymat live --format ...)",
+                 timeout_ms, baud);
+    else
+        snprintf(what, whatlen, "no answer in %d ms", timeout_ms);
     sm_source_destroy(src);
     return result;
+}
+
+sm_status sm_port_probe(const char *path, int baud, int timeout_ms, sm_mat_info_t *info)
+{
+    char what[256];
+    return sm_port_probe_report(path, baud, timeout_ms, info, what, sizeof what);
 }
 
 sm_status sm_ports_find_mat(int baud, int timeout_ms, char *path_out, size_t n, sm_mat_info_t *info)

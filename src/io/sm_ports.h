@@ -24,6 +24,12 @@ int sm_ports_list(sm_port_desc_t *out, int max);
  * opens and needs ~2 s to boot). SM_OK with *info when a SteadyMat answered. */
 sm_status sm_port_probe(const char *path, int baud, int timeout_ms, sm_mat_info_t *info);
 
+/* The same, saying what happened in one line for `ports --probe`: "SteadyMat 'name' 32x24,
+ * 25.0 mm, firmware 1.0.0, id ..." / "no answer in 2500 ms" / "bytes arrive but no SteadyMat
+ * answer (another device or another --baud?)" / "cannot open: REASON". */
+sm_status sm_port_probe_report(const char *path, int baud, int timeout_ms, sm_mat_info_t *info,
+                               char *what, size_t whatlen);
+
 /* The first USB serial port with a SteadyMat on it. SM_ERR_NODEV when none answers. */
 sm_status sm_ports_find_mat(int baud, int timeout_ms, char *path_out, size_t n,
                             sm_mat_info_t *info);

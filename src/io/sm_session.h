@@ -134,6 +134,7 @@ typedef struct {
     unsigned long bad_lines;
     unsigned long last_bad_line;
     char last_error[96];
+    double rate_hz; /* the rate written: the one given, or measured from the time column */
 } sm_import_stats_t;
 
 /* Text frames (see sm_textfmt.h) -> session at rate_hz (frame k at t_us = round(k * 1e6 /
@@ -147,5 +148,13 @@ typedef struct {
 sm_status sm_session_import_text(const char *in_path, const char *out_path, uint16_t rows,
                                  uint16_t cols, double rate_hz, double pitch_mm,
                                  sm_import_stats_t *stats, char *err, size_t errlen);
+/* The same for files whose lines start with a time stamp (sm_text_parser_set_time): each frame
+ * is one line "TIME v1 v2 ... v(rows*cols)"; time_to_us turns the stamp into microseconds (1e6
+ * for seconds, 1e3 for ms, 1 for us). Frames keep their times (relative to the first; a time
+ * that does not increase is moved 1 us after the previous frame), and the header's rate is
+ * measured from them (a regular file; from a pipe it is 0, unknown). */
+sm_status sm_session_import_text_timed(const char *in_path, const char *out_path, uint16_t rows,
+                                       uint16_t cols, double time_to_us, double pitch_mm,
+                                       sm_import_stats_t *stats, char *err, size_t errlen);
 
 #endif

@@ -16,11 +16,13 @@
 
 #include "sm_frame.h"
 #include "sm_proto.h"
+#include "sm_rawfmt.h"
 #include "sm_sim.h"
 #include "sm_status.h"
 #include "sm_textfmt.h"
 
-typedef enum { SM_FMT_BINARY = 0, SM_FMT_TEXT = 1 } sm_wire_format;
+/* binary: protocol v1; text: numbers on lines; raw: a binary mat without protocol (sm_rawfmt.h). */
+typedef enum { SM_FMT_BINARY = 0, SM_FMT_TEXT = 1, SM_FMT_RAW = 2 } sm_wire_format;
 
 typedef struct {
     char kind[16];      /* "serial", "tty", "sim", "replay" */
@@ -29,11 +31,16 @@ typedef struct {
     int ever_connected; /* a valid frame has arrived at least once */
     int ended;          /* replay: reached the end */
     unsigned long disconnects, reconnects;
-    sm_proto_counters_t proto; /* wire counters (binary live sources) */
-    sm_text_counters_t text;   /* text counters (text live sources) */
-    char message[224];         /* the current problem in one line, "" when all is well */
-    sm_mat_info_t mat;         /* geometry; rows == 0 until known */
-    int have_info;             /* a device-info message was received */
+    sm_proto_counters_t proto;    /* wire counters (binary live sources) */
+    sm_text_counters_t text;      /* text counters (text live sources) */
+    sm_raw_counters_t raw;        /* raw-mat counters (raw live sources) */
+    int no_checksum;              /* text and raw mats: frames carry no checksum */
+    int wire_format;              /* live mats: their sm_wire_format */
+    unsigned long rx_bytes;       /* live mats: bytes received so far */
+    unsigned long suspect_frames; /* text and raw: frames that differ wildly from both neighbours */
+    char message[224];            /* the current problem in one line, "" when all is well */
+    sm_mat_info_t mat;            /* geometry; rows == 0 until known */
+    int have_info;                /* a device-info message was received */
     uint64_t last_gap_start_us, last_gap_end_us; /* session time of the last link loss / return */
     /* replay */
     double pos_s, len_s, speed;
@@ -85,7 +92,10 @@ typedef struct {
     double pitch_mm;     /* text mats: cell pitch (default 25) */
     int use_termios;     /* 1: termios (ptys, plain tty paths); 0: libserialport; -1: decide */
     double stale_s;      /* no valid frame for this long -> say so (default 2 s) */
-    unsigned rate_hz;    /* binary mats: ask for this frame rate on every connect (0 = keep) */
+    unsigned rate_hz;    /* binary mats: ask for this frame rate on every connect (0 = keep);
+                            raw mats with a poll byte: poll at most this often (0 = at once) */
+    sm_raw_spec_t raw;   /* raw mats: the frame description (sm_rawspec_parse) */
+    char raw_desc[96];   /* raw mats: its description for messages ("M1616 module (...)") */
 } sm_wire_config_t;
 
 void sm_wire_config_default(sm_wire_config_t *cfg);

@@ -36,6 +36,7 @@ typedef struct {
     /* text mats have no device clock: frames are spaced by their measured rate */
     uint64_t text_frames, text_first_wall_us;
     unsigned long text_checksum_at_good, text_bad_at_good; /* text counters at the last frame */
+    unsigned long text_bad_at_frame; /* bad lines counted when the last frame arrived */
     int after_gap;
     /* device clock anchoring */
     int anchored;
@@ -61,7 +62,13 @@ typedef struct {
     sm_proto_parser_t parser;
     sm_proto_msg_t msg;
     sm_text_parser_t text;
+    sm_plaus_t text_plaus;
+    sm_raw_parser_t raw;
+    uint64_t last_poll_wall_us;
+    int polled; /* a poll is out, its frame not yet in */
 } wire_t;
+
+#define POLL_TIMEOUT_US 500000u /* a polled mat that has not answered is asked again */
 
 static void send_cmd(wire_t *w, uint8_t cmd, uint16_t arg);
 
@@ -123,6 +130,11 @@ static void try_connect(wire_t *w, uint64_t wall_us)
         w->text_frames = 0;
         w->text_checksum_at_good = keep.checksum_errors;
         w->text_bad_at_good = keep.bad_lines;
+    }
+    if (w->cfg.format == SM_FMT_RAW) {
+        sm_raw_parser_restart(&w->raw);
+        w->text_frames = 0;
+        w->polled = 0;
     }
     snprintf(w->st.kind, sizeof w->st.kind, "%s", sm_transport_kind(w->t));
     if (w->st.ever_connected) {
@@ -339,6 +351,25 @@ static int take_binary(wire_t *w, uint64_t wall_us, sm_frame_t *out)
     return 0;
 }
 
+/* Frames without a device clock (text and raw mats) are spaced by the rate measured since the
+ * connection. */
+static void stamp_unclocked(wire_t *w, uint64_t wall_us, sm_frame_t *out)
+{
+    /* USB adapters deliver lines in bursts: space frames by the rate measured since the
+     * connection (a synthetic device clock), re-anchored to arrival by stamp(). */
+    if (w->text_frames == 0)
+        w->text_first_wall_us = wall_us;
+    uint64_t span = wall_us - w->text_first_wall_us;
+    if (w->text_frames >= 10 && span > 0) {
+        double period = (double)span / (double)w->text_frames;
+        out->t_us = stamp(w, (uint32_t)((double)w->text_frames * period), 1, wall_us);
+    } else {
+        w->anchored = 0;
+        out->t_us = stamp(w, 0, 0, wall_us);
+    }
+    w->text_frames++;
+}
+
 static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
 {
     while (w->rx_off < w->rx_len) {
@@ -352,19 +383,9 @@ static int take_text(wire_t *w, uint64_t wall_us, sm_frame_t *out)
         out->seq = ++w->seq32;
         w->text_checksum_at_good = w->text.c.checksum_errors;
         w->text_bad_at_good = w->text.c.bad_lines;
-        /* USB adapters deliver lines in bursts: space frames by the rate measured since the
-         * connection (a synthetic device clock), re-anchored to arrival by stamp(). */
-        if (w->text_frames == 0)
-            w->text_first_wall_us = wall_us;
-        uint64_t span = wall_us - w->text_first_wall_us;
-        if (w->text_frames >= 10 && span > 0) {
-            double period = (double)span / (double)w->text_frames;
-            out->t_us = stamp(w, (uint32_t)((double)w->text_frames * period), 1, wall_us);
-        } else {
-            w->anchored = 0;
-            out->t_us = stamp(w, 0, 0, wall_us);
-        }
-        w->text_frames++;
+        stamp_unclocked(w, wall_us, out);
+        sm_plaus_push(&w->text_plaus, out->cells, (size_t)out->rows * out->cols);
+        w->text_bad_at_frame = w->text.c.bad_lines;
         return deliver(w, wall_us, out);
     }
     return 0;
@@ -387,6 +408,80 @@ static int noisy(const wire_t *w)
     return crc >= 2 && 4 * crc >= resync;
 }
 
+/* Mats that answer a poll byte with one frame: ask again when the answer is in (no faster than
+ * --rate), or when none came within POLL_TIMEOUT_US (what had arrived is dropped). */
+static void poll_mat(wire_t *w, uint64_t wall_us)
+{
+    if (w->cfg.raw.poll < 0 || !w->t)
+        return;
+    uint64_t since = wall_us - w->last_poll_wall_us;
+    uint64_t period = w->cfg.rate_hz ? 1000000u / w->cfg.rate_hz : 0;
+    if (w->polled && since < POLL_TIMEOUT_US)
+        return;
+    if (!w->polled && w->last_poll_wall_us && since < period)
+        return;
+    sm_raw_parser_restart(&w->raw);
+    uint8_t b = (uint8_t)w->cfg.raw.poll;
+    sm_transport_write(w->t, &b, 1);
+    w->last_poll_wall_us = wall_us ? wall_us : 1;
+    w->polled = 1;
+}
+
+static int take_raw(wire_t *w, uint64_t wall_us, sm_frame_t *out)
+{
+    while (w->rx_off < w->rx_len) {
+        int got = 0;
+        w->rx_off += sm_raw_parser_feed(&w->raw, w->rx + w->rx_off, w->rx_len - w->rx_off, &got);
+        if (!got)
+            continue;
+        w->polled = 0;
+        out->rows = w->cfg.raw.rows;
+        out->cols = w->cfg.raw.cols;
+        memcpy(out->cells, w->raw.cells, (size_t)out->rows * out->cols * sizeof out->cells[0]);
+        out->flags = 0;
+        out->dev_t_us = 0;
+        out->seq = ++w->seq32;
+        stamp_unclocked(w, wall_us, out);
+        w->text_bad_at_frame = w->raw.c.length_errors + w->raw.c.range_errors;
+        return deliver(w, wall_us, out);
+    }
+    return 0;
+}
+
+/* Why no frame came from a raw mat, in words. */
+static void raw_stale_message(wire_t *w, double since_s)
+{
+    const sm_raw_counters_t *c = &w->raw.c;
+    const sm_raw_spec_t *sp = &w->cfg.raw;
+    size_t want = sm_raw_payload_bytes(sp);
+    int new_errors = c->length_errors + c->range_errors > w->text_bad_at_frame;
+    if (!new_errors)
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no frames from %s in %.0f s (%s): check the baud rate (--baud %d now), "
+                 "the format and that the mat is sending",
+                 w->path, since_s, w->cfg.raw_desc, w->cfg.baud);
+    else if (c->last_len)
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no frames from %s: %lu bytes came between %s; %ux%u %s samples are %zu", w->path,
+                 c->last_len, sp->trailer_len ? "trailers" : "headers", (unsigned)sp->rows,
+                 (unsigned)sp->cols, sp->sample == SM_RAW_U8 ? "u8" : "16-bit", want);
+    else if (c->range_errors)
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no frames from %s: %lu frames had samples above %u: check sample= and "
+                 "--rows/--cols",
+                 w->path, c->range_errors, (unsigned)sm_raw_full_scale(sp));
+    else if (c->length_errors)
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no frames from %s: %lu frames did not end where %ux%u samples (%zu bytes) "
+                 "should: check --rows/--cols and sample=",
+                 w->path, c->length_errors, (unsigned)sp->rows, (unsigned)sp->cols, want);
+    else
+        snprintf(w->st.message, sizeof w->st.message,
+                 "no frames from %s in %.0f s (%s): check the baud rate (--baud %d now), "
+                 "the format and that the mat is sending",
+                 w->path, since_s, w->cfg.raw_desc, w->cfg.baud);
+}
+
 static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
 {
     wire_t *w = (wire_t *)s;
@@ -394,9 +489,12 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
         try_connect(w, wall_us);
     if (!w->t)
         return SM_EMPTY;
+    if (w->cfg.format == SM_FMT_RAW)
+        poll_mat(w, wall_us);
     for (int round = 0; round < 4; round++) {
-        int got = w->cfg.format == SM_FMT_TEXT ? take_text(w, wall_us, out)
-                                               : take_binary(w, wall_us, out);
+        int got = w->cfg.format == SM_FMT_TEXT  ? take_text(w, wall_us, out)
+                  : w->cfg.format == SM_FMT_RAW ? take_raw(w, wall_us, out)
+                                                : take_binary(w, wall_us, out);
         if (got)
             return SM_OK;
         size_t n = 0;
@@ -407,6 +505,7 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
         }
         w->rx_off = 0;
         w->rx_len = n;
+        w->st.rx_bytes += n;
         if (n == 0)
             break;
     }
@@ -415,6 +514,20 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
     if (since > (uint64_t)(w->cfg.stale_s * 1e6) && w->last_reject_wall_us &&
         wall_us - w->last_reject_wall_us < (uint64_t)(w->cfg.stale_s * 1e6)) {
         snprintf(w->st.message, sizeof w->st.message, "%s", w->reject_msg); /* the real reason */
+    } else if (since > (uint64_t)(w->cfg.stale_s * 1e6) && w->cfg.format == SM_FMT_RAW) {
+        raw_stale_message(w, since / 1e6);
+    } else if (since > (uint64_t)(w->cfg.stale_s * 1e6) && w->cfg.format == SM_FMT_TEXT &&
+               w->text.c.last_wrong_count && w->text.c.bad_lines > w->text_bad_at_frame) {
+        /* Lines arrive but have the wrong length: say what was seen, not "check the baud". */
+        size_t seen = w->text.c.last_wrong_count, cells = (size_t)w->cfg.rows * w->cfg.cols;
+        if (w->cfg.rows > 1 && seen > 2u * w->cfg.cols)
+            snprintf(w->st.message, sizeof w->st.message,
+                     "no frames from %s: lines have %zu numbers; --rows x --cols is %zu", w->path,
+                     seen, cells);
+        else
+            snprintf(w->st.message, sizeof w->st.message,
+                     "no frames from %s: lines have %zu numbers; --cols is %u", w->path, seen,
+                     (unsigned)w->cfg.cols);
     } else if (since > (uint64_t)(w->cfg.stale_s * 1e6) && noisy(w)) {
         snprintf(w->st.message, sizeof w->st.message,
                  "no good frame from %s in %.0f s: frames arrive but damaged (%s): the link is "
@@ -464,6 +577,12 @@ static void wire_status(sm_source_t *s, sm_source_status_t *st)
     if (w->cfg.format == SM_FMT_TEXT) {
         w->st.text = w->text.c;
         w->st.proto.frames_lost += w->text.c.frames_lost; /* text mats: frames on lost lines */
+        w->st.suspect_frames = w->text_plaus.suspect;
+        w->st.no_checksum = !w->text.checksummed; /* `*HH` lines carry one */
+    }
+    if (w->cfg.format == SM_FMT_RAW) {
+        w->st.raw = w->raw.c;
+        w->st.suspect_frames = w->raw.c.suspect;
     }
     *st = w->st;
 }
@@ -507,6 +626,10 @@ sm_status sm_wire_source_create(const sm_wire_config_t *cfg, sm_source_t **out, 
     }
     if (sm_transport_check_path(cfg->path, err, errlen) != SM_OK)
         return SM_ERR_ARG;
+    if (cfg->format == SM_FMT_RAW && sm_raw_spec_check(&cfg->raw) != SM_OK) {
+        snprintf(err, errlen, "the raw frame description is incomplete (see docs/raw-mats.md)");
+        return SM_ERR_ARG;
+    }
     if (cfg->format == SM_FMT_TEXT &&
         (cfg->rows < 1 || cfg->cols < 1 || cfg->rows > SM_MAX_ROWS || cfg->cols > SM_MAX_COLS)) {
         snprintf(err, errlen, "--format text needs --rows R --cols C (1..64 each)");
@@ -522,14 +645,25 @@ sm_status sm_wire_source_create(const sm_wire_config_t *cfg, sm_source_t **out, 
     snprintf(w->path, sizeof w->path, "%s", cfg->path);
     w->cfg.path = w->path;
     sm_proto_parser_init(&w->parser);
-    if (cfg->format == SM_FMT_TEXT)
+    if (cfg->format == SM_FMT_TEXT) {
         sm_text_parser_init(&w->text, cfg->rows, cfg->cols);
+        sm_plaus_init(&w->text_plaus, 1023);
+    }
+    if (cfg->format == SM_FMT_RAW) {
+        sm_raw_parser_init(&w->raw, &cfg->raw);
+        w->cfg.rows = cfg->raw.rows;
+        w->cfg.cols = cfg->raw.cols;
+    }
+    w->st.no_checksum = cfg->format != SM_FMT_BINARY;
+    w->st.wire_format = cfg->format;
     snprintf(w->st.kind, sizeof w->st.kind, "%s", "serial");
     snprintf(w->st.label, sizeof w->st.label, "%s", cfg->path);
-    w->st.mat.rows = cfg->rows;
-    w->st.mat.cols = cfg->cols;
+    w->st.mat.rows = w->cfg.rows;
+    w->st.mat.cols = w->cfg.cols;
     w->st.mat.pitch_mm = cfg->pitch_mm > 0 ? cfg->pitch_mm : 25.0;
-    w->st.mat.sample_max = cfg->format == SM_FMT_TEXT ? 1023 : 4095;
+    w->st.mat.sample_max = cfg->format == SM_FMT_TEXT  ? 1023
+                           : cfg->format == SM_FMT_RAW ? sm_raw_full_scale(&cfg->raw)
+                                                       : 4095;
     w->st.speed = 1;
     *out = &w->base;
     return SM_OK;

@@ -12,6 +12,7 @@
 
 #include "sm_colormap.h"
 #include "sm_heatmap.h"
+#include "sm_safety.h"
 #include "sm_text.h"
 
 #define LUT_N       1024
@@ -361,6 +362,20 @@ static int gl_on_cpu(SDL_Renderer *r)
                     strstr(name, "Software Rasterizer") || strstr(name, "SWR"));
 }
 
+/* A window someone can see: an X or Wayland display, or a video driver chosen on purpose
+ * (SDL_VIDEODRIVER: KMSDRM on a console, dummy in tests). Without them SDL would quietly fall
+ * back to its invisible "offscreen" driver and the session would run with nobody watching. */
+static int has_display(void)
+{
+    const char *names[] = {"SDL_VIDEODRIVER", "DISPLAY", "WAYLAND_DISPLAY"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *e = SDL_getenv(names[i]);
+        if (e && *e)
+            return 1;
+    }
+    return 0;
+}
+
 /* SDL_RENDER_DRIVER set by whoever started us is their choice, faster or not. */
 static int user_chose_renderer(void)
 {
@@ -427,6 +442,11 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
             return NULL;
         }
     } else {
+        if (!has_display()) {
+            set_err(err, errlen, "cannot open a window (no display): use --headless");
+            sm_view_destroy(v);
+            return NULL;
+        }
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
             set_err(err, errlen, "cannot open a window (no display?): %s; run with --headless",
                     SDL_GetError());
@@ -708,6 +728,8 @@ static sm_action_t key_action(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_
     case SDLK_r:
     case SDLK_BACKSPACE:
         return rep ? SM_ACT_NONE : SM_ACT_REDO;
+    case SDLK_F1:
+        return rep ? SM_ACT_NONE : SM_ACT_SAFETY;
     default:
         return SM_ACT_NONE;
     }
@@ -1551,6 +1573,40 @@ static void draw_name_box(sm_view_t *v, const layout_t *L)
               box.w - 2 * pad, NULL);
 }
 
+/* The safety screen: the words of sm_safety.h in large type on a panel over the whole view
+ * (first run, and s / F1). The panel grows to fit; the font is the coach's, readable from the
+ * floor. */
+static void draw_safety(sm_view_t *v, const layout_t *L)
+{
+    int pad = iround(2.0 * L->u);
+    int w = iround(fmin(L->W - 2.0 * L->m, 120.0 * L->u));
+    char body[1024];
+    size_t k = 0;
+    body[0] = 0;
+    for (size_t i = 0; sm_safety_line(i) && k < sizeof body; i++)
+        k += (size_t)snprintf(body + k, sizeof body - k, "%s\xe2\x80\xa2 %s", i ? "\n" : "",
+                              sm_safety_line(i));
+    int th = 0, tw = 0, hh = 0;
+    SDL_Texture *tex =
+        sm_text_get(v->text, SM_FACE_BANNER, v->pal->text, w - 2 * pad, body, &tw, &th);
+    const char *hint = "Enter or space closes it \xc2\xb7 F1 shows it again";
+    int head = line_h(v, SM_FACE_MESSAGE), sh = line_h(v, SM_FACE_SMALL);
+    int bh = head + (tex ? th : 0) + sh + 4 * pad;
+    if (bh > L->H - 2 * L->m)
+        bh = L->H - 2 * L->m;
+    SDL_Rect box = {(L->W - w) / 2, (L->H - bh) / 2, w, bh};
+    fill(v, box, v->pal->panel);
+    outline(v, box, C_AMBER, iround(fmax(2.0, 0.4 * L->u)));
+    draw_text(v, SM_FACE_MESSAGE, C_AMBER, "\xe2\x9a\xa0 " SM_SAFETY_TITLE, box.x + pad,
+              box.y + pad, AL_LEFT, box.w - 2 * pad, &hh);
+    if (tex) {
+        SDL_Rect dst = {box.x + pad, box.y + 2 * pad + head, tw, th};
+        SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    }
+    draw_text(v, SM_FACE_SMALL, v->pal->dim, hint, box.x + pad, box.y + box.h - pad - sh, AL_LEFT,
+              box.w - 2 * pad, NULL);
+}
+
 /* The tool in a no-go zone: a red box with white bold text across the top of the map (the map
  * stays visible below it, to see where the tool is). */
 static void draw_zone_banner(sm_view_t *v, const layout_t *L, const char *text)
@@ -1984,15 +2040,20 @@ static void draw_status(sm_view_t *v, const layout_t *L, const sm_view_model_t *
     else
         sat = NULL;
     int room = L->W - L->m - x - (sat ? sat_w + gap : 0);
-    int bad = m->crc_errors || m->resyncs || m->seq_gaps || m->frames_lost;
+    int bad =
+        m->link_text ? m->link_bad : (m->crc_errors || m->resyncs || m->seq_gaps || m->frames_lost);
     if (L->presenter && !bad) /* presenting: the link counters only when they matter */
         room = 0;
-    snprintf(buf, sizeof buf,
-             "link: CRC errors %lu \xc2\xb7 resyncs %lu \xc2\xb7 gaps %lu \xc2\xb7 frames lost %lu",
-             m->crc_errors, m->resyncs, m->seq_gaps, m->frames_lost);
+    if (m->link_text)
+        snprintf(buf, sizeof buf, "%s", m->link_text);
+    else
+        snprintf(
+            buf, sizeof buf,
+            "link: CRC errors %lu \xc2\xb7 resyncs %lu \xc2\xb7 gaps %lu \xc2\xb7 frames lost %lu",
+            m->crc_errors, m->resyncs, m->seq_gaps, m->frames_lost);
     int w = 0;
     sm_text_measure(v->text, SM_FACE_SMALL, buf, &w, &h);
-    if (w > room) /* narrow window: the same counters, shorter words */
+    if (w > room && !m->link_text) /* narrow window: the same counters, shorter words */
         snprintf(buf, sizeof buf, "CRC %lu \xc2\xb7 resync %lu \xc2\xb7 gap %lu \xc2\xb7 lost %lu",
                  m->crc_errors, m->resyncs, m->seq_gaps, m->frames_lost);
     if (room > 0)
@@ -2232,6 +2293,8 @@ sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
     if (v->naming)
         draw_name_box(v, &L);
     draw_status(v, &L, m);
+    if (m->safety)
+        draw_safety(v, &L);
 
     v->have_picture = 1;
     if (v->headless) {

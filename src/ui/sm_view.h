@@ -113,6 +113,15 @@ typedef struct {
     const float *compare_values;
     const char *compare_label; /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
     const char *live_label;    /* e.g. "Live" or "Right side"; NULL: "Live" */
+
+    /* The safety screen (sm_safety.h's words in a large box over everything; F1 brings it
+     * back, the app decides when it shows). */
+    int safety;
+    /* Link line for mats without protocol v1 (text, raw): replaces the CRC/resync counters in
+     * the status line, e.g. "no checksum \xc2\xb7 bad lines 3 \xc2\xb7 suspect frames 2";
+     * link_bad draws it amber. NULL: the protocol counters. */
+    const char *link_text;
+    int link_bad;
 } sm_view_model_t;
 
 typedef struct sm_view_zone {
@@ -149,7 +158,8 @@ typedef enum {
     SM_ACT_COMPARE,    /* c: side by side: off -> template vs live -> left vs right */
     SM_ACT_NEXT,       /* Enter / keypad Enter (no name box open): go on (start the step now) */
     SM_ACT_REDO,       /* r or Backspace (no name box open): redo this step */
-    SM_ACT_SOUNDS      /* s: hear every cue once with its meaning (again: stop) */
+    SM_ACT_SOUNDS,     /* s: hear every cue once with its meaning (again: stop) */
+    SM_ACT_SAFETY      /* F1: show (or close) the safety screen */
 } sm_action_t;
 
 /* One user action with its details. */

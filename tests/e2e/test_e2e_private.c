@@ -102,20 +102,20 @@ static void outputs_never_clobber(void **state)
     refused(wav_link, victim, "symbolic link");
     const char *text = ts_path(dir, "frames.txt");
     assert_int_equal(ts_write_file(text, "1 2 3 4\n5 6 7 8\n", 16), 0);
-    const char *imp_link[] = {"steadymat", "import", "--format", "text", "--rows", "2",
-                              "--cols",    "2",      text,       link,   NULL};
+    const char *imp_link[] = {"steadymat", "import", "--format", "text", "--rows", "2", "--rate",
+                              "10",        "--cols", "2",        text,   link,   NULL};
     refused(imp_link, victim, "symbolic link");
     /* A link is refused even with --force. */
-    const char *imp_force[] = {"steadymat", "import", "--format", "text", "--rows", "2",
-                               "--cols",    "2",      "--force",  text,   link,     NULL};
+    const char *imp_force[] = {"steadymat", "import", "--format", "text", "--rows", "2", "--rate",
+                               "10",        "--cols", "2",        "--force", text, link, NULL};
     refused(imp_force, victim, "symbolic link");
 
     /* An existing file is kept unless --force. */
     const char *rec_exist[] = {"steadymat", "live",       "--sim",    "ball-steady", "--duration",
                                "2",         "--headless", "--record", victim,        NULL};
     refused(rec_exist, victim, "--force");
-    const char *imp_exist[] = {"steadymat", "import", "--format", "text", "--rows", "2",
-                               "--cols",    "2",      text,       victim, NULL};
+    const char *imp_exist[] = {"steadymat", "import", "--format", "text", "--rows", "2", "--rate",
+                               "10",        "--cols", "2",        text,   victim, NULL};
     refused(imp_exist, victim, "--force");
     const char *rec_force[] = {"steadymat", "live",       "--sim", "ball-steady", "--speed",
                                "20",        "--duration", "2",     "--headless",  "--force",

@@ -305,7 +305,9 @@ static void live_help(void)
         "  --mute, --volume 0-100  the speaker (m mutes, [ and ] change the volume)\n"
         "  --voice               also speak at the coaching moments (\"found it - hold still\",\n"
         "                        \"keep still\", \"breathe slowly\", \"thirty seconds - is it\n"
-        "                        easing?\", \"release reached - ease off\", \"mat disconnected\")\n"
+        "                        easing?\", \"release reached - ease off\", \"mat "
+        "disconnected\");\n"
+        "                        remembered for the next session (--no-voice: off)\n"
         "The sounds (hear each with 'steadymat sounds', or s in the window):\n"
         "  found       two rising notes: the tool is found, the hold starts\n"
         "  steady      soft tock every 5 s of steady time: keep going\n"
@@ -403,6 +405,8 @@ static int common_option(args_t *a, common_t *c)
         c->rc.mute = 1;
     } else if (is(a, "--voice")) {
         c->rc.voice = 1;
+    } else if (is(a, "--no-voice")) {
+        c->rc.voice = 0;
     } else if (is(a, "--volume")) {
         if (number(a, 0, 100, &v))
             c->rc.volume = v / 100.0;
@@ -455,6 +459,8 @@ int sm_cmd_live(int argc, char **argv, int no_args)
             c.rc.volume = cfg.volume / 100.0;
         if (cfg.mute >= 0)
             c.rc.mute = cfg.mute;
+        if (cfg.voice >= 0)
+            c.rc.voice = cfg.voice;
         if (cfg.protocol[0] && !sm_parse_protocol(cfg.protocol, &c.rc.protocol))
             fprintf(stderr,
                     "steadymat: config: unknown protocol '%s' (ball, hook, back or "
@@ -617,6 +623,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         keep.cols = cols;
         keep.volume = (int)(final_volume * 100 + 0.5);
         keep.mute = final_mute != 0;
+        keep.voice = c.rc.voice != 0;
         const char *pn = sm_protocol_name(c.rc.protocol);
         snprintf(keep.protocol, sizeof keep.protocol, "%s",
                  !strcmp(pn, "hip-hook")      ? "hook"

@@ -1141,7 +1141,8 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
     if (!co->mv && t >= co->gap_until && !co->ep.open && !co->ep.pending &&
         (!co->learned || co->level_mv < s->off_ratio))
         baseline_learn(co, dt);
-    breath_push(co, t, f->near_load, x, y);
+    /* a wiggle is not breathing: while one goes on, the rate sees where the tool rests */
+    breath_push(co, t, f->near_load, co->mv ? co->rx : x, co->mv ? co->ry : y);
 }
 
 static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, sm_coach_out_t *o)

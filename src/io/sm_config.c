@@ -61,6 +61,7 @@ void sm_config_clear(sm_config_t *c)
     memset(c, 0, sizeof *c);
     c->volume = -1;
     c->mute = -1;
+    c->voice = -1;
 }
 
 static sm_status config_path(char *buf, size_t buflen)
@@ -101,6 +102,8 @@ sm_status sm_config_parse(const char *text, size_t n, sm_config_t *c, char *err,
             bad = "volume must be a whole number 0..100";
         else if (sm_json_member(root, "mute", &v) && !sm_json_bool(root, "mute", &c->mute))
             bad = "mute must be true or false";
+        else if (sm_json_member(root, "voice", &v) && !sm_json_bool(root, "voice", &c->voice))
+            bad = "voice must be true or false";
         else if (sm_json_member(root, "protocol", &v) &&
                  !sm_json_str(root, "protocol", c->protocol, sizeof c->protocol))
             bad = "protocol must be ball, hook, back or realign";
@@ -163,6 +166,8 @@ sm_status sm_config_save(const sm_config_t *c, char *err, size_t errlen)
         json_object_object_add(o, "volume", json_object_new_int(c->volume));
     if (c->mute >= 0)
         json_object_object_add(o, "mute", json_object_new_boolean(c->mute));
+    if (c->voice >= 0)
+        json_object_object_add(o, "voice", json_object_new_boolean(c->voice));
     if (c->protocol[0])
         json_object_object_add(o, "protocol", json_object_new_string(c->protocol));
     if (c->patient[0])

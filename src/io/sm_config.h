@@ -5,7 +5,8 @@
  *                   { "format": "steadymat-config", "version": 1,
  *                     "port": "/dev/ttyUSB0", "baud": 115200,
  *                     "mat_format": "m1616", "rows": 16, "cols": 16,
- *                     "volume": 80, "mute": false, "protocol": "ball", "patient": "A. N." }
+ *                     "volume": 80, "mute": false, "voice": false, "protocol": "ball",
+ *                     "patient": "A. N." }
  *                 every member optional; command-line flags override; --no-config ignores it.
  *                 A broken file gives one line on stderr and the defaults, and is left alone.
  *   safety-seen   an empty marker: the first-run safety screen was read and closed.
@@ -29,6 +30,7 @@ typedef struct {
     int rows, cols;      /* 0 unset */
     int volume;          /* 0..100, -1 unset */
     int mute;            /* 0/1, -1 unset */
+    int voice;           /* spoken prompts 0/1, -1 unset */
     char protocol[16];   /* "ball", "hook", "back", "realign"; "" unset */
     char patient[128];   /* "" unset */
 } sm_config_t;

@@ -14,7 +14,7 @@ static void test_parse_a_full_file(void **state)
     const char *t =
         "{ \"format\": \"steadymat-config\", \"version\": 1, \"port\": \"/dev/ttyUSB0\","
         " \"baud\": 115200, \"mat_format\": \"m1616\", \"rows\": 16, \"cols\": 16,"
-        " \"volume\": 35, \"mute\": true, \"protocol\": \"hook\","
+        " \"volume\": 35, \"mute\": true, \"voice\": true, \"protocol\": \"hook\","
         " \"patient\": \"A. N. Other\" }";
     sm_config_t c;
     char err[256] = "";
@@ -25,6 +25,7 @@ static void test_parse_a_full_file(void **state)
     assert_int_equal(c.rows, 16);
     assert_int_equal(c.volume, 35);
     assert_int_equal(c.mute, 1);
+    assert_int_equal(c.voice, 1);
     assert_string_equal(c.protocol, "hook");
     assert_string_equal(c.patient, "A. N. Other");
     /* Everything is optional. */
@@ -76,6 +77,7 @@ static void test_save_and_load_privately(void **state)
     c.cols = 28;
     c.volume = 0;
     c.mute = 0;
+    c.voice = 1;
     char err[4400] = "";
     assert_int_equal(sm_config_save(&c, err, sizeof err), SM_OK);
     struct stat st;
@@ -88,6 +90,7 @@ static void test_save_and_load_privately(void **state)
     assert_int_equal(back.cols, 28);
     assert_int_equal(back.volume, 0);
     assert_int_equal(back.mute, 0);
+    assert_int_equal(back.voice, 1);
     assert_int_equal(back.protocol[0], 0);
     /* A broken file: one line naming it, and the defaults. */
     assert_int_equal(ts_write_file(ts_path(dir, "cfg/steadymat/config"), "{ nope", 6), 0);

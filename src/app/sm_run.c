@@ -1148,7 +1148,9 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         fprintf(stderr, "steadymat: %s: the coach uses tones only\n", err);
     else if (r->voice)
         fprintf(stderr, "steadymat: spoken prompts in '%s'\n", sm_voice_lang(r->voice));
-    if (rc->offer_sounds && r->view && !rc->headless && sm_firstrun_take("sounds-offered")) {
+    /* offered once, and only where they can be heard (the offer keeps for a later session) */
+    if (rc->offer_sounds && r->view && !rc->headless && r->speaker &&
+        sm_firstrun_take("sounds-offered")) {
         r->offer = 1;
         fprintf(stderr, "steadymat: new here? press s in the window to hear the sounds and what "
                         "they mean (or run 'steadymat sounds')\n");

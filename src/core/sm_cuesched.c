@@ -9,6 +9,8 @@ int sm_cuesched_priority(sm_cue_kind_t kind)
     if (kind == SM_CUE_STEADY)
         return 0;
     if (kind == SM_CUE_NOGO || kind == SM_CUE_MAT_LOST)
+        return 3;
+    if (kind == SM_CUE_THRESHOLD)
         return 2;
     return 1;
 }

@@ -8,8 +8,9 @@
  *      WIGGLE_START / WIGGLE; the same kind otherwise), is dropped - what plays already says it.
  *   2. interrupts: a cue of higher priority than everything busy cuts it at t (a short fade) and
  *      plays at once; whatever was waiting is dropped. Priorities: the tick 0 < every other cue
- *      1 < NOGO and MAT_LOST 2, so an alarm never waits behind a 2 s bell and the tick never
- *      delays anything.
+ *      1 < the release bell (THRESHOLD) 2 < NOGO and MAT_LOST 3, so an alarm never waits behind
+ *      a 2 s bell, the bell never waits behind a cue's spoken phrase ("breathe slowly"), and
+ *      the tick never delays anything.
  *   3. waits: anything else starts gap_s after the busy sounds end - unless that is more than
  *      max_wait_s late, when it is dropped (a stale cue would mislead).
  * A cue due when nothing is busy plays at t (the buzz pulses, each due as the last one ends,

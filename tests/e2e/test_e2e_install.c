@@ -77,7 +77,7 @@ static void test_man_page_covers_commands_and_keys(void **state)
         if (!strstr(man, want))
             fail_msg("man page lacks the section of '%s'", cmds[i]);
     }
-    const char *keys[] = {"Esc, q", "s, F1",    "F11",         "p, F10", "m, [ and ]", "mouse drag",
+    const char *keys[] = {"Esc, q", "F1",       "F11",         "p, F10", "m, [ and ]", "mouse drag",
                           "format", "raw:SPEC", "time-column", "m1616",  "probe"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strstr(man, keys[i]))

@@ -65,6 +65,12 @@ static void test_waits_behind_the_bell(void **state)
          61.2 + SM_CUESCHED_FADE_S + sm_cue_duration_s(SM_CUE_NOGO) + SM_CUESCHED_GAP_S},
     };
     run(a, 7);
+    /* the release bell does not wait behind an ordinary cue (or its spoken phrase): it cuts it */
+    const step_t b[] = {
+        {SM_CUE_WIGGLE_STOP, 74.0, SM_CUESCHED_PLAY, 74.0},
+        {SM_CUE_THRESHOLD, 74.1, SM_CUESCHED_CUT, 74.1 + SM_CUESCHED_FADE_S},
+    };
+    run(b, 2);
 }
 
 static void test_buzz_pulses_back_to_back(void **state)

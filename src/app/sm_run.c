@@ -17,6 +17,7 @@
 #include "sm_cue.h"
 #include "sm_file.h"
 #include "sm_firstrun.h"
+#include "sm_history.h"
 #include "sm_history_store.h"
 #include "sm_pipeline.h"
 #include "sm_placement.h"
@@ -775,6 +776,7 @@ static void render(run_t *r, double wall_s)
                  "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
                  rs.released, rs.steady_s, ls.released, ls.steady_s);
         vm.sides_text = r->sides_text;
+        vm.protocol_text = sm_protocol_title(r->rc->protocol);
         /* searching: say why no tool is found (issue 18) */
         const sm_contact_frame_t *cf = sm_pipeline_contact(r->pipe);
         if (co->state == SM_STATE_SEARCH && !cf->present && cf->no_tool != SM_NOTOOL_NONE) {

@@ -1885,13 +1885,18 @@ static int coach_small(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
 {
     int lh = line_h(v, SM_FACE_LABEL), h = 0;
     char buf[64];
+    if (m->protocol_text && *m->protocol_text) {
+        draw_text(v, SM_FACE_LABEL, v->pal->dim, m->protocol_text, x + w / 2, y, AL_CENTER, w,
+                  NULL);
+        h += lh;
+    }
     if (m->tool_status && *m->tool_status) {
-        draw_text(v, SM_FACE_LABEL, C_WARN, m->tool_status, x + w / 2, y, AL_CENTER, w, NULL);
+        draw_text(v, SM_FACE_LABEL, C_WARN, m->tool_status, x + w / 2, y + h, AL_CENTER, w, NULL);
         h += lh;
     }
     if (m->breath_bpm > 0 && isfinite(m->breath_bpm)) {
         snprintf(buf, sizeof buf, "breathing %.0f /min", m->breath_bpm);
-        draw_text(v, SM_FACE_LABEL, v->pal->dim, buf, x + w / 2, y, AL_CENTER, w, NULL);
+        draw_text(v, SM_FACE_LABEL, v->pal->dim, buf, x + w / 2, y + h, AL_CENTER, w, NULL);
         h += lh;
     }
     if (m->sides_text && *m->sides_text) {
@@ -1982,7 +1987,7 @@ static void draw_coach(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
         y += coach_timer(v, L, m, x, y, w) + gap;
         y += coach_meter(v, L, m, x, y, w) + gap;
         int small_h = (m->breath_bpm > 0) + (m->sides_text && *m->sides_text) +
-                      (m->tool_status && *m->tool_status);
+                      (m->tool_status && *m->tool_status) + (m->protocol_text && *m->protocol_text);
         small_h *= line_h(v, SM_FACE_LABEL);
         y += coach_instruction(v, L, m, x, y, w, y_end - y - small_h - gap) + gap;
         if (y + small_h <= y_end)
@@ -1997,7 +2002,7 @@ static void draw_coach(sm_view_t *v, const layout_t *L, const sm_view_model_t *m
         coach_meter(v, L, m, xl, yl, cw);
         int y_end = p.y + p.h - pad - bottom_row - gap - nums_h;
         int small_h = (m->breath_bpm > 0) + (m->sides_text && *m->sides_text) +
-                      (m->tool_status && *m->tool_status);
+                      (m->tool_status && *m->tool_status) + (m->protocol_text && *m->protocol_text);
         small_h *= line_h(v, SM_FACE_LABEL);
         int yr = y + coach_instruction(v, L, m, xr, y, cw, y_end - y - small_h - gap) + gap / 2;
         if (yr + small_h <= y_end - gap / 2)

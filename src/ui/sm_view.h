@@ -80,10 +80,11 @@ typedef struct {
     const char *side;        /* "right", "left" or NULL ("unknown" shows nothing) */
     double breath_bpm;       /* breathing rate, 0 = not known yet */
     const char *sides_text;  /* per-side summary, e.g. "Right 1 spot 62 s | Left -", or NULL */
-    const char *tool_status; /* while searching: "No tool found - <why>" (sm_notool_text), in
-                                amber above the small lines; NULL: nothing */
-    int muted;               /* sound indicator: a red "SOUND OFF" tag (coach panel) ... */
-    double volume;           /* ... else a speaker with 0-3 bars, 0..1 */
+    const char *protocol_text; /* the practice being coached, e.g. "Ball release", or NULL */
+    const char *tool_status;   /* while searching: "No tool found - <why>" (sm_notool_text), in
+                                  amber above the small lines; NULL: nothing */
+    int muted;                 /* sound indicator: a red "SOUND OFF" tag (coach panel) ... */
+    double volume;             /* ... else a speaker with 0-3 bars, 0..1 */
 
     /* Placement template (the clinician's saved placement), drawn as a ghost outline. */
     const uint8_t *template_mask; /* rows*cols (of frame), non-zero = inside the template's tool

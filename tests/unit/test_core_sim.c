@@ -836,40 +836,6 @@ static void test_trace(void **state)
     sm_table_free(&tab);
 }
 
-/* CPU time, so a busy build machine does not count against the renderer. */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void test_speed(void **state)
-{
-    (void)state;
-    static uint16_t cells[MAXC];
-    static const struct {
-        const char *sc;
-        int rows, cols;
-        double pitch;
-    } cases[] = {{"ball-steady", 32, 24, 25},
-                 {"ball-steady", 64, 64, 25},
-                 {"back-of-hip", 64, 64, 25},
-                 {"ball-steady", 64, 64, 5}};
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        sm_sim_t *s = make(cases[k].sc, cases[k].rows, cases[k].cols, cases[k].pitch, SM_SIM_ALL);
-        int frames = 1000;
-        double t0 = now_s();
-        for (int i = 0; i < frames; i++)
-            sm_sim_render(s, (uint64_t)i * 10000u, cells);
-        double us = (now_s() - t0) / frames * 1e6;
-        print_message("render %s %dx%d at %.0f mm, all effects: %.1f us/frame\n", cases[k].sc,
-                      cases[k].rows, cases[k].cols, cases[k].pitch, us);
-        assert_true(us < 1000.0); /* even under sanitizers */
-        sm_sim_destroy(s);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,7 +856,6 @@ int main(void)
         cmocka_unit_test(test_relocate),
         cmocka_unit_test(test_hook),
         cmocka_unit_test(test_trace),
-        cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -549,6 +549,58 @@ static void describe_tool(sm_contact_t *ct, sm_contact_frame_t *o, int seed, dou
     footprint(ct, o, seed, tpk);
 }
 
+/* The body: loaded cells outside the tool blob (ct->mark), labelled; its outline from cells with
+ * 2+ loaded neighbours so a lone noisy cell does not stretch it; its load-weighted midline; and
+ * its spread across (body_sigma_mm) when the mat sees a good part of it. One description for
+ * both detection paths. */
+static void describe_body(sm_contact_t *ct, sm_contact_frame_t *o, float fl)
+{
+    const int rows = ct->rows, cols = ct->cols;
+    const double p = ct->pitch;
+    double bl = 0, bcs = 0, bcc = 0;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            int i = r * cols + c;
+            if (ct->mark[i]) {
+                ct->label[i] = SM_CONTACT_TOOL;
+                continue;
+            }
+            if (ct->w[i] <= fl)
+                continue;
+            if (ct->label[i] != SM_CONTACT_FAULT)
+                ct->label[i] = SM_CONTACT_BODY;
+            bl += ct->w[i];
+            bcs += ct->w[i] * (c + 0.5);
+            bcc += ct->w[i] * (c + 0.5) * (c + 0.5);
+            float mx;
+            int nlo;
+            (void)neigh_stats(ct->w, rows, cols, r, c, fl, &mx, &nlo);
+            if (nlo < 2)
+                continue;
+            if (o->body_r0 < 0) {
+                o->body_r0 = o->body_r1 = r;
+                o->body_c0 = o->body_c1 = c;
+            }
+            if (r > o->body_r1)
+                o->body_r1 = r;
+            if (c < o->body_c0)
+                o->body_c0 = c;
+            if (c > o->body_c1)
+                o->body_c1 = c;
+        }
+    if (bl > 0 && o->body_r0 >= 0) {
+        o->midline_col = bcs / bl;
+        o->midline_x_mm = o->midline_col * p;
+        double var = bcc / bl - o->midline_col * o->midline_col;
+        /* the spread is only meaningful when the mat sees a good part of the body */
+        if ((o->body_c1 - o->body_c0 + 1) * p >= 300.0 &&
+            (o->body_r1 - o->body_r0 + 1) * p >= 400.0)
+            o->body_sigma_mm = sqrt(var > 0 ? var : 0) * p;
+    } else {
+        o->body_r0 = o->body_r1 = o->body_c0 = o->body_c1 = -1;
+    }
+}
+
 /* The hottest compact contact, joined to what surrounds it above tool_frac of its peak: the
  * detector in use for the Hip Hook, and for the ball unless `evidence` is set (work in
  * progress, see sm_contact_settings_t.evidence). */
@@ -673,44 +725,7 @@ static void process_hook(sm_contact_t *ct, const float *raw, double t_s, sm_cont
         describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
     }
 
-    /* Body: loaded cells outside the tool blob; outline from cells with 2+ loaded neighbours so
-     * a lone noisy cell does not stretch it. */
-    double bl = 0, bcs = 0;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
-            int i = r * cols + c;
-            if (ct->mark[i]) {
-                ct->label[i] = SM_CONTACT_TOOL;
-                continue;
-            }
-            if (ct->w[i] <= fl)
-                continue;
-            if (ct->label[i] != SM_CONTACT_FAULT)
-                ct->label[i] = SM_CONTACT_BODY;
-            bl += ct->w[i];
-            bcs += ct->w[i] * (c + 0.5);
-            float mx;
-            int nlo;
-            (void)neigh_stats(ct->w, rows, cols, r, c, fl, &mx, &nlo);
-            if (nlo < 2)
-                continue;
-            if (o->body_r0 < 0) {
-                o->body_r0 = o->body_r1 = r;
-                o->body_c0 = o->body_c1 = c;
-            }
-            if (r > o->body_r1)
-                o->body_r1 = r;
-            if (c < o->body_c0)
-                o->body_c0 = c;
-            if (c > o->body_c1)
-                o->body_c1 = c;
-        }
-    if (bl > 0 && o->body_r0 >= 0) {
-        o->midline_col = bcs / bl;
-        o->midline_x_mm = o->midline_col * p;
-    } else {
-        o->body_r0 = o->body_r1 = o->body_c0 = o->body_c1 = -1;
-    }
+    describe_body(ct, o, fl);
 
     /* Tracking: a new id after an absence or a jump beyond the gate. */
     if (present) {
@@ -1137,50 +1152,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         ct->have_slow = 1;
     }
 
-    /* Body: loaded cells outside the tool blob; outline from cells with 2+ loaded neighbours so
-     * a lone noisy cell does not stretch it. */
-    double bl = 0, bcs = 0, bcc = 0;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
-            int i = r * cols + c;
-            if (ct->mark[i]) {
-                ct->label[i] = SM_CONTACT_TOOL;
-                continue;
-            }
-            if (ct->w[i] <= fl)
-                continue;
-            if (ct->label[i] != SM_CONTACT_FAULT)
-                ct->label[i] = SM_CONTACT_BODY;
-            bl += ct->w[i];
-            bcs += ct->w[i] * (c + 0.5);
-            bcc += ct->w[i] * (c + 0.5) * (c + 0.5);
-            float mx;
-            int nlo;
-            (void)neigh_stats(ct->w, rows, cols, r, c, fl, &mx, &nlo);
-            if (nlo < 2)
-                continue;
-            if (o->body_r0 < 0) {
-                o->body_r0 = o->body_r1 = r;
-                o->body_c0 = o->body_c1 = c;
-            }
-            if (r > o->body_r1)
-                o->body_r1 = r;
-            if (c < o->body_c0)
-                o->body_c0 = c;
-            if (c > o->body_c1)
-                o->body_c1 = c;
-        }
-    if (bl > 0 && o->body_r0 >= 0) {
-        o->midline_col = bcs / bl;
-        o->midline_x_mm = o->midline_col * p;
-        double var = bcc / bl - o->midline_col * o->midline_col;
-        /* the spread is only meaningful when the mat sees a good part of the body */
-        if ((o->body_c1 - o->body_c0 + 1) * p >= 300.0 &&
-            (o->body_r1 - o->body_r0 + 1) * p >= 400.0)
-            o->body_sigma_mm = sqrt(var > 0 ? var : 0) * p;
-    } else {
-        o->body_r0 = o->body_r1 = o->body_c0 = o->body_c1 = -1;
-    }
+    describe_body(ct, o, fl);
 
     /* Tracking: a new id after an absence or a jump beyond the gate. */
     if (present) {

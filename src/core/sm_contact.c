@@ -312,7 +312,8 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
     float fl = (float)ct->floor;
     memcpy(ct->w, raw, (size_t)ct->n * sizeof *raw);
     for (int i = 0; i < ct->n; i++) {
-        if (!ct->have_prev || raw[i] != ct->prev[i])
+        /* static: unchanged but for a creep correction's slow drift (calibrated values) */
+        if (!ct->have_prev || fabsf(raw[i] - ct->prev[i]) > 2e-4f * fabsf(ct->prev[i]))
             ct->since[i] = (float)t_s;
     }
     for (int r = 0; r < rows; r++)
@@ -329,8 +330,9 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
                 /* (with the evidence model, a cell that carries a tool's share of the load
                  * may be a small ball centred on a coarse cell: the share decides) */
                 if (v > s->spike_ratio * (mx > fl ? mx : fl) &&
-                    !(s->evidence && v >= s->share_lo * ct->rawtot))
-                    spike = 1;
+                    !(s->evidence && v >= s->share_lo * ct->rawtot && nl > 0))
+                    spike = 1; /* (a ball's footprint, 3.5 cm and more across, always loads a
+                                  neighbour of a 25 mm cell: a lone cell is never one) */
                 else if (is_static && v > 2.0f * mx)
                     spike = 1; /* static and isolated: stuck */
                 if (spike) {

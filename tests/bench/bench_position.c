@@ -14,12 +14,18 @@
  *            breathing and rubbing there).
  * An ideal mat gives 1 everywhere. The film's response (a power law with onset and saturation,
  * DOMAIN.md) magnifies movement where the footprint's edge cells sit in the steep part of the
- * curve and shrinks it elsewhere; crosstalk ghosts add to it. Build with -DSM_BENCH=ON. */
+ * curve and shrinks it elsewhere; crosstalk ghosts add to it.
+ *
+ * bench_position [CALIBRATION.json]: with a calibration for the 32 x 24 mat (e.g. the reference
+ * profile, calibration/reference-mat-32x24.json), the same is measured on calibrated kPa with the
+ * creep removed, as live and analyze feed the coach then. Build with -DSM_BENCH=ON. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sm_calib.h"
+#include "sm_calib_file.h"
 #include "sm_frame.h"
 #include "sm_pipeline.h"
 #include "sm_sim.h"
@@ -30,6 +36,8 @@
 typedef struct {
     double gain, resid, lo, mid, hi;
 } fit_t;
+
+static const sm_calib_t *cal; /* NULL: raw counts */
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -80,9 +88,13 @@ static size_t run(unsigned effects, const double *trace, size_t n, double *m, do
     pc.rows = c.rows;
     pc.cols = c.cols;
     pc.pitch_mm = c.pitch_mm;
+    pc.creep_removed = cal != NULL;
     static sm_frame_t f;
+    static float kpa[SM_MAX_CELLS];
+    sm_calib_creep_t *creep = NULL;
     size_t k = 0;
-    if (!zero || sm_sim_create(&c, &sim) != SM_OK || sm_pipeline_create(&pc, &p) != SM_OK) {
+    if (!zero || sm_sim_create(&c, &sim) != SM_OK || sm_pipeline_create(&pc, &p) != SM_OK ||
+        (cal && sm_calib_creep_create(cal, &creep) != SM_OK)) {
         fprintf(stderr, "bench_position: cannot set up the simulator\n");
         exit(1);
     }
@@ -98,7 +110,10 @@ static size_t run(unsigned effects, const double *trace, size_t n, double *m, do
         f.rows = (uint16_t)c.rows;
         f.cols = (uint16_t)c.cols;
         sm_sim_render(sim, f.t_us, f.cells);
-        sm_pipeline_frame(p, &f, NULL);
+        int cal_ok = cal && sm_calib_apply(cal, &f, kpa) == SM_OK;
+        if (cal_ok)
+            sm_calib_creep_correct(creep, (double)f.t_us / 1e6, kpa);
+        sm_pipeline_frame(p, &f, cal_ok ? kpa : NULL);
         const sm_contact_frame_t *cf = sm_pipeline_contact(p);
         if ((double)i >= 10.0 * RATE_HZ && cf->present) {
             m[k] = cf->x_mm;
@@ -106,6 +121,7 @@ static size_t run(unsigned effects, const double *trace, size_t n, double *m, do
             k++;
         }
     }
+    sm_calib_creep_destroy(creep);
     sm_pipeline_destroy(p);
     sm_sim_destroy(sim);
     free(zero);
@@ -160,7 +176,7 @@ static double sway_gain(unsigned effects)
     return g;
 }
 
-int main(void)
+static void table(const char *what)
 {
     static const struct {
         const char *name;
@@ -174,7 +190,8 @@ int main(void)
         {"all (live default)", SM_SIM_ALL},
     };
     printf("Tool position against the truth on the simulated reference mat (10 cm ball, 25 mm "
-           "cells), raw counts:\n\n");
+           "cells), %s:\n\n",
+           what);
     printf("| sensor effects      | gain  | resid mm | local p10/p50/p90 | sway at spot |\n");
     printf("|---------------------|-------|----------|-------------------|--------------|\n");
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
@@ -182,5 +199,32 @@ int main(void)
         printf("| %-19s | %5.2f | %8.2f | %5.2f/%5.2f/%5.2f | %12.2f |\n", sets[i].name, f.gain,
                f.resid, f.lo, f.mid, f.hi, sway_gain(sets[i].effects));
     }
+}
+
+int main(int argc, char **argv)
+{
+    table("raw counts");
+    if (argc < 2)
+        return 0;
+    sm_calib_data_t *d = malloc(sizeof *d);
+    sm_calib_t *c = NULL;
+    char err[256];
+    sm_mat_info_t mat;
+    memset(&mat, 0, sizeof mat);
+    mat.rows = 32;
+    mat.cols = 24;
+    mat.pitch_mm = 25;
+    mat.sample_max = 1023;
+    if (!d || sm_calib_file_load(argv[1], &mat, d, err, sizeof err) != SM_OK ||
+        sm_calib_create(d, &c, err, sizeof err) != SM_OK) {
+        fprintf(stderr, "bench_position: %s: %s\n", argv[1], d ? err : "out of memory");
+        free(d);
+        return 1;
+    }
+    free(d);
+    cal = c;
+    printf("\n");
+    table("calibrated kPa");
+    sm_calib_destroy(c);
     return 0;
 }

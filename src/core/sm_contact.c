@@ -834,13 +834,6 @@ typedef struct {
     double s_share, s_size, s_contrast, s_dom, s_shape;
 } cand_t;
 
-/* The Hip Hook's footprint (0..1): a compact tip with a longer, lighter base beside it. The
- * footprint around the peak (the cells at FOOT_FRAC of it and more, within FOOT_MM) spreads
- * along its long axis like the base (a 12 cm base spreads 35 mm; a ball's contact 10-15 mm),
- * the peak lies towards one end of it (the tip 5 cm from the base's middle; a ball's peak is
- * in its middle), and the base away from the tip carries a real part of the footprint's load
- * (a lone peak with a faint rim is no base). A body contact can be long, but then the window
- * spill and the contrast speak against it. */
 /* The Hip Hook's footprint threshold: the base is the cells that stand above the body around
  * (body: its level), or at FOOT_FRAC of the tip: a tip pressed hard (the handle) leaves the
  * base far below it. */
@@ -852,6 +845,13 @@ static float hook_base_thr(double peak, double body)
     return (float)thr;
 }
 
+/* The Hip Hook's shape (0..1): a compact tip with a longer, lighter base beside it. The
+ * footprint around the peak (hook_base_thr, within FOOT_MM) spreads along its long axis like
+ * the base (a 12 cm base spreads 35 mm; a ball's contact 10-15 mm), the peak lies towards one
+ * end of it (the tip 5 cm from the base's middle; a ball's peak is in its middle) or it is
+ * clearly longer than wide, and the base away from the peak carries a real part of its load (a
+ * lone peak with a faint rim is no base). A body contact can be long, but then the window
+ * spill, the contrast or another contact's peak speak against it. */
 static double hook_shape(sm_contact_t *ct, const cand_t *k)
 {
     const sm_contact_settings_t *s = &ct->set;
@@ -1267,6 +1267,8 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         o->tool_kind = k->kind;
         cand_pos(k, cols, p, &ct->kx_mm, &ct->ky_mm);
         describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
+        /* the model that found it says which tool it is (it judged the shape) */
+        o->tool_seen = k->kind == SM_TOOL_HOOK ? SM_SEEN_HOOK : SM_SEEN_BALL;
     }
 
     /* Recent level of every cell, for the onset test. */

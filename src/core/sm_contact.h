@@ -212,7 +212,9 @@ typedef struct {
      * one end spreads 25 mm and more with the peak 25 mm and more off centre; a ball's contact
      * (3.5-6 cm, peak in the middle) does neither. */
     double foot_sd_mm, foot_offset_mm;
-    sm_tool_seen_t tool_seen; /* (tool) SM_SEEN_BALL or SM_SEEN_HOOK; SM_SEEN_NONE without */
+    /* (tool) SM_SEEN_BALL or SM_SEEN_HOOK (SM_SEEN_NONE without): the model that found it
+     * (tool_kind); with evidence = 0, from foot_sd_mm and foot_offset_mm */
+    sm_tool_seen_t tool_seen;
     double area_mm2;
     /* the body: loaded cells outside the tool blob */
     int body_r0, body_r1, body_c0, body_c1; /* outline: bounding rows/cols (inclusive) of the

@@ -295,10 +295,13 @@ static void live_help(void)
         "  --no-calibration      show raw counts\n"
         "  --units kpa|mmhg      pressure units when calibrated (total force is in N)\n"
         "The coach:\n"
-        "  --protocol P          ball (default), hook, back or realign\n"
+        "  --protocol P          ball, hook, back or realign (default: without --protocol\n"
+        "                        and --tool the tool found decides between the ball and\n"
+        "                        the Hip Hook, starting from the protocol used last)\n"
         "  --release S           steady seconds on one spot for the release (default 60)\n"
         "  --tool T              the tool: " SM_TOOL_HELP "\n"
-        "                        (default: the protocol's, a 10 cm ball or the Hip Hook)\n"
+        "                        (default: the protocol's, a 10 cm ball or the Hip Hook;\n"
+        "                        neither flag: either, the footprint decides)\n"
         "  --audio-out FILE.wav  also write the coaching sounds to a WAV file\n"
         "  --force               replace an existing --record or --audio-out file (without\n"
         "                        it an existing file is never written over)\n"
@@ -605,6 +608,14 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     int final_mute = c.rc.mute;
     c.rc.final_volume = &final_volume;
     c.rc.final_mute = &final_mute;
+    /* Nobody named the tool: the footprint decides between the ball and the Hip Hook, starting
+     * from the protocol remembered (or the default). A flag always wins. */
+    int named = 0;
+    for (int k = 1; k < argc; k++)
+        named |= !strcmp(argv[k], "--protocol") || !strcmp(argv[k], "--tool");
+    c.rc.auto_tool = !named;
+    sm_protocol_t final_protocol = c.rc.protocol;
+    c.rc.final_protocol = &final_protocol;
     int rcode = sm_run(&c.rc, src);
     sm_source_destroy(src);
     sm_cop_trace_free(&so.trace);
@@ -624,7 +635,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
         keep.volume = (int)(final_volume * 100 + 0.5);
         keep.mute = final_mute != 0;
         keep.voice = c.rc.voice != 0;
-        const char *pn = sm_protocol_name(c.rc.protocol);
+        const char *pn = sm_protocol_name(final_protocol);
         snprintf(keep.protocol, sizeof keep.protocol, "%s",
                  !strcmp(pn, "hip-hook")      ? "hook"
                  : !strcmp(pn, "back-of-hip") ? "back"

@@ -106,6 +106,9 @@ typedef struct {
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
     char tool_text[128]; /* "No tool found - ..." while searching */
+    char proto_text[96]; /* the protocol coached, for the panel */
+    int proto_known;     /* auto_tool: the footprint chose proto (kept over a mat change) */
+    sm_protocol_t proto;
     int presenter;
     int safety; /* the safety screen is up */
     char link_text[192];
@@ -301,11 +304,12 @@ static void coach(run_t *r, const sm_frame_t *f)
         sm_pipeline_config_t pc = {f->rows,
                                    f->cols,
                                    r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0,
-                                   r->rc->protocol,
+                                   r->proto_known ? r->proto : r->rc->protocol,
                                    r->rc->release_s,
                                    SOUND_RATE,
                                    0.8f,
-                                   r->creep != NULL};
+                                   r->creep != NULL,
+                                   r->rc->auto_tool && !r->rc->tool_set && !r->proto_known};
         if (sm_pipeline_create(&pc, &r->pipe) != SM_OK) {
             r->pipe_failed = 1;
             fprintf(stderr, "steadymat: the coach cannot run on a %ux%u mat\n", f->rows, f->cols);
@@ -498,6 +502,8 @@ static void end_segment(run_t *r, const char *marker)
         sm_coach_holds(sm_pipeline_coach(r->pipe), &nholds);
     double length = r->last_t_s - r->seg_first_t_s;
     int worth = r->rc->history == 1 || nholds > 0 || length >= SM_RUN_HISTORY_MIN_S;
+    /* the protocol coached: the footprint may have chosen it (auto_tool) */
+    sm_protocol_t proto = r->pipe ? sm_pipeline_protocol(r->pipe, NULL) : r->rc->protocol;
     if (keeps_history(r) && r->rec_frames > 0 && worth) {
         sm_history_live_t hl = {r->rc->history_dir,
                                 r->rc->record_path ? r->seg_path : r->hist_path,
@@ -506,14 +512,14 @@ static void end_segment(run_t *r, const char *marker)
                                 r->start_unix_ms,
                                 r->rec_frames,
                                 length,
-                                r->rc->protocol,
+                                proto,
                                 r->rc->release_s,
                                 r->inputs,
                                 r->n_inputs,
                                 r->pipe ? sm_pipeline_coach(r->pipe) : NULL,
                                 r->patient,
-                                r->rc->protocol == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK
-                                                                     : SM_SESSTOOL_BALL,
+                                proto == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK
+                                                           : SM_SESSTOOL_BALL,
                                 r->cal ? r->cal_path : NULL,
                                 r->cal ? r->cal_hash : NULL};
         sm_analysis_history_add_live(&hl); /* says where it was saved, or why not */
@@ -572,6 +578,13 @@ static void new_mat(run_t *r, const sm_frame_t *f)
     }
     if (r->pipe) {
         sound(r, r->last_t_s); /* cues due so far are heard; the new coach's sound goes on */
+        /* the tool the footprint chose stays chosen on the next mat */
+        int detected = 0;
+        sm_protocol_t pr = sm_pipeline_protocol(r->pipe, &detected);
+        if (detected) {
+            r->proto_known = 1;
+            r->proto = pr;
+        }
         sm_pipeline_destroy(r->pipe);
         r->pipe = NULL;
         r->restarted = 1;
@@ -776,7 +789,12 @@ static void render(run_t *r, double wall_s)
                  "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
                  rs.released, rs.steady_s, ls.released, ls.steady_s);
         vm.sides_text = r->sides_text;
-        vm.protocol_text = sm_protocol_title(r->rc->protocol);
+        /* the protocol coached now: the footprint may have chosen it (auto_tool) */
+        int found = 0;
+        sm_protocol_t proto = sm_pipeline_protocol(r->pipe, &found);
+        snprintf(r->proto_text, sizeof r->proto_text, "%s%s", sm_protocol_title(proto),
+                 found ? " (from the tool found)" : "");
+        vm.protocol_text = r->proto_text;
         /* searching: say why no tool is found (issue 18) */
         const sm_contact_frame_t *cf = sm_pipeline_contact(r->pipe);
         if (co->state == SM_STATE_SEARCH && !cf->present && cf->no_tool != SM_NOTOOL_NONE) {
@@ -1034,13 +1052,15 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     ADD("message", r->st.message[0] ? json_object_new_string(r->st.message) : NULL);
     ADD("patient", r->patient[0] ? json_object_new_string(r->patient) : NULL);
     if (r->pipe) {
-        json_object_object_add(o, "protocol",
-                               json_object_new_string(sm_protocol_name(r->rc->protocol)));
+        int detected = 0;
+        sm_protocol_t proto = sm_pipeline_protocol(r->pipe, &detected);
+        json_object_object_add(o, "protocol", json_object_new_string(sm_protocol_name(proto)));
         json_object_object_add(o, "protocol_title",
-                               json_object_new_string(sm_protocol_title(r->rc->protocol)));
-        if (r->rc->protocol_from)
-            json_object_object_add(o, "protocol_from",
-                                   json_object_new_string(r->rc->protocol_from));
+                               json_object_new_string(sm_protocol_title(proto)));
+        if (r->rc->protocol_from || detected)
+            json_object_object_add(
+                o, "protocol_from",
+                json_object_new_string(detected ? "detected" : r->rc->protocol_from));
         sm_report_coach(o, sm_pipeline_coach(r->pipe));
         sm_report_tool(o, r->pipe);
         if (r->place) {
@@ -1291,6 +1311,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         *rc->final_volume = r->volume;
     if (rc->final_mute)
         *rc->final_mute = r->muted;
+    if (rc->final_protocol && r->pipe)
+        *rc->final_protocol = sm_pipeline_protocol(r->pipe, NULL);
     sm_view_destroy(r->view);
     sm_sound_close(r->speaker);
     sm_pipeline_destroy(r->pipe);

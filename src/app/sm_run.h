@@ -29,6 +29,11 @@ typedef struct {
     sm_protocol_t protocol;
     double release_s; /* steady seconds for the release threshold; 0 = default (60) */
     int tool_set;     /* --tool given: tool and ball_mm (mm) name it; else the protocol's */
+    /* live without --protocol and --tool: the footprint decides between the ball and the Hip
+     * Hook (sm_pipeline_config_t.auto_tool); `protocol` is the one to start with (the
+     * remembered last choice). The protocol coached at the end goes to *final_protocol. */
+    int auto_tool;
+    sm_protocol_t *final_protocol;
     sm_tool_kind_t tool;
     double ball_mm;
     const char *audio_out; /* write the cue sounds to this WAV file (session clock) */

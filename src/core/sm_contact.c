@@ -31,11 +31,13 @@ struct sm_contact {
     /* track */
     int tracking;
     uint32_t track_id;
-    double tx_mm, ty_mm; /* last tool position */
-    double t_seen;       /* last time the tool was present */
-    int onset;           /* the current track was seen arriving */
-    double cand_since;   /* a new candidate above the threshold since (s), -1 none */
-    double cx_mm, cy_mm; /* ... where */
+    double tx_mm, ty_mm;       /* last tool position */
+    double t_seen;             /* last time the tool was present */
+    int onset;                 /* the current track was seen arriving */
+    double cand_since;         /* a new candidate above the threshold since (s), -1 none */
+    double cx_mm, cy_mm;       /* ... where */
+    sm_tool_kind_t track_kind; /* the tool model of the current track */
+    double kx_mm, ky_mm;       /* where its candidate was (cand_pos) */
 };
 
 void sm_contact_settings_default(sm_contact_settings_t *s)
@@ -75,6 +77,15 @@ void sm_contact_settings_default(sm_contact_settings_t *s)
     s->lost_s = 0.5;
     s->tip_radius_mm = 20.0;
     s->near_mm = 50.0;
+    s->hook_sd_lo = 15.0;
+    s->hook_sd_hi = 25.0;
+    s->hook_off_lo = 10.0;
+    s->hook_off_hi = 25.0;
+    s->hook_base_lo = 0.1;
+    s->hook_base_hi = 0.25;
+    s->hook_contrast_hi = 6.0;
+    s->hook_lw_lo = 1.6;
+    s->hook_lw_hi = 2.0;
 }
 
 const char *sm_side_name(sm_side_t s)
@@ -106,6 +117,8 @@ const char *sm_notool_text(sm_notool_t r)
         return "only weak signs of a tool";
     case SM_NOTOOL_CONFIRM:
         return "a contact looks like the tool: checking that it stays";
+    case SM_NOTOOL_SHAPE:
+        return "no contact has the Hip Hook's tip and base";
     }
     return "";
 }
@@ -218,9 +231,9 @@ void sm_contact_set_posture(sm_contact_t *ct, sm_posture_t p)
 
 void sm_contact_set_tool(sm_contact_t *ct, sm_tool_kind_t tool, double ball_mm)
 {
-    ct->set.tool = tool == SM_TOOL_HOOK ? SM_TOOL_HOOK : SM_TOOL_BALL;
+    ct->set.tool = tool == SM_TOOL_HOOK || tool == SM_TOOL_AUTO ? tool : SM_TOOL_BALL;
     ct->set.ball_mm = ball_mm > 0 ? ball_mm : SM_TOOL_BALL_MM_DEF;
-    ct->set.evidence = ct->set.tool == SM_TOOL_BALL;
+    ct->set.evidence = 1;
 }
 
 const uint8_t *sm_contact_labels(const sm_contact_t *ct)
@@ -404,17 +417,26 @@ static int flood(sm_contact_t *ct, int seed, float thr, uint8_t tag, double *loa
 #define FOOT_MM        100.0
 #define FOOT_HOOK_SD   25.0 /* a 12 cm base spreads 35 mm (uniform), a ball's contact 10-15 */
 #define FOOT_HOOK_OFFS 25.0 /* the hook's tip lies 5 cm from the base's middle */
+#define HOOK_BASE_BODY 1.5  /* a base cell stands this far above the body around the tool */
 
-static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk)
+typedef struct {
+    double sd_mm;     /* load-weighted spread along the long axis */
+    double sd2_mm;    /* ... across it */
+    double offset_mm; /* the peak cell's distance from the centroid along the long axis */
+    double base;      /* load of the cells 2+ cells from the peak cell (the base), share of all */
+} foot_t;
+
+/* The footprint: the cells at thr and more connected to seed within FOOT_MM of it; marked 1
+ * in mark when not NULL. */
+static void foot_stats(sm_contact_t *ct, int seed, float thr, foot_t *fs, uint8_t *mark)
 {
     const int rows = ct->rows, cols = ct->cols;
     const double p = ct->pitch;
-    float thr = (float)(FOOT_FRAC * tpk);
     if (thr < (float)ct->floor)
         thr = (float)ct->floor;
     int lim = (int)(FOOT_MM / p);
     int r0 = seed / cols, c0 = seed % cols, top = 0, cnt = 0;
-    double sw = 0, sr = 0, sc = 0, srr = 0, scc = 0, src = 0;
+    double sw = 0, sr = 0, sc = 0, srr = 0, scc = 0, src = 0, far = 0;
     ct->stack[top++] = seed;
     ct->foot[seed] = 1;
     int seen = 0; /* cells to clear afterwards are ct->stack[0..seen) (kept below top) */
@@ -429,6 +451,8 @@ static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double 
         srr += v * y * y;
         scc += v * x * x;
         src += v * x * y;
+        if (abs(r - r0) >= 2 || abs(c - c0) >= 2)
+            far += v;
         for (int dr = -1; dr <= 1; dr++)
             for (int dc = -1; dc <= 1; dc++) {
                 int rr = r + dr, cc = c + dc;
@@ -442,17 +466,19 @@ static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double 
                 }
             }
     }
-    for (int k = 0; k < top; k++)
+    for (int k = 0; k < top; k++) {
         ct->foot[ct->stack[k]] = 0;
-    o->foot_sd_mm = 0;
-    o->foot_offset_mm = 0;
+        if (mark)
+            mark[ct->stack[k]] = 1;
+    }
+    memset(fs, 0, sizeof *fs);
     if (sw > 0 && cnt > 1) {
         double my = sr / sw, mx = sc / sw;
         double vyy = srr / sw - my * my, vxx = scc / sw - mx * mx, vxy = src / sw - mx * my;
         /* the long axis: the larger eigenvalue of the 2x2 covariance and its direction */
         double tr = vxx + vyy, det = vxx * vyy - vxy * vxy;
         double disc = tr * tr / 4 - det;
-        double l1 = tr / 2 + sqrt(disc > 0 ? disc : 0);
+        double l1 = tr / 2 + sqrt(disc > 0 ? disc : 0), l2 = tr - l1;
         double ex = vxy, ey = l1 - vxx;
         if (fabs(ex) + fabs(ey) < 1e-9) {
             ex = vxx >= vyy ? 1 : 0;
@@ -460,9 +486,19 @@ static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double 
         }
         double en = sqrt(ex * ex + ey * ey);
         double px = (c0 + 0.5) * p - mx, py = (r0 + 0.5) * p - my;
-        o->foot_sd_mm = sqrt(l1 > 0 ? l1 : 0);
-        o->foot_offset_mm = fabs(px * ex + py * ey) / en;
+        fs->sd_mm = sqrt(l1 > 0 ? l1 : 0);
+        fs->sd2_mm = sqrt(l2 > 0 ? l2 : 0);
+        fs->offset_mm = fabs(px * ex + py * ey) / en;
+        fs->base = far / sw;
     }
+}
+
+static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk)
+{
+    foot_t fs;
+    foot_stats(ct, seed, (float)(FOOT_FRAC * tpk), &fs, NULL);
+    o->foot_sd_mm = fs.sd_mm;
+    o->foot_offset_mm = fs.offset_mm;
     o->tool_seen = o->foot_sd_mm >= FOOT_HOOK_SD && o->foot_offset_mm >= FOOT_HOOK_OFFS
                        ? SM_SEEN_HOOK
                        : SM_SEEN_BALL;
@@ -604,9 +640,8 @@ static void describe_body(sm_contact_t *ct, sm_contact_frame_t *o, float fl)
 }
 
 /* The hottest compact contact, joined to what surrounds it above tool_frac of its peak: the
- * detector in use for the Hip Hook, and for the ball unless `evidence` is set (work in
- * progress, see sm_contact_settings_t.evidence). */
-static void process_hook(sm_contact_t *ct, const float *raw, double t_s, sm_contact_frame_t *o)
+ * rule before issue 18, used only when `evidence` is 0 (kept for comparison). */
+static void process_hottest(sm_contact_t *ct, const float *raw, double t_s, sm_contact_frame_t *o)
 {
     const sm_contact_settings_t *s = &ct->set;
     int rows = ct->rows, cols = ct->cols, n = ct->n;
@@ -793,15 +828,49 @@ static double box_sum(const sm_contact_t *ct, int r0, int r1, int c0, int c1)
 
 /* One candidate window centred on (r, c), half-width h cells, and what it scores. */
 typedef struct {
-    int r, c;
-    int pk; /* peak cell index */
+    int r, c, h;
+    sm_tool_kind_t kind; /* the tool model it is judged for */
+    int pk;              /* peak cell index */
     double peak, load, share, conf, onset_share;
-    double s_share, s_size, s_contrast, s_dom;
+    double body; /* the body's level around the window (75th percentile of the ring) */
+    double s_share, s_size, s_contrast, s_dom, s_shape;
 } cand_t;
 
-static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
+/* The Hip Hook's footprint threshold: the base is the cells that stand above the body around
+ * (body: its level), or at FOOT_FRAC of the tip: a tip pressed hard (the handle) leaves the
+ * base far below it. */
+static float hook_base_thr(double peak, double body)
+{
+    double thr = FOOT_FRAC * peak;
+    if (body > 0 && HOOK_BASE_BODY * body < thr)
+        thr = HOOK_BASE_BODY * body;
+    return (float)thr;
+}
+
+/* The Hip Hook's shape (0..1): a compact tip with a longer, lighter base beside it. The
+ * footprint around the peak (hook_base_thr, within FOOT_MM) spreads along its long axis like
+ * the base (a 12 cm base spreads 35 mm; a ball's contact 10-15 mm), the peak lies towards one
+ * end of it (the tip 5 cm from the base's middle; a ball's peak is in its middle) or it is
+ * clearly longer than wide, and the base away from the peak carries a real part of its load (a
+ * lone peak with a faint rim is no base). A body contact can be long, but then the window
+ * spill, the contrast or another contact's peak speak against it. */
+static double hook_shape(sm_contact_t *ct, const cand_t *k)
 {
     const sm_contact_settings_t *s = &ct->set;
+    foot_t fs;
+    foot_stats(ct, k->pk, hook_base_thr(k->peak, k->body), &fs, NULL);
+    /* the tip at one end, or a base clearly longer than wide (12 x 6 cm): on coarse cells a tip
+     * split over two cells need not top the base cells */
+    double off = ramp(fs.offset_mm, s->hook_off_lo, s->hook_off_hi);
+    double lw = fs.sd2_mm > 0 ? ramp(fs.sd_mm / fs.sd2_mm, s->hook_lw_lo, s->hook_lw_hi) : 1.0;
+    return ramp(fs.sd_mm, s->hook_sd_lo, s->hook_sd_hi) * (off > lw ? off : lw) *
+           ramp(fs.base, s->hook_base_lo, s->hook_base_hi);
+}
+
+static void judge(sm_contact_t *ct, cand_t *k, double tot, float fl)
+{
+    const sm_contact_settings_t *s = &ct->set;
+    const int h = k->h;
     int rows = ct->rows, cols = ct->cols;
     double P = 0.0;
     int pk = -1;
@@ -859,6 +928,7 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
                 ct->scratch[nr++] = v;
         }
     double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
+    k->body = lvl;
     double contrast = lvl > 0 ? P / lvl : s->contrast_hi;
     double dom = other > 0 ? P / other : s->dom_hi;
     /* the body carries the rest: a contact with most of the load is nobody on a tool (on a
@@ -866,13 +936,16 @@ static void judge(sm_contact_t *ct, cand_t *k, int h, double tot, float fl)
     int body_mat = ct->rows * ct->pitch >= 400.0 && ct->cols * ct->pitch >= 300.0;
     k->s_share =
         k->share > s->share_max && body_mat ? 0.0 : ramp(k->share, s->share_lo, s->share_hi);
-    k->s_contrast = ramp(contrast, s->contrast_lo, s->contrast_hi);
-    /* the hook's tip is small and its base broad: on a coarse mat the tip need not top the
-     * hip; the hook is told by its share and its contrast */
-    k->s_dom = s->tool == SM_TOOL_HOOK ? 1.0 : ramp(dom, s->dom_lo, s->dom_hi);
-    k->s_size =
-        s->tool == SM_TOOL_HOOK ? 1.0 : 1.0 - ramp(P > 0 ? spill / P : 1, s->spill_lo, s->spill_hi);
-    double g = k->s_share * k->s_size * k->s_contrast * k->s_dom;
+    /* the hook's base carries most of its load, so its tip stands less far above the body
+     * than a ball that carries all of it on a few square centimetres */
+    k->s_contrast = ramp(contrast, s->contrast_lo,
+                         k->kind == SM_TOOL_HOOK ? s->hook_contrast_hi : s->contrast_hi);
+    k->s_dom = ramp(dom, s->dom_lo, s->dom_hi);
+    k->s_size = 1.0 - ramp(P > 0 ? spill / P : 1, s->spill_lo, s->spill_hi);
+    k->s_shape = k->kind == SM_TOOL_HOOK && k->s_share * k->s_size * k->s_contrast * k->s_dom > 0
+                     ? hook_shape(ct, k)
+                     : 1.0;
+    double g = k->s_share * k->s_size * k->s_contrast * k->s_dom * k->s_shape;
     k->conf = g > 0 ? sqrt(g) : 0.0;
 }
 
@@ -892,15 +965,91 @@ static sm_notool_t why_not(const cand_t *k)
         m = k->s_dom;
         r = SM_NOTOOL_PEAK;
     }
+    if (k->s_shape < m) {
+        m = k->s_shape;
+        r = SM_NOTOOL_SHAPE;
+    }
     return m > 0.5 ? SM_NOTOOL_WEAK : r;
 }
 
 #define MAX_CAND 6
 
+/* Where a candidate is, for following it from frame to frame, mm: the ball's window centre;
+ * the hook's tip (its window spans the body around it too and moves with the body's load). */
+static void cand_pos(const cand_t *k, int cols, double p, double *x, double *y)
+{
+    int hook = k->kind == SM_TOOL_HOOK && k->pk >= 0;
+    *x = ((hook ? k->pk % cols : k->c) + 0.5) * p;
+    *y = ((hook ? k->pk / cols : k->r) + 0.5) * p;
+}
+
+/* The window's half-width for a tool model, cells: the ball's contact (1.5 radii), or the Hip
+ * Hook's whole footprint (tip and 12 cm base in any direction: 6.5 cm). */
+static int window_h(const sm_contact_t *ct, sm_tool_kind_t kind)
+{
+    sm_contact_settings_t s = ct->set;
+    s.tool = kind;
+    double a = sm_contact_tool_radius_mm(&s);
+    int h = kind == SM_TOOL_HOOK ? (int)ceil(65.0 / ct->pitch - 0.5)
+                                 : (int)ceil(1.5 * a / ct->pitch - 0.5);
+    return h < 0 ? 0 : h;
+}
+
+/* The up to MAX_CAND strongest local maxima of the load in windows of the tool model's size,
+ * strongest first, into out; returns how many. Needs the integral image (ct->ii). */
+static int find_candidates(sm_contact_t *ct, sm_tool_kind_t kind, double tot, cand_t *cand)
+{
+    const int rows = ct->rows, cols = ct->cols, h = window_h(ct, kind);
+    int nc = 0;
+    for (int r = 0; r < rows && tot > 0; r++)
+        for (int c = 0; c < cols; c++) {
+            /* the centre itself may be unloaded (a window straddling two cells' gap) */
+            double wsum = box_sum(ct, r - h, r + h, c - h, c + h);
+            if (!(wsum > 0))
+                continue;
+            int is_max = 1;
+            for (int dr = -1; dr <= 1 && is_max; dr++)
+                for (int dc = -1; dc <= 1; dc++) {
+                    int rr = r + dr, cc = c + dc;
+                    if ((dr || dc) && rr >= 0 && rr < rows && cc >= 0 && cc < cols) {
+                        double w2 = box_sum(ct, rr - h, rr + h, cc - h, cc + h);
+                        /* ties go to the first in scan order */
+                        if (w2 > wsum || (w2 == wsum && (dr < 0 || (dr == 0 && dc < 0)))) {
+                            is_max = 0;
+                            break;
+                        }
+                    }
+                }
+            if (!is_max)
+                continue;
+            cand_t k;
+            memset(&k, 0, sizeof k);
+            k.r = r;
+            k.c = c;
+            k.h = h;
+            k.kind = kind;
+            k.load = wsum;
+            int at;
+            if (nc < MAX_CAND)
+                at = nc++;
+            else if (wsum > cand[MAX_CAND - 1].load)
+                at = MAX_CAND - 1;
+            else
+                continue;
+            cand[at] = k;
+            for (int j = at; j > 0 && cand[j].load > cand[j - 1].load; j--) {
+                cand_t t = cand[j];
+                cand[j] = cand[j - 1];
+                cand[j - 1] = t;
+            }
+        }
+    return nc;
+}
+
 static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_frame_t *o)
 {
-    if (ct->set.tool == SM_TOOL_HOOK || !ct->set.evidence) {
-        process_hook(ct, raw, t_s, o);
+    if (!ct->set.evidence) {
+        process_hottest(ct, raw, t_s, o);
         return;
     }
     const sm_contact_settings_t *s = &ct->set;
@@ -999,57 +1148,19 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->sup[r * cols + c] = m2;
         }
 
-    /* Candidates: the local maxima of the load in a window of the tool's size. */
-    double a = sm_contact_tool_radius_mm(s);
-    int h = s->tool == SM_TOOL_HOOK ? (int)ceil(65.0 / p - 0.5) : (int)ceil(1.5 * a / p - 0.5);
-    if (h < 0)
-        h = 0;
-    cand_t cand[MAX_CAND];
+    /* Candidates: the local maxima of the load in a window of the tool's size (for each tool
+     * model in use: both when the footprint decides). */
+    cand_t cand[2 * MAX_CAND];
     int nc = 0;
-    for (int r = 0; r < rows && tot > 0; r++)
-        for (int c = 0; c < cols; c++) {
-            /* the centre itself may be unloaded (a window straddling two cells' gap) */
-            double wsum = box_sum(ct, r - h, r + h, c - h, c + h);
-            if (!(wsum > 0))
-                continue;
-            int is_max = 1;
-            for (int dr = -1; dr <= 1 && is_max; dr++)
-                for (int dc = -1; dc <= 1; dc++) {
-                    int rr = r + dr, cc = c + dc;
-                    if ((dr || dc) && rr >= 0 && rr < rows && cc >= 0 && cc < cols) {
-                        double w2 = box_sum(ct, rr - h, rr + h, cc - h, cc + h);
-                        /* ties go to the first in scan order */
-                        if (w2 > wsum || (w2 == wsum && (dr < 0 || (dr == 0 && dc < 0)))) {
-                            is_max = 0;
-                            break;
-                        }
-                    }
-                }
-            if (!is_max)
-                continue;
-            cand_t k;
-            memset(&k, 0, sizeof k);
-            k.r = r;
-            k.c = c;
-            k.load = wsum;
-            int at;
-            if (nc < MAX_CAND)
-                at = nc++;
-            else if (wsum > cand[MAX_CAND - 1].load)
-                at = MAX_CAND - 1;
-            else
-                continue;
-            cand[at] = k;
-            for (int j = at; j > 0 && cand[j].load > cand[j - 1].load; j--) {
-                cand_t t = cand[j];
-                cand[j] = cand[j - 1];
-                cand[j - 1] = t;
-            }
-        }
+    for (int kind = SM_TOOL_BALL; kind <= SM_TOOL_HOOK; kind++) {
+        if (s->tool != SM_TOOL_AUTO && (int)s->tool != kind)
+            continue;
+        nc += find_candidates(ct, (sm_tool_kind_t)kind, tot, cand + nc);
+    }
     int tracked = ct->tracking && t_s - ct->t_seen <= s->lost_s;
     int best = -1, keep = -1;
     for (int j = 0; j < nc; j++) {
-        judge(ct, &cand[j], h, tot, fl);
+        judge(ct, &cand[j], tot, fl);
         if (!(cand[j].peak > fl && cand[j].peak >= s->tool_floor_ratio * (fl > 0 ? fl : 0)))
             cand[j].conf = 0.0;
         /* load moving onto it while the body was already on the mat */
@@ -1059,12 +1170,27 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         if (cand[j].conf > 0)
             cand[j].conf = cand[j].conf + bonus > 1 ? 1 : cand[j].conf + bonus;
         cand[j].onset_share = on; /* reused: the onset flag */
+    }
+    /* Either tool: a contact with the Hip Hook's tip and base is not a ball (a ball's contact
+     * scores no hook shape, so the other way round needs nothing) */
+    for (int j = 0; j < nc; j++)
+        for (int q = 0; q < nc && cand[j].kind == SM_TOOL_BALL; q++) {
+            const cand_t *hk = &cand[q];
+            if (hk->kind != SM_TOOL_HOOK || hk->pk < 0 || cand[j].pk < 0 ||
+                abs(cand[j].pk / cols - hk->r) > hk->h || abs(cand[j].pk % cols - hk->c) > hk->h)
+                continue;
+            cand[j].conf *= 1.0 - hk->s_shape * (hk->conf > 0);
+        }
+    for (int j = 0; j < nc; j++) {
         if (best < 0 || cand[j].conf > cand[best].conf)
             best = j;
         if (tracked) {
-            double dx = (cand[j].c + 0.5) * p - ct->tx_mm, dy = (cand[j].r + 0.5) * p - ct->ty_mm;
+            double cx, cy;
+            cand_pos(&cand[j], cols, p, &cx, &cy);
+            double dx = cx - ct->kx_mm, dy = cy - ct->ky_mm;
             if (dx * dx + dy * dy <= s->track_gate_mm * s->track_gate_mm &&
-                cand[j].conf >= s->conf_keep && (keep < 0 || cand[j].conf > cand[keep].conf))
+                cand[j].kind == ct->track_kind && cand[j].conf >= s->conf_keep &&
+                (keep < 0 || cand[j].conf > cand[keep].conf))
                 keep = j;
         }
     }
@@ -1079,7 +1205,8 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
      * moment, a glitch frame) is not a tool settling */
     int confirming = 0;
     if (pick >= 0 && keep < 0) {
-        double cx = (cand[pick].c + 0.5) * p, cy = (cand[pick].r + 0.5) * p;
+        double cx, cy;
+        cand_pos(&cand[pick], cols, p, &cx, &cy);
         double dx = cx - ct->cx_mm, dy = cy - ct->cy_mm;
         if (ct->cand_since < 0 || dx * dx + dy * dy > s->track_gate_mm * s->track_gate_mm) {
             ct->cand_since = t_s;
@@ -1102,6 +1229,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         o->s_size = k->s_size;
         o->s_contrast = k->s_contrast;
         o->s_dom = k->s_dom;
+        o->s_shape = k->s_shape;
     }
     o->no_tool = present      ? SM_NOTOOL_NONE
                  : best < 0   ? SM_NOTOOL_EMPTY
@@ -1116,14 +1244,16 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             thr = fl;
         double load = 0, br = 0, bc = 0;
         int cnt = 0;
-        /* the hook: its tip and base around the tip's peak, the ball: the window */
-        int cr = s->tool == SM_TOOL_HOOK ? seed / cols : k->r;
-        int cc0 = s->tool == SM_TOOL_HOOK ? seed % cols : k->c;
-        for (int r = imax(cr - h, 0); r <= imin(cr + h, rows - 1); r++)
-            for (int c = imax(cc0 - h, 0); c <= imin(cc0 + h, cols - 1); c++) {
+        /* the ball: its window; the hook: its footprint (tip and base) */
+        const int h = k->h;
+        foot_t fs;
+        if (k->kind == SM_TOOL_HOOK)
+            foot_stats(ct, seed, hook_base_thr(tpk, k->body), &fs, ct->mark);
+        for (int r = imax(k->r - h, 0); r <= imin(k->r + h, rows - 1); r++)
+            for (int c = imax(k->c - h, 0); c <= imin(k->c + h, cols - 1); c++) {
                 int i = r * cols + c;
                 double v = ct->w[i];
-                if (v < thr || v <= fl)
+                if (k->kind == SM_TOOL_HOOK ? !ct->mark[i] : v < thr || v <= fl)
                     continue;
                 ct->mark[i] = 1;
                 cnt++;
@@ -1136,7 +1266,11 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         else if (!(tracked && keep == pick))
             ct->onset = 0;
         o->onset = ct->onset;
+        o->tool_kind = k->kind;
+        cand_pos(k, cols, p, &ct->kx_mm, &ct->ky_mm);
         describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
+        /* the model that found it says which tool it is (it judged the shape) */
+        o->tool_seen = k->kind == SM_TOOL_HOOK ? SM_SEEN_HOOK : SM_SEEN_BALL;
     }
 
     /* Recent level of every cell, for the onset test. */
@@ -1162,6 +1296,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         if (!tracked || dx * dx + dy * dy > s->track_gate_mm * s->track_gate_mm)
             ct->track_id++;
         ct->tracking = 1;
+        ct->track_kind = o->tool_kind;
         ct->tx_mm = o->x_mm;
         ct->ty_mm = o->y_mm;
         ct->t_seen = t_s;
@@ -1175,6 +1310,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             sm_posture_t pos =
                 s->posture == SM_POSTURE_SUPINE ? SM_POSTURE_SUPINE : SM_POSTURE_PRONE;
             if (o->body_sigma_mm > 0 && o->body_sigma_mm < s->side_sigma_mm)
+                pos = SM_POSTURE_SIDE;
+            /* the Hip Hook is used lying on the side (unless the hint says flat) */
+            if (o->tool_kind == SM_TOOL_HOOK && s->posture != SM_POSTURE_PRONE &&
+                s->posture != SM_POSTURE_SUPINE)
                 pos = SM_POSTURE_SIDE;
             o->posture = pos;
             if (pos == SM_POSTURE_PRONE)

@@ -33,8 +33,24 @@
  *     already there at the first frame is judged on the rest alone.
  * Each criterion scores 0..1 on a ramp; the confidence is their geometric mean (plus the onset
  * bonus), and `present` means confidence >= conf_on (0.5) for a new tool, >= conf_keep (0.35)
- * while the same track goes on (no flicker on a breath). Hip Hook: the window spans the flat
- * base (12 x 6 cm) and the tip, whose peak is the one that must dominate; no size test.
+ * while the same track goes on (no flicker on a breath).
+ *
+ * The Hip Hook is judged by the same criteria and thresholds over a window that holds its whole
+ * footprint (13 cm across: the flat 12 x 6 cm base and the tip in any direction), plus its
+ * shape: the footprint around the peak (the cells above 1.5 times the body's level around it,
+ * or at a quarter of the peak) must spread along one axis like the base (spread 15-25 mm and
+ * more; a ball's contact 10-15 mm), have the peak towards one end (10-25 mm off the middle) or
+ * be clearly longer than wide (1.6-2 : 1; on coarse cells a tip split over two cells need not
+ * top the base), and carry a real part of its load away from the peak (the base: 10-25 % and
+ * more outside the peak's 3 x 3 cells). Its contrast ramp ends at 6 instead of 8: the base
+ * carries most of the hook's load, so its tip stands less far above the body than a ball's
+ * contact. A body contact (a hip, a sacrum) is broad (its load spills past the window), does
+ * not stand out from the body around it, or is topped by another contact; a single hot cell
+ * has no base. The shape has its own reason (SM_NOTOOL_SHAPE).
+ *
+ * Either tool (SM_TOOL_AUTO): both models look at every frame; a ball candidate on a contact
+ * that shows the hook's shape loses that much confidence (a ball's contact shows none), the
+ * best candidate starts the track and the track keeps its tool (tool_kind) until it ends.
  *
  * Side of the body (one rule for every protocol): the side is where the tool lies relative to
  * the body's load-weighted midline, read for the posture the contact pattern shows. A body
@@ -74,8 +90,9 @@ typedef enum {
 
 typedef enum { SM_SIDE_UNKNOWN = 0, SM_SIDE_RIGHT = 1, SM_SIDE_LEFT = 2 } sm_side_t;
 
-/* The tool the person uses; sets the expected contact. */
-typedef enum { SM_TOOL_BALL = 0, SM_TOOL_HOOK = 1 } sm_tool_kind_t;
+/* The tool the person uses; sets the expected contact. SM_TOOL_AUTO: either, the footprint
+ * decides (both evidence models run; the first track's kind is reported in tool_kind). */
+typedef enum { SM_TOOL_BALL = 0, SM_TOOL_HOOK = 1, SM_TOOL_AUTO = 2 } sm_tool_kind_t;
 
 /* Which tool a contact's footprint shows (sm_contact_frame_t.tool_seen). */
 typedef enum {
@@ -93,7 +110,8 @@ typedef enum {
     SM_NOTOOL_FLAT,     /* it does not stand out from the body around it */
     SM_NOTOOL_PEAK,     /* another contact presses as hard (a bony contact, not a tool) */
     SM_NOTOOL_WEAK,     /* several criteria only partly met */
-    SM_NOTOOL_CONFIRM   /* a contact fits the tool; it must stay a moment (confirm_s) */
+    SM_NOTOOL_CONFIRM,  /* a contact fits the tool; it must stay a moment (confirm_s) */
+    SM_NOTOOL_SHAPE     /* the strongest contact is not a Hip Hook's tip with its base */
 } sm_notool_t;
 
 #define SM_TOOL_BALL_MM_MIN 60.0
@@ -105,10 +123,9 @@ typedef struct {
      * told from the contact pattern. SM_POSTURE_AUTO or PRONE: face down. Default AUTO. */
     sm_posture_t posture;
     sm_tool_kind_t tool; /* default SM_TOOL_BALL */
-    /* 1 (default): the ball is found by the physical evidence described above; 0: the hottest
-     * compact contact (the rule before issue 18, kept for comparison). The Hip Hook (tool =
-     * SM_TOOL_HOOK) is still found as the hottest compact contact; the footprint only says
-     * which tool a found contact looks like (sm_contact_frame_t.tool_seen). */
+    /* 1 (default): the ball and the Hip Hook are found by the physical evidence described
+     * above; 0: the hottest compact contact (the rule before issue 18, kept for comparison;
+     * SM_TOOL_AUTO then means the ball). */
     int evidence;
     double ball_mm;                  /* ball diameter, 60..150 mm; default 100 */
     double conf_on;                  /* confidence for a new tool after an onset; 0.5 */
@@ -144,6 +161,15 @@ typedef struct {
     double lost_s;           /* absent this long ends a track, s; 0.5 */
     double tip_radius_mm;    /* tip: centroid of the cells within this of the peak cell; 20 */
     double near_mm;          /* near_load: half-width of the square around the peak cell; 50 */
+    /* The Hip Hook's footprint (see above): ramps of its spread along the long axis (mm; 15,
+     * 25), of the peak's distance from its middle along it (mm; 10, 25) and of the base's
+     * share of its load (the cells 2+ cells from the peak; 0.1, 0.25). */
+    double hook_sd_lo, hook_sd_hi;
+    double hook_off_lo, hook_off_hi;
+    double hook_base_lo, hook_base_hi;
+    double hook_lw_lo, hook_lw_hi; /* ... or of its length over width (spreads); 1.6, 2 */
+    double hook_contrast_hi;       /* the hook's contrast ramp ends here (its base carries most of
+                                      its load: the tip stands less far above the body); 6 */
 } sm_contact_settings_t;
 
 void sm_contact_settings_default(sm_contact_settings_t *s);
@@ -166,6 +192,8 @@ typedef struct {
     int onset;           /* load was seen moving onto the current track */
     /* the criteria's scores of the best candidate, 0..1 each (for the view and tests) */
     double s_share, s_size, s_contrast, s_dom;
+    double s_shape;            /* the Hip Hook's tip-and-base score (1 for the ball) */
+    sm_tool_kind_t tool_kind;  /* (tool) the model that found it: SM_TOOL_BALL or SM_TOOL_HOOK */
     uint32_t track_id;         /* 1, 2, ...: a new id each time the tool is found again */
     double row, col;           /* (tool) load centroid, cells */
     double x_mm, y_mm;         /* (tool) the same in mm */
@@ -184,7 +212,9 @@ typedef struct {
      * one end spreads 25 mm and more with the peak 25 mm and more off centre; a ball's contact
      * (3.5-6 cm, peak in the middle) does neither. */
     double foot_sd_mm, foot_offset_mm;
-    sm_tool_seen_t tool_seen; /* (tool) SM_SEEN_BALL or SM_SEEN_HOOK; SM_SEEN_NONE without */
+    /* (tool) SM_SEEN_BALL or SM_SEEN_HOOK (SM_SEEN_NONE without): the model that found it
+     * (tool_kind); with evidence = 0, from foot_sd_mm and foot_offset_mm */
+    sm_tool_seen_t tool_seen;
     double area_mm2;
     /* the body: loaded cells outside the tool blob */
     int body_r0, body_r1, body_c0, body_c1; /* outline: bounding rows/cols (inclusive) of the
@@ -207,8 +237,8 @@ void sm_contact_destroy(sm_contact_t *ct); /* NULL-safe */
 /* Forget the tracks, the fault history and the floor (a new session). */
 void sm_contact_reset(sm_contact_t *ct);
 void sm_contact_set_posture(sm_contact_t *ct, sm_posture_t p);
-/* The tool in use: a ball of ball_mm (clamped to 60..150; 0 = 100) or the Hip Hook. Naming
- * the ball this way also turns on the evidence model (settings.evidence = 1). */
+/* The tool in use: a ball of ball_mm (clamped to 60..150; 0 = 100), the Hip Hook, or either
+ * (SM_TOOL_AUTO: the footprint decides). Also turns on the evidence model (evidence = 1). */
 void sm_contact_set_tool(sm_contact_t *ct, sm_tool_kind_t tool, double ball_mm);
 
 /* Process one frame at session time t_s (non-decreasing). cells: rows*cols values (counts or

@@ -15,6 +15,11 @@ struct sm_pipeline {
     sm_pipeline_config_t cfg;
     sm_contact_t *contact;
     sm_coach_t *coach;
+    /* auto_tool: the coach for the other protocol, fed the same frames until the first tool
+     * found decides which one coaches (then swapped in when it is the other) */
+    sm_coach_t *alt;
+    sm_protocol_t protocol, alt_protocol;
+    int decided, switched;
     sm_mix_t *mix;
     float *cue_buf;
     size_t cue_cap;
@@ -31,6 +36,18 @@ struct sm_pipeline {
     unsigned long frames, no_tool, seen[3]; /* tool detection counts (sm_tool_seen_t) */
 };
 
+static void coach_settings(const sm_pipeline_config_t *cfg, sm_protocol_t protocol,
+                           sm_coach_settings_t *st)
+{
+    sm_coach_settings_default(st, protocol);
+    if (cfg->creep_removed)
+        st->creep_per_decade = 0;
+    if (cfg->release_s > 0) {
+        st->release_s = cfg->release_s;
+        st->hook_phase_s = cfg->release_s;
+    }
+}
+
 sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out)
 {
     *out = NULL;
@@ -44,14 +61,18 @@ sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **ou
     sm_contact_settings_default(&cs);
     cs.posture = sm_coach_posture(cfg->protocol);
     cs.tool = cfg->protocol == SM_PROTO_HIP_HOOK ? SM_TOOL_HOOK : SM_TOOL_BALL;
-    sm_coach_settings_t st;
-    sm_coach_settings_default(&st, cfg->protocol);
-    if (cfg->creep_removed)
-        st.creep_per_decade = 0;
-    if (cfg->release_s > 0) {
-        st.release_s = cfg->release_s;
-        st.hook_phase_s = cfg->release_s;
+    p->protocol = cfg->protocol;
+    p->alt_protocol =
+        cfg->protocol == SM_PROTO_HIP_HOOK ? SM_PROTO_BALL_RELEASE : SM_PROTO_HIP_HOOK;
+    if (cfg->auto_tool) {
+        cs.tool = SM_TOOL_AUTO;
+        /* flat unless the protocol says face up; a hook is read as side-lying */
+        if (cs.posture != SM_POSTURE_SUPINE)
+            cs.posture = SM_POSTURE_AUTO;
     }
+    sm_coach_settings_t st, alt;
+    coach_settings(cfg, cfg->protocol, &st);
+    coach_settings(cfg, p->alt_protocol, &alt);
     sm_cuesched_init(&p->sched);
     p->log = malloc(SM_PIPELINE_CUE_LOG * sizeof *p->log);
     p->played = malloc(SM_PIPELINE_CUE_LOG * sizeof *p->played);
@@ -60,6 +81,8 @@ sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **ou
                       : SM_ERR_NOMEM;
     if (s == SM_OK)
         s = sm_coach_create(&st, &p->coach);
+    if (s == SM_OK && cfg->auto_tool)
+        s = sm_coach_create(&alt, &p->alt);
     if (s == SM_OK && cfg->sound_rate_hz > 0) {
         s = sm_mix_create(cfg->sound_rate_hz, MIX_HORIZON_S, &p->mix);
         p->cue_cap = (size_t)(CUE_MAX_S * cfg->sound_rate_hz);
@@ -81,6 +104,7 @@ void sm_pipeline_destroy(sm_pipeline_t *p)
         return;
     sm_contact_destroy(p->contact);
     sm_coach_destroy(p->coach);
+    sm_coach_destroy(p->alt);
     sm_mix_destroy(p->mix);
     free(p->cue_buf);
     free(p->played);
@@ -91,6 +115,11 @@ void sm_pipeline_destroy(sm_pipeline_t *p)
 void sm_pipeline_set_tool(sm_pipeline_t *p, sm_tool_kind_t tool, double ball_mm)
 {
     sm_contact_set_tool(p->contact, tool, ball_mm);
+    if (tool != SM_TOOL_AUTO && p->alt && !p->decided) {
+        /* a tool named: the protocol configured stays */
+        p->decided = 1;
+        sm_contact_set_posture(p->contact, sm_coach_posture(p->protocol));
+    }
 }
 
 sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *values)
@@ -98,8 +127,11 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
     if (f->rows != p->cfg.rows || f->cols != p->cfg.cols)
         return SM_ERR_MISMATCH;
     double t = f->t_us / 1e6;
-    if (f->flags & SM_FRAME_AFTER_GAP)
+    if (f->flags & SM_FRAME_AFTER_GAP) {
         sm_coach_gap(p->coach);
+        if (p->alt && !p->decided)
+            sm_coach_gap(p->alt);
+    }
     if (values)
         sm_contact_update(p->contact, values, t, &p->cf);
     else
@@ -108,6 +140,29 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
     p->no_tool += !p->cf.present;
     if (p->cf.present && (unsigned)p->cf.tool_seen < 3)
         p->seen[p->cf.tool_seen]++;
+    if (p->alt && !p->decided) {
+        if (p->cf.present) {
+            /* the first tool found decides the protocol, before its first frame is coached */
+            p->decided = 1;
+            int hook = p->cf.tool_kind == SM_TOOL_HOOK;
+            if (hook != (p->protocol == SM_PROTO_HIP_HOOK)) {
+                sm_coach_t *other = p->coach;
+                p->coach = p->alt;
+                p->alt = other;
+                sm_protocol_t tp = p->protocol;
+                p->protocol = p->alt_protocol;
+                p->alt_protocol = tp;
+                p->switched = 1;
+                sm_contact_set_posture(p->contact, sm_coach_posture(p->protocol));
+                /* this frame's side was read for the protocol it was found as */
+                if (hook)
+                    p->cf.posture = SM_POSTURE_SIDE;
+            }
+        } else {
+            sm_coach_out_t scratch;
+            sm_coach_update(p->alt, &p->cf, &scratch); /* searching, like the coach */
+        }
+    }
     sm_coach_update(p->coach, &p->cf, &p->out);
     for (int i = 0; i < p->out.n_cues; i++)
         sm_pipeline_cue(p, &p->out.cues[i]);
@@ -116,6 +171,10 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
 
 void sm_pipeline_link_lost(sm_pipeline_t *p, double t_s)
 {
+    if (p->alt && !p->decided) {
+        sm_coach_out_t scratch;
+        sm_coach_link_lost(p->alt, t_s, &scratch);
+    }
     sm_coach_link_lost(p->coach, t_s, &p->out);
     for (int i = 0; i < p->out.n_cues; i++)
         sm_pipeline_cue(p, &p->out.cues[i]);
@@ -202,6 +261,13 @@ sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, i
 void sm_pipeline_finish(sm_pipeline_t *p, double t_s)
 {
     sm_coach_finish(p->coach, t_s);
+}
+
+sm_protocol_t sm_pipeline_protocol(const sm_pipeline_t *p, int *detected)
+{
+    if (detected)
+        *detected = p->switched;
+    return p->protocol;
 }
 
 void sm_pipeline_tool_stats(const sm_pipeline_t *p, unsigned long *frames, unsigned long *no_tool,

@@ -21,6 +21,12 @@ typedef struct {
     float cue_gain;    /* loudness of the cues before the master volume, 0..1 (default 0.8) */
     int creep_removed; /* values come creep-corrected (calibration): the coach must not expect
                           creep again */
+    /* 1: nobody named the tool (no --protocol, no --tool): the footprint decides between the
+     * ball and the Hip Hook (SM_TOOL_AUTO, sm_contact.h). `protocol` is the one to start with
+     * (the remembered last choice); the first tool found decides it once for the session: a
+     * Hip Hook switches to SM_PROTO_HIP_HOOK, a ball away from it (to ball-release). Until
+     * then, and when the tool found fits the protocol, nothing changes. */
+    int auto_tool;
 } sm_pipeline_config_t;
 
 typedef struct sm_pipeline sm_pipeline_t;
@@ -28,9 +34,10 @@ typedef struct sm_pipeline sm_pipeline_t;
 sm_status sm_pipeline_create(const sm_pipeline_config_t *cfg, sm_pipeline_t **out);
 void sm_pipeline_destroy(sm_pipeline_t *p); /* NULL-safe */
 
-/* The tool in use (the hook protocol starts with the Hip Hook, the others with a 10 cm ball):
- * SM_TOOL_BALL with its diameter in mm (60..150; 0 = 100), which also turns on the ball's
- * physical-evidence detector (sm_contact.h), or SM_TOOL_HOOK. Call before the first frame. */
+/* The tool in use (the hook protocol starts with the Hip Hook, the others with a 10 cm ball;
+ * auto_tool with either): SM_TOOL_BALL with its diameter in mm (60..150; 0 = 100), or
+ * SM_TOOL_HOOK (naming one turns auto_tool off: the configured protocol stays), or
+ * SM_TOOL_AUTO. Call before the first frame. */
 void sm_pipeline_set_tool(sm_pipeline_t *p, sm_tool_kind_t tool, double ball_mm);
 /* One frame at session time f->t_us. values: the frame's cells as calibrated kPa, or NULL to use
  * the raw counts. Frames of another size than the pipeline's are ignored (SM_ERR_MISMATCH). */
@@ -58,6 +65,9 @@ sm_status sm_pipeline_input(sm_pipeline_t *p, double t_s, sm_coach_input_t in, i
 /* End of the session: closes the open hold. */
 void sm_pipeline_finish(sm_pipeline_t *p, double t_s);
 
+/* The protocol being coached now (the configured one until a tool found switched it, see
+ * auto_tool), and whether the footprint chose it (1) or it was configured (0). */
+sm_protocol_t sm_pipeline_protocol(const sm_pipeline_t *p, int *detected);
 /* Tool detection over the session so far: frames seen, frames without a tool (the coach
  * searching), and the tool the footprint showed in most tool frames (SM_SEEN_NONE: never a
  * tool). Any pointer may be NULL. */

@@ -81,7 +81,7 @@ static void throughput(int rows, int cols, int with_coach)
     sm_summary_t sum;
     unsigned long frames = 0;
     sm_pipeline_t *pipe = NULL;
-    sm_pipeline_config_t pc = {rows, cols, 25.0, SM_PROTO_BALL_RELEASE, 0, 0, 0, 0};
+    sm_pipeline_config_t pc = {rows, cols, 25.0, SM_PROTO_BALL_RELEASE, 0, 0, 0, 0, 0};
     if (with_coach && sm_pipeline_create(&pc, &pipe) != SM_OK)
         return;
     uint64_t start = sm_clock_now_us(), now, base = 0;

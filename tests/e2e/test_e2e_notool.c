@@ -2,7 +2,8 @@
  * without a tool gets no hold and every frame counted as "no tool"; a ball placed later is found
  * then and its removal ends the hold; and the real PmatData maps (tests/data/pmatdata, 64 x 32
  * cells, about 1 frame/s), resampled to 10 frames/s and imported as text, give no hold on the
- * body alone and a hold on a ball added to them.
+ * body alone (with the back and the hook protocol) and a hold on a ball or a Hip Hook added to
+ * them; and without --protocol or --tool the footprint chooses the protocol.
  *
  * The augmentation is physics chosen here, not the detector's numbers: a ball of contact radius
  * a carries a share of the frame's load with a Hertz profile (1 - r^2/a^2)^1.5 over each cell,
@@ -163,17 +164,33 @@ static void load_map(int k)
 }
 
 typedef struct {
-    int on;
-    double x_mm, y_mm, a_mm, share;
+    int on;                  /* 1 a ball, 2 a Hip Hook */
+    double x_mm, y_mm, a_mm; /* ball: centre and contact radius; hook: tip and base direction
+                                (deg, 0 = towards higher columns) */
+    double share, tip;       /* of the frame's load; hook: the tip's part of it */
+    double tx, ty;           /* the tool's load centroid, mm (set by make_frame) */
 } ball_t;
 
-/* Frame at session time t (s): the map at about 1 frame/s interpolated, with the ball. */
-static void make_frame(double t, const ball_t *b, float *out)
+/* The Hip Hook's footprint in its own frame (u along the base from the tip, v across, mm): a
+ * flat 12 x 6 cm base whose middle is 6 cm from the tip, edges softened over 5 mm, and the tip
+ * where the hook bends up, a rounded 2.5 cm contact (Hertz-like). */
+static void hook_profile(double u, double v, double *base, double *tipp)
 {
-    int i0 = (int)floor(t);
+    double eu = (1 - fabs(u - 60.0) / 60.0) * 12.0, ev = (1 - fabs(v) / 30.0) * 6.0;
+    *base = eu > 0 && ev > 0 ? (eu < 1 ? eu : 1) * (ev < 1 ? ev : 1) : 0;
+    double r2 = (u * u + v * v) / (12.5 * 12.5);
+    *tipp = r2 < 1 ? pow(1 - r2, 1.5) : 0;
+}
+
+/* Frame at session time t (s) of a session starting at map frame f0: the map at about 1
+ * frame/s interpolated, with the tool. */
+static void make_frame(int f0, double t, ball_t *b, float *out)
+{
+    double pos = f0 + t;
+    int i0 = (int)floor(pos);
     if (i0 >= map.n - 1)
         i0 = map.n - 2;
-    double u = t - i0 > 1 ? 1 : t - i0;
+    double u = pos - i0 > 1 ? 1 : pos - i0;
     for (int i = 0; i < N; i++)
         out[i] = (float)((1 - u) * map.f[i0][i] + u * map.f[i0 + 1][i]);
     if (!b->on || t <= 10.0)
@@ -184,36 +201,56 @@ static void make_frame(double t, const ball_t *b, float *out)
     for (int i = 0; i < N; i++)
         tot += out[i] > 15 ? out[i] : 0;
     double load = b->share * tot * ramp;
-    static double w[N], prof[N];
-    double wsum = 0, psum = 0;
+    static double w[N], prof[N], proft[N];
+    double wsum = 0, psum = 0, ptsum = 0;
+    double ang = b->a_mm * M_PI / 180.0, ca = cos(ang), sa = sin(ang);
     for (int i = 0; i < N; i++) {
         double dx = (i % COLS + 0.5) * PITCH - b->x_mm, dy = (i / COLS + 0.5) * PITCH - b->y_mm;
         double g = 1 - hypot(dx, dy) / 150.0;
         w[i] = g > 0 && out[i] > 15 ? out[i] * g : 0;
         wsum += w[i];
-        double s = 0;
-        for (int p = 0; p < 8; p++)
+        double s = 0, st = 0;
+        for (int p = 0; p < 8 && hypot(dx, dy) < 170.0; p++)
             for (int q = 0; q < 8; q++) {
                 double xx = (i % COLS + (q + 0.5) / 8) * PITCH - b->x_mm;
                 double yy = (i / COLS + (p + 0.5) / 8) * PITCH - b->y_mm;
-                double r2 = (xx * xx + yy * yy) / (b->a_mm * b->a_mm);
-                s += r2 < 1 ? pow(1 - r2, 1.5) : 0;
+                if (b->on == 2) {
+                    double pb, pt;
+                    hook_profile(xx * ca + yy * sa, -xx * sa + yy * ca, &pb, &pt);
+                    s += pb;
+                    st += pt;
+                } else {
+                    double r2 = (xx * xx + yy * yy) / (b->a_mm * b->a_mm);
+                    s += r2 < 1 ? pow(1 - r2, 1.5) : 0;
+                }
             }
         prof[i] = s;
+        proft[i] = st;
         psum += s;
+        ptsum += st;
     }
+    double lb = b->on == 2 ? load * (1 - b->tip) : load, lt = b->on == 2 ? load * b->tip : 0;
+    double m = 0, mx = 0, my = 0;
     for (int i = 0; i < N; i++) {
         double d = wsum > 0 ? load * w[i] / wsum : 0;
         if (d > 0.9 * out[i])
             d = 0.9 * out[i];
         out[i] -= (float)d;
-        out[i] += (float)(load * prof[i] / psum);
+        double add = (psum > 0 ? lb * prof[i] / psum : 0) + (ptsum > 0 ? lt * proft[i] / ptsum : 0);
+        out[i] += (float)add;
+        m += add;
+        mx += add * (i % COLS + 0.5) * PITCH;
+        my += add * (i / COLS + 0.5) * PITCH;
+    }
+    if (m > 0) {
+        b->tx = mx / m;
+        b->ty = my / m;
     }
 }
 
-/* Writes the session as text frames (one frame a line), imports it and analyses it with the
- * back protocol; returns the JSON. */
-static json_object *import_and_analyze(const char *name, const ball_t *b)
+/* Writes the session from map frame f0 to the end as text frames (one frame a line), imports
+ * it and analyses it with the protocol given; returns the JSON. */
+static json_object *import_and_analyze(const char *name, int f0, ball_t *b, const char *protocol)
 {
     const char *dir = ts_tempdir();
     char txt[64], ses[64];
@@ -226,9 +263,9 @@ static json_object *import_and_analyze(const char *name, const ball_t *b)
     FILE *f = fopen(tp, "w");
     assert_non_null(f);
     static float fr[N];
-    int frames = (int)((map.n - 1) * RATE);
+    int frames = (int)((map.n - 1 - f0) * RATE);
     for (int k = 0; k < frames; k++) {
-        make_frame(k / RATE, b, fr);
+        make_frame(f0, k / RATE, b, fr);
         for (int i = 0; i < N; i++)
             fprintf(f, i ? ",%.0f" : "%.0f", fr[i] > 0 ? fr[i] : 0);
         fputc('\n', f);
@@ -243,7 +280,7 @@ static json_object *import_and_analyze(const char *name, const ball_t *b)
         print_message("import: %s\n", err ? err : "");
     free(err);
     assert_int_equal(rc, 0);
-    const char *an[] = {"steadymat", "analyze", sp, "--protocol", "back", "--json", NULL};
+    const char *an[] = {"steadymat", "analyze", sp, "--protocol", protocol, "--json", NULL};
     json_object *j = ts_run_json(an, 120, &rc, NULL);
     assert_non_null(j);
     assert_int_equal(rc, 0);
@@ -252,41 +289,113 @@ static json_object *import_and_analyze(const char *name, const ball_t *b)
     return j;
 }
 
-/* Each real map, body only and with a ball beside the sacrum / in front of the hip. */
+/* Each real map, body only (from its first frame and from frame 30) and with a ball beside the
+ * sacrum / in front of the hip (the back protocol) or a Hip Hook's footprint in front of the hip
+ * / beside the sacrum (the hook protocol): no hold on the body, one hold on the tool, at its
+ * place (the tool's load centroid). */
 static void real_maps_imported(void **state)
 {
     (void)state;
     static const struct {
         double row, col, a_mm, share;
     } ball[3] = {{31.0, 12.0, 22, 0.20}, {29.5, 16.5, 22, 0.20}, {29.5, 11.0, 22, 0.20}};
+    /* the hook's tip (cells), base direction (deg), share, tip share */
+    static const struct {
+        double row, col, deg, share, tip;
+    } hook[3] = {
+        {31.0, 11.5, 180, 0.20, 0.20}, {30.0, 17.0, 0, 0.20, 0.15}, {30.0, 11.0, 180, 0.25, 0.30}};
     static const char *const names[3] = {"1 supine", "2 right side", "3 left side"};
-    print_message("map           tool    holds  found  position error (mm)\n");
+    static const char *const protocols[2] = {"back", "hook"};
+    print_message("map           protocol  frames  tool    holds  found  position error (mm)\n");
     for (int m = 0; m < 3; m++) {
         load_map(m);
-        ball_t none = {0, 0, 0, 0, 0};
-        char nm[32];
-        snprintf(nm, sizeof nm, "pmat%d-body", m + 1);
-        json_object *j = import_and_analyze(nm, &none);
-        size_t nh = json_object_array_length(member(j, "holds"));
-        print_message("%-13s absent  %5zu  %5s\n", names[m], nh, nh ? "yes" : "no");
-        assert_int_equal(nh, 0);
-        assert_true(ts_json_num(j, "frames_no_tool") == ts_json_num(j, "frames"));
-        json_object_put(j);
-
-        ball_t b = {1, ball[m].col * PITCH, ball[m].row * PITCH, ball[m].a_mm, ball[m].share};
-        snprintf(nm, sizeof nm, "pmat%d-ball", m + 1);
-        j = import_and_analyze(nm, &b);
-        json_object *holds = member(j, "holds");
-        nh = json_object_array_length(holds);
-        double err = -1;
-        if (nh) {
-            json_object *h = json_object_array_get_idx(holds, 0);
-            err = hypot(ts_json_num(h, "x_mm") - b.x_mm, ts_json_num(h, "y_mm") - b.y_mm);
-            assert_true(ts_json_num(h, "start_s") > 10.0); /* not before the ball arrived */
+        for (int pr = 0; pr < 2; pr++) {
+            for (int f0 = 0; f0 <= 30; f0 += 30) {
+                ball_t none = {0, 0, 0, 0, 0, 0, 0, 0};
+                char nm[48];
+                snprintf(nm, sizeof nm, "pmat%d-body-%s-%d", m + 1, protocols[pr], f0);
+                json_object *j = import_and_analyze(nm, f0, &none, protocols[pr]);
+                size_t nh = json_object_array_length(member(j, "holds"));
+                print_message("%-13s %-8s  %2d-end  absent  %5zu  %5s\n", names[m], protocols[pr],
+                              f0, nh, nh ? "yes" : "no");
+                assert_int_equal(nh, 0);
+                assert_true(ts_json_num(j, "frames_no_tool") == ts_json_num(j, "frames"));
+                json_object_put(j);
+            }
+            ball_t b = {
+                1, ball[m].col * PITCH, ball[m].row * PITCH, ball[m].a_mm, ball[m].share, 0, 0, 0};
+            if (pr == 1)
+                b = (ball_t){2,
+                             hook[m].col * PITCH,
+                             hook[m].row * PITCH,
+                             hook[m].deg,
+                             hook[m].share,
+                             hook[m].tip,
+                             0,
+                             0};
+            char nm[48];
+            snprintf(nm, sizeof nm, "pmat%d-%s", m + 1, pr ? "hook" : "ball");
+            json_object *j = import_and_analyze(nm, 0, &b, protocols[pr]);
+            json_object *holds = member(j, "holds");
+            size_t nh = json_object_array_length(holds);
+            double err = -1;
+            if (nh) {
+                json_object *h = json_object_array_get_idx(holds, 0);
+                err = hypot(ts_json_num(h, "x_mm") - b.tx, ts_json_num(h, "y_mm") - b.ty);
+                assert_true(ts_json_num(h, "start_s") > 10.0); /* not before the tool arrived */
+            }
+            print_message("%-13s %-8s   0-end  %-6s  %5zu  %5s  %.1f\n", names[m], protocols[pr],
+                          pr ? "hook" : "ball", nh, nh ? "yes" : "no", err);
+            assert_int_equal(nh, 1);
+            /* the ball's centre; the hook's load centroid over its 14 cm footprint: a cell */
+            assert_true(err >= 0 && err < (pr ? 25.0 : 15.0));
+            if (pr == 1)
+                assert_string_equal(json_object_get_string(member(j, "tool_detected")), "hip-hook");
+            json_object_put(j);
         }
-        print_message("%-13s present %5zu  %5s  %.1f\n", names[m], nh, nh ? "yes" : "no", err);
-        assert_int_equal(nh, 1);
-        assert_true(err >= 0 && err < 15.0);
+    }
+}
+
+/* Nobody names the tool (no --protocol, no --tool): the footprint decides. The Hip Hook is
+ * coached as the Hip Hook (its two phases), the ball as the ball; a flag always wins (a ball
+ * coach does not take the hook for a ball). */
+static void footprint_chooses_protocol(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *scenario, *protocol; /* NULL: none given */
+        const char *expect, *from;
+        int holds;
+    } cases[] = {
+        {"hook-two-phase", NULL, "hip-hook", "detected", 2},
+        {"ball-steady", NULL, "ball-release", NULL, 1},
+        {"hook-two-phase", "hook", "hip-hook", NULL, 2},
+        {"hook-two-phase", "ball", "ball-release", NULL, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *argv[] = {"steadymat", "live",   "--sim",      cases[k].scenario,
+                              "--speed",   "25",     "--headless", "--duration",
+                              "60",        "--json", "--protocol", cases[k].protocol,
+                              NULL};
+        if (!cases[k].protocol)
+            argv[10] = NULL;
+        int rc;
+        json_object *j = ts_run_json(argv, 120, &rc, NULL);
+        assert_non_null(j);
+        assert_int_equal(rc, 0);
+        json_object *from = NULL;
+        json_object_object_get_ex(j, "protocol_from", &from);
+        size_t nh = json_object_array_length(member(j, "holds"));
+        print_message("%-15s --protocol %-5s -> %-13s (%s), %zu holds\n", cases[k].scenario,
+                      cases[k].protocol ? cases[k].protocol : "-",
+                      json_object_get_string(member(j, "protocol")),
+                      from ? json_object_get_string(from) : "given", nh);
+        assert_string_equal(json_object_get_string(member(j, "protocol")), cases[k].expect);
+        if (cases[k].from)
+            assert_string_equal(json_object_get_string(from), cases[k].from);
+        else
+            assert_null(from);
+        assert_int_equal(nh, (size_t)cases[k].holds);
         json_object_put(j);
     }
 }
@@ -298,6 +407,7 @@ int main(void)
         cmocka_unit_test(no_tool_no_hold_calibrated),
         cmocka_unit_test(tool_placed_later_then_removed),
         cmocka_unit_test(real_maps_imported),
+        cmocka_unit_test(footprint_chooses_protocol),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ static void rig_open(rig_t *g, const char *scenario, double shift_x, double shif
     g->rows = cfg.rows;
     g->cols = cfg.cols;
     g->pitch = cfg.pitch_mm;
-    sm_pipeline_config_t pc = {cfg.rows, cfg.cols, cfg.pitch_mm, SM_PROTO_BALL_RELEASE, 0, 0, 0, 0};
+    sm_pipeline_config_t pc = {cfg.rows, cfg.cols, cfg.pitch_mm, SM_PROTO_BALL_RELEASE, 0, 0, 0,
+                               0,        0};
     assert_int_equal(sm_pipeline_create(&pc, &g->pipe), SM_OK);
     g->frame.rows = (uint16_t)cfg.rows;
     g->frame.cols = (uint16_t)cfg.cols;

@@ -124,8 +124,8 @@ static void test_session_never_overlaps(void **state)
         cfg.scenario = scen[sc];
         sm_sim_t *sim = NULL;
         assert_int_equal(sm_sim_create(&cfg, &sim), SM_OK);
-        sm_pipeline_config_t pc = {cfg.rows, cfg.cols, cfg.pitch_mm, SM_PROTO_BALL_RELEASE,
-                                   0,        8000,     0.8f,         0};
+        sm_pipeline_config_t pc = {
+            cfg.rows, cfg.cols, cfg.pitch_mm, SM_PROTO_BALL_RELEASE, 0, 8000, 0.8f, 0, 0};
         sm_pipeline_t *p = NULL;
         assert_int_equal(sm_pipeline_create(&pc, &p), SM_OK);
         static sm_frame_t f;
@@ -170,7 +170,7 @@ static void test_session_never_overlaps(void **state)
 static void test_cut_in_the_mix(void **state)
 {
     (void)state;
-    sm_pipeline_config_t pc = {32, 24, 25.0, SM_PROTO_BALL_RELEASE, 0, 8000, 1.0f, 0};
+    sm_pipeline_config_t pc = {32, 24, 25.0, SM_PROTO_BALL_RELEASE, 0, 8000, 1.0f, 0, 0};
     sm_pipeline_t *p = NULL;
     assert_int_equal(sm_pipeline_create(&pc, &p), SM_OK);
     sm_coach_cue_t c[] = {

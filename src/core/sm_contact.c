@@ -222,6 +222,7 @@ void sm_contact_reset(sm_contact_t *ct)
     ct->cand_since = -1;
     ct->have_slow = 0;
     ct->slow_tot = 0.0;
+    memset(ct->slow, 0, n * sizeof *ct->slow);
 }
 
 void sm_contact_set_posture(sm_contact_t *ct, sm_posture_t p)
@@ -1281,7 +1282,8 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         double st = 0;
         for (int i = 0; i < n; i++) {
             float v = ct->w[i] > fl ? ct->w[i] : 0.0f;
-            ct->slow[i] += (float)(al * (v - ct->slow[i]));
+            /* the first frame is the level: never a blend with what was there before */
+            ct->slow[i] = ct->have_slow ? ct->slow[i] + (float)(al * (v - ct->slow[i])) : v;
             st += ct->slow[i];
         }
         ct->slow_tot = st;

@@ -9,9 +9,11 @@
 
 /* The cache holds every string of one picture with room to spare (a picture draws about 30), and
  * evicts the least recently used: numbers that change every frame recycle a few slots instead of
- * growing. Longer strings are rendered each time into a scratch texture. */
+ * growing. A key holds the longest paragraph the view draws (a safety screen line, about 500
+ * bytes), so a screen left up is not rendered again 60 times a second; only longer strings are
+ * rendered each time into a scratch texture. */
 #define CACHE_N 64
-#define KEY_MAX 192
+#define KEY_MAX 1024
 
 typedef struct {
     SDL_Texture *tex;
@@ -31,6 +33,7 @@ struct sm_text {
     char path[512];
     entry cache[CACHE_N];
     unsigned long clock;
+    unsigned long renders;
     SDL_Texture *scratch;
 };
 
@@ -177,6 +180,7 @@ static uint32_t fnv1a(const char *s)
 static SDL_Texture *render(sm_text_t *t, sm_face face, SDL_Color c, int wrap_px, const char *s,
                            int *w, int *h)
 {
+    t->renders++;
     SDL_Surface *surf = wrap_px > 0
                             ? TTF_RenderUTF8_Blended_Wrapped(t->font[face], s, c, (Uint32)wrap_px)
                             : TTF_RenderUTF8_Blended(t->font[face], s, c);
@@ -270,4 +274,9 @@ void sm_text_stats(const sm_text_t *t, int *entries, size_t *bytes)
     }
     *entries = n;
     *bytes = b;
+}
+
+unsigned long sm_text_renders(const sm_text_t *t)
+{
+    return t ? t->renders : 0;
 }

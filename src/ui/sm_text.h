@@ -54,5 +54,7 @@ void sm_text_flush(sm_text_t *t);
 
 /* Cache statistics, to check that long sessions do not grow it. */
 void sm_text_stats(const sm_text_t *t, int *entries, size_t *bytes);
+/* Strings rendered since sm_text_create (cache misses): an unchanged picture renders none. */
+unsigned long sm_text_renders(const sm_text_t *t);
 
 #endif

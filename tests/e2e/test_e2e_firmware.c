@@ -3,7 +3,6 @@
  * mat, read the way a maker would: `steadymat live --port <pty>`, and by protocol v1 directly
  * for the host commands. Also the scan rate in simulated cycles against the ADC and UART bound.
  */
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <signal.h>
@@ -30,7 +29,8 @@ static const char *elf(const char *name)
     return path[i];
 }
 
-/* Start the harness: stdout (its JSON summary) and stderr go to files in dir. */
+/* Start the harness: stdout (its JSON summary) and stderr go to files in dir. The test's
+ * teardown kills it when an assertion ended the test before its own ts_kill. */
 static pid_t start_avrsim(const char *const *args, const char *out, const char *err)
 {
     const char *argv[32] = {SM_AVRSIM_BIN};
@@ -38,18 +38,8 @@ static pid_t start_avrsim(const char *const *args, const char *out, const char *
     for (int i = 0; args[i] && n < 31; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0)
-            _exit(127);
-        dup2(o, 1);
-        dup2(e, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    pid_t pid = ts_spawn(argv, out, err);
+    assert_true(pid > 0);
     return pid;
 }
 
@@ -58,8 +48,7 @@ static json_object *run_avrsim(const char *const *args, const char *dir)
 {
     const char *out = ts_path(dir, "avrsim.json"), *err = ts_path(dir, "avrsim.err");
     pid_t pid = start_avrsim(args, out, err);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    int status = ts_wait(pid);
     char *text = ts_read_file(out, NULL);
     assert_non_null(text);
     json_object *j = json_tokener_parse(text);
@@ -72,6 +61,15 @@ static json_object *run_avrsim(const char *const *args, const char *dir)
     }
     free(text);
     return j;
+}
+
+/* Every test's teardown (cmocka runs it also after a failed assertion): no simulated chip
+ * outlives its test, to hold the shared EEPROM file or a pty into the next one. */
+static int stop_avrsims(void **state)
+{
+    (void)state;
+    ts_kill_all(SIGTERM);
+    return 0;
 }
 
 static const char *json_str(json_object *j, const char *key)
@@ -330,10 +328,8 @@ static void text_mode_sends_checksummed_lines(void **state)
 
     sm_transport_t *t;
     char err[256];
-    if (sm_transport_open(link, 1000000, 1, &t, err, sizeof err) != SM_OK) {
-        ts_kill(sim, SIGTERM); /* never leave a simulated chip running */
+    if (sm_transport_open(link, 1000000, 1, &t, err, sizeof err) != SM_OK)
         fail_msg("%s", err);
-    }
     static char buf[65536];
     size_t n = 0;
     for (int tries = 0; tries < 400 && n < 20000; tries++) {
@@ -348,7 +344,7 @@ static void text_mode_sends_checksummed_lines(void **state)
                           "--headless", "--duration", "3",      "--json", NULL};
     int rc = 0;
     json_object *j = ts_run_json(live, 60, &rc, NULL);
-    ts_kill(sim, SIGTERM); /* before any assertion: a failure must not leave it running */
+    ts_kill(sim, SIGTERM); /* the mat is done; the link's bytes are checked below */
     buf[n] = 0;
     int lines = 0;
     char *p = strstr(buf, "\r\n"); /* the first line may be joined midway */
@@ -393,10 +389,10 @@ static void text_mode_sends_checksummed_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(live_reads_the_pattern_where_it_was_put),
-        cmocka_unit_test(commands_take_effect_and_the_ball_moves),
-        cmocka_unit_test(scan_rate_reaches_the_bound),
-        cmocka_unit_test(text_mode_sends_checksummed_lines),
+        cmocka_unit_test_teardown(live_reads_the_pattern_where_it_was_put, stop_avrsims),
+        cmocka_unit_test_teardown(commands_take_effect_and_the_ball_moves, stop_avrsims),
+        cmocka_unit_test_teardown(scan_rate_reaches_the_bound, stop_avrsims),
+        cmocka_unit_test_teardown(text_mode_sends_checksummed_lines, stop_avrsims),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,10 @@
 /* The reference mat (the real firmware under simavr, 32x24) with no calibration of its own reads
  * through the reference calibration profile, and says so: "reference profile, not calibrated
  * for this mat". */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -34,23 +31,16 @@ static void test_reference_mat_uses_the_reference_profile(void **state)
                           "--eeprom",
                           ts_path(dir, "eeprom.bin"),
                           NULL};
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(ts_path(dir, "avrsim.log"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(o, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    const char *log = ts_path(dir, "avrsim.log");
+    pid_t pid = ts_spawn(argv, log, log); /* the teardown kills it if an assertion fails */
+    assert_true(pid > 0);
     assert_int_equal(ts_wait_path(link, 30), 0);
     const char *live[] = {"steadymat",  "live", "--port", link, "--headless",
                           "--duration", "3",    "--json", NULL};
     int rc = 0;
     char *err = NULL;
     json_object *j = ts_run_json(live, 90, &rc, &err);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    ts_kill(pid, SIGTERM);
     assert_non_null(j);
     assert_int_equal(rc, 0);
     print_message("stderr: %s", err ? err : "");
@@ -67,10 +57,18 @@ static void test_reference_mat_uses_the_reference_profile(void **state)
     free(err);
 }
 
+/* Runs also after a failed assertion: the simulated chip never outlives the test. */
+static int stop_avrsim(void **state)
+{
+    (void)state;
+    ts_kill_all(SIGTERM);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_mat_uses_the_reference_profile),
+        cmocka_unit_test_teardown(test_reference_mat_uses_the_reference_profile, stop_avrsim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,14 +25,34 @@ static int ndirs;
 #define MAX_KIDS 64
 static pid_t kids[MAX_KIDS];
 
-static void kill_kids(void)
+static double now_s(void);
+
+void ts_kill_all(int sig)
 {
-    for (int i = 0; i < MAX_KIDS; i++)
-        if (kids[i] > 0) {
+    for (int i = 0; i < MAX_KIDS; i++) {
+        if (kids[i] <= 0)
+            continue;
+        kill(kids[i], sig);
+        /* Not a sleep: waits for the process to end, for at most 5 s. */
+        double deadline = now_s() + 5;
+        while (sig != SIGKILL && waitpid(kids[i], NULL, WNOHANG) == 0) {
+            if (now_s() > deadline) {
+                sig = SIGKILL;
+                break;
+            }
+            poll(NULL, 0, 10);
+        }
+        if (sig == SIGKILL) {
             kill(kids[i], SIGKILL);
             waitpid(kids[i], NULL, 0);
-            kids[i] = 0;
         }
+        kids[i] = 0;
+    }
+}
+
+static void kill_kids(void)
+{
+    ts_kill_all(SIGKILL);
 }
 
 static void track(pid_t pid, int add)
@@ -145,6 +168,19 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* In a child after fork: die with the test. A test killed from outside (ctest's timeout, ^C)
+ * runs no teardown and no atexit, and must not leave a simulated mat or chip running. */
+static void die_with_parent(pid_t parent)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) /* the test died before prctl */
+        _exit(127);
+#else
+    (void)parent;
+#endif
+}
+
 static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
 {
     int n = 0;
@@ -162,8 +198,10 @@ static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
     args[shift] = (char *)SM_STEADYMAT_BIN;
     for (int i = 1; i < n; i++)
         args[i + shift] = (char *)argv[i];
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent(parent);
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(out_fd >= 0 ? out_fd : devnull, 1);
@@ -250,6 +288,33 @@ pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path)
     pid_t pid = spawn(argv, fd, fd);
     if (fd >= 0)
         close(fd);
+    if (pid > 0)
+        track(pid, 1);
+    return pid;
+}
+
+pid_t ts_spawn(const char *const *argv, const char *out_path, const char *err_path)
+{
+    int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+    int err = !err_path ? -1
+              : out_path && strcmp(err_path, out_path) == 0
+                  ? dup(out)
+                  : open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t parent = getpid();
+    pid_t pid = (out_path && out < 0) || (err_path && err < 0) ? -1 : fork();
+    if (pid == 0) {
+        die_with_parent(parent);
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(out >= 0 ? out : devnull, 1);
+        dup2(err >= 0 ? err : devnull, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (out >= 0)
+        close(out);
+    if (err >= 0)
+        close(err);
     if (pid > 0)
         track(pid, 1);
     return pid;

@@ -28,6 +28,17 @@ uint64_t ts_rand(uint64_t *state);
 int ts_run_steadymat(const char *const *argv, int timeout_s, char **out, char **err);
 /* Start steadymat in the background (stdout/stderr to the given file or /dev/null). */
 pid_t ts_spawn_steadymat(const char *const *argv, const char *log_path);
+/* Start any program in the background: argv[0] is its path; stdout and stderr go to the given
+ * files (created or emptied; NULL: /dev/null; the same path twice: one file). -1 when it cannot
+ * start. Like every process started here, it is killed when the test process dies (Linux), and
+ * by ts_kill_all. Reap it with ts_wait or ts_kill. */
+pid_t ts_spawn(const char *const *argv, const char *out_path, const char *err_path);
+/* End and reap every background process started by ts_spawn or ts_spawn_steadymat and not
+ * reaped yet: sig first (SIGTERM lets a harness save its state, like a chip losing power), then
+ * SIGKILL for one still running 5 s later. A cmocka teardown (it runs also after a failed
+ * assertion), so that a failing test leaves no simulated mat or chip running into the next
+ * test; SIGKILL at exit. */
+void ts_kill_all(int sig);
 /* Size of a file in bytes, -1 when it does not exist. */
 long ts_file_size(const char *path);
 /* Wait until a file has grown past `bytes` (a live process is recording), up to timeout_s:

@@ -8,6 +8,7 @@
 
 #include <SDL.h>
 
+#include "sm_safety.h"
 #include "sm_text.h"
 
 #define DEJAVU "/usr/share/fonts/truetype/dejavu"
@@ -80,8 +81,8 @@ static void test_cache_hits_and_bounds(void **state)
     sm_text_set_sizes(t, px);
     sm_text_stats(t, &entries, &bytes);
     assert_int_equal(entries, 0);
-    /* longer than a cache key, wrapped, empty, NULL */
-    char longs[600];
+    /* longer than a cache key (still drawn, rendered each time), wrapped, empty, NULL */
+    char longs[1500];
     memset(longs, 'x', sizeof longs - 1);
     longs[sizeof longs - 1] = '\0';
     assert_non_null(sm_text_get(t, SM_FACE_SMALL, white, 0, longs, &w1, &h1));
@@ -91,6 +92,39 @@ static void test_cache_hits_and_bounds(void **state)
     assert_null(sm_text_get(t, SM_FACE_SMALL, white, 0, "", &w1, &h1));
     assert_null(sm_text_get(t, SM_FACE_SMALL, white, 0, NULL, &w1, &h1));
     assert_int_equal(w1, 0);
+    sm_text_destroy(t);
+}
+
+/* The safety screen stays up until it is closed: its paragraph (every safety line, as the view
+ * joins them) is rendered once, not once per picture, and the numbers drawn beside it do not
+ * push it out of the cache. */
+static void test_long_paragraph_rendered_once(void **state)
+{
+    (void)state;
+    if (!have_dejavu())
+        skip();
+    sm_text_t *t = sm_text_create(ren, DEJAVU);
+    assert_non_null(t);
+    int px[SM_FACE_COUNT] = {14, 18, 22, 30, 60, 30, 90};
+    sm_text_set_sizes(t, px);
+    char body[1024];
+    size_t k = 0;
+    body[0] = 0;
+    for (size_t i = 0; sm_safety_line(i) && k < sizeof body; i++)
+        k +=
+            (size_t)snprintf(body + k, sizeof body - k, "%s- %s", i ? "\n" : "", sm_safety_line(i));
+    assert_true(strlen(body) > 300); /* longer than a label: the case that was not cached */
+    SDL_Color white = {255, 255, 255, 255};
+    int w, h;
+    unsigned long before = sm_text_renders(t);
+    for (int frame = 0; frame < 600; frame++) { /* ten seconds of pictures */
+        assert_non_null(sm_text_get(t, SM_FACE_BANNER, white, 600, body, &w, &h));
+        char num[32];
+        snprintf(num, sizeof num, "%d", 7000 + frame); /* a total that changes every frame */
+        assert_non_null(sm_text_get(t, SM_FACE_BANNER, white, 0, num, &w, &h));
+    }
+    assert_true(w > 0 && h > 0);
+    assert_int_equal(sm_text_renders(t) - before, 1 + 600);
     sm_text_destroy(t);
 }
 
@@ -119,6 +153,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_hits_and_bounds),
+        cmocka_unit_test(test_long_paragraph_rendered_once),
         cmocka_unit_test(test_no_font_no_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

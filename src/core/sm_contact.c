@@ -27,6 +27,8 @@ struct sm_contact {
     double floor;   /* smoothed estimate */
     int have_floor; /* floor initialised */
     int have_prev;
+    float *cnt;          /* the sensor's counts of this frame (sm_contact_update_sensor) */
+    const float *sensor; /* cnt during sm_contact_update_sensor, else NULL */
     double t_prev;
     /* track */
     int tracking;
@@ -169,6 +171,7 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->in = malloc(n * sizeof *ct->in);
     ct->w = malloc(n * sizeof *ct->w);
     ct->prev = malloc(n * sizeof *ct->prev);
+    ct->cnt = malloc(n * sizeof *ct->cnt);
     ct->since = malloc(n * sizeof *ct->since);
     ct->scratch = malloc(n * sizeof *ct->scratch);
     ct->label = malloc(n);
@@ -178,8 +181,8 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->ii = malloc((size_t)(rows + 1) * (size_t)(cols + 1) * sizeof *ct->ii);
     ct->sup = malloc(n * sizeof *ct->sup);
     ct->slow = malloc(n * sizeof *ct->slow);
-    if (!ct->in || !ct->w || !ct->prev || !ct->since || !ct->scratch || !ct->label || !ct->mark ||
-        !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
+    if (!ct->in || !ct->w || !ct->prev || !ct->cnt || !ct->since || !ct->scratch || !ct->label ||
+        !ct->mark || !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
         sm_contact_destroy(ct);
         return SM_ERR_NOMEM;
     }
@@ -195,6 +198,7 @@ void sm_contact_destroy(sm_contact_t *ct)
     free(ct->in);
     free(ct->w);
     free(ct->prev);
+    free(ct->cnt);
     free(ct->since);
     free(ct->scratch);
     free(ct->label);
@@ -325,9 +329,11 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
     int rows = ct->rows, cols = ct->cols;
     float fl = (float)ct->floor;
     memcpy(ct->w, raw, (size_t)ct->n * sizeof *raw);
+    /* static: the sensor's reading unchanged (its counts when the values are calibrated: a
+     * creep correction keeps a stuck cell's kPa drifting) */
+    const float *rd = ct->sensor ? ct->sensor : raw;
     for (int i = 0; i < ct->n; i++) {
-        /* static: unchanged but for a creep correction's slow drift (calibrated values) */
-        if (!ct->have_prev || fabsf(raw[i] - ct->prev[i]) > 2e-4f * fabsf(ct->prev[i]))
+        if (!ct->have_prev || rd[i] != ct->prev[i])
             ct->since[i] = (float)t_s;
     }
     for (int r = 0; r < rows; r++)
@@ -371,7 +377,7 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
                 ct->label[i] = SM_CONTACT_FAULT;
             }
         }
-    memcpy(ct->prev, raw, (size_t)ct->n * sizeof *raw);
+    memcpy(ct->prev, rd, (size_t)ct->n * sizeof *rd);
     ct->have_prev = 1;
 }
 
@@ -1342,6 +1348,16 @@ void sm_contact_update(sm_contact_t *ct, const float *cells, double t_s, sm_cont
             break;
         }
     process(ct, v, t_s, out);
+}
+
+void sm_contact_update_sensor(sm_contact_t *ct, const float *values, const uint16_t *counts,
+                              double t_s, sm_contact_frame_t *out)
+{
+    for (int i = 0; i < ct->n; i++)
+        ct->cnt[i] = (float)counts[i];
+    ct->sensor = ct->cnt;
+    sm_contact_update(ct, values, t_s, out);
+    ct->sensor = NULL;
 }
 
 void sm_contact_update_u16(sm_contact_t *ct, const uint16_t *cells, double t_s,

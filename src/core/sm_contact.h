@@ -245,6 +245,11 @@ void sm_contact_set_tool(sm_contact_t *ct, sm_tool_kind_t tool, double ball_mm);
  * kPa); non-finite values are read as 0. out is set on every call. */
 void sm_contact_update(sm_contact_t *ct, const float *cells, double t_s, sm_contact_frame_t *out);
 /* The same for raw counts (converted into an internal buffer). */
+/* The same on calibrated values, with the sensor's raw counts of the frame (rows*cols, read
+ * only during the call): a cell is static (stuck) when its counts do not change, whatever a
+ * creep correction does to its value. */
+void sm_contact_update_sensor(sm_contact_t *ct, const float *values, const uint16_t *counts,
+                              double t_s, sm_contact_frame_t *out);
 void sm_contact_update_u16(sm_contact_t *ct, const uint16_t *cells, double t_s,
                            sm_contact_frame_t *out);
 

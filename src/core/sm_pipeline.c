@@ -133,7 +133,7 @@ sm_status sm_pipeline_frame(sm_pipeline_t *p, const sm_frame_t *f, const float *
             sm_coach_gap(p->alt);
     }
     if (values)
-        sm_contact_update(p->contact, values, t, &p->cf);
+        sm_contact_update_sensor(p->contact, values, f->cells, t, &p->cf);
     else
         sm_contact_update_u16(p->contact, f->cells, t, &p->cf);
     p->frames++;

@@ -1,6 +1,7 @@
 /*
  * The live view: heatmap, CoP trail, big numbers, status line. The only module that includes SDL
  * (with sm_sound later). Owns the window (or, headless, an off-screen surface) and the fonts.
+ * Built from layers, one file each (sm_layer_*.c; the map is in sm_view_internal.h).
  * Thread context: all functions from the main thread only.
  */
 #ifndef SM_VIEW_H

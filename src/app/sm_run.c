@@ -107,6 +107,12 @@ typedef struct {
     char sides_text[128];
     char tool_text[128]; /* "No tool found - ..." while searching */
     int presenter;
+    int clinician; /* the clinician view (v): diagnostics on screen */
+    /* the pressure on the tool in words: its force (N, < 0 none) and level (0 none, 1 light,
+     * 2 firm, 3 too hard; held within 10 % of a threshold so it does not flicker) */
+    double tool_n;
+    int pressure_level;
+    float tool_values[SM_MAX_CELLS];
     int safety; /* the safety screen is up */
     char link_text[192];
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
@@ -592,6 +598,32 @@ static void new_mat(run_t *r, const sm_frame_t *f)
     r->have_side[0] = r->have_side[1] = 0;
 }
 
+static int pressure_level(const run_t *r, double n)
+{
+    double firm = r->rc->pressure_firm_n > 0 ? r->rc->pressure_firm_n : SM_PRESSURE_FIRM_N;
+    double hard = r->rc->pressure_hard_n > 0 ? r->rc->pressure_hard_n : SM_PRESSURE_HARD_N;
+    int lv = r->pressure_level;
+    /* A level is reached at its threshold and left only 10 % below it: a force resting at a
+     * threshold does not flicker between two words. */
+    double firm_at = lv >= 2 ? 0.9 * firm : firm, hard_at = lv >= 3 ? 0.9 * hard : hard;
+    return n >= hard_at ? 3 : n >= firm_at ? 2 : 1;
+}
+
+/* The force on the tool (calibrated mats, while a tool is found) and its word. */
+static void tool_pressure(run_t *r, const uint8_t *labels, size_t cells)
+{
+    const sm_contact_frame_t *cf = r->pipe ? sm_pipeline_contact(r->pipe) : NULL;
+    if (!r->cal_ok || !labels || !cf || !cf->present) {
+        r->tool_n = -1;
+        r->pressure_level = 0;
+        return;
+    }
+    for (size_t i = 0; i < cells; i++)
+        r->tool_values[i] = labels[i] == SM_CONTACT_TOOL ? r->values[i] : 0.0f;
+    r->tool_n = sm_calib_force_n(r->cal, r->tool_values);
+    r->pressure_level = isfinite(r->tool_n) ? pressure_level(r, r->tool_n) : 0;
+}
+
 static void take_frame(run_t *r)
 {
     const sm_frame_t *f = r->frame;
@@ -672,6 +704,7 @@ static void take_frame(run_t *r)
         r->have_labels = labels != NULL;
         if (labels)
             memcpy(r->shown_labels, labels, cells);
+        tool_pressure(r, labels, cells);
         memcpy(r->shown, f, sizeof *f);
         r->shown_m = r->m;
         r->have_shown = 1;
@@ -788,6 +821,12 @@ static void render(run_t *r, double wall_s)
         vm.volume = sm_mix_volume(mix);
     }
     vm.presenter = r->presenter;
+    vm.clinician = r->clinician;
+    if (r->pipe && r->pressure_level > 0) {
+        static const char *const words[] = {"", "light", "firm", "too hard"};
+        vm.pressure_text = words[r->pressure_level];
+        vm.pressure_level = r->pressure_level;
+    }
     if (r->place) {
         sm_placement_view(r->place, &vm);
         if (vm.zone_alert && !vm.alert)
@@ -921,6 +960,9 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             break;
         case SM_ACT_PRESENTER:
             r->presenter = !r->presenter;
+            break;
+        case SM_ACT_CLINICIAN:
+            r->clinician = !r->clinician;
             break;
         case SM_ACT_COMPARE:
             r->compare = (r->compare + 1) % 3;
@@ -1105,6 +1147,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_autoscale_init(&r->autoscale, 10.0, r->scale_max);
     r->start_unix_ms = sm_clock_unix_ms();
     r->presenter = rc->presenter;
+    r->clinician = rc->clinician;
+    r->tool_n = -1;
     r->muted = rc->mute;
     r->volume = rc->volume;
     r->compare = rc->compare;

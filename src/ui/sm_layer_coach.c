@@ -157,6 +157,8 @@ static int coach_small(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
                      NULL);
         h += lh;
     }
+    if (!m->clinician)
+        return h; /* the rest is for the clinician */
     if (m->breath_bpm > 0 && isfinite(m->breath_bpm)) {
         snprintf(buf, sizeof buf, "breathing %.0f /min", m->breath_bpm);
         sm_view_text(v, SM_FACE_LABEL, v->pal->dim, buf, x + w / 2, y + h, AL_CENTER, w, NULL);
@@ -169,6 +171,37 @@ static int coach_small(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     }
     (void)L;
     return h;
+}
+
+/* How many small lines coach_small draws. */
+static int small_lines(const sm_view_model_t *m)
+{
+    int n = (m->tool_status && *m->tool_status) + (m->protocol_text && *m->protocol_text);
+    if (m->clinician)
+        n += (m->breath_bpm > 0 && isfinite(m->breath_bpm)) + (m->sides_text && *m->sides_text);
+    return n;
+}
+
+static int pressure_h(sm_view_t *v, const sm_view_model_t *m)
+{
+    if (!m->pressure_text || !*m->pressure_text)
+        return 0;
+    return sm_view_line_h(v, SM_FACE_LABEL) + sm_view_line_h(v, SM_FACE_COACH);
+}
+
+/* The pressure on the tool in one word, large: "PRESSURE" above "firm" (green), "too hard"
+ * (red) or "light" (dim). */
+static int coach_pressure(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m, int x,
+                          int y, int w)
+{
+    (void)L;
+    if (!m->pressure_text || !*m->pressure_text)
+        return 0;
+    SDL_Color c = m->pressure_level >= 3 ? C_BAD : m->pressure_level == 2 ? C_GOOD : v->pal->dim;
+    int lh = sm_view_line_h(v, SM_FACE_LABEL);
+    sm_view_text(v, SM_FACE_LABEL, v->pal->dim, "PRESSURE", x + w / 2, y, AL_CENTER, w, NULL);
+    sm_view_text(v, SM_FACE_COACH, c, m->pressure_text, x + w / 2, y + lh, AL_CENTER, w, NULL);
+    return pressure_h(v, m);
 }
 
 /* Total, area and peak in one compact row: still there, no longer the headline. */
@@ -241,8 +274,11 @@ static void draw_coach(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     fill(v, L->panel, v->pal->panel);
     int pad = iround(2.2 * L->u), gap = iround(1.6 * L->u);
     int bottom_row = sm_view_line_h(v, SM_FACE_BANNER) + 2 * iround(0.3 * L->u);
-    int nums_h = iround(0.6 * L->u) + 2 * sm_view_line_h(v, SM_FACE_SMALL) +
-                 sm_view_line_h(v, SM_FACE_BANNER);
+    int nums_h = m->clinician ? iround(0.6 * L->u) + 2 * sm_view_line_h(v, SM_FACE_SMALL) +
+                                    sm_view_line_h(v, SM_FACE_BANNER)
+                              : 0;
+    int press_h = pressure_h(v, m);
+    nums_h += press_h;
     SDL_Rect p = L->panel;
     if (!L->portrait) {
         int x = p.x + pad, w = p.w - 2 * pad, y = p.y + pad;
@@ -250,13 +286,13 @@ static void draw_coach(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         y += coach_phase(v, L, m, x, y, w) + gap / 2;
         y += coach_timer(v, L, m, x, y, w) + gap;
         y += coach_meter(v, L, m, x, y, w) + gap;
-        int small_h = (m->breath_bpm > 0) + (m->sides_text && *m->sides_text) +
-                      (m->tool_status && *m->tool_status) + (m->protocol_text && *m->protocol_text);
-        small_h *= sm_view_line_h(v, SM_FACE_LABEL);
+        int small_h = small_lines(m) * sm_view_line_h(v, SM_FACE_LABEL);
         y += coach_instruction(v, L, m, x, y, w, y_end - y - small_h - gap) + gap;
         if (y + small_h <= y_end)
             coach_small(v, L, m, x, y, w);
-        coach_numbers(v, L, m, x, y_end + gap, w);
+        coach_pressure(v, L, m, x, y_end + gap, w);
+        if (m->clinician)
+            coach_numbers(v, L, m, x, y_end + gap + press_h, w);
     } else {
         /* wide and short: timer and meter on the left, words on the right */
         int cw = (p.w - 3 * pad) / 2;
@@ -265,13 +301,13 @@ static void draw_coach(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         yl += coach_timer(v, L, m, xl, yl, cw) + gap;
         coach_meter(v, L, m, xl, yl, cw);
         int y_end = p.y + p.h - pad - bottom_row - gap - nums_h;
-        int small_h = (m->breath_bpm > 0) + (m->sides_text && *m->sides_text) +
-                      (m->tool_status && *m->tool_status) + (m->protocol_text && *m->protocol_text);
-        small_h *= sm_view_line_h(v, SM_FACE_LABEL);
+        int small_h = small_lines(m) * sm_view_line_h(v, SM_FACE_LABEL);
         int yr = y + coach_instruction(v, L, m, xr, y, cw, y_end - y - small_h - gap) + gap / 2;
         if (yr + small_h <= y_end - gap / 2)
             coach_small(v, L, m, xr, yr, cw);
-        coach_numbers(v, L, m, xr, y_end, cw);
+        coach_pressure(v, L, m, xr, y_end, cw);
+        if (m->clinician)
+            coach_numbers(v, L, m, xr, y_end + press_h, cw);
     }
     int sy = p.y + p.h - pad - bottom_row;
     draw_sound(v, L, m, p.x + p.w - pad, sy + iround(0.15 * bottom_row), iround(0.7 * bottom_row));

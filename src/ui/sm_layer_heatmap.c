@@ -209,7 +209,7 @@ int sm_view_scale_bar_end(sm_view_t *v, const sm_layout_t *L, const sm_frame_t *
 /* The scale bar under the map's left end, and the mat's size at its right end when the key of
  * the marks does not need that room (reserved). */
 static void draw_scale_bar(sm_view_t *v, const sm_layout_t *L, const sm_frame_t *f, double pitch,
-                           int reserved)
+                           int reserved, int clinician)
 {
     int len = 0, cm = scale_bar_cm(L, f, pitch, &len);
     if (!cm)
@@ -230,7 +230,7 @@ static void draw_scale_bar(sm_view_t *v, const sm_layout_t *L, const sm_frame_t 
     snprintf(dims, sizeof dims, "%d \xc3\x97 %d cells, %.3g mm pitch", f->rows, f->cols, pitch);
     int dw = 0, dh = 0;
     sm_text_measure(v->text, SM_FACE_SMALL, dims, &dw, &dh);
-    if (!reserved && dw > 0 && dw <= L->map.w - len - iround(9 * L->u))
+    if (clinician && !reserved && dw > 0 && dw <= L->map.w - len - iround(9 * L->u))
         sm_view_text(v, SM_FACE_SMALL, v->pal->faint, dims, L->map.x + L->map.w,
                      y - sm_view_line_h(v, SM_FACE_SMALL) / 2, AL_RIGHT, 0, NULL);
 }
@@ -267,6 +267,6 @@ void sm_layer_heatmap_draw(sm_view_t *v, const sm_view_ctx_t *c)
             v, SM_FACE_SMALL, v->pal->faint, "\xe2\x96\xb2 head end", L->map.x + L->map.w / 2,
             L->map.y - sm_view_line_h(v, SM_FACE_SMALL) - iround(0.3 * L->u), AL_CENTER, 0, NULL);
     }
-    draw_scale_bar(v, L, f, m->pitch_mm, sm_view_key_count(m, f) > 0);
+    draw_scale_bar(v, L, f, m->pitch_mm, sm_view_key_count(m, f) > 0, m->clinician);
     draw_legend(v, L, m, c->scale);
 }

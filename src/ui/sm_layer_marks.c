@@ -140,6 +140,8 @@ static int key_items(const sm_view_model_t *m, const sm_frame_t *f, const char *
     /* most important first: it is drawn at the right end and kept when room runs out */
     if (m->labels && any_set(m->labels, n, 2))
         txt[k] = "tool", col[k] = C_TOOL, kind[k++] = 0;
+    if (!m->clinician) /* the patient sees the tool; the rest is diagnostic */
+        return k;
     if (m->template_mask && any_set(m->template_mask, n, -1))
         txt[k] = "template", col[k] = m->template_on_target ? C_GOOD : C_TEMPLATE, kind[k++] = 1;
     if (m->ghosts && any_set(m->ghosts, n, -1))
@@ -210,11 +212,11 @@ void sm_layer_marks_draw(sm_view_t *v, const sm_view_ctx_t *c)
     const sm_layout_t *L = c->L;
     const sm_view_model_t *m = c->m;
     int n = f->rows * f->cols;
-    if (m->template_mask && any_set(m->template_mask, n, -1)) {
+    if (m->clinician && m->template_mask && any_set(m->template_mask, n, -1)) {
         mask_t k = {m->template_mask, -1, f->rows, f->cols};
         draw_outline_mask(v, L, L->map, f, &k, m->template_on_target ? C_GOOD : C_TEMPLATE, 0.6);
     }
-    if (m->ghosts || m->labels)
+    if (m->clinician && (m->ghosts || m->labels))
         draw_cell_marks(v, L, L->map, f, m->ghosts, m->labels);
     if (m->labels && any_set(m->labels, n, 2)) {
         mask_t k = {m->labels, 2, f->rows, f->cols};

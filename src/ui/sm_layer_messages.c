@@ -94,9 +94,8 @@ void sm_layer_messages_draw(sm_view_t *v, const sm_view_ctx_t *c)
     if (L->notice.h)
         draw_strip(v, L->notice, C_NOTICE_BG, C_NOTICE, SM_FACE_LABEL, m->notice, L->m);
     if (c->f && m->zone_alert) {
-        sm_view_zone_banner(v, L,
-                            m->alert && *m->alert ? m->alert
-                                                  : "Out of the hip fold - move the tool now");
+        sm_view_zone_banner(
+            v, L, m->alert && *m->alert ? m->alert : "Out of the hip fold - move the tool now");
     } else if (m->alert && *m->alert) {
         SDL_Rect over = c->f ? L->map : L->content;
         draw_alert(v, L, over, m->alert);

@@ -52,9 +52,18 @@ static void draw_status(sm_view_t *v, const sm_layout_t *L, const sm_view_model_
         x += sm_view_text(v, SM_FACE_SMALL, v->pal->dim, m->source_label, x, y, AL_LEFT,
                           L->W * 3 / 10, NULL) +
              gap;
-    snprintf(buf, sizeof buf, m->fps > 0 && m->fps < 10 ? "%.1f frames/s" : "%.0f frames/s",
-             m->fps > 0 ? m->fps : 0.0);
-    x += sm_view_text(v, SM_FACE_SMALL, v->pal->dim, buf, x, y, AL_LEFT, 0, NULL) + gap;
+    if (m->clinician) {
+        snprintf(buf, sizeof buf, m->fps > 0 && m->fps < 10 ? "%.1f frames/s" : "%.0f frames/s",
+                 m->fps > 0 ? m->fps : 0.0);
+        x += sm_view_text(v, SM_FACE_SMALL, v->pal->dim, buf, x, y, AL_LEFT, 0, NULL) + gap;
+    } else { /* where the rest is: at the right end, faint */
+        const char *hint = "v: clinician view";
+        int hw = 0, hh = 0;
+        sm_text_measure(v->text, SM_FACE_SMALL, hint, &hw, &hh);
+        int sat_on = m->frame && (m->frame->flags & SM_FRAME_SATURATED);
+        if (hw > 0 && !sat_on && x + hw + gap < L->W - L->m - gap * 4)
+            sm_view_text(v, SM_FACE_SMALL, v->pal->faint, hint, L->W - L->m, y, AL_RIGHT, 0, NULL);
+    }
     const char *sat = "SATURATED: cells at full scale";
     int sat_w = 0, h = 0;
     if (m->frame && (m->frame->flags & SM_FRAME_SATURATED))
@@ -65,6 +74,8 @@ static void draw_status(sm_view_t *v, const sm_layout_t *L, const sm_view_model_
     int bad =
         m->link_text ? m->link_bad : (m->crc_errors || m->resyncs || m->seq_gaps || m->frames_lost);
     if (L->presenter && !bad) /* presenting: the link counters only when they matter */
+        room = 0;
+    if (!m->clinician) /* the patient view: no counters (a lost link has its own alert) */
         room = 0;
     if (m->link_text)
         snprintf(buf, sizeof buf, "%s", m->link_text);

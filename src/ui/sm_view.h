@@ -116,6 +116,18 @@ typedef struct {
     const char *compare_label; /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
     const char *live_label;    /* e.g. "Live" or "Right side"; NULL: "Live" */
 
+    /* Who the picture is for. 0, the patient view (default): the map, the tool, the hold timer,
+     * the steadiness meter, the instruction and the pressure in words; nothing diagnostic (no
+     * ghost boxes, replaced-cell marks, template outline or offsets, breathing rate, per-side
+     * summary, total / area / peak row, mat size or link counters). 1, the clinician view: all of
+     * those as well. The big numbers of the view without the coach show in both. */
+    int clinician;
+    /* The pressure on the tool in one word, e.g. "light", "firm", "too hard" (the app decides,
+     * from a calibrated force; NULL: none, e.g. uncalibrated), and its level for the colour:
+     * 1 light (dim), 2 firm (green), 3 too hard (red). Shown large in the coach's panel. */
+    const char *pressure_text;
+    int pressure_level;
+
     /* The safety screen (sm_safety.h's words in a large box over everything; F1 brings it
      * back, the app decides when it shows). */
     int safety;
@@ -161,7 +173,8 @@ typedef enum {
     SM_ACT_NEXT,       /* Enter / keypad Enter (no name box open): go on (start the step now) */
     SM_ACT_REDO,       /* r or Backspace (no name box open): redo this step */
     SM_ACT_SOUNDS,     /* s: hear every cue once with its meaning (again: stop) */
-    SM_ACT_SAFETY      /* F1: show (or close) the safety screen */
+    SM_ACT_SAFETY,     /* F1: show (or close) the safety screen */
+    SM_ACT_CLINICIAN   /* v: the clinician view on/off (the patient view is the default) */
 } sm_action_t;
 
 /* One user action with its details. */

@@ -182,6 +182,8 @@ static sm_action_t key_action(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_
         return rep ? SM_ACT_NONE : SM_ACT_REDO;
     case SDLK_F1:
         return rep ? SM_ACT_NONE : SM_ACT_SAFETY;
+    case SDLK_v:
+        return rep ? SM_ACT_NONE : SM_ACT_CLINICIAN;
     default:
         return SM_ACT_NONE;
     }

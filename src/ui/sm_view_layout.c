@@ -76,7 +76,7 @@ void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
         L->caption_h = sm_view_line_h(v, SM_FACE_BANNER) + iround(0.4 * L->u);
         head = L->caption_h;
     }
-    if (m->template_text && *m->template_text) {
+    if (m->clinician && m->template_text && *m->template_text) {
         L->tmpl_h = iround(sm_view_line_h(v, SM_FACE_COACH) * 1.15);
         foot += L->tmpl_h;
     }

@@ -61,6 +61,8 @@ static sm_view_model_t full_model(void)
     m.banner = "No mat found: showing the simulator";
     m.alert = "Mat disconnected - check the cable";
     m.safety = 1;
+    m.clinician = 1; /* everything on screen */
+    m.pressure_text = "firm", m.pressure_level = 2;
     return m;
 }
 

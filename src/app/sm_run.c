@@ -598,6 +598,17 @@ static void new_mat(run_t *r, const sm_frame_t *f)
     r->have_side[0] = r->have_side[1] = 0;
 }
 
+/* The top of the colour scale follows sm_metrics_robust_peak: a stuck, hot or spiking cell never
+ * pins it, a contact always sets it. In the units of the picture (r->m.peak's). */
+static double robust_peak(const run_t *r, const sm_frame_t *f)
+{
+    const uint8_t *labels = r->pipe ? sm_pipeline_labels(r->pipe, f->rows, f->cols) : NULL;
+    double best = sm_metrics_robust_peak(r->values, labels, SM_CONTACT_FAULT, f->rows, f->cols);
+    if (!(best > 0))
+        return r->m.peak; /* nothing spread over two cells: the plain peak */
+    return r->cal_ok && r->rc->mmhg ? sm_kpa_to_mmhg(best) : best;
+}
+
 static int pressure_level(const run_t *r, double n)
 {
     double firm = r->rc->pressure_firm_n > 0 ? r->rc->pressure_firm_n : SM_PRESSURE_FIRM_N;
@@ -673,18 +684,6 @@ static void take_frame(run_t *r)
         r->first_t_s = t;
     r->last_t_s = t;
     r->have_frame = 1;
-    /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
-     * text mats and imported files follow their data. */
-    if (!r->st.mat.firmware[0] || r->cal_ok) {
-        r->scale_max = sm_autoscale_update(&r->autoscale, t, r->m.peak);
-    } else {
-        double top = full;
-        while (r->m.peak > top && top < 65535)
-            top = top * 2 + 1; /* the mat sends more than it said: show it all */
-        if (top > r->fixed_max)
-            r->fixed_max = top;
-        r->scale_max = r->fixed_max;
-    }
     if (f->t_us < r->fps_t0) { /* a replay jumped back */
         r->fps_t0 = f->t_us;
         r->fps_n = 0;
@@ -696,6 +695,18 @@ static void take_frame(run_t *r)
     r->fps_n++;
     record(r, f);
     coach(r, f);
+    /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
+     * text mats and imported files follow their data. */
+    if (!r->st.mat.firmware[0] || r->cal_ok) {
+        r->scale_max = sm_autoscale_update(&r->autoscale, t, robust_peak(r, f));
+    } else {
+        double top = full;
+        while (r->m.peak > top && top < 65535)
+            top = top * 2 + 1; /* the mat sends more than it said: show it all */
+        if (top > r->fixed_max)
+            r->fixed_max = top;
+        r->scale_max = r->fixed_max;
+    }
     if (!r->paused) {
         double k = r->cal_ok && r->rc->mmhg ? SM_CALIB_MMHG_PER_KPA : 1.0;
         for (size_t i = 0; i < cells; i++)
@@ -822,6 +833,9 @@ static void render(run_t *r, double wall_s)
     }
     vm.presenter = r->presenter;
     vm.clinician = r->clinician;
+    /* the person's right on the map, as the coach reads the side (sm_contact.h's frame) */
+    sm_posture_t posture = sm_coach_posture(r->rc->protocol);
+    vm.right_edge = posture == SM_POSTURE_PRONE ? 1 : posture == SM_POSTURE_SUPINE ? 2 : 0;
     if (r->pipe && r->pressure_level > 0) {
         static const char *const words[] = {"", "light", "firm", "too hard"};
         vm.pressure_text = words[r->pressure_level];

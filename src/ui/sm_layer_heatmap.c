@@ -89,8 +89,46 @@ static const uint16_t *quantise(sm_view_t *v, const float *vals, int n, double s
  * copy: no scaling, no filtering, no blending. A texture scaled by the renderer cost most of a
  * picture with software rendering (SDL's own, or llvmpipe). vals (NULL: the raw counts) are
  * calibrated values in the units of scale. */
+/* A replaced faulty cell (stuck, dead, hot) is drawn with what the coach used instead of its
+ * reading: the median of its neighbours that are not faults themselves (the grey mark of the
+ * clinician view says it was replaced). A stuck cell at full scale no longer glows. */
+static const uint16_t *replace_faults(sm_view_t *v, const uint16_t *cells, const uint8_t *labels,
+                                      int rows, int cols)
+{
+    int n = rows * cols, any = 0;
+    for (int i = 0; i < n && !any; i++)
+        any = labels[i] == SM_VIEW_FAULT;
+    if (!any)
+        return cells;
+    memcpy(v->fixcells, cells, (size_t)n * sizeof cells[0]);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            if (labels[r * cols + c] != SM_VIEW_FAULT)
+                continue;
+            uint16_t nb[8];
+            int k = 0;
+            for (int dr = -1; dr <= 1; dr++)
+                for (int dc = -1; dc <= 1; dc++) {
+                    int rr = r + dr, cc = c + dc;
+                    if ((dr || dc) && rr >= 0 && cc >= 0 && rr < rows && cc < cols &&
+                        labels[rr * cols + cc] != SM_VIEW_FAULT)
+                        nb[k++] = cells[rr * cols + cc];
+                }
+            for (int a = 1; a < k; a++) /* insertion sort of at most 8 */
+                for (int b = a; b > 0 && nb[b - 1] > nb[b]; b--) {
+                    uint16_t t = nb[b];
+                    nb[b] = nb[b - 1];
+                    nb[b - 1] = t;
+                }
+            v->fixcells[r * cols + c] = k == 0  ? 0
+                                        : k % 2 ? nb[k / 2]
+                                                : (uint16_t)((nb[k / 2 - 1] + nb[k / 2] + 1) / 2);
+        }
+    return v->fixcells;
+}
+
 int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const float *vals,
-                        double scale, int map_w, int map_h)
+                        const uint8_t *labels, double scale, int map_w, int map_h)
 {
     size_t n = (size_t)f->rows * f->cols;
     const uint16_t *cells = f->cells;
@@ -98,6 +136,8 @@ int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const floa
         cells = quantise(v, vals, (int)n, scale);
         scale = Q_SCALE;
     }
+    if (labels)
+        cells = replace_faults(v, cells, labels, f->rows, f->cols);
     if (h->valid && h->tw == map_w && h->th == map_h && h->rows == f->rows && h->cols == f->cols &&
         h->scale == scale && memcmp(h->last, cells, n * sizeof cells[0]) == 0)
         return 0;
@@ -244,6 +284,21 @@ static void draw_map(sm_view_t *v, heat_t *h, SDL_Rect r, int ok)
     sm_view_outline(v, r, v->pal->frame, 1);
 }
 
+/* "your right" and "your left" at the map's top corners, on the side where the person's right
+ * and left are (the same words the coach's side tag uses). */
+static void draw_sides(sm_view_t *v, const sm_layout_t *L, int right_edge)
+{
+    if (right_edge != 1 && right_edge != 2)
+        return;
+    const char *left_txt = right_edge == 1 ? "\xe2\x97\x80 your right" : "\xe2\x97\x80 your left";
+    const char *right_txt = right_edge == 1 ? "your left \xe2\x96\xb6" : "your right \xe2\x96\xb6";
+    int y = L->map.y - sm_view_line_h(v, SM_FACE_LABEL) - iround(0.3 * L->u);
+    int room = L->map.w * 3 / 10; /* leave the middle to "head end" */
+    sm_view_text(v, SM_FACE_LABEL, v->pal->text, left_txt, L->map.x, y, AL_LEFT, room, NULL);
+    sm_view_text(v, SM_FACE_LABEL, v->pal->text, right_txt, L->map.x + L->map.w, y, AL_RIGHT, room,
+                 NULL);
+}
+
 void sm_layer_heatmap_draw(sm_view_t *v, const sm_view_ctx_t *c)
 {
     const sm_frame_t *f = c->f, *f2 = c->f2;
@@ -266,6 +321,7 @@ void sm_layer_heatmap_draw(sm_view_t *v, const sm_view_ctx_t *c)
         sm_view_text(
             v, SM_FACE_SMALL, v->pal->faint, "\xe2\x96\xb2 head end", L->map.x + L->map.w / 2,
             L->map.y - sm_view_line_h(v, SM_FACE_SMALL) - iround(0.3 * L->u), AL_CENTER, 0, NULL);
+        draw_sides(v, L, m->right_edge);
     }
     draw_scale_bar(v, L, f, m->pitch_mm, sm_view_key_count(m, f) > 0, m->clinician);
     draw_legend(v, L, m, c->scale);

@@ -66,11 +66,12 @@ static void draw_contour(sm_view_t *v, SDL_Rect map, const sm_frame_t *f, const 
     sm_view_geo_flush(v);
 }
 
-/* An outline that reads on every colour of the scale: a dark edge under a light core. */
+/* An outline that reads on every colour of the scale: a dark edge under a light core, width_u
+ * (in u) wide. */
 static void draw_outline_mask(sm_view_t *v, const sm_layout_t *L, SDL_Rect map, const sm_frame_t *f,
-                              const mask_t *k, SDL_Color c, double dash)
+                              const mask_t *k, SDL_Color c, double dash, double width_u)
 {
-    float w = (float)fmax(2.0, iround(0.26 * L->u));
+    float w = (float)fmax(2.0, iround(width_u * L->u));
     draw_contour(v, map, f, k, w + 2.0f * (float)fmax(1.0, iround(0.12 * L->u)), C_BLACK, dash);
     draw_contour(v, map, f, k, w, c, dash);
 }
@@ -214,13 +215,15 @@ void sm_layer_marks_draw(sm_view_t *v, const sm_view_ctx_t *c)
     int n = f->rows * f->cols;
     if (m->clinician && m->template_mask && any_set(m->template_mask, n, -1)) {
         mask_t k = {m->template_mask, -1, f->rows, f->cols};
-        draw_outline_mask(v, L, L->map, f, &k, m->template_on_target ? C_GOOD : C_TEMPLATE, 0.6);
+        draw_outline_mask(v, L, L->map, f, &k, m->template_on_target ? C_GOOD : C_TEMPLATE, 0.6,
+                          0.26);
     }
     if (m->clinician && (m->ghosts || m->labels))
         draw_cell_marks(v, L, L->map, f, m->ghosts, m->labels);
     if (m->labels && any_set(m->labels, n, 2)) {
         mask_t k = {m->labels, 2, f->rows, f->cols};
-        draw_outline_mask(v, L, L->map, f, &k, C_TOOL, 0);
+        /* the tool: the strongest mark on the map, twice the template's width */
+        draw_outline_mask(v, L, L->map, f, &k, C_TOOL, 0, 0.5);
     }
     if (sm_view_key_count(m, f) > 0)
         draw_key(v, L, m, f, L->map.y + L->map.h + L->m / 2,

@@ -98,8 +98,8 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
             cell_to_px(L, f, r, c, &x, &y);
             if (have && (x != px || y != py) && nv + 6 <= TRAIL_VERTS) {
                 double a0 = 1.0 - (m->now_s - pt) / span, a1 = 1.0 - age / span;
-                SDL_Color k = layer == 0 ? C_BLACK : C_TOOL;
-                int amax = layer == 0 ? 170 : 235;
+                SDL_Color k = layer == 0 ? C_BLACK : C_COP;
+                int amax = layer == 0 ? 110 : 190;
                 sm_view_quad(v->verts + nv, px, py, x, y, layer == 0 ? edge : core,
                              with_alpha(k, iround(amax * a0)), with_alpha(k, iround(amax * a1)));
                 nv += 6;
@@ -115,16 +115,20 @@ static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_metrics_t *
                         const sm_frame_t *f)
 {
     double cell = (double)L->map.w / f->cols;
-    double ring = fmax(2.0 * L->u, 0.55 * cell);
-    if (ring > 4.0 * L->u)
-        ring = 4.0 * L->u;
-    make_marker(v, ring, fmax(2.0, 0.42 * L->u), fmax(1.2, 0.22 * L->u));
+    /* The whole body's CoP is context, the tool is the point: a smaller, thinner, grey reticle,
+     * see-through, under the tool's white outline in strength. */
+    double ring = fmax(1.5 * L->u, 0.45 * cell);
+    if (ring > 3.0 * L->u)
+        ring = 3.0 * L->u;
+    make_marker(v, ring, fmax(1.5, 0.3 * L->u), fmax(1.0, 0.16 * L->u));
     if (!v->marker_tex)
         return;
     float x, y;
     cell_to_px(L, f, mt->cop_row, mt->cop_col, &x, &y);
     SDL_Rect dst = {iround(x) - v->marker_px / 2, iround(y) - v->marker_px / 2, v->marker_px,
                     v->marker_px};
+    SDL_SetTextureColorMod(v->marker_tex, C_COP.r, C_COP.g, C_COP.b);
+    SDL_SetTextureAlphaMod(v->marker_tex, 200);
     SDL_RenderCopy(v->ren, v->marker_tex, NULL, &dst);
 }
 

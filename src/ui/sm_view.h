@@ -57,9 +57,16 @@ typedef struct {
      * values below 0 or not finite draw as 0, above four times scale_max as four times it. */
     const float *values;
     /* Per-cell contact labels, rows*cols (SM_CONTACT_*: 0 unloaded, 1 body, 2 the tool, 3 a
-     * replaced faulty cell); NULL: none. The tool's cells get a white outline (a dark edge under
-     * it), replaced cells a small grey cross; the key under the map says so. */
+     * replaced faulty cell); NULL: none. The tool's cells get a thick white outline (a dark edge
+     * under it), the strongest mark on the map; replaced cells are drawn with the median of
+     * their neighbours (what the coach used), and in the clinician view a small grey cross; the
+     * key under the map says so. */
     const uint8_t *labels;
+    /* Where the person's right is on the map, from how they lie (the frame of sm_contact.h: row 0
+     * the head end, column 0 the person's right when face down): 1 the map's left edge (face
+     * down), 2 its right edge (face up), 0 unknown (side-lying: across the mat is front and
+     * back). "your right" and "your left" are written at the top corners of the map. */
+    int right_edge;
     /* Per-cell, rows*cols: non-zero = a likely crosstalk ghost (dashed cyan square, "ghost?" in
      * the key under the map); NULL: none. */
     const uint8_t *ghosts;

@@ -37,13 +37,14 @@
 #include "sm_text.h"
 #include "sm_view.h"
 
-#define LUT_N       1024
-#define PI          3.14159265358979323846
-#define LEGEND_N    256
-#define TRAIL_VERTS ((SM_TRAIL_MAX - 1) * 6)
-#define GEO_VERTS   (256 * 6) /* overlay quads drawn per batch */
-#define RECTS_N     512       /* overlay rectangles drawn per batch */
-#define NAME_MAX    64        /* template name, bytes with the terminator */
+#define LUT_N         1024
+#define PI            3.14159265358979323846
+#define LEGEND_N      256
+#define TRAIL_VERTS   ((SM_TRAIL_MAX - 1) * 6)
+#define GEO_VERTS     (256 * 6) /* overlay quads drawn per batch */
+#define RECTS_N       512       /* overlay rectangles drawn per batch */
+#define NAME_MAX      64        /* template name, bytes with the terminator */
+#define SM_VIEW_FAULT 3         /* labels: a replaced faulty cell (sm_view_model_t.labels) */
 
 /* Palette. The mat's own area is a shade lighter than the window so its outline shows even with
  * nobody on it; the colour scale fades into that shade below the floor. */
@@ -57,6 +58,7 @@ static const SDL_Color C_NOTICE = {255, 214, 128, 255};
 
 /* Overlays on the heatmap: colours that none of viridis' (purple, blue, green, yellow) take. */
 static const SDL_Color C_TOOL = {255, 255, 255, 255};    /* the tool's contact */
+static const SDL_Color C_COP = {190, 194, 202, 255};     /* the whole body's CoP: subdued */
 static const SDL_Color C_TEMPLATE = {255, 84, 214, 255}; /* the clinician's placement */
 static const SDL_Color C_GHOST = {0, 240, 255, 255};     /* crosstalk ghost? */
 static const SDL_Color C_FAULT = {150, 150, 150, 255};   /* replaced faulty cell */
@@ -99,10 +101,11 @@ struct sm_view {
     sm_heatmap_t *hm;
     uint32_t lut[LUT_N];
     SDL_Texture *legend_tex;
-    heat_t heat, heat2;            /* the live map and the compare map */
-    uint16_t qcells[SM_MAX_CELLS]; /* calibrated values quantised for sm_heatmap_render */
-    Uint32 pixel_format;           /* of the output: opaque pictures in it are plain copies */
-    const pal_t *pal;              /* of the picture being drawn */
+    heat_t heat, heat2;              /* the live map and the compare map */
+    uint16_t qcells[SM_MAX_CELLS];   /* calibrated values quantised for sm_heatmap_render */
+    uint16_t fixcells[SM_MAX_CELLS]; /* the same with replaced faulty cells filled in */
+    Uint32 pixel_format;             /* of the output: opaque pictures in it are plain copies */
+    const pal_t *pal;                /* of the picture being drawn */
     int presenter_fs; /* presenter mode made the window fullscreen (undone when it ends) */
     int last_presenter;
     SDL_Texture *marker_tex;
@@ -249,9 +252,10 @@ void sm_view_lut_build(sm_view_t *v);
 int sm_view_legend_make(sm_view_t *v);
 /* Top of the colour scale when the model gives none. */
 double sm_view_fallback_scale(const sm_frame_t *f, const float *vals);
-/* Colours the frame into h at map_w x map_h (skipped when nothing changed); 0 or -1. */
+/* Colours the frame into h at map_w x map_h (skipped when nothing changed); 0 or -1. labels
+ * (may be NULL): cells labelled SM_VIEW_FAULT are drawn with their neighbours' median. */
 int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const float *vals,
-                        double scale, int map_w, int map_h);
+                        const uint8_t *labels, double scale, int map_w, int map_h);
 
 /* The x where the scale bar's label ends (the map's left edge when there is no bar). */
 int sm_view_scale_bar_end(sm_view_t *v, const sm_layout_t *L, const sm_frame_t *f, double pitch);

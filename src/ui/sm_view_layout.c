@@ -70,7 +70,9 @@ void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
         return;
 
     L->legend_w = legend_width(v, L, scale);
-    int head = sm_view_line_h(v, SM_FACE_SMALL);            /* "head end" above the map */
+    int head = sm_view_line_h(v, SM_FACE_SMALL);  /* "head end" above the map */
+    if (m->right_edge == 1 || m->right_edge == 2) /* and "your right", "your left" */
+        head = sm_view_line_h(v, SM_FACE_LABEL) + iround(0.3 * L->u);
     int foot = sm_view_line_h(v, SM_FACE_SMALL) + L->m / 2; /* scale bar below it */
     if (f2) {
         L->caption_h = sm_view_line_h(v, SM_FACE_BANNER) + iround(0.4 * L->u);

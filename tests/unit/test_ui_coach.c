@@ -665,6 +665,95 @@ static void test_pressure_in_words(void **state)
     free(f);
 }
 
+/* A stuck cell at full scale, replaced by the coach, is drawn with its neighbours' value: no
+ * bright blob where nobody presses. */
+static void test_replaced_cell_drawn_as_its_replacement(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    static uint8_t labels[32 * 24];
+    for (int i = 0; i < 32 * 24; i++) {
+        f->cells[i] = 300;
+        labels[i] = 1;
+    }
+    f->cells[10 * 24 + 10] = 1023;
+    labels[10 * 24 + 10] = 3;
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    SDL_Surface *raw = picture(v, &m); /* without labels: the reading itself */
+    m.labels = labels;
+    SDL_Surface *fixed = picture(v, &m);
+    int rect[4];
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int x, y, nx, ny;
+    cell_px(rect, f, 10.5, 10.5, &x, &y);
+    cell_px(rect, f, 10.5, 14.5, &nx, &ny);
+    unsigned char c0[3], c1[3], cn[3];
+    px(raw, x, y, c0);
+    px(fixed, x, y, c1);
+    px(fixed, nx, ny, cn);
+    int d_raw = abs(c0[0] - cn[0]) + abs(c0[1] - cn[1]) + abs(c0[2] - cn[2]);
+    int d_fixed = abs(c1[0] - cn[0]) + abs(c1[1] - cn[1]) + abs(c1[2] - cn[2]);
+    assert_true(d_raw > 150);  /* the stuck reading: yellow on blue */
+    assert_true(d_fixed < 12); /* replaced: the colour of the cells around it */
+    SDL_FreeSurface(raw);
+    SDL_FreeSurface(fixed);
+    sm_view_destroy(v);
+    free(f);
+}
+
+static int is_bright(const unsigned char c[3])
+{
+    return c[0] > 150 && c[1] > 150 && c[2] > 150;
+}
+
+/* The rightmost bright pixel in the strip above the map's left quarter: where its words end. */
+static int corner_text_end(const SDL_Surface *s, const int rect[4])
+{
+    int end = -1;
+    for (int y = rect[1] - 40; y < rect[1]; y++)
+        for (int x = rect[0]; x < rect[0] + rect[2] / 4; x++) {
+            unsigned char c[3];
+            px(s, x, y, c);
+            if (is_bright(c) && x > end)
+                end = x;
+        }
+    return end;
+}
+
+/* "your right" and "your left" along the top of the map, on the side the person's right is: face
+ * down (the frame of sm_contact.h, column 0 the person's right) "your right" at the left corner,
+ * face up "your left" there; side-lying or unknown, neither. */
+static void test_your_right_your_left(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    coach_on(&m);
+    int rect[4];
+    SDL_Surface *none = picture(v, &m);
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    assert_int_equal(
+        count_in(none, rect[0], rect[1] - 40, rect[0] + rect[2] / 4, rect[1], is_bright), 0);
+    m.right_edge = 1;
+    SDL_Surface *prone = picture(v, &m);
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int end_prone = corner_text_end(prone, rect);
+    m.right_edge = 2;
+    SDL_Surface *supine = picture(v, &m);
+    int end_supine = corner_text_end(supine, rect);
+    assert_true(end_prone > rect[0] + 40);
+    assert_true(end_supine > rect[0] + 30);
+    /* "your right" is longer than "your left": the left corner says which */
+    assert_true(end_prone > end_supine + 3);
+    SDL_FreeSurface(none);
+    SDL_FreeSurface(prone);
+    SDL_FreeSurface(supine);
+    sm_view_destroy(v);
+    free(f);
+}
+
 /* ---- keys and mouse ------------------------------------------------------------------ */
 
 static void push_key(SDL_Keycode k, Uint16 mod, int repeat)
@@ -944,6 +1033,8 @@ int main(void)
         cmocka_unit_test(test_presenter_larger_instruction),
         cmocka_unit_test(test_patient_and_clinician_views),
         cmocka_unit_test(test_pressure_in_words),
+        cmocka_unit_test(test_replaced_cell_drawn_as_its_replacement),
+        cmocka_unit_test(test_your_right_your_left),
         cmocka_unit_test(test_side_by_side_equal_maps),
         cmocka_unit_test(test_values_colour_like_counts),
         cmocka_unit_test(test_overlays_picture_independent),

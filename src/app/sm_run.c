@@ -2,6 +2,7 @@
 
 #include <json-c/json.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,9 @@ typedef struct {
     char sides_text[128];
     char tool_text[128]; /* "No tool found - ..." while searching */
     int presenter;
-    int clinician; /* the clinician view (v): diagnostics on screen */
+    int clinician;   /* the clinician view (v): diagnostics on screen */
+    char toast[200]; /* the answer to the last key, shown until toast_until (wall s) */
+    double toast_until;
     /* the pressure on the tool in words: its force (N, < 0 none) and level (0 none, 1 light,
      * 2 firm, 3 too hard; held within 10 % of a threshold so it does not flicker) */
     double tool_n;
@@ -833,6 +836,7 @@ static void render(run_t *r, double wall_s)
     }
     vm.presenter = r->presenter;
     vm.clinician = r->clinician;
+    vm.toast = r->toast[0] && wall_s < r->toast_until ? r->toast : NULL;
     /* the person's right on the map, as the coach reads the side (sm_contact.h's frame) */
     sm_posture_t posture = sm_coach_posture(r->rc->protocol);
     vm.right_edge = posture == SM_POSTURE_PRONE ? 1 : posture == SM_POSTURE_SUPINE ? 2 : 0;
@@ -903,6 +907,28 @@ static void coach_input(run_t *r, sm_coach_input_t in, int value)
         r->inputs[r->n_inputs++] = (sm_history_input_t){t, in, value};
 }
 
+/* Every key answers on screen: a short line over the map for 2.5 s. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void
+toast(run_t *r, uint64_t wall_us, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->toast, sizeof r->toast, fmt, ap);
+    va_end(ap);
+    r->toast_until = wall_us / 1e6 + 2.5;
+}
+
+static const char *live_side_name(const run_t *r)
+{
+    if (!r->pipe)
+        return NULL;
+    sm_side_t s = sm_pipeline_coach_out(r->pipe)->side;
+    return s == SM_SIDE_UNKNOWN ? NULL : sm_side_name(s);
+}
+
 static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
 {
     sm_action_t a;
@@ -926,27 +952,46 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             *quit = 1;
             break;
         case SM_ACT_PAUSE:
-            if (replay)
+            if (replay) {
                 sm_source_control(r->src, SM_CTL_PAUSE, 0, wall_us);
-            else
+                toast(r, wall_us, "Playback paused / resumed (space)");
+            } else {
                 r->paused = !r->paused;
+                toast(r, wall_us,
+                      r->paused ? "Picture paused - the coach and recording go on"
+                                : "Picture live again");
+            }
             break;
         case SM_ACT_SEEK_BACK:
         case SM_ACT_SEEK_FWD:
             if (sm_source_control(r->src, SM_CTL_SEEK_REL, a == SM_ACT_SEEK_FWD ? 5.0 : -5.0,
-                                  wall_us) == SM_OK)
+                                  wall_us) == SM_OK) {
                 restart_after_seek(r);
+                toast(r, wall_us, a == SM_ACT_SEEK_FWD ? "5 s forward" : "5 s back");
+            } else {
+                toast(r, wall_us, "Seeking works in a replay only");
+            }
             break;
         case SM_ACT_HOME:
-            if (sm_source_control(r->src, SM_CTL_SEEK_ABS, 0, wall_us) == SM_OK)
+            if (sm_source_control(r->src, SM_CTL_SEEK_ABS, 0, wall_us) == SM_OK) {
                 restart_after_seek(r);
+                toast(r, wall_us, "Back to the start");
+            } else {
+                toast(r, wall_us, "Home works in a replay only");
+            }
             break;
         case SM_ACT_FASTER:
         case SM_ACT_SLOWER:
-            sm_source_control(r->src, SM_CTL_SPEED, r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
-                              wall_us);
+            if (sm_source_control(r->src, SM_CTL_SPEED,
+                                  r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
+                                  wall_us) == SM_OK) {
+                sm_source_status(r->src, &r->st);
+                toast(r, wall_us, "Speed %g\xc3\x97", r->st.speed);
+            } else {
+                toast(r, wall_us, "The speed changes in a replay only");
+            }
             break;
-        case SM_ACT_SOUNDS: /* the tour, or stop it */
+        case SM_ACT_SOUNDS: /* the tour, or stop it (its own line says what plays) */
             r->offer = 0;
             r->tour = r->tour ? 0 : 1;
             r->tour_t = r->last_t_s;
@@ -958,6 +1003,7 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             r->muted = !r->muted;
             if (mix)
                 sm_mix_set_mute(mix, r->muted);
+            toast(r, wall_us, r->muted ? "Sound off (m turns it on)" : "Sound on");
             break;
         case SM_ACT_VOL_DOWN:
         case SM_ACT_VOL_UP:
@@ -965,29 +1011,60 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             r->volume = r->volume < 0 ? 0 : r->volume > 1 ? 1 : r->volume;
             if (mix)
                 sm_mix_set_volume(mix, (float)r->volume);
+            toast(r, wall_us, "Volume %.0f %%", r->volume * 100);
             break;
         case SM_ACT_PIVOT:
             coach_input(r, SM_COACH_IN_PIVOT, 0);
+            toast(r, wall_us,
+                  r->pipe ? "Handle press noted: the iliacus phase starts"
+                          : "The handle press counts once the mat sends frames");
             break;
         case SM_ACT_SORENESS:
             coach_input(r, SM_COACH_IN_SORENESS, ev.value);
+            if (!r->pipe)
+                toast(r, wall_us, "Soreness counts once the mat sends frames");
+            else if (live_side_name(r))
+                toast(r, wall_us, "Soreness %d of 10 saved for this spot, %s side", ev.value,
+                      live_side_name(r));
+            else
+                toast(r, wall_us, "Soreness %d of 10 saved for this spot", ev.value);
             break;
         case SM_ACT_PRESENTER:
             r->presenter = !r->presenter;
+            toast(r, wall_us, r->presenter ? "Presenter mode (p again: normal)" : "Normal view");
             break;
         case SM_ACT_CLINICIAN:
             r->clinician = !r->clinician;
+            toast(r, wall_us,
+                  r->clinician ? "Clinician view: link, faults, numbers, templates"
+                               : "Patient view (v: clinician view)");
             break;
         case SM_ACT_COMPARE:
             r->compare = (r->compare + 1) % 3;
+            if (r->compare == 0)
+                toast(r, wall_us, "Side by side off");
+            else if (r->compare == 1)
+                toast(r, wall_us,
+                      r->place && sm_placement_snapshot(r->place)
+                          ? "Side by side: template and live"
+                          : "Side by side: template and live - show a template "
+                            "first (g)");
+            else
+                toast(r, wall_us,
+                      r->have_side[0] && r->have_side[1]
+                          ? "Side by side: left and right"
+                          : "Side by side: left and right - waiting for a steady "
+                            "hold on each side");
             break;
         case SM_ACT_TEMPLATE_SAVE:
         case SM_ACT_TEMPLATE_NEXT:
         case SM_ACT_TEMPLATE_MIRROR:
         case SM_ACT_ZONE_ADD:
         case SM_ACT_ZONE_CLEAR:
-            if (!r->place)
+            if (!r->place) {
+                toast(r, wall_us, "Templates and zones need the coach: waiting for the mat");
                 break;
+            }
             if (a == SM_ACT_TEMPLATE_SAVE)
                 sm_placement_save(r->place, ev.text, r->place_msg, sizeof r->place_msg);
             else if (a == SM_ACT_TEMPLATE_NEXT)

@@ -138,7 +138,12 @@ static int coach_instruction(sm_view_t *v, const sm_layout_t *L, const sm_view_m
     if (!m->instruction || !*m->instruction || max_h <= 0)
         return 0;
     SDL_Color c = m->release_met ? C_GOOD : m->moving ? C_WARN : v->pal->text;
-    return sm_view_text_fit(v, SM_FACE_COACH, c, m->instruction, x + w / 2, y, w, max_h, w);
+    const char *s = m->instruction;
+    if (m->zone_alert) { /* one state at a time: the no-go zone wins over "hold still" */
+        c = C_BAD;
+        s = "Move out of the hip fold";
+    }
+    return sm_view_text_fit(v, SM_FACE_COACH, c, s, x + w / 2, y, w, max_h, w);
 }
 
 /* Breathing rate and the per-side summary: small, for the clinician. */

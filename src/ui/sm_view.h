@@ -135,6 +135,10 @@ typedef struct {
     const char *pressure_text;
     int pressure_level;
 
+    /* A short answer to the last key (e.g. "Soreness 6 saved - right side", "Clinician view"),
+     * shown over the bottom of the map while the app keeps it set (about 2.5 s); NULL: none. */
+    const char *toast;
+
     /* The safety screen (sm_safety.h's words in a large box over everything; F1 brings it
      * back, the app decides when it shows). */
     int safety;

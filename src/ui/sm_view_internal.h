@@ -16,6 +16,7 @@
  *   badges    sm_layer_status.c    REC / PAUSED / REPLAY pills
  *   messages  sm_layer_messages.c  waiting screen, banner, notice, alert, no-go banner
  *   name box  sm_layer_messages.c  the template name being typed
+ *   toast     sm_layer_toast.c     the short answer to the last key
  *   status    sm_layer_status.c    the status line at the bottom
  *   safety    sm_layer_safety.c    the safety screen over everything
  *
@@ -282,6 +283,7 @@ void sm_layer_badges_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_messages_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_namebox_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_status_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_toast_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_safety_draw(sm_view_t *v, const sm_view_ctx_t *c);
 
 /* The no-go banner across the top of the map (sm_layer_zones.c; drawn by the messages layer,

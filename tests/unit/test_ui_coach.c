@@ -754,6 +754,40 @@ static void test_your_right_your_left(void **state)
     free(f);
 }
 
+/* One state at a time: in a no-go zone the panel's instruction turns into the zone's, in red,
+ * not "Hold still" beside a red banner. A key's toast shows over the bottom of the map. */
+static void test_nogo_wins_the_panel_and_toasts_show(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    coach_on(&m);
+    int panel_x = 1280 * 65 / 100;
+    SDL_Surface *calm = picture(v, &m);
+    int red0 = count_in(calm, panel_x, 300, 1280, 480, is_warm);
+    m.zone_alert = 1;
+    m.alert = "Out of the hip fold - move the tool now";
+    SDL_Surface *nogo = picture(v, &m);
+    int red1 = count_in(nogo, panel_x, 300, 1280, 480, is_warm);
+    assert_int_equal(red0, 0);
+    assert_true(red1 > 2000); /* two lines of the coach's face in red */
+    m.zone_alert = 0, m.alert = NULL;
+    int rect[4];
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int y0 = rect[1] + rect[3] * 3 / 4, y1 = rect[1] + rect[3];
+    int text0 = count_in(calm, rect[0], y0, rect[0] + rect[2], y1, is_white);
+    m.toast = "Sound off (m turns it on)";
+    SDL_Surface *t = picture(v, &m);
+    int text1 = count_in(t, rect[0], y0, rect[0] + rect[2], y1, is_white);
+    assert_true(text1 > text0 + 300);
+    SDL_FreeSurface(calm);
+    SDL_FreeSurface(nogo);
+    SDL_FreeSurface(t);
+    sm_view_destroy(v);
+    free(f);
+}
+
 /* ---- keys and mouse ------------------------------------------------------------------ */
 
 static void push_key(SDL_Keycode k, Uint16 mod, int repeat)
@@ -1035,6 +1069,7 @@ int main(void)
         cmocka_unit_test(test_pressure_in_words),
         cmocka_unit_test(test_replaced_cell_drawn_as_its_replacement),
         cmocka_unit_test(test_your_right_your_left),
+        cmocka_unit_test(test_nogo_wins_the_panel_and_toasts_show),
         cmocka_unit_test(test_side_by_side_equal_maps),
         cmocka_unit_test(test_values_colour_like_counts),
         cmocka_unit_test(test_overlays_picture_independent),

@@ -62,6 +62,7 @@ static sm_view_model_t full_model(void)
     m.alert = "Mat disconnected - check the cable";
     m.safety = 1;
     m.clinician = 1; /* everything on screen */
+    m.toast = "Soreness 6 of 10 saved for this spot, right side";
     m.pressure_text = "firm", m.pressure_level = 2;
     return m;
 }

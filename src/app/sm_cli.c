@@ -281,6 +281,12 @@ static void live_help(void)
         "  --fps N               redraw at most N times a second (default 60; lower saves CPU)\n"
         "  --template NAME       show this saved placement template (g cycles, t saves)\n"
         "  --presenter           start in presenter mode (p or F10 toggles)\n"
+        "  --clinician           start in the clinician view (v toggles): link status,\n"
+        "                        faults, ghosts, numbers, templates; the default patient\n"
+        "                        view shows the map, the tool, the timer, the instruction\n"
+        "                        and the pressure in words\n"
+        "  --pressure-words FIRM,HARD  the tool's force in N from which the pressure reads\n"
+        "                        \"firm\" and \"too hard\" (calibrated mats; default 50,250)\n"
         "  --compare-sides       left side beside right side (c cycles the comparisons)\n"
         "  --history, --no-history  keep this session in the history (default: for a mat,\n"
         "                        not for the simulator, and not a try under 30 s without a\n"
@@ -331,6 +337,8 @@ static void live_help(void)
         "  space                 pause the picture (data, coaching and recording go on)\n"
         "  F11                   fullscreen on/off\n"
         "  p, F10                presenter mode: fullscreen, high contrast, huge timer\n"
+        "  v                     clinician view on/off (link, faults, ghosts, numbers,\n"
+        "                        templates)\n"
         "  c                     side by side: off, template vs live, left vs right\n"
         "  m, [ and ]            sound on/off, quieter, louder\n"
         "  s                     hear every coaching sound once (s again stops)\n"
@@ -396,6 +404,20 @@ static int common_option(args_t *a, common_t *c)
         }
     } else if (is(a, "--presenter")) {
         c->rc.presenter = 1;
+    } else if (is(a, "--clinician")) {
+        c->rc.clinician = 1;
+    } else if (is(a, "--pressure-words")) {
+        const char *s = value(a);
+        double firm = 0, hard = 0;
+        char tail = 0;
+        if (s && (sscanf(s, "%lf,%lf%c", &firm, &hard, &tail) != 2 || !(firm > 0) ||
+                  !(hard > firm) || hard > 1e5)) {
+            usage_error(a->cmd, "--pressure-words is FIRM,HARD in N, 0 < FIRM < HARD, not '%s'", s);
+            a->bad = 1;
+        } else if (s) {
+            c->rc.pressure_firm_n = firm;
+            c->rc.pressure_hard_n = hard;
+        }
     } else if (is(a, "--compare-sides")) {
         c->rc.compare = 2;
     } else if (is(a, "--template")) {
@@ -657,14 +679,14 @@ int sm_cmd_replay(int argc, char **argv)
         printf(
             "usage: steadymat replay FILE [--speed X] [--headless] [--duration S]\n"
             "                        [--screenshot FILE] [--json] [--fullscreen] [--fps N]\n"
-            "                        [--protocol P] [--release S] [--tool T]\n"
+            "                        [--protocol P] [--release S] [--tool T] [--clinician]\n"
             "                        [--audio-out FILE.wav] [--voice]\n\n"
             "--tool T is the tool: " SM_TOOL_HELP ".\n"
             "Plays a recorded session through the coach again, with the protocol and release\n"
             "threshold it was practised with (--protocol, --release override them; what is used\n"
             "is said on stderr). Keys: space pause, left/right\n"
             "5 s back/forward, up/down (or +/-) double/halve the speed, Home to the start,\n"
-            "Esc/q quit.\n");
+            "v the clinician view (--clinician starts in it), Esc/q quit.\n");
         return 0;
     }
     args_t a = {"replay", argc, argv, 0, 0};

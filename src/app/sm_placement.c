@@ -181,7 +181,10 @@ void sm_placement_frame(sm_placement_t *p, sm_pipeline_t *pipe, const sm_frame_t
     p->have_loc = 1;
     sm_template_compare(&p->tpl, p->view.f, &p->loc, &p->settings, &p->match);
     sm_template_guide_t g;
-    sm_template_tracker_update(&p->tracker, &p->match, p->view.f->t_s, &g);
+    /* No "closer" or "on target" before the coach has found the tool: a chime while the person
+     * is still lying down would praise a placement that does not exist yet. */
+    int found = p->view.f->present && sm_pipeline_coach_out(pipe)->state != SM_STATE_SEARCH;
+    sm_template_tracker_update(&p->tracker, found ? &p->match : NULL, p->view.f->t_s, &g);
     for (int i = 0; i < g.n_cues; i++)
         sm_pipeline_cue(pipe, &g.cues[i]);
     sm_zone_tracker_update(p->zones, p->tpl.zones, (size_t)p->tpl.nzones, &p->loc.frame, &p->view,

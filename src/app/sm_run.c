@@ -2,6 +2,7 @@
 
 #include <json-c/json.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,14 @@ typedef struct {
     int proto_known;     /* auto_tool: the footprint chose proto (kept over a mat change) */
     sm_protocol_t proto;
     int presenter;
+    int clinician;   /* the clinician view (v): diagnostics on screen */
+    char toast[200]; /* the answer to the last key, shown until toast_until (wall s) */
+    double toast_until;
+    /* the pressure on the tool in words: its force (N, < 0 none) and level (0 none, 1 light,
+     * 2 firm, 3 too hard; held within 10 % of a threshold so it does not flicker) */
+    double tool_n;
+    int pressure_level;
+    float tool_values[SM_MAX_CELLS];
     int safety; /* the safety screen is up */
     char link_text[192];
     int compare; /* 0 off, 1 template vs live, 2 left vs right */
@@ -605,6 +614,43 @@ static void new_mat(run_t *r, const sm_frame_t *f)
     r->have_side[0] = r->have_side[1] = 0;
 }
 
+/* The top of the colour scale follows sm_metrics_robust_peak: a stuck, hot or spiking cell never
+ * pins it, a contact always sets it. In the units of the picture (r->m.peak's). */
+static double robust_peak(const run_t *r, const sm_frame_t *f)
+{
+    const uint8_t *labels = r->pipe ? sm_pipeline_labels(r->pipe, f->rows, f->cols) : NULL;
+    double best = sm_metrics_robust_peak(r->values, labels, SM_CONTACT_FAULT, f->rows, f->cols);
+    if (!(best > 0))
+        return r->m.peak; /* nothing spread over two cells: the plain peak */
+    return r->cal_ok && r->rc->mmhg ? sm_kpa_to_mmhg(best) : best;
+}
+
+static int pressure_level(const run_t *r, double n)
+{
+    double firm = r->rc->pressure_firm_n > 0 ? r->rc->pressure_firm_n : SM_PRESSURE_FIRM_N;
+    double hard = r->rc->pressure_hard_n > 0 ? r->rc->pressure_hard_n : SM_PRESSURE_HARD_N;
+    int lv = r->pressure_level;
+    /* A level is reached at its threshold and left only 10 % below it: a force resting at a
+     * threshold does not flicker between two words. */
+    double firm_at = lv >= 2 ? 0.9 * firm : firm, hard_at = lv >= 3 ? 0.9 * hard : hard;
+    return n >= hard_at ? 3 : n >= firm_at ? 2 : 1;
+}
+
+/* The force on the tool (calibrated mats, while a tool is found) and its word. */
+static void tool_pressure(run_t *r, const uint8_t *labels, size_t cells)
+{
+    const sm_contact_frame_t *cf = r->pipe ? sm_pipeline_contact(r->pipe) : NULL;
+    if (!r->cal_ok || !labels || !cf || !cf->present) {
+        r->tool_n = -1;
+        r->pressure_level = 0;
+        return;
+    }
+    for (size_t i = 0; i < cells; i++)
+        r->tool_values[i] = labels[i] == SM_CONTACT_TOOL ? r->values[i] : 0.0f;
+    r->tool_n = sm_calib_force_n(r->cal, r->tool_values);
+    r->pressure_level = isfinite(r->tool_n) ? pressure_level(r, r->tool_n) : 0;
+}
+
 static void take_frame(run_t *r)
 {
     const sm_frame_t *f = r->frame;
@@ -654,18 +700,6 @@ static void take_frame(run_t *r)
         r->first_t_s = t;
     r->last_t_s = t;
     r->have_frame = 1;
-    /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
-     * text mats and imported files follow their data. */
-    if (!r->st.mat.firmware[0] || r->cal_ok) {
-        r->scale_max = sm_autoscale_update(&r->autoscale, t, r->m.peak);
-    } else {
-        double top = full;
-        while (r->m.peak > top && top < 65535)
-            top = top * 2 + 1; /* the mat sends more than it said: show it all */
-        if (top > r->fixed_max)
-            r->fixed_max = top;
-        r->scale_max = r->fixed_max;
-    }
     if (f->t_us < r->fps_t0) { /* a replay jumped back */
         r->fps_t0 = f->t_us;
         r->fps_n = 0;
@@ -677,6 +711,18 @@ static void take_frame(run_t *r)
     r->fps_n++;
     record(r, f);
     coach(r, f);
+    /* A mat that told us its ADC's full scale gets that fixed scale, so breathing stays visible;
+     * text mats and imported files follow their data. */
+    if (!r->st.mat.firmware[0] || r->cal_ok) {
+        r->scale_max = sm_autoscale_update(&r->autoscale, t, robust_peak(r, f));
+    } else {
+        double top = full;
+        while (r->m.peak > top && top < 65535)
+            top = top * 2 + 1; /* the mat sends more than it said: show it all */
+        if (top > r->fixed_max)
+            r->fixed_max = top;
+        r->scale_max = r->fixed_max;
+    }
     if (!r->paused) {
         double k = r->cal_ok && r->rc->mmhg ? SM_CALIB_MMHG_PER_KPA : 1.0;
         for (size_t i = 0; i < cells; i++)
@@ -685,6 +731,7 @@ static void take_frame(run_t *r)
         r->have_labels = labels != NULL;
         if (labels)
             memcpy(r->shown_labels, labels, cells);
+        tool_pressure(r, labels, cells);
         memcpy(r->shown, f, sizeof *f);
         r->shown_m = r->m;
         r->have_shown = 1;
@@ -806,6 +853,16 @@ static void render(run_t *r, double wall_s)
         vm.volume = sm_mix_volume(mix);
     }
     vm.presenter = r->presenter;
+    vm.clinician = r->clinician;
+    vm.toast = r->toast[0] && wall_s < r->toast_until ? r->toast : NULL;
+    /* the person's right on the map, as the coach reads the side (sm_contact.h's frame) */
+    sm_posture_t posture = sm_coach_posture(r->rc->protocol);
+    vm.right_edge = posture == SM_POSTURE_PRONE ? 1 : posture == SM_POSTURE_SUPINE ? 2 : 0;
+    if (r->pipe && r->pressure_level > 0) {
+        static const char *const words[] = {"", "light", "firm", "too hard"};
+        vm.pressure_text = words[r->pressure_level];
+        vm.pressure_level = r->pressure_level;
+    }
     if (r->place) {
         sm_placement_view(r->place, &vm);
         if (vm.zone_alert && !vm.alert)
@@ -868,6 +925,28 @@ static void coach_input(run_t *r, sm_coach_input_t in, int value)
         r->inputs[r->n_inputs++] = (sm_history_input_t){t, in, value};
 }
 
+/* Every key answers on screen: a short line over the map for 2.5 s. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void
+toast(run_t *r, uint64_t wall_us, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->toast, sizeof r->toast, fmt, ap);
+    va_end(ap);
+    r->toast_until = wall_us / 1e6 + 2.5;
+}
+
+static const char *live_side_name(const run_t *r)
+{
+    if (!r->pipe)
+        return NULL;
+    sm_side_t s = sm_pipeline_coach_out(r->pipe)->side;
+    return s == SM_SIDE_UNKNOWN ? NULL : sm_side_name(s);
+}
+
 static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
 {
     sm_action_t a;
@@ -891,27 +970,46 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             *quit = 1;
             break;
         case SM_ACT_PAUSE:
-            if (replay)
+            if (replay) {
                 sm_source_control(r->src, SM_CTL_PAUSE, 0, wall_us);
-            else
+                toast(r, wall_us, "Playback paused / resumed (space)");
+            } else {
                 r->paused = !r->paused;
+                toast(r, wall_us,
+                      r->paused ? "Picture paused - the coach and recording go on"
+                                : "Picture live again");
+            }
             break;
         case SM_ACT_SEEK_BACK:
         case SM_ACT_SEEK_FWD:
             if (sm_source_control(r->src, SM_CTL_SEEK_REL, a == SM_ACT_SEEK_FWD ? 5.0 : -5.0,
-                                  wall_us) == SM_OK)
+                                  wall_us) == SM_OK) {
                 restart_after_seek(r);
+                toast(r, wall_us, a == SM_ACT_SEEK_FWD ? "5 s forward" : "5 s back");
+            } else {
+                toast(r, wall_us, "Seeking works in a replay only");
+            }
             break;
         case SM_ACT_HOME:
-            if (sm_source_control(r->src, SM_CTL_SEEK_ABS, 0, wall_us) == SM_OK)
+            if (sm_source_control(r->src, SM_CTL_SEEK_ABS, 0, wall_us) == SM_OK) {
                 restart_after_seek(r);
+                toast(r, wall_us, "Back to the start");
+            } else {
+                toast(r, wall_us, "Home works in a replay only");
+            }
             break;
         case SM_ACT_FASTER:
         case SM_ACT_SLOWER:
-            sm_source_control(r->src, SM_CTL_SPEED, r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
-                              wall_us);
+            if (sm_source_control(r->src, SM_CTL_SPEED,
+                                  r->st.speed * (a == SM_ACT_FASTER ? 2.0 : 0.5),
+                                  wall_us) == SM_OK) {
+                sm_source_status(r->src, &r->st);
+                toast(r, wall_us, "Speed %g\xc3\x97", r->st.speed);
+            } else {
+                toast(r, wall_us, "The speed changes in a replay only");
+            }
             break;
-        case SM_ACT_SOUNDS: /* the tour, or stop it */
+        case SM_ACT_SOUNDS: /* the tour, or stop it (its own line says what plays) */
             r->offer = 0;
             r->tour = r->tour ? 0 : 1;
             r->tour_t = r->last_t_s;
@@ -923,6 +1021,7 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             r->muted = !r->muted;
             if (mix)
                 sm_mix_set_mute(mix, r->muted);
+            toast(r, wall_us, r->muted ? "Sound off (m turns it on)" : "Sound on");
             break;
         case SM_ACT_VOL_DOWN:
         case SM_ACT_VOL_UP:
@@ -930,26 +1029,60 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
             r->volume = r->volume < 0 ? 0 : r->volume > 1 ? 1 : r->volume;
             if (mix)
                 sm_mix_set_volume(mix, (float)r->volume);
+            toast(r, wall_us, "Volume %.0f %%", r->volume * 100);
             break;
         case SM_ACT_PIVOT:
             coach_input(r, SM_COACH_IN_PIVOT, 0);
+            toast(r, wall_us,
+                  r->pipe ? "Handle press noted: the iliacus phase starts"
+                          : "The handle press counts once the mat sends frames");
             break;
         case SM_ACT_SORENESS:
             coach_input(r, SM_COACH_IN_SORENESS, ev.value);
+            if (!r->pipe)
+                toast(r, wall_us, "Soreness counts once the mat sends frames");
+            else if (live_side_name(r))
+                toast(r, wall_us, "Soreness %d of 10 saved for this spot, %s side", ev.value,
+                      live_side_name(r));
+            else
+                toast(r, wall_us, "Soreness %d of 10 saved for this spot", ev.value);
             break;
         case SM_ACT_PRESENTER:
             r->presenter = !r->presenter;
+            toast(r, wall_us, r->presenter ? "Presenter mode (p again: normal)" : "Normal view");
+            break;
+        case SM_ACT_CLINICIAN:
+            r->clinician = !r->clinician;
+            toast(r, wall_us,
+                  r->clinician ? "Clinician view: link, faults, numbers, templates"
+                               : "Patient view (v: clinician view)");
             break;
         case SM_ACT_COMPARE:
             r->compare = (r->compare + 1) % 3;
+            if (r->compare == 0)
+                toast(r, wall_us, "Side by side off");
+            else if (r->compare == 1)
+                toast(r, wall_us,
+                      r->place && sm_placement_snapshot(r->place)
+                          ? "Side by side: template and live"
+                          : "Side by side: template and live - show a template "
+                            "first (g)");
+            else
+                toast(r, wall_us,
+                      r->have_side[0] && r->have_side[1]
+                          ? "Side by side: left and right"
+                          : "Side by side: left and right - waiting for a steady "
+                            "hold on each side");
             break;
         case SM_ACT_TEMPLATE_SAVE:
         case SM_ACT_TEMPLATE_NEXT:
         case SM_ACT_TEMPLATE_MIRROR:
         case SM_ACT_ZONE_ADD:
         case SM_ACT_ZONE_CLEAR:
-            if (!r->place)
+            if (!r->place) {
+                toast(r, wall_us, "Templates and zones need the coach: waiting for the mat");
                 break;
+            }
             if (a == SM_ACT_TEMPLATE_SAVE)
                 sm_placement_save(r->place, ev.text, r->place_msg, sizeof r->place_msg);
             else if (a == SM_ACT_TEMPLATE_NEXT)
@@ -1125,6 +1258,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     sm_autoscale_init(&r->autoscale, 10.0, r->scale_max);
     r->start_unix_ms = sm_clock_unix_ms();
     r->presenter = rc->presenter;
+    r->clinician = rc->clinician;
+    r->tool_n = -1;
     r->muted = rc->mute;
     r->volume = rc->volume;
     r->compare = rc->compare;

@@ -14,6 +14,12 @@
 #include "sm_metrics.h"
 #include "sm_source.h"
 
+/* Default pressure words (README "Pressure in words"): below 50 N (about 5 kg) on the tool is
+ * "light", from 50 N "firm" (a relaxed adult lying on a 10 cm ball under one hip puts roughly
+ * 10-25 % of the body's weight on it, 70-250 N), from 250 N "too hard" (pushing into it). */
+#define SM_PRESSURE_FIRM_N 50.0
+#define SM_PRESSURE_HARD_N 250.0
+
 typedef struct {
     int headless;
     double duration_s;       /* stop after this much session time; 0 = until quit/end */
@@ -59,7 +65,11 @@ typedef struct {
     const char *template_name; /* show this saved template from the start */
     const char *template_dir;  /* the store; NULL = $XDG_DATA_HOME/steadymat/templates */
     int presenter;             /* start in presenter mode (p / F10 toggles) */
-    int compare;               /* start side by side: 1 template vs live, 2 left vs right */
+    int clinician;             /* start in the clinician view (v toggles); 0: the patient view */
+    /* The pressure on the tool in words (calibrated mats): the tool's force in N from which it
+     * reads "firm" and "too hard" (below firm: "light"); 0: SM_PRESSURE_FIRM_N / _HARD_N. */
+    double pressure_firm_n, pressure_hard_n;
+    int compare; /* start side by side: 1 template vs live, 2 left vs right */
     int width, height;
     /* The safety screen in the window: shown at the start until it has been closed once (then
      * remembered, see sm_config.h), and again with F1. 0 never shows it by itself. */

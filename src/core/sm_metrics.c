@@ -100,6 +100,28 @@ int sm_trail_get(const sm_trail_t *tr, size_t i, double *t_s, double *row, doubl
     return 1;
 }
 
+double sm_metrics_robust_peak(const float *v, const uint8_t *labels, uint8_t fault, int rows,
+                              int cols)
+{
+    double best = -1;
+    for (int i = 0; i < rows * cols; i++) {
+        double x = v[i];
+        if (!(x > 0) || !(x > best) || !isfinite(x) || (labels && labels[i] == fault))
+            continue;
+        int r = i / cols, c = i % cols, supported = 0;
+        for (int dr = -1; dr <= 1 && !supported; dr++)
+            for (int dc = -1; dc <= 1 && !supported; dc++) {
+                int y = r + dr, xx = c + dc;
+                if ((dr || dc) && y >= 0 && xx >= 0 && y < rows && xx < cols &&
+                    !(labels && labels[y * cols + xx] == fault))
+                    supported = v[y * cols + xx] >= 0.3 * x;
+            }
+        if (supported)
+            best = x;
+    }
+    return best;
+}
+
 double sm_nice_ceil(double v)
 {
     if (!(v > 0))

@@ -3,6 +3,7 @@
 #define SM_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sm_frame.h"
 
@@ -62,6 +63,13 @@ typedef struct {
 
 void sm_autoscale_init(sm_autoscale_t *a, double window_s, double initial);
 double sm_autoscale_update(sm_autoscale_t *a, double t_s, double peak);
+/* A peak for the colour scale that one faulty cell cannot pin: the highest value v[i] (rows*cols)
+ * whose cell is not labelled `fault` in labels (may be NULL: none are) and has an 8-neighbour
+ * (not a fault) at 30 % of it or more. A stuck, hot or spiking cell stands alone; a contact
+ * (a ball, a hand, a body) spreads over neighbouring cells. Returns -1 when no cell qualifies. */
+double sm_metrics_robust_peak(const float *v, const uint8_t *labels, uint8_t fault, int rows,
+                              int cols);
+
 /* Smallest of 1, 2, 2.5, 5 x 10^k that is >= v (v > 0). */
 double sm_nice_ceil(double v);
 

@@ -1,6 +1,7 @@
 /*
  * The live view: heatmap, CoP trail, big numbers, status line. The only module that includes SDL
  * (with sm_sound later). Owns the window (or, headless, an off-screen surface) and the fonts.
+ * Built from layers, one file each (sm_layer_*.c; the map is in sm_view_internal.h).
  * Thread context: all functions from the main thread only.
  */
 #ifndef SM_VIEW_H
@@ -56,9 +57,16 @@ typedef struct {
      * values below 0 or not finite draw as 0, above four times scale_max as four times it. */
     const float *values;
     /* Per-cell contact labels, rows*cols (SM_CONTACT_*: 0 unloaded, 1 body, 2 the tool, 3 a
-     * replaced faulty cell); NULL: none. The tool's cells get a white outline (a dark edge under
-     * it), replaced cells a small grey cross; the key under the map says so. */
+     * replaced faulty cell); NULL: none. The tool's cells get a thick white outline (a dark edge
+     * under it), the strongest mark on the map; replaced cells are drawn with the median of
+     * their neighbours (what the coach used), and in the clinician view a small grey cross; the
+     * key under the map says so. */
     const uint8_t *labels;
+    /* Where the person's right is on the map, from how they lie (the frame of sm_contact.h: row 0
+     * the head end, column 0 the person's right when face down): 1 the map's left edge (face
+     * down), 2 its right edge (face up), 0 unknown (side-lying: across the mat is front and
+     * back). "your right" and "your left" are written at the top corners of the map. */
+    int right_edge;
     /* Per-cell, rows*cols: non-zero = a likely crosstalk ghost (dashed cyan square, "ghost?" in
      * the key under the map); NULL: none. */
     const uint8_t *ghosts;
@@ -115,6 +123,22 @@ typedef struct {
     const char *compare_label; /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
     const char *live_label;    /* e.g. "Live" or "Right side"; NULL: "Live" */
 
+    /* Who the picture is for. 0, the patient view (default): the map, the tool, the hold timer,
+     * the steadiness meter, the instruction and the pressure in words; nothing diagnostic (no
+     * ghost boxes, replaced-cell marks, template outline or offsets, breathing rate, per-side
+     * summary, total / area / peak row, mat size or link counters). 1, the clinician view: all of
+     * those as well. The big numbers of the view without the coach show in both. */
+    int clinician;
+    /* The pressure on the tool in one word, e.g. "light", "firm", "too hard" (the app decides,
+     * from a calibrated force; NULL: none, e.g. uncalibrated), and its level for the colour:
+     * 1 light (dim), 2 firm (green), 3 too hard (red). Shown large in the coach's panel. */
+    const char *pressure_text;
+    int pressure_level;
+
+    /* A short answer to the last key (e.g. "Soreness 6 saved - right side", "Clinician view"),
+     * shown over the bottom of the map while the app keeps it set (about 2.5 s); NULL: none. */
+    const char *toast;
+
     /* The safety screen (sm_safety.h's words in a large box over everything; F1 brings it
      * back, the app decides when it shows). */
     int safety;
@@ -160,7 +184,8 @@ typedef enum {
     SM_ACT_NEXT,       /* Enter / keypad Enter (no name box open): go on (start the step now) */
     SM_ACT_REDO,       /* r or Backspace (no name box open): redo this step */
     SM_ACT_SOUNDS,     /* s: hear every cue once with its meaning (again: stop) */
-    SM_ACT_SAFETY      /* F1: show (or close) the safety screen */
+    SM_ACT_SAFETY,     /* F1: show (or close) the safety screen */
+    SM_ACT_CLINICIAN   /* v: the clinician view on/off (the patient view is the default) */
 } sm_action_t;
 
 /* One user action with its details. */

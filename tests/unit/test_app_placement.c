@@ -156,11 +156,46 @@ static void no_go_zone_on_the_path_warns(void **state)
     sm_placement_destroy(p);
 }
 
+/* The "on target" chime only once the coach has found the tool, never while it still searches
+ * (the person lying down, the ball not yet under them). */
+static void no_target_chime_before_the_tool_is_found(void **state)
+{
+    (void)state;
+    const char *dir = ts_tempdir();
+    char msg[200];
+    rig_t a;
+    rig_open(&a, "ball-steady", 0, 0);
+    sm_placement_t *p = sm_placement_create(dir, SM_PROTO_BALL_RELEASE);
+    rig_run(&a, p, 0, 20);
+    sm_placement_save(p, "Right ASIS", msg, sizeof msg);
+    rig_close(&a);
+    sm_placement_destroy(p);
+
+    rig_t b;
+    rig_open(&b, "ball-steady", 0, 0);
+    p = sm_placement_create(dir, SM_PROTO_BALL_RELEASE);
+    assert_true(sm_placement_load(p, "Right ASIS", msg, sizeof msg));
+    double t = 0, found_at = -1;
+    for (; t < 20 && found_at < 0; t += 0.02) {
+        rig_run(&b, p, t, t + 0.02);
+        if (sm_pipeline_coach_out(b.pipe)->state != SM_STATE_SEARCH)
+            found_at = t;
+        else
+            assert_int_equal(sm_pipeline_cue_count(b.pipe, SM_CUE_ON_TARGET), 0);
+    }
+    assert_true(found_at > 0);
+    rig_run(&b, p, t, 20);
+    assert_true(sm_pipeline_cue_count(b.pipe, SM_CUE_ON_TARGET) >= 1); /* and then it comes */
+    rig_close(&b);
+    sm_placement_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(saved_placement_guides_a_shifted_patient),
         cmocka_unit_test(no_go_zone_on_the_path_warns),
+        cmocka_unit_test(no_target_chime_before_the_tool_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,36 @@ static void autoscale_rises_at_once_and_falls_after_the_window(void **state)
     assert_float_equal(sm_autoscale_update(&a, 2.0, 900), 1000, 0);  /* replay jumped back */
 }
 
+/* The colour scale's peak: a stuck cell at full scale (labelled a fault, or standing alone) does
+ * not set it; the ball's contact (a peak with loaded neighbours) does. */
+static void robust_peak_ignores_faults_and_lone_cells(void **state)
+{
+    (void)state;
+    enum { R = 8, C = 6 };
+    float v[R * C];
+    uint8_t labels[R * C];
+    for (int i = 0; i < R * C; i++)
+        v[i] = 20.0f, labels[i] = 1;
+    /* the ball: 150 in the middle of a 3x3 patch at 90 */
+    for (int r = 4; r <= 6; r++)
+        for (int c = 1; c <= 3; c++)
+            v[r * C + c] = 90.0f;
+    v[5 * C + 2] = 150.0f;
+    /* a stuck cell at full scale, labelled */
+    v[1 * C + 4] = 1023.0f;
+    labels[1 * C + 4] = 3;
+    assert_float_equal(sm_metrics_robust_peak(v, labels, 3, R, C), 150.0, 1e-6);
+    /* unlabelled, it stands alone (neighbours 20 < 30 % of 1023): still ignored */
+    assert_float_equal(sm_metrics_robust_peak(v, NULL, 3, R, C), 150.0, 1e-6);
+    /* two hot neighbours are a contact, not a lone fault */
+    v[1 * C + 5] = 600.0f;
+    assert_float_equal(sm_metrics_robust_peak(v, NULL, 3, R, C), 1023.0, 1e-6);
+    /* nothing spread over two cells: none */
+    float lone[R * C] = {0};
+    lone[10] = 50.0f;
+    assert_true(sm_metrics_robust_peak(lone, NULL, 3, R, C) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +153,7 @@ int main(void)
         cmocka_unit_test(trail_keeps_the_newest_points_in_order),
         cmocka_unit_test(nice_scale_numbers),
         cmocka_unit_test(autoscale_rises_at_once_and_falls_after_the_window),
+        cmocka_unit_test(robust_peak_ignores_faults_and_lone_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,6 +289,7 @@ static void test_template_outline(void **state)
     sm_view_model_t m = model_for(f);
     m.template_mask = mask;
     m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.clinician = 1; /* templates are the clinician's */
     SDL_Surface *s = picture(v, &m);
     int rect[4];
     assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
@@ -546,6 +547,7 @@ static void test_overlays_picture_independent(void **state)
         m.zone_alert = 1;
         m.template_mask = ghosts;
         m.template_text = "on target";
+        m.clinician = 1;
         assert_int_equal(sm_view_render(v, &m), SM_OK);
         sm_view_model_t last = model_for(f);
         coach_on(&last);
@@ -561,6 +563,228 @@ static void test_overlays_picture_independent(void **state)
         sm_view_destroy(fresh);
         sm_view_destroy(v);
     }
+    free(f);
+}
+
+static int is_cyan(const unsigned char c[3])
+{
+    return c[0] < 80 && c[1] > 200 && c[2] > 220;
+}
+
+static int is_light_text(const unsigned char c[3])
+{
+    return c[0] > 90 && c[1] > 90 && c[2] > 90;
+}
+
+/* Two audiences: the patient view (the default) shows no ghost boxes, no replaced-cell marks, no
+ * template outline, no link counters and no total / area / peak row; the clinician view shows
+ * them all. The tool's outline is in both. */
+static void test_patient_and_clinician_views(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    static uint8_t labels[32 * 24], ghosts[32 * 24], mask[32 * 24];
+    memset(labels, 0, sizeof labels);
+    memset(ghosts, 0, sizeof ghosts);
+    memset(mask, 0, sizeof mask);
+    for (int r = 0; r < 32; r++)
+        for (int c = 0; c < 24; c++) {
+            int d2 = (r - 20) * (r - 20) + (c - 6) * (c - 6);
+            f->cells[r * 24 + c] = (uint16_t)(d2 < 9 ? 800 : 150);
+            labels[r * 24 + c] = d2 < 9 ? 2 : 1;
+            mask[r * 24 + c] = (r - 8) * (r - 8) + (c - 16) * (c - 16) < 6;
+        }
+    labels[3 * 24 + 20] = 3;
+    ghosts[28 * 24 + 18] = ghosts[28 * 24 + 19] = 1;
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    coach_on(&m);
+    m.labels = labels, m.ghosts = ghosts, m.template_mask = mask;
+    m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.crc_errors = 4;
+    sm_metrics_t mt;
+    sm_metrics_compute(f, m.pitch_mm, 50, &mt);
+    m.metrics = &mt;
+    SDL_Surface *pat = picture(v, &m);
+    m.clinician = 1;
+    SDL_Surface *cli = picture(v, &m);
+    int rect[4];
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int x1 = rect[0] + rect[2], y1 = rect[1] + rect[3];
+    /* ghosts (cyan) and the template (magenta) only for the clinician */
+    assert_int_equal(count_in(pat, rect[0], rect[1], x1, y1, is_cyan), 0);
+    assert_true(count_in(cli, rect[0], rect[1], x1, y1, is_cyan) > 20);
+    assert_int_equal(count_in(pat, rect[0], rect[1], x1, y1, is_magenta), 0);
+    assert_true(count_in(cli, rect[0], rect[1], x1, y1, is_magenta) > 50);
+    /* the tool's white outline in both */
+    assert_true(count_in(pat, rect[0], rect[1], x1, y1, is_white) > 50);
+    assert_true(count_in(cli, rect[0], rect[1], x1, y1, is_white) > 50);
+    /* the status line: the link counters (amber: CRC errors) only for the clinician */
+    assert_int_equal(count_in(pat, 0, 800 - 30, 1280, 800, is_warm), 0);
+    assert_true(count_in(cli, 0, 800 - 30, 1280, 800, is_warm) +
+                    count_in(cli, 0, 800 - 30, 1280, 800, is_light_text) >
+                count_in(pat, 0, 800 - 30, 1280, 800, is_light_text));
+    /* the numbers row at the foot of the panel: text there only for the clinician */
+    int panel_x = 1280 * 65 / 100 + 20;
+    int foot_pat = count_in(pat, panel_x, 600, 1280 - 130, 715, is_light_text);
+    int foot_cli = count_in(cli, panel_x, 600, 1280 - 130, 715, is_light_text);
+    assert_true(foot_cli > foot_pat + 500);
+    SDL_FreeSurface(pat);
+    SDL_FreeSurface(cli);
+    sm_view_destroy(v);
+    free(f);
+}
+
+/* The pressure on the tool in words, large in the coach's panel: green when firm, red when too
+ * hard, nothing when the app has no word (uncalibrated). */
+static void test_pressure_in_words(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    coach_on(&m);
+    m.meter = 0.5; /* the meter amber, not green: green below is the word */
+    int panel_x = 1280 * 65 / 100;
+    SDL_Surface *none = picture(v, &m);
+    int green0 = count_in(none, panel_x, 500, 1280, 760, is_green);
+    int red0 = count_in(none, panel_x, 500, 1280, 760, is_warm);
+    m.pressure_text = "firm", m.pressure_level = 2;
+    SDL_Surface *firm = picture(v, &m);
+    int green1 = count_in(firm, panel_x, 500, 1280, 760, is_green);
+    m.pressure_text = "too hard", m.pressure_level = 3;
+    SDL_Surface *hard = picture(v, &m);
+    int red2 = count_in(hard, panel_x, 500, 1280, 760, is_warm);
+    /* a word in the coach's face: at least a few hundred pixels of its colour */
+    assert_true(green1 > green0 + 300);
+    assert_true(red2 > red0 + 300);
+    SDL_FreeSurface(none);
+    SDL_FreeSurface(firm);
+    SDL_FreeSurface(hard);
+    sm_view_destroy(v);
+    free(f);
+}
+
+/* A stuck cell at full scale, replaced by the coach, is drawn with its neighbours' value: no
+ * bright blob where nobody presses. */
+static void test_replaced_cell_drawn_as_its_replacement(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    static uint8_t labels[32 * 24];
+    for (int i = 0; i < 32 * 24; i++) {
+        f->cells[i] = 300;
+        labels[i] = 1;
+    }
+    f->cells[10 * 24 + 10] = 1023;
+    labels[10 * 24 + 10] = 3;
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    SDL_Surface *raw = picture(v, &m); /* without labels: the reading itself */
+    m.labels = labels;
+    SDL_Surface *fixed = picture(v, &m);
+    int rect[4];
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int x, y, nx, ny;
+    cell_px(rect, f, 10.5, 10.5, &x, &y);
+    cell_px(rect, f, 10.5, 14.5, &nx, &ny);
+    unsigned char c0[3], c1[3], cn[3];
+    px(raw, x, y, c0);
+    px(fixed, x, y, c1);
+    px(fixed, nx, ny, cn);
+    int d_raw = abs(c0[0] - cn[0]) + abs(c0[1] - cn[1]) + abs(c0[2] - cn[2]);
+    int d_fixed = abs(c1[0] - cn[0]) + abs(c1[1] - cn[1]) + abs(c1[2] - cn[2]);
+    assert_true(d_raw > 150);  /* the stuck reading: yellow on blue */
+    assert_true(d_fixed < 12); /* replaced: the colour of the cells around it */
+    SDL_FreeSurface(raw);
+    SDL_FreeSurface(fixed);
+    sm_view_destroy(v);
+    free(f);
+}
+
+static int is_bright(const unsigned char c[3])
+{
+    return c[0] > 150 && c[1] > 150 && c[2] > 150;
+}
+
+/* The rightmost bright pixel in the strip above the map's left quarter: where its words end. */
+static int corner_text_end(const SDL_Surface *s, const int rect[4])
+{
+    int end = -1;
+    for (int y = rect[1] - 40; y < rect[1]; y++)
+        for (int x = rect[0]; x < rect[0] + rect[2] / 4; x++) {
+            unsigned char c[3];
+            px(s, x, y, c);
+            if (is_bright(c) && x > end)
+                end = x;
+        }
+    return end;
+}
+
+/* "your right" and "your left" along the top of the map, on the side the person's right is: face
+ * down (the frame of sm_contact.h, column 0 the person's right) "your right" at the left corner,
+ * face up "your left" there; side-lying or unknown, neither. */
+static void test_your_right_your_left(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    coach_on(&m);
+    int rect[4];
+    SDL_Surface *none = picture(v, &m);
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    assert_int_equal(
+        count_in(none, rect[0], rect[1] - 40, rect[0] + rect[2] / 4, rect[1], is_bright), 0);
+    m.right_edge = 1;
+    SDL_Surface *prone = picture(v, &m);
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int end_prone = corner_text_end(prone, rect);
+    m.right_edge = 2;
+    SDL_Surface *supine = picture(v, &m);
+    int end_supine = corner_text_end(supine, rect);
+    assert_true(end_prone > rect[0] + 40);
+    assert_true(end_supine > rect[0] + 30);
+    /* "your right" is longer than "your left": the left corner says which */
+    assert_true(end_prone > end_supine + 3);
+    SDL_FreeSurface(none);
+    SDL_FreeSurface(prone);
+    SDL_FreeSurface(supine);
+    sm_view_destroy(v);
+    free(f);
+}
+
+/* One state at a time: in a no-go zone the panel's instruction turns into the zone's, in red,
+ * not "Hold still" beside a red banner. A key's toast shows over the bottom of the map. */
+static void test_nogo_wins_the_panel_and_toasts_show(void **state)
+{
+    (void)state;
+    sm_frame_t *f = new_frame(32, 24);
+    sm_view_t *v = headless(1280, 800);
+    sm_view_model_t m = model_for(f);
+    coach_on(&m);
+    int panel_x = 1280 * 65 / 100;
+    SDL_Surface *calm = picture(v, &m);
+    int red0 = count_in(calm, panel_x, 300, 1280, 480, is_warm);
+    m.zone_alert = 1;
+    m.alert = "Out of the hip fold - move the tool now";
+    SDL_Surface *nogo = picture(v, &m);
+    int red1 = count_in(nogo, panel_x, 300, 1280, 480, is_warm);
+    assert_int_equal(red0, 0);
+    assert_true(red1 > 2000); /* two lines of the coach's face in red */
+    m.zone_alert = 0, m.alert = NULL;
+    int rect[4];
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    int y0 = rect[1] + rect[3] * 3 / 4, y1 = rect[1] + rect[3];
+    int text0 = count_in(calm, rect[0], y0, rect[0] + rect[2], y1, is_white);
+    m.toast = "Sound off (m turns it on)";
+    SDL_Surface *t = picture(v, &m);
+    int text1 = count_in(t, rect[0], y0, rect[0] + rect[2], y1, is_white);
+    assert_true(text1 > text0 + 300);
+    SDL_FreeSurface(calm);
+    SDL_FreeSurface(nogo);
+    SDL_FreeSurface(t);
+    sm_view_destroy(v);
     free(f);
 }
 
@@ -659,6 +883,8 @@ static void test_keys_give_actions(void **state)
         {SDLK_F10, 0, 0, SM_ACT_PRESENTER, 0},
         {SDLK_p, 0, 0, SM_ACT_PRESENTER, 0},
         {SDLK_p, 0, 1, SM_ACT_NONE, 0},
+        {SDLK_v, 0, 0, SM_ACT_CLINICIAN, 0},
+        {SDLK_v, 0, 1, SM_ACT_NONE, 0},
         {SDLK_c, 0, 0, SM_ACT_COMPARE, 0},
         {SDLK_RETURN, 0, 0, SM_ACT_NEXT, 0},
         {SDLK_KP_ENTER, 0, 0, SM_ACT_NEXT, 0},
@@ -839,6 +1065,11 @@ int main(void)
         cmocka_unit_test(test_template_outline),
         cmocka_unit_test(test_zone_position_and_alert),
         cmocka_unit_test(test_presenter_larger_instruction),
+        cmocka_unit_test(test_patient_and_clinician_views),
+        cmocka_unit_test(test_pressure_in_words),
+        cmocka_unit_test(test_replaced_cell_drawn_as_its_replacement),
+        cmocka_unit_test(test_your_right_your_left),
+        cmocka_unit_test(test_nogo_wins_the_panel_and_toasts_show),
         cmocka_unit_test(test_side_by_side_equal_maps),
         cmocka_unit_test(test_values_colour_like_counts),
         cmocka_unit_test(test_overlays_picture_independent),

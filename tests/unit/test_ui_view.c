@@ -205,8 +205,9 @@ static void test_heatmap_is_smooth(void **state)
     free(f);
 }
 
-/* The CoP marker: white and black pixels appear at the CoP (here between two loads, over the
- * dark floor), and nowhere near it when there is no contact. */
+/* The CoP marker: light and black pixels appear at the CoP (here between two loads, over the
+ * dark floor), and nowhere near it when there is no contact. It is context, not the point: never
+ * the tool's pure white. */
 static void test_cop_marker(void **state)
 {
     (void)state;
@@ -235,18 +236,21 @@ static void test_cop_marker(void **state)
     assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
     int cx, cy;
     cell_centre(rect, f, mt.cop_row, mt.cop_col, &cx, &cy);
-    int white = 0, black = 0, rad = 40;
+    int white = 0, light = 0, black = 0, rad = 40;
     for (int y = cy - rad; y <= cy + rad; y++)
         for (int x = cx - rad; x <= cx + rad; x++) {
             unsigned char c[3];
             px(with, x, y, c);
             if (c[0] > 235 && c[1] > 235 && c[2] > 235)
                 white++;
+            if (lum(c) > 140)
+                light++;
             if (c[0] < 12 && c[1] < 12 && c[2] < 12)
                 black++;
         }
-    assert_true(white > 60);
-    assert_true(black > 60);
+    assert_true(light > 60);
+    assert_true(black > 30);
+    assert_int_equal(white, 0);
     /* The trail: white pixels along the path well left of the marker (age ~1 s). */
     int tx, ty, trail_white = 0;
     cell_centre(rect, f, 10.5, 9.0, &tx, &ty);

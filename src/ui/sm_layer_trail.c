@@ -1,0 +1,145 @@
+/* The trail layer: the last few seconds of the centre of pressure as a fading line, and a
+ * reticle where it is now. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sm_view_internal.h"
+
+static double seg_dist(double px, double py, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay;
+    double t = ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double ex = px - (ax + t * dx), ey = py - (ay + t * dy);
+    return sqrt(ex * ex + ey * ey);
+}
+
+/* A reticle: white ring with four ticks outside it and a small centre dot, all outlined in black
+ * so it stands out on every colour of the scale (dark purple to yellow). The inside of the ring
+ * stays open so the pressure under the CoP remains visible. Drawn once per size, antialiased. */
+static void make_marker(sm_view_t *v, double ring_r, double stroke, double edge)
+{
+    int key = iround(ring_r * 16) * 4096 + iround(stroke * 16) * 64 + iround(edge * 16);
+    if (v->marker_tex && key == v->marker_key)
+        return;
+    if (v->marker_tex)
+        SDL_DestroyTexture(v->marker_tex);
+    v->marker_tex = NULL;
+    double tick_out = ring_r * 1.85;
+    int size = 2 * (int)ceil(tick_out + stroke / 2 + edge + 1.5);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, size, size, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s)
+        return;
+    double c = size / 2.0, dot_r = stroke * 0.55;
+    for (int y = 0; y < size; y++) {
+        uint32_t *row = (uint32_t *)((unsigned char *)s->pixels + (size_t)y * s->pitch);
+        for (int x = 0; x < size; x++) {
+            double px = x + 0.5 - c, py = y + 0.5 - c, r = sqrt(px * px + py * py);
+            double d = fabs(r - ring_r) - stroke / 2;       /* ring */
+            double d_dot = r - dot_r;                       /* centre dot */
+            double t0 = ring_r + stroke / 2, t1 = tick_out; /* ticks */
+            double dt = seg_dist(px, py, t0, 0, t1, 0);
+            dt = fmin(dt, seg_dist(px, py, -t0, 0, -t1, 0));
+            dt = fmin(dt, seg_dist(px, py, 0, t0, 0, t1));
+            dt = fmin(dt, seg_dist(px, py, 0, -t0, 0, -t1));
+            dt -= stroke / 2;
+            d = fmin(fmin(d, d_dot), dt);
+            double cw = fmin(fmax(0.5 - d, 0), 1);          /* white core coverage */
+            double cb = fmin(fmax(0.5 - (d - edge), 0), 1); /* with the black edge */
+            double a = cw + cb * (1 - cw);
+            int lum = a > 0 ? iround(255 * cw / a) : 0;
+            row[x] = (uint32_t)iround(a * 255) << 24 | (uint32_t)lum << 16 | (uint32_t)lum << 8 |
+                     (uint32_t)lum;
+        }
+    }
+    v->marker_tex = SDL_CreateTextureFromSurface(v->ren, s);
+    SDL_FreeSurface(s);
+    if (v->marker_tex) {
+        SDL_SetTextureBlendMode(v->marker_tex, SDL_BLENDMODE_BLEND);
+        v->marker_px = size;
+        v->marker_key = key;
+    }
+}
+
+static void cell_to_px(const sm_layout_t *L, const sm_frame_t *f, double row, double col, float *x,
+                       float *y)
+{
+    *x = (float)(L->map.x + col * L->map.w / f->cols);
+    *y = (float)(L->map.y + row * L->map.h / f->rows);
+}
+
+/* The last few seconds of the CoP as a line that fades out with age: black under white, so it
+ * reads on every colour of the scale. */
+static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m,
+                       const sm_frame_t *f)
+{
+    const sm_trail_t *tr = m->trail;
+    if (!tr || tr->count < 2)
+        return;
+    double span = m->trail_s > 0 ? m->trail_s : 3.0;
+    SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_BLEND); /* untextured geometry uses it */
+    float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
+    for (int layer = 0; layer < 2; layer++) {
+        int nv = 0;
+        float px = 0, py = 0;
+        double pt = 0;
+        int have = 0;
+        for (size_t i = 0; i < tr->count; i++) {
+            double t, r, c;
+            if (!sm_trail_get(tr, i, &t, &r, &c))
+                break;
+            double age = m->now_s - t;
+            if (age > span || age < -1e-6 || !isfinite(r) || !isfinite(c)) {
+                have = 0;
+                continue;
+            }
+            float x, y;
+            cell_to_px(L, f, r, c, &x, &y);
+            if (have && (x != px || y != py) && nv + 6 <= TRAIL_VERTS) {
+                double a0 = 1.0 - (m->now_s - pt) / span, a1 = 1.0 - age / span;
+                SDL_Color k = layer == 0 ? C_BLACK : C_COP;
+                int amax = layer == 0 ? 110 : 190;
+                sm_view_quad(v->verts + nv, px, py, x, y, layer == 0 ? edge : core,
+                             with_alpha(k, iround(amax * a0)), with_alpha(k, iround(amax * a1)));
+                nv += 6;
+            }
+            px = x, py = y, pt = t, have = 1;
+        }
+        if (nv)
+            SDL_RenderGeometry(v->ren, NULL, v->verts, nv, NULL, 0);
+    }
+}
+
+static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_metrics_t *mt,
+                        const sm_frame_t *f)
+{
+    double cell = (double)L->map.w / f->cols;
+    /* The whole body's CoP is context, the tool is the point: a smaller, thinner, grey reticle,
+     * see-through, under the tool's white outline in strength. */
+    double ring = fmax(1.5 * L->u, 0.45 * cell);
+    if (ring > 3.0 * L->u)
+        ring = 3.0 * L->u;
+    make_marker(v, ring, fmax(1.5, 0.3 * L->u), fmax(1.0, 0.16 * L->u));
+    if (!v->marker_tex)
+        return;
+    float x, y;
+    cell_to_px(L, f, mt->cop_row, mt->cop_col, &x, &y);
+    SDL_Rect dst = {iround(x) - v->marker_px / 2, iround(y) - v->marker_px / 2, v->marker_px,
+                    v->marker_px};
+    SDL_SetTextureColorMod(v->marker_tex, C_COP.r, C_COP.g, C_COP.b);
+    SDL_SetTextureAlphaMod(v->marker_tex, 200);
+    SDL_RenderCopy(v->ren, v->marker_tex, NULL, &dst);
+}
+
+void sm_layer_trail_draw(sm_view_t *v, const sm_view_ctx_t *c)
+{
+    const sm_frame_t *f = c->f;
+    const sm_view_model_t *m = c->m;
+    if (!f)
+        return;
+    draw_trail(v, c->L, m, f);
+    if (m->metrics && m->metrics->has_contact && isfinite(m->metrics->cop_row) &&
+        isfinite(m->metrics->cop_col))
+        draw_marker(v, c->L, m->metrics, f);
+}

@@ -1,0 +1,186 @@
+/* Drawing primitives every layer of the live view uses: outlines, text (straight, turned, fitted),
+ * pills, number and time formats, and thick lines batched into triangles. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sm_view_internal.h"
+
+void sm_view_outline(sm_view_t *v, SDL_Rect r, SDL_Color c, int width)
+{
+    set_color(v, c);
+    for (int i = 0; i < width; i++) {
+        SDL_Rect o = {r.x - i - 1, r.y - i - 1, r.w + 2 * i + 2, r.h + 2 * i + 2};
+        SDL_RenderDrawRect(v->ren, &o);
+    }
+}
+
+/* Draws s with its top at y, anchored at x per align, scaled down to fit maxw (0: any width).
+ * Returns the width drawn; *h (may be NULL) gets the height. */
+int sm_view_text(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int x, int y, int align,
+                 int maxw, int *h)
+{
+    int w = 0, th = 0;
+    SDL_Texture *tex = sm_text_get(v->text, face, c, 0, s, &w, &th);
+    if (h)
+        *h = th;
+    if (!tex)
+        return 0;
+    int dw = w, dh = th;
+    if (maxw > 0 && w > maxw) {
+        dw = maxw;
+        dh = (int)((double)th * maxw / w + 0.5);
+    }
+    int dx = align == AL_LEFT ? x : align == AL_CENTER ? x - dw / 2 : x - dw;
+    /* Keep the scaled text on the same baseline region: centre it vertically in the line. */
+    SDL_Rect dst = {dx, y + (th - dh) / 2, dw, dh};
+    SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    return dw;
+}
+
+/* Text turned a quarter to the left (read from bottom to top), centred on (cx, cy), scaled to be
+ * at most maxlen long. */
+void sm_view_text_up(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int cx, int cy,
+                     int maxlen)
+{
+    int w = 0, h = 0;
+    SDL_Texture *tex = sm_text_get(v->text, face, c, 0, s, &w, &h);
+    if (!tex)
+        return;
+    if (maxlen > 0 && w > maxlen) {
+        h = (int)((double)h * maxlen / w + 0.5);
+        w = maxlen;
+    }
+    SDL_Rect dst = {cx - w / 2, cy - h / 2, w, h};
+    SDL_RenderCopyEx(v->ren, tex, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
+}
+
+/* Thousands grouped with a thin space (U+2009) so "12 345" reads at a glance; one decimal below
+ * 10 so small calibrated values (kPa, cm2) keep their meaning. */
+void sm_view_fmt_value(double x, char *buf, size_t n)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, n, "\xe2\x80\x93"); /* en dash: no value */
+        return;
+    }
+    if (fabs(x) < 10.0 && fabs(x - floor(x + 0.5)) > 0.05) {
+        snprintf(buf, n, "%.1f", x);
+        return;
+    }
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    if (strcmp(digits, "0") == 0)
+        x = 0.0; /* no "-0" */
+    size_t len = strlen(digits), o = 0;
+    if (x < 0 && o + 1 < n)
+        buf[o++] = '-';
+    for (size_t i = 0; i < len && o + 4 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            memcpy(buf + o, "\xe2\x80\x89", 3);
+            o += 3;
+        }
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+void sm_view_fmt_time(double s, char *buf, size_t n)
+{
+    if (!isfinite(s) || s < 0)
+        s = 0;
+    long t = (long)s;
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+int sm_view_line_h(sm_view_t *v, sm_face f)
+{
+    int h = sm_text_line_height(v->text, f);
+    return h > 0 ? h : v->face_px[f] + v->face_px[f] / 4;
+}
+
+void sm_view_quad(SDL_Vertex *vt, float ax, float ay, float bx, float by, float half, SDL_Color c0,
+                  SDL_Color c1)
+{
+    float dx = bx - ax, dy = by - ay, len = sqrtf(dx * dx + dy * dy);
+    /* Extend each segment by half its width so consecutive segments overlap at the joints. */
+    float ux = dx / len, uy = dy / len, nx = -uy * half, ny = ux * half;
+    ax -= ux * half * 0.5f, ay -= uy * half * 0.5f;
+    bx += ux * half * 0.5f, by += uy * half * 0.5f;
+    SDL_FPoint p[4] = {
+        {ax + nx, ay + ny}, {ax - nx, ay - ny}, {bx + nx, by + ny}, {bx - nx, by - ny}};
+    static const int idx[6] = {0, 1, 2, 2, 1, 3};
+    for (int i = 0; i < 6; i++) {
+        vt[i].position = p[idx[i]];
+        vt[i].color = idx[i] < 2 ? c0 : c1;
+        vt[i].tex_coord = (SDL_FPoint){0, 0};
+    }
+}
+
+/* Thick lines go through one batch of triangles per colour and blend mode: a contour of a few
+ * dozen segments is one call, not one per segment. */
+void sm_view_geo_flush(sm_view_t *v)
+{
+    if (v->geo_n) {
+        SDL_SetRenderDrawBlendMode(v->ren, v->geo_blend);
+        SDL_RenderGeometry(v->ren, NULL, v->geo, v->geo_n, NULL, 0);
+    }
+    v->geo_n = 0;
+}
+
+void sm_view_geo_line(sm_view_t *v, float ax, float ay, float bx, float by, float width,
+                      SDL_Color c)
+{
+    SDL_BlendMode bm = c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND;
+    if (v->geo_n && (bm != v->geo_blend || v->geo_n + 6 > GEO_VERTS))
+        sm_view_geo_flush(v);
+    v->geo_blend = bm;
+    if (ax == bx && ay == by)
+        return;
+    sm_view_quad(v->geo + v->geo_n, ax, ay, bx, by, width / 2, c, c);
+    v->geo_n += 6;
+}
+
+void sm_view_rects_flush(sm_view_t *v, int n, SDL_Color c)
+{
+    if (n > 0) {
+        set_color(v, c);
+        SDL_RenderFillRects(v->ren, v->rects, n);
+    }
+}
+
+/* Text scaled to fit w and h (either 0: no limit), centred on cx, top at y; returns the height
+ * drawn. wrap > 0 wraps (centred lines). */
+int sm_view_text_fit(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int cx, int y, int w,
+                     int h, int wrap)
+{
+    int tw = 0, th = 0;
+    SDL_Texture *tex = sm_text_get(v->text, face, c, wrap, s, &tw, &th);
+    if (!tex)
+        return 0;
+    double k = 1.0;
+    if (w > 0 && tw > w)
+        k = (double)w / tw;
+    if (h > 0 && th * k > h)
+        k = (double)h / th;
+    SDL_Rect dst = {cx - iround(tw * k) / 2, y, iround(tw * k), iround(th * k)};
+    SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    return dst.h;
+}
+
+/* A pill with text, top-left at (x, y); returns its width. */
+int sm_view_badge(sm_view_t *v, const sm_layout_t *L, int x, int y, SDL_Color bg, SDL_Color fg,
+                  const char *s)
+{
+    int w = 0, h = 0;
+    sm_text_measure(v->text, SM_FACE_BANNER, s, &w, &h);
+    if (!w)
+        return 0;
+    int px = iround(1.2 * L->u), py = iround(0.3 * L->u);
+    SDL_Rect r = {x, y, w + 2 * px, h + 2 * py};
+    fill(v, r, bg);
+    sm_view_text(v, SM_FACE_BANNER, fg, s, x + px, y + py, AL_LEFT, 0, NULL);
+    return r.w;
+}

@@ -1,0 +1,293 @@
+/*
+ * The live view's insides, shared by its files and by the tests that draw one layer off-screen.
+ * Not for the app: it uses sm_view.h only.
+ *
+ * What the window shows is a stack of layers (sm_layer_*.c), each drawn by one function over the
+ * same read-only context (the model, the layout, the frames and the colour scale), composed in
+ * order by the table in sm_view.c:
+ *
+ *   heatmap   sm_layer_heatmap.c   the map(s), their captions, the scale bar and the colour legend
+ *   zones     sm_layer_zones.c     no-go zones (and the one being dragged)
+ *   marks     sm_layer_marks.c     template outline, ghosts, replaced cells, the tool, their key,
+ *                                  the template's offset in words
+ *   trail     sm_layer_trail.c     the CoP's fading trail and its reticle
+ *   coach     sm_layer_coach.c     the coach's panel: phase, hold timer, meter, instruction
+ *   numbers   sm_layer_numbers.c   the big total, area and peak (without the coach)
+ *   badges    sm_layer_status.c    REC / PAUSED / REPLAY pills
+ *   messages  sm_layer_messages.c  waiting screen, banner, notice, alert, no-go banner
+ *   name box  sm_layer_messages.c  the template name being typed
+ *   toast     sm_layer_toast.c     the short answer to the last key
+ *   status    sm_layer_status.c    the status line at the bottom
+ *   safety    sm_layer_safety.c    the safety screen over everything
+ *
+ * Around them: sm_view_window.c (window, renderer, screenshots), sm_view_input.c (keys, text
+ * entry, mouse drags), sm_view_layout.c (where everything goes), sm_view_draw.c (text, fills,
+ * thick lines shared by the layers).
+ * Thread context: main thread only, like sm_view.h.
+ */
+#ifndef SM_VIEW_INTERNAL_H
+#define SM_VIEW_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <SDL.h>
+
+#include "sm_heatmap.h"
+#include "sm_text.h"
+#include "sm_view.h"
+
+#define LUT_N         1024
+#define PI            3.14159265358979323846
+#define LEGEND_N      256
+#define TRAIL_VERTS   ((SM_TRAIL_MAX - 1) * 6)
+#define GEO_VERTS     (256 * 6) /* overlay quads drawn per batch */
+#define RECTS_N       512       /* overlay rectangles drawn per batch */
+#define NAME_MAX      64        /* template name, bytes with the terminator */
+#define SM_VIEW_FAULT 3         /* labels: a replaced faulty cell (sm_view_model_t.labels) */
+
+/* Palette. The mat's own area is a shade lighter than the window so its outline shows even with
+ * nobody on it; the colour scale fades into that shade below the floor. */
+static const SDL_Color C_MAT = {27, 30, 38, 255};
+static const SDL_Color C_AMBER = {255, 193, 7, 255};
+static const SDL_Color C_BLACK = {0, 0, 0, 255};
+static const SDL_Color C_RED = {230, 45, 45, 255};
+static const SDL_Color C_BANNER = {30, 66, 108, 255};
+static const SDL_Color C_NOTICE_BG = {52, 42, 18, 255};
+static const SDL_Color C_NOTICE = {255, 214, 128, 255};
+
+/* Overlays on the heatmap: colours that none of viridis' (purple, blue, green, yellow) take. */
+static const SDL_Color C_TOOL = {255, 255, 255, 255};    /* the tool's contact */
+static const SDL_Color C_COP = {190, 194, 202, 255};     /* the whole body's CoP: subdued */
+static const SDL_Color C_TEMPLATE = {255, 84, 214, 255}; /* the clinician's placement */
+static const SDL_Color C_GHOST = {0, 240, 255, 255};     /* crosstalk ghost? */
+static const SDL_Color C_FAULT = {150, 150, 150, 255};   /* replaced faulty cell */
+static const SDL_Color C_ZONE = {235, 30, 30, 255};      /* no-go zone */
+/* The coach's states: still, drifting, moving, released. */
+static const SDL_Color C_GOOD = {46, 204, 113, 255};
+static const SDL_Color C_WARN = {255, 170, 0, 255};
+static const SDL_Color C_BAD = {240, 50, 40, 255};
+static const SDL_Color C_TRACK = {44, 48, 58, 255};
+
+/* Colours that differ between the normal view and presenter mode (black ground, white and
+ * yellow type: for projectors and big screens seen from across a room). */
+typedef struct {
+    SDL_Color window, panel, status, text, dim, faint, number, frame;
+} pal_t;
+
+/* sm_view.c: the normal view and presenter mode. */
+extern const pal_t SM_PAL_NORMAL, SM_PAL_PRESENTER;
+
+enum { AL_LEFT, AL_CENTER, AL_RIGHT };
+
+/* One heatmap texture at its size on screen and what it shows, so an unchanged frame (paused,
+ * or the compare map that rarely changes) is not coloured again. */
+typedef struct {
+    SDL_Texture *tex;
+    int tw, th;
+    uint16_t last[SM_MAX_CELLS];
+    int rows, cols, valid;
+    double scale;
+} heat_t;
+
+struct sm_view {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    SDL_Surface *target; /* headless: the picture itself */
+    SDL_Surface *copy;   /* windowed: read back from the renderer before each present */
+    int video_init, headless, no_readback, have_picture;
+    double floor_frac;
+    sm_text_t *text;
+    sm_heatmap_t *hm;
+    uint32_t lut[LUT_N];
+    SDL_Texture *legend_tex;
+    heat_t heat, heat2;              /* the live map and the compare map */
+    uint16_t qcells[SM_MAX_CELLS];   /* calibrated values quantised for sm_heatmap_render */
+    uint16_t fixcells[SM_MAX_CELLS]; /* the same with replaced faulty cells filled in */
+    Uint32 pixel_format;             /* of the output: opaque pictures in it are plain copies */
+    const pal_t *pal;                /* of the picture being drawn */
+    int presenter_fs; /* presenter mode made the window fullscreen (undone when it ends) */
+    int last_presenter;
+    SDL_Texture *marker_tex;
+    int marker_px, marker_key;
+    int face_px[SM_FACE_COUNT];
+    int heat_rect[4], heat_drawn;
+    int map_rows, map_cols; /* of the last heatmap drawn, for mouse drags */
+    double map_pitch;
+    SDL_Vertex verts[TRAIL_VERTS];
+    SDL_Vertex geo[GEO_VERTS];
+    int geo_n;
+    SDL_BlendMode geo_blend;
+    SDL_Rect rects[RECTS_N];
+    /* Typing a template name: keys go into the name, not to actions. */
+    int naming;
+    char name[NAME_MAX];
+    /* Dragging a no-go zone on the map: corners in output pixels. */
+    int dragging;
+    double drag_x0, drag_y0, drag_x1, drag_y1;
+};
+
+/* Where everything goes in one picture (output pixels), from sm_view_layout. */
+typedef struct {
+    int W, H;
+    double u;     /* 1 % of the shorter side: every size below is a multiple of it */
+    int m;        /* margin */
+    int portrait; /* numbers below the map instead of beside it */
+    int presenter, coach;
+    SDL_Rect banner, notice, status, content;
+    SDL_Rect map_area, map, panel;
+    SDL_Rect map2; /* the compare map (w 0: none), left of the live map, the same size */
+    int legend_w;
+    int caption_h; /* compare: the labels above the maps */
+    int tmpl_h;    /* the template's offset text below the map */
+} sm_layout_t;
+
+/* What every layer draws from: read-only for the layers. */
+typedef struct {
+    const sm_view_model_t *m;
+    const sm_layout_t *L;
+    const sm_frame_t *f;   /* the live frame, NULL when there is none (or it is unusable) */
+    const sm_frame_t *f2;  /* the compare frame, NULL: one map */
+    double scale;          /* top of the colour scale, in the values' units */
+    int heat_ok, heat2_ok; /* the maps' textures are up to date */
+} sm_view_ctx_t;
+
+typedef void (*sm_layer_draw_fn)(sm_view_t *v, const sm_view_ctx_t *c);
+typedef struct {
+    const char *name;
+    sm_layer_draw_fn draw;
+} sm_layer_t;
+
+/* The layers, bottom to top, as sm_view_render draws them; *n gets their count. */
+const sm_layer_t *sm_view_layers(int *n);
+/* Everything before the layers: palette, layout, heatmap upload, the map's place for mouse
+ * drags. Fills *c (pointing at *L and m). Returns 0 when the window is minimised (draw nothing). */
+int sm_view_prepare(sm_view_t *v, const sm_view_model_t *m, sm_layout_t *L, sm_view_ctx_t *c);
+/* The window colour behind what the layers do not cover. */
+void sm_view_clear(sm_view_t *v, const sm_view_ctx_t *c);
+
+/* ---- small helpers (sm_view_draw.c and inline) ------------------------------------------- */
+
+static inline int iround(double x)
+{
+    return (int)floor(x + 0.5);
+}
+
+static inline double clampd(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static inline SDL_Color with_alpha(SDL_Color c, int a)
+{
+    c.a = (Uint8)(a < 0 ? 0 : a > 255 ? 255 : a);
+    return c;
+}
+
+static inline SDL_Color mix(SDL_Color a, SDL_Color b, double t)
+{
+    SDL_Color c = {(Uint8)iround(a.r + (b.r - a.r) * t), (Uint8)iround(a.g + (b.g - a.g) * t),
+                   (Uint8)iround(a.b + (b.b - a.b) * t), 255};
+    return c;
+}
+
+/* Opaque colours are drawn without blending: the same pixels, but software renderers (SDL's own,
+ * llvmpipe) then fill instead of reading back and mixing every pixel. */
+static inline void set_color(sm_view_t *v, SDL_Color c)
+{
+    SDL_SetRenderDrawBlendMode(v->ren, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(v->ren, c.r, c.g, c.b, c.a);
+}
+
+static inline void fill(sm_view_t *v, SDL_Rect r, SDL_Color c)
+{
+    set_color(v, c);
+    SDL_RenderFillRect(v->ren, &r);
+}
+
+static inline void fill_some_rect(sm_view_t *v, SDL_Rect r, SDL_Color c)
+{
+    if (r.w > 0 && r.h > 0)
+        fill(v, r, c);
+}
+
+void sm_view_outline(sm_view_t *v, SDL_Rect r, SDL_Color c, int width);
+/* Draws s with its top at y, anchored at x per align (AL_*), scaled down to fit maxw (0: any
+ * width). Returns the width drawn; *h (may be NULL) gets the height. */
+int sm_view_text(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int x, int y, int align,
+                 int maxw, int *h);
+/* Text turned a quarter to the left (read from bottom to top), centred on (cx, cy), scaled to be
+ * at most maxlen long. */
+void sm_view_text_up(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int cx, int cy,
+                     int maxlen);
+/* Text scaled to fit w and h (either 0: no limit), centred on cx, top at y; returns the height
+ * drawn. wrap > 0 wraps (centred lines). */
+int sm_view_text_fit(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int cx, int y, int w,
+                     int h, int wrap);
+/* A pill with text in the banner face, top-left at (x, y); returns its width. */
+int sm_view_badge(sm_view_t *v, const sm_layout_t *L, int x, int y, SDL_Color bg, SDL_Color fg,
+                  const char *s);
+int sm_view_line_h(sm_view_t *v, sm_face f);
+/* Thousands grouped with a thin space; one decimal below 10; an en dash for no value. */
+void sm_view_fmt_value(double x, char *buf, size_t n);
+void sm_view_fmt_time(double s, char *buf, size_t n); /* m:ss or h:mm:ss */
+/* One thick segment as two triangles (6 vertices), colour c0 at a and c1 at b. */
+void sm_view_quad(SDL_Vertex *vt, float ax, float ay, float bx, float by, float half, SDL_Color c0,
+                  SDL_Color c1);
+/* Thick lines batched per colour and blend mode; flush before drawing anything else. */
+void sm_view_geo_line(sm_view_t *v, float ax, float ay, float bx, float by, float width,
+                      SDL_Color c);
+void sm_view_geo_flush(sm_view_t *v);
+/* Fills v->rects[0..n) in c. */
+void sm_view_rects_flush(sm_view_t *v, int n, SDL_Color c);
+
+/* ---- layout (sm_view_layout.c) ----------------------------------------------------------- */
+
+void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
+                    const sm_frame_t *f2, double scale, sm_layout_t *L);
+
+/* ---- the heatmap's colour table and textures (sm_layer_heatmap.c) ------------------------ */
+
+void sm_view_lut_build(sm_view_t *v);
+int sm_view_legend_make(sm_view_t *v);
+/* Top of the colour scale when the model gives none. */
+double sm_view_fallback_scale(const sm_frame_t *f, const float *vals);
+/* Colours the frame into h at map_w x map_h (skipped when nothing changed); 0 or -1. labels
+ * (may be NULL): cells labelled SM_VIEW_FAULT are drawn with their neighbours' median. */
+int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const float *vals,
+                        const uint8_t *labels, double scale, int map_w, int map_h);
+
+/* The x where the scale bar's label ends (the map's left edge when there is no bar). */
+int sm_view_scale_bar_end(sm_view_t *v, const sm_layout_t *L, const sm_frame_t *f, double pitch);
+/* How many kinds of marks the key under the map explains (sm_layer_marks.c). */
+int sm_view_key_count(const sm_view_model_t *m, const sm_frame_t *f);
+
+/* ---- window (sm_view_window.c) ----------------------------------------------------------- */
+
+void sm_view_device_reset(sm_view_t *v);
+/* Presenter mode makes the window fullscreen and back. */
+void sm_view_presenter_window(sm_view_t *v, int presenter);
+/* Present the picture (keeping a copy for screenshots when asked). */
+void sm_view_present(sm_view_t *v, const sm_layout_t *L);
+
+/* ---- the layers ---------------------------------------------------------------------------- */
+
+void sm_layer_heatmap_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_zones_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_marks_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_trail_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_coach_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_numbers_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_badges_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_messages_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_namebox_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_status_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_toast_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_safety_draw(sm_view_t *v, const sm_view_ctx_t *c);
+
+/* The no-go banner across the top of the map (sm_layer_zones.c; drawn by the messages layer,
+ * in place of the alert box). */
+void sm_view_zone_banner(sm_view_t *v, const sm_layout_t *L, const char *text);
+
+#endif

@@ -64,6 +64,7 @@ sm_status sm_analysis_run(const char *path, const sm_analysis_opts_t *o, sm_anal
     pc.cols = h->mat.cols;
     pc.pitch_mm = h->mat.pitch_mm > 0 ? h->mat.pitch_mm : 25;
     pc.protocol = o->protocol;
+    pc.auto_tool = o->auto_tool;
     pc.release_s = o->release_s;
     if (o->cal) {
         values = malloc(SM_MAX_CELLS * sizeof *values);
@@ -201,6 +202,14 @@ void sm_analysis_opts_apply(sm_analysis_opts_t *o, const sm_sessinfo_t *info)
     o->set_tool = info->set_tool;
     o->tool = sm_sesstool_kind(info->tool);
     o->ball_mm = info->ball_mm;
+    o->auto_tool = info->auto_tool;
+}
+
+void sm_analysis_settle(const sm_analysis_t *a, sm_sessinfo_t *info)
+{
+    int detected = 0;
+    sm_protocol_t p = sm_pipeline_protocol(a->pipe, &detected);
+    sm_sessinfo_settle(info, p, detected);
 }
 
 void sm_analysis_entry_info(const sm_analysis_t *a, const char *path, const sm_sessinfo_t *info,
@@ -245,6 +254,7 @@ sm_status sm_analysis_history_fn(void *ctx, const char *session_path, const sm_h
     sm_calib_destroy(cal);
     if (s != SM_OK)
         return s;
+    sm_analysis_settle(&a, &info);
     sm_analysis_entry_info(&a, session_path, &info, out);
     sm_analysis_free(&a);
     return SM_OK;

@@ -31,6 +31,9 @@ typedef struct {
     int set_tool;
     sm_tool_kind_t tool;
     double ball_mm;
+    /* The footprint chooses between the ball and the Hip Hook, starting from protocol, as the
+     * live session did (sm_sessinfo_t.auto_tool). */
+    int auto_tool;
     /* The calibration the session was recorded with, or NULL: the coach then works on kPa with
      * the calibrated creep removed, as the live session did. Not owned. */
     const sm_calib_t *cal;
@@ -66,6 +69,8 @@ sm_status sm_analysis_settings(const char *path, const sm_history_meta_t *sideca
                                sm_session_header_t *h, char *err, size_t errlen);
 /* Sets o's protocol, release and tool from info (the rest of o is kept). */
 void sm_analysis_opts_apply(sm_analysis_opts_t *o, const sm_sessinfo_t *info);
+/* After sm_analysis_run with o from info: info names the protocol coached (sm_sessinfo_settle). */
+void sm_analysis_settle(const sm_analysis_t *a, sm_sessinfo_t *info);
 
 /* The history's entry for a session: header facts and per-side numbers (start time from the
  * header, else the file's modification time). */

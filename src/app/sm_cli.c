@@ -724,6 +724,7 @@ int sm_cmd_replay(int argc, char **argv)
     }
     c.rc.protocol = info.protocol;
     c.rc.release_s = info.release_s;
+    c.rc.auto_tool = info.auto_tool; /* the footprint chooses again, as it did live */
     c.rc.protocol_from = sm_sessinfo_from_name(info.protocol_from);
     c.rc.patient = info.patient; /* said in --json; a replay is never recorded */
     sm_sessinfo_print(stderr, "steadymat replay: ", &info);

@@ -169,6 +169,7 @@ static int analyze_session(const char *path, const sm_sessinfo_flags_t *flags, d
         fprintf(stderr, "steadymat analyze: %s\n", err);
         return 1;
     }
+    sm_analysis_settle(&a, &info);
     if (lowpass_hz > 0 && a.have_sway &&
         sway_of(a.x, a.y, a.n, a.rate_hz, lowpass_hz, &a.sway) != SM_OK) {
         fprintf(stderr,

@@ -439,6 +439,7 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
         remove(file);
         goto done;
     }
+    sm_analysis_settle(&a, &info);
     if (csv_bad) {
         snprintf(err, errlen, "cannot write %s: %s", file, strerror(errno));
         goto done;

@@ -222,8 +222,11 @@ static void record(run_t *r, const sm_frame_t *f)
         h.release_s = r->rc->release_s > 0                   ? r->rc->release_s
                       : r->rc->protocol == SM_PROTO_HIP_HOOK ? cs.hook_phase_s
                                                              : cs.release_s;
-        /* The tool the coach looks for: --tool, else the protocol's. */
-        if (r->rc->tool_set) {
+        /* The tool the coach looks for: --tool, else the protocol's; none when the footprint
+         * chooses (auto_tool: analyze and replay then choose the same way from protocol). */
+        if (r->rc->auto_tool && !r->rc->tool_set) {
+            h.tool = SM_SESSTOOL_UNKNOWN;
+        } else if (r->rc->tool_set) {
             h.tool = r->rc->tool == SM_TOOL_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
             h.ball_diameter_mm = r->rc->tool == SM_TOOL_HOOK ? 0 : r->rc->ball_mm;
         } else {

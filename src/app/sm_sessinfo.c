@@ -94,6 +94,8 @@ void sm_sessinfo_resolve(const sm_session_header_t *h, const sm_history_meta_t *
         out->tool = implied;
         out->tool_from = SM_FROM_PROTOCOL;
     }
+    out->auto_tool = !flags->protocol_given && !flags->tool_given && h && h->protocol[0] &&
+                     out->protocol_from == SM_FROM_SESSION && h->tool == SM_SESSTOOL_UNKNOWN;
     if (h) {
         snprintf(out->patient, sizeof out->patient, "%s", h->patient);
         snprintf(out->calib_id, sizeof out->calib_id, "%s", h->calib_id);
@@ -169,15 +171,29 @@ const char *sm_sessinfo_from_text(sm_from_t from, const char *flag)
         return !strcmp(flag, "--protocol") ? "overridden by --protocol"
                : !strcmp(flag, "--tool")   ? "overridden by --tool"
                                            : "overridden by --release";
+    case SM_FROM_DETECTED:
+        return "found from the tool on the mat";
     case SM_FROM_DEFAULT:
         break;
     }
     return "default: the session does not say";
 }
 
+void sm_sessinfo_settle(sm_sessinfo_t *s, sm_protocol_t coached, int detected)
+{
+    if (!s->auto_tool || !detected)
+        return;
+    s->protocol = coached;
+    s->protocol_from = SM_FROM_DETECTED;
+    s->threshold_s = sm_sessinfo_threshold(coached, s->release_s);
+    s->tool = coached == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
+    s->tool_from = SM_FROM_DETECTED;
+}
+
 const char *sm_sessinfo_from_name(sm_from_t from)
 {
-    static const char *const n[] = {"default", "session", "sidecar", "protocol", "flag"};
+    static const char *const n[] = {"default",  "session", "sidecar",
+                                    "protocol", "flag",    "detected"};
     return (unsigned)from < sizeof n / sizeof n[0] ? n[from] : "default";
 }
 

@@ -28,7 +28,8 @@ typedef enum {
     SM_FROM_SESSION,     /* the session file's header */
     SM_FROM_SIDECAR,     /* the history sidecar beside a session without it in its header */
     SM_FROM_PROTOCOL,    /* tool: follows from the protocol (hook: Hip Hook, else a ball) */
-    SM_FROM_FLAG         /* the command line */
+    SM_FROM_FLAG,        /* the command line */
+    SM_FROM_DETECTED     /* the tool's footprint, as the live session chose it (auto_tool) */
 } sm_from_t;
 
 /* What the command line asked for. Zero-initialise. */
@@ -53,6 +54,10 @@ typedef struct {
     /* Whether the analysis names the tool to the pipeline (sm_pipeline_set_tool): only when a
      * flag or the session says more than the protocol implies, as the live session did. */
     int set_tool;
+    /* The live session let the footprint choose between the ball and the Hip Hook (a 2.0 header
+     * with a protocol and no tool, no flag now): the analysis does the same from the recorded
+     * protocol, and sm_sessinfo_settle() then names the protocol coached. */
+    int auto_tool;
     char patient[128];   /* "" = not recorded */
     char calib_id[64];   /* the calibration in force when recording, "" = raw counts */
     char calib_hash[72]; /* "crc32c:1a2b3c4d" */
@@ -62,6 +67,10 @@ typedef struct {
  * default. */
 void sm_sessinfo_resolve(const sm_session_header_t *h, const sm_history_meta_t *sidecar,
                          const sm_sessinfo_flags_t *flags, sm_sessinfo_t *out);
+
+/* After an analysis with auto_tool: the protocol (and tool) the footprint chose, if it chose
+ * (detected != 0), from sm_pipeline_protocol(). */
+void sm_sessinfo_settle(sm_sessinfo_t *s, sm_protocol_t coached, int detected);
 
 /* The steady seconds a release needs with protocol p and release_s (0 = default). */
 double sm_sessinfo_threshold(sm_protocol_t p, double release_s);

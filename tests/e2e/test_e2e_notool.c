@@ -373,12 +373,19 @@ static void footprint_chooses_protocol(void **state)
         {"hook-two-phase", "ball", "ball-release", NULL, 0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        const char *argv[] = {"steadymat", "live",   "--sim",      cases[k].scenario,
-                              "--speed",   "25",     "--headless", "--duration",
-                              "60",        "--json", "--protocol", cases[k].protocol,
+        char rec[64];
+        snprintf(rec, sizeof rec, "chooses-%zu.smsession", k);
+        const char *path = ts_path(ts_tempdir(), rec);
+        const char *argv[] = {"steadymat",  "live",
+                              "--sim",      cases[k].scenario,
+                              "--speed",    "25",
+                              "--headless", "--duration",
+                              "60",         "--json",
+                              "--record",   path,
+                              "--protocol", cases[k].protocol,
                               NULL};
         if (!cases[k].protocol)
-            argv[10] = NULL;
+            argv[12] = NULL;
         int rc;
         json_object *j = ts_run_json(argv, 120, &rc, NULL);
         assert_non_null(j);
@@ -396,6 +403,21 @@ static void footprint_chooses_protocol(void **state)
         else
             assert_null(from);
         assert_int_equal(nh, (size_t)cases[k].holds);
+        /* The recording, analysed with no flag, is coached as it was live: the footprint
+         * chooses again from the protocol the session started with. */
+        const char *aargv[] = {"steadymat", "analyze", path, "--json", NULL};
+        json_object *an = ts_run_json(aargv, 120, &rc, NULL);
+        assert_non_null(an);
+        assert_int_equal(rc, 0);
+        print_message("  analyze: %s (%s), %zu holds\n",
+                      json_object_get_string(member(an, "protocol")),
+                      json_object_get_string(member(an, "protocol_from")),
+                      json_object_array_length(member(an, "holds")));
+        assert_string_equal(json_object_get_string(member(an, "protocol")), cases[k].expect);
+        assert_string_equal(json_object_get_string(member(an, "protocol_from")),
+                            cases[k].from ? cases[k].from : "session");
+        assert_int_equal(json_object_array_length(member(an, "holds")), nh);
+        json_object_put(an);
         json_object_put(j);
     }
 }

@@ -24,6 +24,7 @@
 #include "sm_placement.h"
 #include "sm_report.h"
 #include "sm_session.h"
+#include "sm_sim.h"
 #include "sm_sound.h"
 #include "sm_view.h"
 #include "sm_voice.h"
@@ -86,6 +87,7 @@ typedef struct {
     int hist_failed;
     sm_history_input_t inputs[256];
     size_t n_inputs;
+    int nogo; /* the coach was told the tool is in a no-go zone */
     /* calibration */
     char cal_id[64], cal_hash[72]; /* of the calibration in force, for the recording */
     char patient[128];             /* rc->patient as the header stores it, "" = none */
@@ -352,30 +354,32 @@ static void coach(run_t *r, const sm_frame_t *f)
         if (r->place)
             sm_placement_frame(r->place, r->pipe, f, r->cal_ok ? r->values : NULL,
                                r->st.mat.pitch_mm > 0 ? r->st.mat.pitch_mm : 25.0);
+        /* one state at a time: while the tool is in a no-go zone the hold pauses (kept with the
+         * keys, so the history's re-analysis pauses the same) */
+        int nogo = r->place && sm_placement_alert(r->place);
+        if (nogo != r->nogo) {
+            double t = f->t_us / 1e6;
+            if (sm_pipeline_input(r->pipe, t, SM_COACH_IN_NOGO, nogo) == SM_OK && r->n_inputs < 256)
+                r->inputs[r->n_inputs++] = (sm_history_input_t){t, SM_COACH_IN_NOGO, nogo};
+            r->nogo = nogo;
+        }
     }
 }
 
 /* The reference mat (SteadyMat firmware, 32 x 24) with no calibration of its own: the installed
- * reference profile (or the source tree's, for a build run in place), labelled as such. */
+ * reference profile (or the source tree's, for a build run in place), labelled as such. The
+ * simulated reference mat ("SteadyMat sim", every sensor effect on) models that mat, so it
+ * reads through the same profile; a simulator with other effects names itself otherwise. */
 static int reference_profile(run_t *r, const sm_frame_t *f)
 {
-    if (strcmp(r->st.mat.name, "SteadyMat DIY") != 0 || f->rows != 32 || f->cols != 24)
+    if ((strcmp(r->st.mat.name, "SteadyMat DIY") != 0 &&
+         strcmp(r->st.mat.name, SM_SIM_MODEL_REFERENCE) != 0) ||
+        f->rows != 32 || f->cols != 24)
         return 0;
-    const char *paths[] = {
-#ifdef SM_REFERENCE_PROFILE
-        SM_REFERENCE_PROFILE,
-#endif
-#ifdef SM_REFERENCE_PROFILE_SRC
-        SM_REFERENCE_PROFILE_SRC,
-#endif
-        NULL};
-    for (size_t i = 0; paths[i]; i++)
-        if (access(paths[i], R_OK) == 0) {
-            snprintf(r->cal_path, sizeof r->cal_path, "%s", paths[i]);
-            r->cal_reference = 1;
-            return 1;
-        }
-    return 0;
+    if (!sm_sessinfo_reference_profile(r->cal_path, sizeof r->cal_path))
+        return 0;
+    r->cal_reference = 1;
+    return 1;
 }
 
 /* The mat's calibration: the file given, else the one saved for this mat's id. A file that does
@@ -552,6 +556,7 @@ static void end_segment(run_t *r, const char *marker)
     r->rec_frames = 0;
     r->hist_path[0] = 0;
     r->n_inputs = 0;
+    r->nogo = 0; /* a new pipeline is told again */
 }
 
 /* Another mat (or the same mat in another mode) sends frames of another size, with or without
@@ -599,6 +604,7 @@ static void new_mat(run_t *r, const sm_frame_t *f)
         }
         sm_pipeline_destroy(r->pipe);
         r->pipe = NULL;
+        r->nogo = 0;
         r->restarted = 1;
     }
     r->pipe_failed = 0;
@@ -910,6 +916,7 @@ static void restart_after_seek(run_t *r)
     sm_trail_init(&r->trail);
     sm_pipeline_destroy(r->pipe);
     r->pipe = NULL;
+    r->nogo = 0;
     r->restarted = 1;
     if (r->creep)
         sm_calib_creep_reset(r->creep);

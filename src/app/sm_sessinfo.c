@@ -304,6 +304,24 @@ static int try_calib(const char *path, const sm_session_header_t *h, sm_calib_t 
     return ok;
 }
 
+int sm_sessinfo_reference_profile(char *path, size_t n)
+{
+    const char *paths[] = {
+#ifdef SM_REFERENCE_PROFILE
+        SM_REFERENCE_PROFILE,
+#endif
+#ifdef SM_REFERENCE_PROFILE_SRC
+        SM_REFERENCE_PROFILE_SRC,
+#endif
+        NULL};
+    for (size_t i = 0; paths[i]; i++)
+        if (access(paths[i], R_OK) == 0) {
+            snprintf(path, n, "%s", paths[i]);
+            return 1;
+        }
+    return 0;
+}
+
 int sm_sessinfo_calib_find(const char *session_path, const char *hist_dir,
                            const sm_session_header_t *h, sm_calib_t **cal, char *path,
                            size_t pathlen, char *msg, size_t msglen)
@@ -332,6 +350,10 @@ int sm_sessinfo_calib_find(const char *session_path, const char *hist_dir,
         }
     if (h->mat.uid[0] && sm_calib_default_path(h->mat.uid, cand, sizeof cand) == SM_OK &&
         try_calib(cand, h, cal)) {
+        snprintf(path, pathlen, "%s", cand);
+        return 1;
+    }
+    if (sm_sessinfo_reference_profile(cand, sizeof cand) && try_calib(cand, h, cal)) {
         snprintf(path, pathlen, "%s", cand);
         return 1;
     }

@@ -111,11 +111,16 @@ sm_status sm_sessinfo_calib_identify(const char *path, const sm_calib_data_t *d,
  * "<dir>/calibrations/crc32c-xxxxxxxx.json". 0 when hash is not of that form or too long. */
 int sm_sessinfo_calib_copy_path(const char *dir, const char *hash, char *buf, size_t n);
 
+/* The reference mat's profile installed with SteadyMat (or the source tree's, for a build run
+ * in place): 1 and its path in path, or 0 when neither is readable. */
+int sm_sessinfo_reference_profile(char *path, size_t n);
+
 /* Finds the calibration a session was recorded with (its header's calib_hash): a copy kept in
  * the history folder of the session (or hist_dir, may be NULL), or the mat's own calibration
  * file if it is still the same. On success *cal is made and path says where it
  * was found; returns 1. Returns 0 with why in msg when the session was recorded uncalibrated
- * (msg ""), or its calibration is no longer to be found or does not load. */
+ * (msg ""), or its calibration is no longer to be found or does not load. The reference
+ * profile is the last place looked, so a session recorded through it analyses the same anywhere. */
 int sm_sessinfo_calib_find(const char *session_path, const char *hist_dir,
                            const sm_session_header_t *h, sm_calib_t **cal, char *path,
                            size_t pathlen, char *msg, size_t msglen);

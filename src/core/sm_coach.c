@@ -220,6 +220,7 @@ struct sm_coach {
     /* gaps */
     int gap_pending, lost, lost_cued, refilter;
     double gap_until;
+    int nogo;     /* the tool is in a no-go zone (SM_COACH_IN_NOGO): the hold pauses */
     double mid_x; /* body midline, mm (last seen) */
     int have_mid;
     double fx, fy;          /* wiggle-band low-pass */
@@ -582,7 +583,7 @@ static void classify(sm_coach_t *co, double t)
     }
     /* The person has been still since e_end; the filters and this check only took a moment
      * to say so: give that time back to the hold. */
-    if (co->cur != NO_HOLD && t > e_end && e_end > 0)
+    if (co->cur != NO_HOLD && t > e_end && e_end > 0 && !co->nogo)
         co->holds[co->cur].steady_s += t - e_end;
     /* The spot stays where the hold settled (a wiggle that ends a little off it still counts
      * towards a relocation); only the hook's psoas phase takes its new rest as the reference
@@ -1266,7 +1267,7 @@ static void hold_update(sm_coach_t *co, const sm_contact_frame_t *f, double dt, 
         co->votes_r++;
     else if (f->present && f->side == SM_SIDE_LEFT)
         co->votes_l++;
-    if (f->present && !e->open && !e->pending && load_ok && t >= co->gap_until)
+    if (f->present && !e->open && !e->pending && load_ok && t >= co->gap_until && !co->nogo)
         h->steady_s += dt;
     double tgt = target_s(co);
     while (h->steady_s >= co->next_tick) {
@@ -1327,7 +1328,8 @@ static void view(sm_coach_t *co, double t, double dt, const sm_contact_frame_t *
         if (-out->load_rel / s->load_drop > u)
             u = -out->load_rel / s->load_drop;
         if (co->state == SM_STATE_HOLD)
-            counting = !co->ep.open && out->load_rel >= -s->load_drop && t >= co->gap_until;
+            counting =
+                !co->ep.open && out->load_rel >= -s->load_drop && t >= co->gap_until && !co->nogo;
         else if (co->state == SM_STATE_SETTLE)
             counting = !co->mv;
     }
@@ -1552,6 +1554,11 @@ sm_status sm_coach_input(sm_coach_t *co, double t_s, sm_coach_input_t in, int va
         co->spots_done = 0;
         co->state = co->set.protocol == SM_PROTO_REALIGN ? SM_STATE_REALIGN : SM_STATE_SEARCH;
         coach_reset_tool(co);
+        return SM_OK;
+    case SM_COACH_IN_NOGO:
+        if (value != 0 && value != 1)
+            return SM_ERR_ARG;
+        co->nogo = value;
         return SM_OK;
     }
     return SM_ERR_ARG;

@@ -51,7 +51,8 @@
  *
  * State machine (per protocol; every number is a setting):
  *   SEARCH --tool present found_s--> SETTLE --quiet settle_s--> HOLD (cue FOUND)
- *   HOLD: steady time accumulates while quiet and loaded; a movement episode pauses it (cue
+ *   HOLD: steady time accumulates while quiet, loaded and out of no-go zones
+ *         (SM_COACH_IN_NOGO); a movement episode pauses it (cue
  *         WIGGLE_START, WIGGLE pulses with intensity, WIGGLE_STOP); when it ends it is
  *         classified: back near the spot = wiggle event; more than relocate_mm away and
  *         staying = relocation event (the hold ends, a new one starts settling); hip-hook in
@@ -266,7 +267,10 @@ typedef struct {
 typedef enum {
     SM_COACH_IN_PIVOT = 0,    /* hip-hook: the handle press started (key) */
     SM_COACH_IN_SORENESS = 1, /* value 0..10 for the current (or last) hold */
-    SM_COACH_IN_RESET = 2     /* start the protocol over (records kept) */
+    SM_COACH_IN_RESET = 2,    /* start the protocol over (records kept) */
+    /* value 1: the tool is in a no-go zone (the hip fold; the app tracks the zones): the hold
+     * pauses, no steady time, until the same input with value 0 says it left. 0 or 1. */
+    SM_COACH_IN_NOGO = 3
 } sm_coach_input_t;
 
 typedef struct sm_coach sm_coach_t;
@@ -277,7 +281,7 @@ void sm_coach_destroy(sm_coach_t *co); /* NULL-safe */
 
 /* One frame: its contact result (sm_contact_update) at f->t_s. out set on every call. */
 void sm_coach_update(sm_coach_t *co, const sm_contact_frame_t *f, sm_coach_out_t *out);
-/* A key from the app at session time t_s. SM_ERR_ARG for an out-of-range soreness. Cues it
+/* A key from the app at session time t_s. SM_ERR_ARG for an out-of-range value. Cues it
  * raises (the pivot's PHASE) come out with the next update. */
 sm_status sm_coach_input(sm_coach_t *co, double t_s, sm_coach_input_t in, int value);
 /* The next frame follows a gap in the data (the link was lost and came back): the coach

@@ -519,14 +519,19 @@ static void footprint(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double 
  * of the whole footprint follows the tool within a few per cent of a cell, where the centroid of
  * the cells above a fraction of the peak jumps by a millimetre or more whenever an edge cell
  * crosses that fraction (the coach would hear it as a wiggle). */
+/* The tool's numbers from its cells (ct->mark): load and cnt as read; the centre from br, bc
+ * over wl and the disc's size from soft_cnt, both weighted so that a cell crossing the blob's
+ * threshold enters or leaves gradually (a cell on the threshold weighs nothing), so the position
+ * does not jump by a cell's share when the footprint's edge flickers. */
 static void describe_tool(sm_contact_t *ct, sm_contact_frame_t *o, int seed, double tpk, double fl,
-                          double load, double br, double bc, int cnt, double tot)
+                          double load, double wl, double br, double bc, int cnt, double soft_cnt,
+                          double tot)
 {
     const sm_contact_settings_t *s = &ct->set;
     const int rows = ct->rows, cols = ct->cols;
     const double p = ct->pitch;
-    double r0 = br / load, c0 = bc / load; /* in cells */
-    double fr = sqrt((double)cnt / 3.14159265358979) + 1.0;
+    double r0 = wl > 0 ? br / wl : seed / cols + 0.5, c0 = wl > 0 ? bc / wl : seed % cols + 0.5;
+    double fr = sqrt(soft_cnt / 3.14159265358979) + 1.0;
     if (fr < 1.5)
         fr = 1.5;
     /* the body's level around the footprint (the ring just outside the disc) is not the tool */
@@ -766,7 +771,7 @@ static void process_hottest(sm_contact_t *ct, const float *raw, double t_s, sm_c
             continue;
         }
         present = 1;
-        describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
+        describe_tool(ct, o, seed, tpk, fl, load, load, br, bc, cnt, cnt, tot);
     }
 
     describe_body(ct, o, fl);
@@ -1155,12 +1160,14 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->sup[r * cols + c] = m2;
         }
 
-    /* Candidates: the local maxima of the load in a window of the tool's size (for each tool
-     * model in use: both when the footprint decides). */
+    /* Candidates: the local maxima of the load in a window of the tool's size, for each tool
+     * model: both when the footprint decides, and the hook's for a ball too, so that a Hip
+     * Hook under a ball coach is not taken for a ball (below), whatever units the values
+     * are in. */
     cand_t cand[2 * MAX_CAND];
     int nc = 0;
     for (int kind = SM_TOOL_BALL; kind <= SM_TOOL_HOOK; kind++) {
-        if (s->tool != SM_TOOL_AUTO && (int)s->tool != kind)
+        if (s->tool == SM_TOOL_HOOK && kind != SM_TOOL_HOOK)
             continue;
         nc += find_candidates(ct, (sm_tool_kind_t)kind, tot, cand + nc);
     }
@@ -1188,6 +1195,9 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
                 continue;
             cand[j].conf *= 1.0 - hk->s_shape * (hk->conf > 0);
         }
+    for (int j = 0; j < nc; j++) /* the hook's candidates only judged the ball's */
+        if (s->tool != SM_TOOL_AUTO && (int)s->tool != (int)cand[j].kind)
+            cand[j].conf = 0.0;
     for (int j = 0; j < nc; j++) {
         if (best < 0 || cand[j].conf > cand[best].conf)
             best = j;
@@ -1249,24 +1259,36 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         float thr = (float)(s->tool_frac * tpk);
         if (thr < fl)
             thr = fl;
-        double load = 0, br = 0, bc = 0;
+        double load = 0, wl = 0, br = 0, bc = 0, soft = 0;
         int cnt = 0;
         /* the ball: its window; the hook: its footprint (tip and base) */
         const int h = k->h;
         foot_t fs;
-        if (k->kind == SM_TOOL_HOOK)
-            foot_stats(ct, seed, hook_base_thr(tpk, k->body), &fs, ct->mark);
-        for (int r = imax(k->r - h, 0); r <= imin(k->r + h, rows - 1); r++)
-            for (int c = imax(k->c - h, 0); c <= imin(k->c + h, cols - 1); c++) {
+        double edge = thr; /* the level a cell enters the blob at */
+        if (k->kind == SM_TOOL_HOOK) {
+            float bt = hook_base_thr(tpk, k->body);
+            edge = bt > fl ? bt : fl;
+            foot_stats(ct, seed, bt, &fs, ct->mark);
+        }
+        /* the hook's whole footprint, wherever its window's centre falls (the window moves
+         * by a cell when the load shifts a little; the footprint does not) */
+        int hook = k->kind == SM_TOOL_HOOK;
+        int ra = hook ? 0 : imax(k->r - h, 0), rb = hook ? rows - 1 : imin(k->r + h, rows - 1);
+        int ca = hook ? 0 : imax(k->c - h, 0), cb = hook ? cols - 1 : imin(k->c + h, cols - 1);
+        for (int r = ra; r <= rb; r++)
+            for (int c = ca; c <= cb; c++) {
                 int i = r * cols + c;
                 double v = ct->w[i];
-                if (k->kind == SM_TOOL_HOOK ? !ct->mark[i] : v < thr || v <= fl)
+                if (hook ? !ct->mark[i] : v < thr || v <= fl)
                     continue;
                 ct->mark[i] = 1;
                 cnt++;
                 load += v;
-                br += v * (r + 0.5);
-                bc += v * (c + 0.5);
+                double wv = v - edge > 0 ? v - edge : 0;
+                wl += wv;
+                br += wv * (r + 0.5);
+                bc += wv * (c + 0.5);
+                soft += edge > 0 && wv < edge ? wv / edge : 1.0;
             }
         if (k->onset_share > 0)
             ct->onset = 1;
@@ -1275,7 +1297,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
         o->onset = ct->onset;
         o->tool_kind = k->kind;
         cand_pos(k, cols, p, &ct->kx_mm, &ct->ky_mm);
-        describe_tool(ct, o, seed, tpk, fl, load, br, bc, cnt, tot);
+        describe_tool(ct, o, seed, tpk, fl, load, wl, br, bc, cnt, soft, tot);
         /* the model that found it says which tool it is (it judged the shape) */
         o->tool_seen = k->kind == SM_TOOL_HOOK ? SM_SEEN_HOOK : SM_SEEN_BALL;
     }

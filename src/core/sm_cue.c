@@ -220,7 +220,8 @@ static double sample(sm_cue_kind_t k, double x, double t, double len)
     case SM_CUE_WIGGLE: {
         /* buzz: a band-limited sawtooth at 220 Hz with its two lowest harmonics turned down (the
          * ear still hears 220 Hz, but small speakers get the energy), pulsed at 6..18 Hz by the
-         * intensity */
+         * intensity, each pulse starting at its loudest so even a faint wiggle's buzz is heard
+         * at once */
         double saw = 0;
         for (int h = 1; h <= 16; h++) /* Schroeder phases: the same buzz with a lower peak */
             saw += sin(2 * PI * 220.0 * h * t + PI * h * h / 16.0) / h *
@@ -228,7 +229,7 @@ static double sample(sm_cue_kind_t k, double x, double t, double len)
                     : h == 2 ? 0.5
                              : 1.0);
         double rate = 6.0 + 12.0 * x;
-        double am = 0.2 + 0.8 * (0.5 - 0.5 * cos(2 * PI * rate * t));
+        double am = 0.2 + 0.8 * (0.5 + 0.5 * cos(2 * PI * rate * t));
         double loud = 0.3 + 0.5 * x;
         return 0.86 * loud * am * saw * env_ar(t, len, 0.01, 0.02);
     }

@@ -53,6 +53,15 @@ sm_cuesched_decision_t sm_cuesched_place(sm_cuesched_t *s, sm_cue_kind_t kind, d
     }
     const sm_cueslot_t *tail = &s->busy[s->n - 1];
     int same = s->have_last && family(kind) == family(s->last);
+    /* the buzz goes on: a pulse due in the last half of the one sounding follows it without a
+     * gap (merged, the buzz would stop for a pulse) */
+    if (same && family(kind) == SM_CUE_WIGGLE_START && family(tail->kind) == SM_CUE_WIGGLE_START &&
+        tail->start_s <= t + EPS && tail->end_s - t <= 0.5 * dur + EPS) {
+        d.action = SM_CUESCHED_WAIT;
+        d.start_s = tail->end_s;
+        push(s, kind, d.start_s, d.start_s + dur);
+        return d;
+    }
     if (kind == SM_CUE_STEADY || same) {
         d.action = SM_CUESCHED_MERGED;
         return d;

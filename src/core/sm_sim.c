@@ -38,6 +38,13 @@ void sm_sim_config_default(sm_sim_config_t *cfg)
     cfg->breath_hz = 0.15;
 }
 
+const char *sm_sim_model_name(const sm_sim_config_t *cfg)
+{
+    int reference = cfg->rows == 32 && cfg->cols == 24 && cfg->pitch_mm == 25.0 &&
+                    cfg->sample_bits == 10 && cfg->effects == SM_SIM_ALL;
+    return reference ? SM_SIM_MODEL_REFERENCE : SM_SIM_MODEL_OTHER;
+}
+
 static int config_ok(const sm_sim_config_t *c)
 {
     if (c->rows < 1 || c->rows > 64 || c->cols < 1 || c->cols > 64)

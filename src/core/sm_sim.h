@@ -141,6 +141,14 @@ typedef struct {
  * tool_share 0.3, breathing 0.15 Hz, no trace. */
 void sm_sim_config_default(sm_sim_config_t *cfg);
 
+/* The model name the simulated mat reports (at most 16 characters): "SteadyMat sim" when it
+ * models the reference mat exactly (32 x 24 cells, 25 mm, 10-bit, every sensor effect on), so
+ * it reads through the reference profile as a real reference mat does; "SteadyMat sim-x" for
+ * any other size, resolution or set of effects, which no profile fits. */
+#define SM_SIM_MODEL_REFERENCE "SteadyMat sim"
+#define SM_SIM_MODEL_OTHER     "SteadyMat sim-x"
+const char *sm_sim_model_name(const sm_sim_config_t *cfg);
+
 /* Ground truth of the most recent frame, for tests and for later calibration checks. */
 typedef struct {
     double t_s;

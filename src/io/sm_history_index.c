@@ -83,6 +83,8 @@ static const char *input_name(sm_coach_input_t in)
         return "soreness";
     case SM_COACH_IN_RESET:
         return "reset";
+    case SM_COACH_IN_NOGO:
+        return "nogo";
     }
     return "?";
 }
@@ -573,6 +575,8 @@ sm_status sm_history_meta_parse(const char *text, size_t n, sm_history_meta_t *o
             kind = SM_COACH_IN_PIVOT;
         else if (!strcmp(name, "reset"))
             kind = SM_COACH_IN_RESET;
+        else if (!strcmp(name, "nogo"))
+            kind = SM_COACH_IN_NOGO;
         else if (strcmp(name, "soreness") != 0)
             fail(&c, "inputs[%zu]: unknown input \"%s\"", i, name);
         double t = num(&c, x, "t_s", 0, 1e8, 1, 0);

@@ -133,7 +133,7 @@ sm_status sm_sim_source_create(const sm_simsrc_config_t *cfg, sm_source_t **out,
     m->sample_max = (uint16_t)((1u << cfg->sim.sample_bits) - 1u);
     m->rate_hz = cfg->rate_hz;
     snprintf(m->uid, sizeof m->uid, "51%014x", (unsigned)cfg->sim.seed);
-    snprintf(m->name, sizeof m->name, "SteadyMat sim");
+    snprintf(m->name, sizeof m->name, "%s", sm_sim_model_name(&cfg->sim));
     snprintf(m->firmware, sizeof m->firmware, "sim");
     *out = &s->base;
     return SM_OK;

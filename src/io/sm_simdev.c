@@ -122,7 +122,8 @@ static void fill_info(simdev_t *d, sm_proto_info_t *in)
     in->max_rate_hz = SIM_MAX_RATE;
     in->rate_hz = (uint16_t)d->rate_hz;
     in->streaming = (uint8_t)d->streaming;
-    memcpy(in->name, "SteadyMat sim", 13);
+    const char *model = sm_sim_model_name(&d->cfg->sim);
+    memcpy(in->name, model, strlen(model)); /* at most 16, NUL padded by the caller */
 }
 
 static void send_info(simdev_t *d)

@@ -29,8 +29,11 @@ static int setup(void **state)
     dir_ = ts_tempdir();
     sim_ = strdup(ts_path(dir_, "wiggle.smsession"));
     real_ = strdup(ts_path(dir_, "pmat1.smsession"));
-    const char *live[] = {"steadymat",  "live",       "--sim", "ball-wiggle", "--speed", "25",
-                          "--headless", "--duration", "60",    "--record",    sim_,      NULL};
+    const char *live[] = {"steadymat", "live", "--sim", "ball-wiggle", "--speed", "25",
+                          "--headless", "--duration", "60", "--record", sim_,
+                          /* the raw-count path (by default the simulated reference mat reads
+                           * through the reference profile: report_of_a_calibrated_recording) */
+                          "--no-calibration", NULL};
     run_ok(live);
     const char *imp[] = {"steadymat",
                          "import",
@@ -223,6 +226,33 @@ static void report_with_calibration(void **state)
     json_object_put(j);
 }
 
+/* A session recorded through the reference profile (the simulated reference mat's default)
+ * reports in kPa with no flag, from the calibration the session names, as live showed it. */
+static void report_of_a_calibrated_recording(void **state)
+{
+    (void)state;
+    const char *rec = ts_path(dir_, "calibrated.smsession");
+    const char *live[] = {"steadymat",  "live",       "--sim", "ball-steady", "--speed", "25",
+                          "--headless", "--duration", "40",    "--record",    rec,       NULL};
+    run_ok(live);
+    const char *out = ts_path(dir_, "report-calibrated");
+    const char *argv[] = {"steadymat", "report", rec, "--out", out, NULL};
+    run_ok(argv);
+    json_object *j = json_object_from_file(ts_path(out, "calibrated.json"));
+    assert_non_null(j);
+    json_object *u = NULL, *c = NULL;
+    json_object_object_get_ex(j, "units", &u);
+    assert_string_equal(json_object_get_string(u), "kPa");
+    json_object_object_get_ex(j, "calibration", &c);
+    assert_non_null(strstr(json_object_get_string(c), "reference-mat-32x24"));
+    size_t n;
+    char *csv = ts_read_file(ts_path(out, "calibrated.csv"), &n);
+    assert_non_null(csv);
+    assert_int_equal(strncmp(csv, "t_s,total_N,peak_kPa,", 21), 0);
+    free(csv);
+    json_object_put(j);
+}
+
 /* exit status and exactly one line on stderr */
 static void rejected(const char *const *argv, int want_rc, const char *want)
 {
@@ -384,6 +414,7 @@ int main(void)
         cmocka_unit_test(report_of_simulated_and_real_sessions),
         cmocka_unit_test(one_session_one_page),
         cmocka_unit_test(report_with_calibration),
+        cmocka_unit_test(report_of_a_calibrated_recording),
         cmocka_unit_test(hostile_inputs_rejected_cleanly),
         cmocka_unit_test(history_lists_rebuilds_and_plots),
         cmocka_unit_test(live_summary_equals_reanalysis),

@@ -12,6 +12,7 @@
 #include "sm_analysis.h"
 #include "sm_history_index.h"
 #include "sm_history_store.h"
+#include "sm_sessinfo.h"
 #include "testsupport.h"
 
 static sm_history_entry_t sample(const char *name, int64_t ms)
@@ -294,6 +295,15 @@ static void add_like_live(const char *dir, const char *path, sm_protocol_t proto
     sm_analysis_opts_t o = {.protocol = proto, .inputs = in, .n_inputs = nin};
     sm_analysis_t a;
     char err[400];
+    /* the values as live coached them: through the calibration the session names (the
+     * simulated reference mat reads through the reference profile) */
+    sm_session_reader_t *rd = NULL;
+    assert_int_equal(sm_session_reader_open(path, &rd, err, sizeof err), SM_OK);
+    const sm_session_header_t *h = sm_session_reader_header(rd);
+    sm_calib_t *cal = NULL;
+    char cpath[PATH_MAX] = "", why[400];
+    int have_cal = sm_sessinfo_calib_find(path, dir, h, &cal, cpath, sizeof cpath, why, sizeof why);
+    o.cal = cal;
     assert_int_equal(sm_analysis_run(path, &o, &a, err, sizeof err), SM_OK);
     sm_history_live_t l = {dir,
                            path,
@@ -309,10 +319,12 @@ static void add_like_live(const char *dir, const char *path, sm_protocol_t proto
                            sm_pipeline_coach(a.pipe),
                            a.header.patient,
                            a.header.tool,
-                           NULL,
-                           NULL};
+                           have_cal ? cpath : NULL,
+                           have_cal ? h->calib_hash : NULL};
     assert_int_equal(sm_analysis_history_add_live(&l), 0);
     sm_analysis_free(&a);
+    sm_calib_destroy(cal);
+    sm_session_reader_close(rd);
 }
 
 static void load(const char *dir, sm_history_list_t *l, sm_history_report_t *rep)

@@ -399,6 +399,38 @@ static void test_liftoff_keys_soreness(void **state)
     sm_coach_destroy(NULL);
 }
 
+/* Issue 15: a visit to a no-go zone pauses the hold: no steady time while the tool is there,
+ * the meter out of the "still" zone, and the count goes on where it stopped once it has left. */
+static void test_nogo_pauses_the_hold(void **state)
+{
+    (void)state;
+    sm_coach_t *co = NULL;
+    assert_int_equal(sm_coach_create(NULL, &co), SM_OK);
+    sm_contact_frame_t f;
+    sm_coach_out_t o;
+    double at_entry = 0, at_exit = 0;
+    for (int k = 0; k < 50 * 40; k++) {
+        double t = k / 50.0;
+        if (k == 50 * 15) {
+            at_entry = o.steady_s;
+            assert_int_equal(sm_coach_input(co, t, SM_COACH_IN_NOGO, 1), SM_OK);
+        }
+        if (k == 50 * 25) {
+            at_exit = o.steady_s;
+            assert_int_equal(sm_coach_input(co, t, SM_COACH_IN_NOGO, 0), SM_OK);
+        }
+        frame(&f, t, 1, 200, 500, 2000);
+        sm_coach_update(co, &f, &o);
+        if (t > 15.5 && t < 25)
+            assert_true(o.meter < 0.7); /* not counting */
+    }
+    assert_true(at_entry > 10);
+    assert_true(fabs(at_exit - at_entry) < 0.05);         /* nothing counted in the zone */
+    assert_true(fabs(o.steady_s - (at_exit + 15)) < 0.2); /* the count went on after it */
+    assert_int_equal(sm_coach_input(co, 40, SM_COACH_IN_NOGO, 2), SM_ERR_ARG);
+    sm_coach_destroy(co);
+}
+
 /* Breathing along the body (0.25 Hz, amplitude a mm) at (x0, y0), 50 Hz frames. */
 static double breath_y(double t, double a)
 {
@@ -619,19 +651,13 @@ static void test_bad_settings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ball_steady),
-        cmocka_unit_test(test_ball_wiggle),
-        cmocka_unit_test(test_ball_relocate),
-        cmocka_unit_test(test_hook_two_phase),
-        cmocka_unit_test(test_back_of_hip_spots),
-        cmocka_unit_test(test_mirrored_left),
-        cmocka_unit_test(test_breathing_rates),
-        cmocka_unit_test(test_liftoff_keys_soreness),
-        cmocka_unit_test(test_creep_not_pressing),
-        cmocka_unit_test(test_sway_window),
-        cmocka_unit_test(test_realignment),
-        cmocka_unit_test(test_bad_settings),
-        cmocka_unit_test(test_glitch_gap_slide_meter),
+        cmocka_unit_test(test_ball_steady),        cmocka_unit_test(test_ball_wiggle),
+        cmocka_unit_test(test_ball_relocate),      cmocka_unit_test(test_hook_two_phase),
+        cmocka_unit_test(test_back_of_hip_spots),  cmocka_unit_test(test_mirrored_left),
+        cmocka_unit_test(test_breathing_rates),    cmocka_unit_test(test_liftoff_keys_soreness),
+        cmocka_unit_test(test_creep_not_pressing), cmocka_unit_test(test_sway_window),
+        cmocka_unit_test(test_realignment),        cmocka_unit_test(test_nogo_pauses_the_hold),
+        cmocka_unit_test(test_bad_settings),       cmocka_unit_test(test_glitch_gap_slide_meter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,8 +95,13 @@ static void test_buzz_pulses_back_to_back(void **state)
         /* a tick due while the found sound still plays is merged into it */
         {SM_CUE_FOUND, 40.0, SM_CUESCHED_PLAY, 40.0},
         {SM_CUE_STEADY, 40.1, SM_CUESCHED_MERGED, 0},
+        /* a pulse due a frame (20 ms) before the one sounding ends follows it: the buzz does
+         * not stop for a pulse */
+        {SM_CUE_WIGGLE_START, 50.0, SM_CUESCHED_PLAY, 50.0},
+        {SM_CUE_WIGGLE, 50.0 + p - 0.02, SM_CUESCHED_WAIT, 50.0 + p},
+        {SM_CUE_WIGGLE, 50.0 + 2 * p - 0.02, SM_CUESCHED_WAIT, 50.0 + 2 * p},
     };
-    run(a, 11);
+    run(a, 14);
 }
 
 static void test_stale_cue_dropped(void **state)

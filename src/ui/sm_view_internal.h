@@ -12,7 +12,8 @@
  *                                  the template's offset in words
  *   trail     sm_layer_trail.c     the CoP's fading trail and its reticle
  *   coach     sm_layer_coach.c     the coach's panel: phase, hold timer, meter, instruction
- *   numbers   sm_layer_numbers.c   the big total, area and peak (without the coach)
+ *   numbers   sm_layer_numbers.c   the big total, area and peak (in the panel without the coach;
+ *                                  a row under the map in the clinician view)
  *   badges    sm_layer_status.c    REC / PAUSED / REPLAY pills
  *   messages  sm_layer_messages.c  waiting screen, banner, notice, alert, no-go banner
  *   name box  sm_layer_messages.c  the template name being typed
@@ -141,6 +142,12 @@ typedef struct {
     int legend_w;
     int caption_h; /* compare: the labels above the maps */
     int tmpl_h;    /* the template's offset text below the map */
+    /* Presenter mode with the coach: the instruction on one line across the whole width, above
+     * the status line (w 0: in the panel). */
+    SDL_Rect instr;
+    /* The clinician view with the coach: total, area and peak in a row under the map, digits
+     * at least 40 px tall at 1280x800 (w 0: none). */
+    SDL_Rect numbers;
 } sm_layout_t;
 
 /* What every layer draws from: read-only for the layers. */

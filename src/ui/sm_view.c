@@ -70,7 +70,8 @@ static const sm_layer_t LAYERS[] = {
     {"coach", sm_layer_coach_draw},      {"numbers", sm_layer_numbers_draw},
     {"badges", sm_layer_badges_draw},    {"messages", sm_layer_messages_draw},
     {"name box", sm_layer_namebox_draw}, {"toast", sm_layer_toast_draw},
-    {"status", sm_layer_status_draw},    {"safety", sm_layer_safety_draw},
+    {"status", sm_layer_status_draw},    {"calibration", sm_layer_calscreen_draw},
+    {"safety", sm_layer_safety_draw},
 };
 
 const sm_layer_t *sm_view_layers(int *n)

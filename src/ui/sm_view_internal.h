@@ -19,6 +19,7 @@
  *   name box  sm_layer_messages.c  the template name being typed
  *   toast     sm_layer_toast.c     the short answer to the last key
  *   status    sm_layer_status.c    the status line at the bottom
+ *   calibration sm_layer_calscreen.c  the calibration's "you will need" and result screens
  *   safety    sm_layer_safety.c    the safety screen over everything
  *
  * Around them: sm_view_window.c (window, renderer, screenshots), sm_view_input.c (keys, text
@@ -292,6 +293,16 @@ void sm_layer_namebox_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_status_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_toast_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_safety_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_calscreen_draw(sm_view_t *v, const sm_view_ctx_t *c);
+
+/* Where the calibration screen puts its parts (sm_layer_calscreen.c), for the layer and tests:
+ * the title, the list, the curve's plot area (inside its axes; w 0: no chart) and the mask map
+ * (w 0: none). */
+typedef struct {
+    SDL_Rect box, title, list, chart, mask;
+} sm_calscreen_rects_t;
+void sm_view_calscreen_rects(sm_view_t *v, const sm_layout_t *L, const sm_view_calscreen_t *s,
+                             sm_calscreen_rects_t *r);
 
 /* The no-go banner across the top of the map (sm_layer_zones.c; drawn by the messages layer,
  * in place of the alert box). */

@@ -133,6 +133,8 @@ typedef struct {
     sm_calibrate_outcome_t outcome;
     double curve_x[CURVE_N], curve_y[CURVE_N];
     double load_x[SM_CALIB_MAX_LOADS], load_y[SM_CALIB_MAX_LOADS];
+    uint8_t labels[SM_MAX_CELLS]; /* the stuck cells, for the map */
+    float vals[SM_MAX_CELLS];     /* the frame without them, for total / area / peak */
 } guide_t;
 
 static const sm_calflow_step_t *cur_step(const guide_t *g)
@@ -411,9 +413,20 @@ static void render(guide_t *g)
     memset(&vm, 0, sizeof vm);
     sm_metrics_t m;
     double full = g->st.mat.sample_max ? g->st.mat.sample_max : 1023;
-    if (g->have_frame) {
+    const unsigned char *stuck = sm_calflow_stuck(g->fl);
+    int ncell = g->frame.rows * g->frame.cols;
+    if (g->have_frame && stuck && ncell <= SM_MAX_CELLS) {
+        /* total, area and peak of the load, not of the stuck cells */
+        for (int i = 0; i < ncell; i++)
+            g->vals[i] = stuck[i] ? 0.0f : (float)g->frame.cells[i];
+        sm_metrics_compute_values(g->vals, g->frame.rows, g->frame.cols,
+                                  g->st.mat.pitch_mm > 0 ? g->st.mat.pitch_mm : 25, 0.02 * full,
+                                  &m);
+    } else if (g->have_frame) {
         sm_metrics_compute(&g->frame, g->st.mat.pitch_mm > 0 ? g->st.mat.pitch_mm : 25, 0.02 * full,
                            &m);
+    }
+    if (g->have_frame) {
         vm.frame = &g->frame;
         vm.metrics = &m;
         vm.now_s = g->frame.t_us / 1e6;
@@ -425,7 +438,15 @@ static void render(guide_t *g)
     vm.banner = "Calibration - Enter: start the step now   r: redo the step   Esc: stop";
     vm.alert = g->alert[0] ? g->alert : (g->st.message[0] ? g->st.message : NULL);
     vm.notice = g->result[0] ? g->result : NULL;
-    vm.coach = 1; /* no sound during calibration: the speaker shows 0 bars */
+    vm.coach = 1;     /* no sound during calibration: the speaker shows 0 bars */
+    vm.clinician = 1; /* for the maker: link counters, total / area / peak */
+    /* Cells found stuck by the zero step are drawn as their neighbours (a stuck cell is the
+     * brightest thing on the map and would pass for the load). */
+    if (stuck && g->have_frame && ncell <= SM_MAX_CELLS) {
+        for (int i = 0; i < g->frame.rows * g->frame.cols; i++)
+            g->labels[i] = stuck[i] ? 3 : 0; /* sm_view.h: 3, a replaced faulty cell */
+        vm.labels = g->labels;
+    }
     vm.fps = g->fps;
     if (g->fl) {
         const sm_calflow_step_t *s = cur_step(g);

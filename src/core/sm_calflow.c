@@ -501,3 +501,8 @@ size_t sm_calflow_current(const sm_calflow_t *fl)
 {
     return fl ? fl->cur : 0;
 }
+
+const unsigned char *sm_calflow_stuck(const sm_calflow_t *fl)
+{
+    return fl && fl->have_base ? fl->stuck : NULL;
+}

@@ -136,6 +136,10 @@ void sm_calflow_start(sm_calflow_t *fl);
 /* r: a running step goes back to waiting (the app discards the builder's open step). Returns 1
  * when a step was running. */
 int sm_calflow_redo(sm_calflow_t *fl);
+/* After the zero step: rows*cols flags, non-zero for a cell that read high with nothing on the
+ * mat (stuck: ignored by the load detection, and worth hiding in a picture of the loads); NULL
+ * before it. Owned by fl. */
+const unsigned char *sm_calflow_stuck(const sm_calflow_t *fl);
 const sm_calflow_step_t *sm_calflow_step(const sm_calflow_t *fl, size_t i);
 size_t sm_calflow_count(const sm_calflow_t *fl);
 sm_calflow_state sm_calflow_state_of(const sm_calflow_t *fl);

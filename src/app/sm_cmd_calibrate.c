@@ -22,11 +22,14 @@ static void help(void)
 {
     printf(
         "usage: steadymat calibrate [--port PATH | --sim SCENARIO [--speed X]] [--headless]\n"
+        "                           [--no-wait]\n"
         "                           [--masses 5,10,20 --verify-mass 15] [--out FILE] [--json]\n"
         "       steadymat calibrate --from SESSION --steps FILE [--out FILE] [--force] [--json]\n\n"
         "Guided (--port or --sim): big instructions for each step, a progress bar, the result of\n"
         "each step; a step starts when its load is steady for 1 s (or on Enter) and ends after\n"
-        "its time; r or Backspace redoes the running step, Esc stops. --headless prints the\n"
+        "its time; r or Backspace redoes the running step, Esc stops. The window first lists\n"
+        "what to prepare and ends on the result (PASS or FAIL, the curve) until Enter;\n"
+        "--no-wait goes on by itself. --headless prints the\n"
         "same on stdout and goes on by itself (masses from --masses/--verify-mass, or asked\n"
         "on the terminal); 'steadymat calibrate --sim x --help' lists the guided options.\n"
         "Exit status 0 when the verification passed, 1 otherwise.\n\n"

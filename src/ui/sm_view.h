@@ -120,8 +120,10 @@ typedef struct {
      * labelled above. Overlays and mouse drags belong to the live map only. NULL: one map. */
     const sm_frame_t *compare_frame;
     const float *compare_values;
-    const char *compare_label; /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
-    const char *live_label;    /* e.g. "Live" or "Right side"; NULL: "Live" */
+    const char *compare_label;     /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
+    const char *live_label;        /* e.g. "Live" or "Right side"; NULL: "Live" */
+    const uint8_t *compare_labels; /* like `labels`, for compare_frame (its replaced faulty cells
+                                      drawn as their neighbours' median); NULL: none */
 
     /* Who the picture is for. 0, the patient view (default): the map, the tool, the hold timer,
      * the steadiness meter, the instruction and the pressure in words; nothing diagnostic (no

@@ -4,6 +4,7 @@
 #include "sm_calguide.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,14 @@ static void help(void)
            "  --out FILE            where to save (default: by the mat's id)\n"
            "  --force               save even when the verification failed\n"
            "  --json                print the result as JSON on stdout (the log goes to stderr)\n"
-           "  --screenshot FILE     save a picture at the end (or of --screenshot-step N)\n"
-           "  --screenshot-step N   take it half-way through step N (1-based) instead\n"
+           "  --screenshot FILE     save a picture of the result screen at the end (or of\n"
+           "                        --screenshot-step N)\n"
+           "  --screenshot-step N   take it half-way through step N (1-based) instead; 0: the\n"
+           "                        'you will need' screen before the first step\n"
+           "  --no-wait             in the window, go on by itself from the 'you will need' and\n"
+           "                        result screens (scripts); --headless never waits\n"
+           "The window first lists what to prepare (Enter or space starts) and ends on the\n"
+           "result (PASS or FAIL, masked cells, the fitted curve) until Enter, space or Esc.\n"
            "Without --masses or --verify-mass they are asked on the terminal.\n");
 }
 
@@ -84,11 +91,17 @@ static int ask_number(const char *prompt, double *out)
     return 1;
 }
 
+#define NEED_LINES 10
+#define CURVE_N    64
+
+/* Which full screen the window shows over the steps. */
+enum { SCREEN_NONE = 0, SCREEN_NEED, SCREEN_RESULT };
+
 typedef struct {
     /* options */
-    int headless, json;
+    int headless, json, no_wait;
     const char *screenshot;
-    int shot_step;
+    int shot_step; /* -1: the result at the end; 0: the "you will need" screen; N: step N */
     /* state */
     sm_source_t *src;
     sm_source_status_t st;
@@ -110,6 +123,18 @@ typedef struct {
     int shot_taken;
     double fps, fps_t0;
     unsigned long fps_n;
+    /* the full screens: what to prepare, and the result */
+    int screen;
+    sm_view_calscreen_t cs;
+    char text[NEED_LINES][200];
+    const char *lines[NEED_LINES];
+    char title[64];
+    sm_calib_data_t *res; /* the fitted calibration, for the result screen */
+    sm_calibrate_outcome_t outcome;
+    double curve_x[CURVE_N], curve_y[CURVE_N];
+    double load_x[SM_CALIB_MAX_LOADS], load_y[SM_CALIB_MAX_LOADS];
+    uint8_t labels[SM_MAX_CELLS]; /* the stuck cells, for the map */
+    float vals[SM_MAX_CELLS];     /* the frame without them, for total / area / peak */
 } guide_t;
 
 static const sm_calflow_step_t *cur_step(const guide_t *g)
@@ -218,6 +243,168 @@ static int take_frame(guide_t *g)
     return 0;
 }
 
+static int add_line(guide_t *g, int n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int add_line(guide_t *g, int n, const char *fmt, ...)
+{
+    if (n >= NEED_LINES)
+        return n;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->text[n], sizeof g->text[n], fmt, ap);
+    va_end(ap);
+    g->lines[n] = g->text[n];
+    return n + 1;
+}
+
+/* "5, 10 and 20 kg" */
+static void list_masses(const double *m, size_t n, char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%g",
+                              i == 0       ? ""
+                              : i + 1 == n ? " and "
+                                           : ", ",
+                              m[i]);
+    if (k < cap)
+        snprintf(buf + k, cap - k, " kg");
+}
+
+/* The "you will need" screen, from the plan's steps (sm_calflow_needs), also printed. */
+static void needs_screen(guide_t *g, const sm_calflow_step_t *plan, size_t nplan)
+{
+    sm_calflow_needs_t nd;
+    sm_calflow_needs(plan, nplan, &nd);
+    char masses[160];
+    list_masses(nd.masses_kg, nd.nmasses, masses, sizeof masses);
+    int n = 0;
+    n = add_line(g, n, "The mat on a firm, flat floor, with nothing on it");
+    if (nd.board_steps)
+        n = add_line(g, n,
+                     "A stiff, flat board of %g x %g cm with about %g kg on it (weights, or you)",
+                     nd.board_w_cm, nd.board_h_cm, nd.board_kg);
+    if (nd.plate_w_cm > 0)
+        n = add_line(g, n, "A flat plate of %g x %g cm to carry the known masses", nd.plate_w_cm,
+                     nd.plate_h_cm);
+    if (nd.nmasses)
+        n = add_line(g, n, "Known masses of %s for %d load steps (weighed: the fit trusts them)",
+                     masses, nd.load_steps);
+    if (nd.creep_kg > 0)
+        n = add_line(g, n, "%g kg on the plate left still for %.0f s (creep)", nd.creep_kg,
+                     nd.creep_s);
+    if (nd.verify_kg > 0)
+        n = add_line(g, n, "A fresh %g kg test load for the verification", nd.verify_kg);
+    n = add_line(g, n, "%zu steps, about %.0f minutes; each starts when its load is steady",
+                 nd.nsteps, ceil((nd.total_s + 10.0 * (double)nd.nsteps) / 60.0));
+    memset(&g->cs, 0, sizeof g->cs);
+    g->cs.title = "You will need";
+    g->cs.lines = g->lines;
+    g->cs.n_lines = n;
+    g->cs.hint = "Enter or space: start the first step    Esc: stop";
+    fprintf(g->log, "You will need:\n");
+    for (int i = 0; i < n; i++)
+        fprintf(g->log, "  - %s\n", g->text[i]);
+    fflush(g->log);
+}
+
+/* Counts above zero at which a typical cell reads kpa (bisection on the monotone curve); -1 when
+ * the curve never gets there. */
+static double counts_for(const sm_calib_data_t *d, double kpa)
+{
+    double lo = 0, hi = d->sample_max;
+    if (sm_calib_typical_kpa(d, hi) < kpa)
+        return -1;
+    for (int i = 0; i < 40; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (sm_calib_typical_kpa(d, mid) < kpa)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static int count_cells(const sm_calib_data_t *d, int kind)
+{
+    int n = 0;
+    for (int i = 0; i < d->rows * d->cols; i++)
+        n += d->mask[i] == kind;
+    return n;
+}
+
+/* The result screen: the verdict, the numbers, the curve and the masked cells. */
+static void result_screen(guide_t *g)
+{
+    const sm_calib_data_t *d = g->res;
+    const sm_calibrate_outcome_t *oc = &g->outcome;
+    memset(&g->cs, 0, sizeof g->cs);
+    int n = 0;
+    if (!oc->fitted) {
+        g->cs.verdict = -1;
+        snprintf(g->title, sizeof g->title, "Calibration FAILED");
+        n = add_line(g, n, "No calibration could be fitted: %s", oc->why);
+        n = add_line(g, n, "Nothing was saved: check the loads and start again");
+    } else {
+        int pass = d->verify.done && d->verify.pass;
+        g->cs.verdict = !d->verify.done ? 2 : pass ? 1 : -1;
+        snprintf(g->title, sizeof g->title, "%s",
+                 !d->verify.done ? "Calibration not verified"
+                 : pass          ? "Calibration PASSED"
+                                 : "Calibration FAILED");
+        if (d->verify.done)
+            n = add_line(g, n,
+                         "Verification: %.1f kg read as %.1f kg (%+.1f %%; %s within %.0f %%)",
+                         d->verify.mass_kg, sm_n_to_kg(d->verify.measured_n), d->verify.error_pct,
+                         pass ? "pass" : "fail: must be", d->verify.tolerance_pct);
+        else
+            n = add_line(g, n, "No verification load: the calibration is untested");
+        n = add_line(g, n, "Masked cells: %d dead, %d stuck, %d other, of %d",
+                     count_cells(d, SM_CALIB_CELL_DEAD), count_cells(d, SM_CALIB_CELL_STUCK),
+                     count_cells(d, SM_CALIB_CELL_FILLED), d->rows * d->cols);
+        n = add_line(g, n, "Curve: %.1f kPa \xc3\x97 u^%.3f + %.2f kPa onset", d->curve.a_kpa,
+                     d->curve.b, d->curve.onset_kpa);
+        n = add_line(g, n, "The %d known loads fit within %.1f %% (RMS)", d->nloads,
+                     d->curve.rms_pct);
+        n = add_line(g, n, "Creep: %.1f %% per decade of loaded time", 100 * d->creep.per_decade);
+        if (g->failed_steps)
+            n = add_line(g, n, "Steps redone: %d", g->failed_steps);
+        if (oc->saved)
+            n = add_line(g, n, "Saved: %s", oc->path);
+        else
+            n = add_line(g, n, "Not saved%s%s", oc->why[0] ? ": " : ": redo the load steps",
+                         oc->why[0] ? oc->why : " (--force saves anyway)");
+        for (int i = 0; i < CURVE_N; i++) {
+            g->curve_x[i] = d->sample_max * (double)i / (CURVE_N - 1);
+            g->curve_y[i] = sm_calib_typical_kpa(d, g->curve_x[i]);
+        }
+        g->cs.curve_counts = g->curve_x;
+        g->cs.curve_kpa = g->curve_y;
+        g->cs.curve_n = CURVE_N;
+        g->cs.counts_max = d->sample_max;
+        g->cs.fit_lo_kpa = d->curve.lo_kpa;
+        g->cs.fit_hi_kpa = d->curve.hi_kpa;
+        int nl = 0;
+        for (int i = 0; i < d->nloads && i < SM_CALIB_MAX_LOADS; i++) {
+            double x = counts_for(d, d->loads[i].pressure_kpa);
+            if (x >= 0) {
+                g->load_x[nl] = x;
+                g->load_y[nl++] = d->loads[i].pressure_kpa;
+            }
+        }
+        g->cs.load_counts = g->load_x;
+        g->cs.load_kpa = g->load_y;
+        g->cs.n_loads = nl;
+        g->cs.mask = d->mask;
+        g->cs.mask_rows = d->rows;
+        g->cs.mask_cols = d->cols;
+    }
+    g->cs.title = g->title;
+    g->cs.lines = g->lines;
+    g->cs.n_lines = n;
+    g->cs.hint = "Enter, space or Esc: close";
+}
+
 static void render(guide_t *g)
 {
     if (!g->view)
@@ -226,9 +413,20 @@ static void render(guide_t *g)
     memset(&vm, 0, sizeof vm);
     sm_metrics_t m;
     double full = g->st.mat.sample_max ? g->st.mat.sample_max : 1023;
-    if (g->have_frame) {
+    const unsigned char *stuck = sm_calflow_stuck(g->fl);
+    int ncell = g->frame.rows * g->frame.cols;
+    if (g->have_frame && stuck && ncell <= SM_MAX_CELLS) {
+        /* total, area and peak of the load, not of the stuck cells */
+        for (int i = 0; i < ncell; i++)
+            g->vals[i] = stuck[i] ? 0.0f : (float)g->frame.cells[i];
+        sm_metrics_compute_values(g->vals, g->frame.rows, g->frame.cols,
+                                  g->st.mat.pitch_mm > 0 ? g->st.mat.pitch_mm : 25, 0.02 * full,
+                                  &m);
+    } else if (g->have_frame) {
         sm_metrics_compute(&g->frame, g->st.mat.pitch_mm > 0 ? g->st.mat.pitch_mm : 25, 0.02 * full,
                            &m);
+    }
+    if (g->have_frame) {
         vm.frame = &g->frame;
         vm.metrics = &m;
         vm.now_s = g->frame.t_us / 1e6;
@@ -240,7 +438,15 @@ static void render(guide_t *g)
     vm.banner = "Calibration - Enter: start the step now   r: redo the step   Esc: stop";
     vm.alert = g->alert[0] ? g->alert : (g->st.message[0] ? g->st.message : NULL);
     vm.notice = g->result[0] ? g->result : NULL;
-    vm.coach = 1; /* no sound during calibration: the speaker shows 0 bars */
+    vm.coach = 1;     /* no sound during calibration: the speaker shows 0 bars */
+    vm.clinician = 1; /* for the maker: link counters, total / area / peak */
+    /* Cells found stuck by the zero step are drawn as their neighbours (a stuck cell is the
+     * brightest thing on the map and would pass for the load). */
+    if (stuck && g->have_frame && ncell <= SM_MAX_CELLS) {
+        for (int i = 0; i < g->frame.rows * g->frame.cols; i++)
+            g->labels[i] = stuck[i] ? 3 : 0; /* sm_view.h: 3, a replaced faulty cell */
+        vm.labels = g->labels;
+    }
     vm.fps = g->fps;
     if (g->fl) {
         const sm_calflow_step_t *s = cur_step(g);
@@ -264,6 +470,8 @@ static void render(guide_t *g)
         vm.phase = "Calibration";
         vm.instruction = "Waiting for the mat...";
     }
+    if (g->screen)
+        vm.calscreen = &g->cs;
     sm_view_render(g->view, &vm);
 }
 
@@ -288,6 +496,7 @@ int sm_calguide_main(int argc, char **argv)
     guide_t *g = calloc(1, sizeof *g);
     if (!g)
         return 1;
+    g->shot_step = -1;
     int rc = USAGE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -344,7 +553,8 @@ int sm_calguide_main(int argc, char **argv)
             double *dst = !strcmp(a, "--placements")        ? &pl
                           : !strcmp(a, "--screenshot-step") ? &ss
                                                             : NULL;
-            double lo = 1, hi = dst == &pl ? SM_CALIB_MAX_EQ : SM_CALFLOW_MAX_STEPS;
+            double lo = dst == &ss ? 0 : 1,
+                   hi = dst == &pl ? SM_CALIB_MAX_EQ : SM_CALFLOW_MAX_STEPS;
             for (size_t k = 0; !dst && k < sizeof nums / sizeof nums[0]; k++)
                 if (!strcmp(a, nums[k].name)) {
                     dst = nums[k].out;
@@ -363,6 +573,8 @@ int sm_calguide_main(int argc, char **argv)
                 g->shot_step = (int)x;
         } else if (!strcmp(a, "--headless"))
             g->headless = 1;
+        else if (!strcmp(a, "--no-wait"))
+            g->no_wait = 1;
         else if (!strcmp(a, "--json"))
             g->json = 1;
         else if (!strcmp(a, "--force"))
@@ -464,7 +676,17 @@ int sm_calguide_main(int argc, char **argv)
     }
     g->steps = json_object_new_array();
     g->shown_step = (size_t)-1;
+    g->res = calloc(1, sizeof *g->res);
+    if (!g->res || !g->steps)
+        goto done;
     fprintf(g->log, "Calibration of %s: %zu steps\n", g->st.label, nplan);
+    /* First what to prepare: the window waits on it (Enter or space), scripts do not. */
+    needs_screen(g, plan, nplan);
+    if (g->view && g->screenshot && g->shot_step == 0) {
+        g->screen = SCREEN_NEED;
+        screenshot(g);
+    }
+    g->screen = g->view && !g->headless && !g->no_wait ? SCREEN_NEED : SCREEN_NONE;
     uint64_t start = sm_clock_now_us(), last_render = 0;
     int quit = 0, stop = 0;
     while (!quit && !stop) {
@@ -474,7 +696,16 @@ int sm_calguide_main(int argc, char **argv)
         while (g->view && !g->headless && (act = sm_view_poll_event(g->view, &ev)) != SM_ACT_NONE) {
             if (act == SM_ACT_QUIT)
                 quit = 1;
-            else if (act == SM_ACT_NEXT && g->fl)
+            else if (g->screen == SCREEN_NEED) {
+                if (act == SM_ACT_NEXT || act == SM_ACT_PAUSE) {
+                    g->screen = SCREEN_NONE;
+                    if (sim) { /* the simulated session starts now, not while reading */
+                        start = sm_clock_now_us();
+                        wall = 0;
+                        last_render = 0;
+                    }
+                }
+            } else if (act == SM_ACT_NEXT && g->fl)
                 sm_calflow_start(g->fl);
             else if (act == SM_ACT_REDO && g->fl) {
                 if (sm_calflow_redo(g->fl)) {
@@ -490,7 +721,16 @@ int sm_calguide_main(int argc, char **argv)
             }
         }
         int n = 0;
-        while (!stop && n < FRAMES_PER_TURN && sm_source_next(g->src, wall, &g->frame) == SM_OK) {
+        if (g->screen == SCREEN_NEED) {
+            /* a mat's frames are read and dropped (nothing is measured yet); the simulator
+             * waits */
+            while (!sim && n < FRAMES_PER_TURN && sm_source_next(g->src, wall, &g->frame) == SM_OK)
+                n++, g->have_frame = 1;
+            if (sim)
+                n = FRAMES_PER_TURN; /* nothing to wait for but keys */
+        }
+        while (!stop && !g->screen && n < FRAMES_PER_TURN &&
+               sm_source_next(g->src, wall, &g->frame) == SM_OK) {
             n++;
             g->have_frame = 1;
             double ft = g->frame.t_us / 1e6;
@@ -539,7 +779,9 @@ int sm_calguide_main(int argc, char **argv)
         int wait_ms = sm_source_due_ms(g->src, now);
         if (wait_ms < 0 || wait_ms > 30)
             wait_ms = 30;
-        if (n < FRAMES_PER_TURN && wait_ms > 0 && !quit && !stop)
+        if (g->screen == SCREEN_NEED && sim)
+            sm_io_wait(-1, 30); /* only keys to wait for */
+        else if (n < FRAMES_PER_TURN && wait_ms > 0 && !quit && !stop)
             sm_io_wait(sm_source_fd(g->src), wait_ms);
     }
     if (stop) {
@@ -553,8 +795,8 @@ int sm_calguide_main(int argc, char **argv)
     }
     fprintf(g->log, "All steps done: fitting the calibration\n");
     fflush(g->log);
-    if (g->screenshot && !g->shot_taken && g->view)
-        screenshot(g);
+    if (g->view && !g->headless)
+        render(g); /* "fitting", while it fits */
     sm_calibrate_finish_t fin;
     memset(&fin, 0, sizeof fin);
     fin.uid = g->st.mat.uid;
@@ -565,7 +807,26 @@ int sm_calguide_main(int argc, char **argv)
     fin.no_uid = "the mat did not give its id";
     fin.steps_json = g->steps;
     fin.log = g->log;
+    fin.result = g->res;
+    fin.outcome = &g->outcome;
     rc = sm_calibrate_finish(g->b, &fin);
+    /* The result stays on screen until it has been read (Enter, space or Esc). */
+    if (g->view) {
+        result_screen(g);
+        g->screen = SCREEN_RESULT;
+        if (g->screenshot && !g->shot_taken)
+            screenshot(g);
+        int closed = g->headless || g->no_wait;
+        while (!closed) {
+            render(g);
+            sm_view_event_t ev;
+            sm_action_t act;
+            while ((act = sm_view_poll_event(g->view, &ev)) != SM_ACT_NONE)
+                closed |= act == SM_ACT_QUIT || act == SM_ACT_NEXT || act == SM_ACT_PAUSE;
+            if (!closed)
+                sm_io_wait(-1, 50);
+        }
+    }
 done:
     sm_view_destroy(g->view);
     sm_source_destroy(g->src);
@@ -573,6 +834,7 @@ done:
     sm_calib_builder_destroy(g->b);
     if (g->steps)
         json_object_put(g->steps);
+    free(g->res);
     free(g);
     return rc;
 }

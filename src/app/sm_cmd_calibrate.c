@@ -22,11 +22,14 @@ static void help(void)
 {
     printf(
         "usage: steadymat calibrate [--port PATH | --sim SCENARIO [--speed X]] [--headless]\n"
+        "                           [--no-wait]\n"
         "                           [--masses 5,10,20 --verify-mass 15] [--out FILE] [--json]\n"
         "       steadymat calibrate --from SESSION --steps FILE [--out FILE] [--force] [--json]\n\n"
         "Guided (--port or --sim): big instructions for each step, a progress bar, the result of\n"
         "each step; a step starts when its load is steady for 1 s (or on Enter) and ends after\n"
-        "its time; r or Backspace redoes the running step, Esc stops. --headless prints the\n"
+        "its time; r or Backspace redoes the running step, Esc stops. The window first lists\n"
+        "what to prepare and ends on the result (PASS or FAIL, the curve) until Enter;\n"
+        "--no-wait goes on by itself. --headless prints the\n"
         "same on stdout and goes on by itself (masses from --masses/--verify-mass, or asked\n"
         "on the terminal); 'steadymat calibrate --sim x --help' lists the guided options.\n"
         "Exit status 0 when the verification passed, 1 otherwise.\n\n"
@@ -111,6 +114,8 @@ int sm_calibrate_finish(sm_calib_builder_t *b, const sm_calibrate_finish_t *c)
 {
     FILE *log = c->log ? c->log : stderr;
     char err[256];
+    sm_calibrate_outcome_t dummy, *oc = c->outcome ? c->outcome : &dummy;
+    memset(oc, 0, sizeof *oc);
     sm_calib_data_t *d = calloc(1, sizeof *d);
     if (!d) {
         fprintf(stderr, "steadymat calibrate: out of memory\n");
@@ -119,6 +124,7 @@ int sm_calibrate_finish(sm_calib_builder_t *b, const sm_calibrate_finish_t *c)
     sm_status s = sm_calib_builder_finish(b, d, err, sizeof err);
     if (s != SM_OK) {
         fprintf(stderr, "steadymat calibrate: cannot fit a calibration: %s\n", err);
+        snprintf(oc->why, sizeof oc->why, "%s", err);
         free(d);
         return 1;
     }
@@ -132,9 +138,14 @@ int sm_calibrate_finish(sm_calib_builder_t *b, const sm_calibrate_finish_t *c)
     else if (sm_calib_default_path(d->uid, path, sizeof path) != SM_OK) {
         fprintf(stderr, "steadymat calibrate: %s: give --out FILE\n",
                 c->no_uid ? c->no_uid : "the mat has no id");
+        snprintf(oc->why, sizeof oc->why, "%s: give --out FILE",
+                 c->no_uid ? c->no_uid : "the mat has no id");
         free(d);
         return 1;
     }
+    oc->fitted = 1;
+    if (c->result)
+        *c->result = *d;
     int pass = !d->verify.done || d->verify.pass;
     int save = pass || c->force;
     fprintf(
@@ -154,10 +165,13 @@ int sm_calibrate_finish(sm_calib_builder_t *b, const sm_calibrate_finish_t *c)
     if (save) {
         if (sm_calib_file_save(path, d, err, sizeof err) != SM_OK) {
             fprintf(stderr, "steadymat calibrate: %s\n", err);
+            snprintf(oc->why, sizeof oc->why, "%s", err);
             rc = 1;
         } else {
             fprintf(log, "saved %s\n", path);
             saved = 1;
+            oc->saved = 1;
+            snprintf(oc->path, sizeof oc->path, "%s", path);
         }
     }
     if (!pass) {

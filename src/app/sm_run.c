@@ -130,6 +130,8 @@ typedef struct {
     /* left vs right: the last frame of each side's steadiest moment so far */
     sm_frame_t *side_frame[2];
     float *side_values[2];
+    uint8_t *side_labels[2]; /* its faulty cells, drawn as their neighbours like the live map */
+    int side_has_labels[2];
     double side_steady[2];
     int have_side[2];
     /* the coach and its sound */
@@ -293,16 +295,21 @@ static void keep_side_picture(run_t *r, const sm_frame_t *f)
     /* A new picture for each further second of steady time is plenty. */
     if (r->have_side[k] && co->steady_s < r->side_steady[k] + 1.0)
         return;
-    if (!r->side_frame[k] || !r->side_values[k]) {
+    if (!r->side_frame[k] || !r->side_values[k] || !r->side_labels[k]) {
         free(r->side_frame[k]);
         free(r->side_values[k]);
+        free(r->side_labels[k]);
         r->side_frame[k] = malloc(sizeof *r->side_frame[k]);
         r->side_values[k] = malloc(sizeof(float) * SM_MAX_CELLS);
-        if (!r->side_frame[k] || !r->side_values[k])
+        r->side_labels[k] = malloc(SM_MAX_CELLS);
+        if (!r->side_frame[k] || !r->side_values[k] || !r->side_labels[k])
             return;
     }
     memcpy(r->side_frame[k], f, sizeof *f);
     memcpy(r->side_values[k], r->shown_values, sizeof(float) * f->rows * f->cols);
+    r->side_has_labels[k] = r->have_labels;
+    if (r->have_labels)
+        memcpy(r->side_labels[k], r->shown_labels, (size_t)f->rows * f->cols);
     r->side_steady[k] = co->steady_s;
     r->have_side[k] = 1;
 }
@@ -902,6 +909,7 @@ static void render(run_t *r, double wall_s)
             r->side_frame[other]->cols == r->shown->cols) {
             vm.compare_frame = r->side_frame[other];
             vm.compare_values = r->cal ? r->side_values[other] : NULL;
+            vm.compare_labels = r->side_has_labels[other] ? r->side_labels[other] : NULL;
             vm.compare_label = other == 0 ? "Right side (steadiest)" : "Left side (steadiest)";
             vm.live_label = live_side == 0 ? "Live (right)" : "Live (left)";
         }
@@ -1468,6 +1476,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     for (int k = 0; k < 2; k++) {
         free(r->side_frame[k]);
         free(r->side_values[k]);
+        free(r->side_labels[k]);
     }
     free(frames);
     free(r);

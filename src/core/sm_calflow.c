@@ -51,6 +51,15 @@ static double dflt(double v, double d)
     return v > 0 ? v : d;
 }
 
+static void set_item(sm_calflow_step_t *s, sm_calflow_item item, double w_cm, double h_cm,
+                     double kg)
+{
+    s->item = item;
+    s->item_w_cm = w_cm;
+    s->item_h_cm = h_cm;
+    s->item_kg = kg;
+}
+
 static void set_step(sm_calflow_step_t *s, sm_calib_step_kind kind, sm_calflow_want want,
                      double mass, double dur, double min_frac)
 {
@@ -78,12 +87,17 @@ size_t sm_calflow_plan(const sm_calflow_plan_config_t *c, sm_calflow_step_t *out
         if (c->creep_kg <= 0 && c->masses[i] > creep)
             creep = c->masses[i];
     }
+    double bw = dflt(c->board_w_cm, 30), bh = dflt(c->board_h_cm, 40), bkg = dflt(c->board_kg, 75);
+    double pl = dflt(c->plate_cm, 10);
+    if (bw > 1000 || bh > 1000 || bkg > 10000 || pl > 1000)
+        return 0;
     size_t need = 2 + (size_t)np + c->nmasses + 2;
     if (need > cap || need > SM_CALFLOW_MAX_STEPS)
         return 0;
     size_t k = 0;
     sm_calflow_step_t *s = &out[k++];
     set_step(s, SM_CALIB_STEP_CONDITION, SM_CALFLOW_WANT_ANY, 0, dflt(c->condition_s, 20), 0);
+    set_item(s, SM_CALFLOW_ITEM_BOARD, bw, bh, bkg);
     snprintf(s->title, sizeof s->title, "Condition the mat");
     snprintf(s->instruction, sizeof s->instruction,
              "Put the board with its weights on the mat and take it off again, a few times");
@@ -94,6 +108,7 @@ size_t sm_calflow_plan(const sm_calflow_plan_config_t *c, sm_calflow_step_t *out
     for (int i = 0; i < np; i++) {
         s = &out[k++];
         set_step(s, SM_CALIB_STEP_EQUALISE, SM_CALFLOW_WANT_LOADED, 0, dflt(c->equalise_s, 6), 0.5);
+        set_item(s, SM_CALFLOW_ITEM_BOARD, bw, bh, bkg);
         s->index = i + 1;
         s->count = np;
         snprintf(s->title, sizeof s->title, "Even load %d of %d", i + 1, np);
@@ -108,6 +123,7 @@ size_t sm_calflow_plan(const sm_calflow_plan_config_t *c, sm_calflow_step_t *out
         s = &out[k++];
         set_step(s, SM_CALIB_STEP_LOAD, SM_CALFLOW_WANT_LOADED, c->masses[i], dflt(c->load_s, 10),
                  0.5);
+        set_item(s, SM_CALFLOW_ITEM_PLATE, pl, pl, c->masses[i]);
         s->index = (int)i + 1;
         s->count = (int)c->nmasses;
         snprintf(s->title, sizeof s->title, "Known load %zu of %zu", i + 1, c->nmasses);
@@ -116,16 +132,62 @@ size_t sm_calflow_plan(const sm_calflow_plan_config_t *c, sm_calflow_step_t *out
     }
     s = &out[k++];
     set_step(s, SM_CALIB_STEP_CREEP, SM_CALFLOW_WANT_LOADED, creep, dflt(c->creep_s, 90), 0.8);
+    set_item(s, SM_CALFLOW_ITEM_PLATE, pl, pl, creep);
     snprintf(s->title, sizeof s->title, "Creep");
     snprintf(s->instruction, sizeof s->instruction,
              "Put the %g kg plate in the middle and leave it for %.0f s", creep, s->duration_s);
     s = &out[k++];
     set_step(s, SM_CALIB_STEP_VERIFY, SM_CALFLOW_WANT_LOADED, c->verify_kg, dflt(c->load_s, 10),
              0.5);
+    set_item(s, SM_CALFLOW_ITEM_PLATE, pl, pl, c->verify_kg);
     snprintf(s->title, sizeof s->title, "Verify");
     snprintf(s->instruction, sizeof s->instruction, "Put the %g kg test load in the middle",
              c->verify_kg);
     return k;
+}
+
+void sm_calflow_needs(const sm_calflow_step_t *steps, size_t n, sm_calflow_needs_t *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!steps)
+        return;
+    o->nsteps = n;
+    for (size_t i = 0; i < n; i++) {
+        const sm_calflow_step_t *s = &steps[i];
+        o->total_s += s->duration_s;
+        if (s->item == SM_CALFLOW_ITEM_BOARD) {
+            o->board_steps++;
+            /* the largest board and load asked for is the one to prepare */
+            if (s->item_w_cm * s->item_h_cm > o->board_w_cm * o->board_h_cm) {
+                o->board_w_cm = s->item_w_cm;
+                o->board_h_cm = s->item_h_cm;
+            }
+            if (s->item_kg > o->board_kg)
+                o->board_kg = s->item_kg;
+        } else if (s->item == SM_CALFLOW_ITEM_PLATE &&
+                   s->item_w_cm * s->item_h_cm > o->plate_w_cm * o->plate_h_cm) {
+            o->plate_w_cm = s->item_w_cm;
+            o->plate_h_cm = s->item_h_cm;
+        }
+        if (s->kind == SM_CALIB_STEP_LOAD && s->mass_kg > 0) {
+            o->load_steps++;
+            size_t k = 0;
+            while (k < o->nmasses && o->masses_kg[k] < s->mass_kg)
+                k++;
+            if ((k == o->nmasses || o->masses_kg[k] != s->mass_kg) &&
+                o->nmasses < SM_CALIB_MAX_LOADS) {
+                memmove(&o->masses_kg[k + 1], &o->masses_kg[k],
+                        (o->nmasses - k) * sizeof o->masses_kg[0]);
+                o->masses_kg[k] = s->mass_kg;
+                o->nmasses++;
+            }
+        } else if (s->kind == SM_CALIB_STEP_CREEP) {
+            o->creep_kg = s->mass_kg;
+            o->creep_s = s->duration_s;
+        } else if (s->kind == SM_CALIB_STEP_VERIFY) {
+            o->verify_kg = s->mass_kg;
+        }
+    }
 }
 
 sm_status sm_calflow_create(int rows, int cols, int sample_max, const sm_calflow_step_t *steps,
@@ -438,4 +500,9 @@ sm_calflow_state sm_calflow_state_of(const sm_calflow_t *fl)
 size_t sm_calflow_current(const sm_calflow_t *fl)
 {
     return fl ? fl->cur : 0;
+}
+
+const unsigned char *sm_calflow_stuck(const sm_calflow_t *fl)
+{
+    return fl && fl->have_base ? fl->stuck : NULL;
 }

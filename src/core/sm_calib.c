@@ -194,6 +194,15 @@ double sm_calib_curve_kpa(const sm_calib_curve_t *c, double u)
     return c->onset_kpa + c->a_kpa * pow(u, c->b);
 }
 
+double sm_calib_typical_kpa(const sm_calib_data_t *d, double counts)
+{
+    if (!d || !(counts > 0) || d->sample_max < 2)
+        return 0.0;
+    double p = sm_calib_curve_kpa(&d->curve, sm_calib_readout(d->readout, counts, d->sample_max));
+    double cap = 2.0 * d->curve.hi_kpa;
+    return cap > 0 && p > cap ? cap : p;
+}
+
 /* ---- compiled form ---- */
 
 struct sm_calib {

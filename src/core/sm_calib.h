@@ -221,6 +221,10 @@ const sm_calib_data_t *sm_calib_data(const sm_calib_t *cal);
  * fitted range (e.g. a saturated cell, whose divider readout diverges) the number is not a
  * measurement. */
 sm_status sm_calib_apply(const sm_calib_t *cal, const sm_frame_t *f, float *kpa_out);
+/* The fitted curve as a person reads it: kPa for a typical cell (gain 1) at `counts` above its
+ * zero offset, without creep, capped like sm_calib_apply at twice curve.hi_kpa; 0 at or below
+ * 0 counts. For drawing the curve (counts -> kPa) after a calibration. */
+double sm_calib_typical_kpa(const sm_calib_data_t *d, double counts);
 /* Total force, N = sum(kPa) * pitch^2. */
 double sm_calib_force_n(const sm_calib_t *cal, const float *kpa);
 /* Cell area, mm^2. */

@@ -1,7 +1,7 @@
 /* The coach layer: the side panel while coaching, read from the floor at 1-3 m. The side and
  * phase, the hold timer (the largest text on screen) with its bar to the release threshold, the
- * steadiness meter, the instruction, a few small lines for the clinician, total / area / peak
- * in one compact row, and the sound state. */
+ * steadiness meter, the instruction (presenting: on one line across the screen), a few small
+ * lines for the clinician, the pressure in words, and the sound state. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,14 +66,22 @@ static int coach_timer(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         int nw = 0, nh = 0, xw = 0, xh = 0;
         sm_text_measure(v->text, SM_FACE_HUGE, num, &nw, &nh);
         sm_text_measure(v->text, SM_FACE_MESSAGE, suf, &xw, &xh);
-        double k = nw + xw > w && nw + xw > 0 ? (double)w / (nw + xw) : 1.0;
-        int left = x + (w - iround((nw + xw) * k)) / 2;
         SDL_Color nc = m->moving ? C_WARN : v->pal->number;
-        /* the suffix on the digits' baseline (about 0.8 of either line box down) */
-        int base = y - tuck + iround(0.8 * lh * k);
-        sm_view_text(v, SM_FACE_HUGE, nc, num, left, y - tuck, AL_LEFT, iround(nw * k), NULL);
-        sm_view_text(v, SM_FACE_MESSAGE, v->pal->dim, suf, left + iround(nw * k),
-                     base - iround(0.8 * sh * k), AL_LEFT, iround(xw * k), NULL);
+        if (L->presenter && nw + xw > w && nw <= w) {
+            /* presenting: the digits keep their full size, "/ 60 s" goes under them */
+            sm_view_text(v, SM_FACE_HUGE, nc, num, x + w / 2, y - tuck, AL_CENTER, w, NULL);
+            sm_view_text(v, SM_FACE_MESSAGE, v->pal->dim, suf, x + w / 2, y + row, AL_CENTER, w,
+                         NULL);
+            row += sh;
+        } else {
+            double k = nw + xw > w && nw + xw > 0 ? (double)w / (nw + xw) : 1.0;
+            int left = x + (w - iround((nw + xw) * k)) / 2;
+            /* the suffix on the digits' baseline (about 0.8 of either line box down) */
+            int base = y - tuck + iround(0.8 * lh * k);
+            sm_view_text(v, SM_FACE_HUGE, nc, num, left, y - tuck, AL_LEFT, iround(nw * k), NULL);
+            sm_view_text(v, SM_FACE_MESSAGE, v->pal->dim, suf, left + iround(nw * k),
+                         base - iround(0.8 * sh * k), AL_LEFT, iround(xw * k), NULL);
+        }
     }
     y += row + iround(0.8 * L->u);
     /* progress towards the release threshold */
@@ -131,8 +139,9 @@ static int coach_meter(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     return lh + iround(0.4 * L->u) + bh;
 }
 
+/* wrap 0: one line, scaled to fit w. */
 static int coach_instruction(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m, int x,
-                             int y, int w, int max_h)
+                             int y, int w, int max_h, int wrap)
 {
     (void)L;
     if (!m->instruction || !*m->instruction || max_h <= 0)
@@ -143,7 +152,7 @@ static int coach_instruction(sm_view_t *v, const sm_layout_t *L, const sm_view_m
         c = C_BAD;
         s = "Move out of the hip fold";
     }
-    return sm_view_text_fit(v, SM_FACE_COACH, c, s, x + w / 2, y, w, max_h, w);
+    return sm_view_text_fit(v, SM_FACE_COACH, c, s, x + w / 2, y, w, max_h, wrap ? w : 0);
 }
 
 /* Breathing rate and the per-side summary: small, for the clinician. */
@@ -209,34 +218,6 @@ static int coach_pressure(sm_view_t *v, const sm_layout_t *L, const sm_view_mode
     return pressure_h(v, m);
 }
 
-/* Total, area and peak in one compact row: still there, no longer the headline. */
-static int coach_numbers(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m, int x, int y,
-                         int w)
-{
-    const sm_metrics_t *mt = m->metrics;
-    char vals[3][48];
-    sm_view_fmt_value(mt ? mt->total : NAN, vals[0], sizeof vals[0]);
-    sm_view_fmt_value(mt && m->pitch_mm > 0 ? mt->area_cm2 : NAN, vals[1], sizeof vals[1]);
-    sm_view_fmt_value(mt ? mt->peak : NAN, vals[2], sizeof vals[2]);
-    const char *units = m->units && *m->units ? m->units : "raw counts (uncalibrated)";
-    const char *lunits = m->load_units && *m->load_units ? m->load_units : units;
-    const char *caps[3] = {"total", "area cm\xc2\xb2", "peak"};
-    const char *uns[3] = {lunits, "", units};
-    int cw = w / 3, sh = sm_view_line_h(v, SM_FACE_SMALL), bh = sm_view_line_h(v, SM_FACE_BANNER);
-    SDL_Rect sep = {x, y, w, 1};
-    fill(v, sep, v->pal->frame);
-    y += iround(0.6 * L->u);
-    for (int i = 0; i < 3; i++) {
-        int cx = x + i * cw + cw / 2;
-        sm_view_text(v, SM_FACE_SMALL, v->pal->faint, caps[i], cx, y, AL_CENTER, cw - 4, NULL);
-        sm_view_text(v, SM_FACE_BANNER, v->pal->text, vals[i], cx, y + sh, AL_CENTER, cw - 4, NULL);
-        if (*uns[i]) /* units already said in the legend; shown only when short */
-            sm_view_text(v, SM_FACE_SMALL, v->pal->faint, uns[i], cx, y + sh + bh, AL_CENTER,
-                         cw - 4, NULL);
-    }
-    return iround(0.6 * L->u) + 2 * sh + bh;
-}
-
 /* The sound state at a glance: a speaker with one to three bars for the volume, or a red
  * "SOUND OFF" tag. Right-aligned at (right, y); returns the width. */
 static int draw_sound(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m, int right,
@@ -279,11 +260,8 @@ static void draw_coach(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     fill(v, L->panel, v->pal->panel);
     int pad = iround(2.2 * L->u), gap = iround(1.6 * L->u);
     int bottom_row = sm_view_line_h(v, SM_FACE_BANNER) + 2 * iround(0.3 * L->u);
-    int nums_h = m->clinician ? iround(0.6 * L->u) + 2 * sm_view_line_h(v, SM_FACE_SMALL) +
-                                    sm_view_line_h(v, SM_FACE_BANNER)
-                              : 0;
-    int press_h = pressure_h(v, m);
-    nums_h += press_h;
+    int press_h = pressure_h(v, m), nums_h = press_h;
+    int own_line = L->instr.w > 0; /* presenting: the instruction has its own line */
     SDL_Rect p = L->panel;
     if (!L->portrait) {
         int x = p.x + pad, w = p.w - 2 * pad, y = p.y + pad;
@@ -292,12 +270,11 @@ static void draw_coach(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         y += coach_timer(v, L, m, x, y, w) + gap;
         y += coach_meter(v, L, m, x, y, w) + gap;
         int small_h = small_lines(m) * sm_view_line_h(v, SM_FACE_LABEL);
-        y += coach_instruction(v, L, m, x, y, w, y_end - y - small_h - gap) + gap;
+        if (!own_line)
+            y += coach_instruction(v, L, m, x, y, w, y_end - y - small_h - gap, 1) + gap;
         if (y + small_h <= y_end)
             coach_small(v, L, m, x, y, w);
         coach_pressure(v, L, m, x, y_end + gap, w);
-        if (m->clinician)
-            coach_numbers(v, L, m, x, y_end + gap + press_h, w);
     } else {
         /* wide and short: timer and meter on the left, words on the right */
         int cw = (p.w - 3 * pad) / 2;
@@ -307,12 +284,18 @@ static void draw_coach(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         coach_meter(v, L, m, xl, yl, cw);
         int y_end = p.y + p.h - pad - bottom_row - gap - nums_h;
         int small_h = small_lines(m) * sm_view_line_h(v, SM_FACE_LABEL);
-        int yr = y + coach_instruction(v, L, m, xr, y, cw, y_end - y - small_h - gap) + gap / 2;
+        int yr = y;
+        if (!own_line)
+            yr += coach_instruction(v, L, m, xr, y, cw, y_end - y - small_h - gap, 1) + gap / 2;
         if (yr + small_h <= y_end - gap / 2)
             coach_small(v, L, m, xr, yr, cw);
         coach_pressure(v, L, m, xr, y_end, cw);
-        if (m->clinician)
-            coach_numbers(v, L, m, xr, y_end + press_h, cw);
+    }
+    if (own_line) { /* one line, scaled down to fit the width rather than wrapped */
+        SDL_Rect r = L->instr;
+        fill(v, r, v->pal->window);
+        int lh = sm_view_line_h(v, SM_FACE_COACH);
+        coach_instruction(v, L, m, r.x + L->m, r.y + (r.h - lh) / 2, r.w - 2 * L->m, lh, 0);
     }
     int sy = p.y + p.h - pad - bottom_row;
     draw_sound(v, L, m, p.x + p.w - pad, sy + iround(0.15 * bottom_row), iround(0.7 * bottom_row));

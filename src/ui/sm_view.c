@@ -70,7 +70,8 @@ static const sm_layer_t LAYERS[] = {
     {"coach", sm_layer_coach_draw},      {"numbers", sm_layer_numbers_draw},
     {"badges", sm_layer_badges_draw},    {"messages", sm_layer_messages_draw},
     {"name box", sm_layer_namebox_draw}, {"toast", sm_layer_toast_draw},
-    {"status", sm_layer_status_draw},    {"safety", sm_layer_safety_draw},
+    {"status", sm_layer_status_draw},    {"calibration", sm_layer_calscreen_draw},
+    {"safety", sm_layer_safety_draw},
 };
 
 const sm_layer_t *sm_view_layers(int *n)
@@ -105,8 +106,8 @@ int sm_view_prepare(sm_view_t *v, const sm_view_model_t *m, sm_layout_t *L, sm_v
     sm_view_layout(v, m, c->f, c->f2, scale, L);
     c->heat_ok = c->f && sm_view_heat_upload(v, &v->heat, c->f, m->values, m->labels, scale,
                                              L->map.w, L->map.h) == 0;
-    c->heat2_ok = c->f2 && sm_view_heat_upload(v, &v->heat2, c->f2, m->compare_values, NULL, scale,
-                                               L->map2.w, L->map2.h) == 0;
+    c->heat2_ok = c->f2 && sm_view_heat_upload(v, &v->heat2, c->f2, m->compare_values,
+                                               m->compare_labels, scale, L->map2.w, L->map2.h) == 0;
     /* Where the live map is, for mouse drags and sm_view_heatmap_rect. */
     v->heat_drawn = 0;
     memset(v->heat_rect, 0, sizeof v->heat_rect);

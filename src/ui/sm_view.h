@@ -120,8 +120,10 @@ typedef struct {
      * labelled above. Overlays and mouse drags belong to the live map only. NULL: one map. */
     const sm_frame_t *compare_frame;
     const float *compare_values;
-    const char *compare_label; /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
-    const char *live_label;    /* e.g. "Live" or "Right side"; NULL: "Live" */
+    const char *compare_label;     /* e.g. "Template: right ASIS" or "Left side"; NULL: "Compare" */
+    const char *live_label;        /* e.g. "Live" or "Right side"; NULL: "Live" */
+    const uint8_t *compare_labels; /* like `labels`, for compare_frame (its replaced faulty cells
+                                      drawn as their neighbours' median); NULL: none */
 
     /* Who the picture is for. 0, the patient view (default): the map, the tool, the hold timer,
      * the steadiness meter, the instruction and the pressure in words; nothing diagnostic (no
@@ -147,7 +149,36 @@ typedef struct {
      * link_bad draws it amber. NULL: the protocol counters. */
     const char *link_text;
     int link_bad;
+
+    /* A calibration screen over the whole view (steadymat calibrate: what to prepare before the
+     * first step, the result after the last); NULL: none. */
+    const struct sm_view_calscreen *calscreen;
 } sm_view_model_t;
+
+/* One full screen of the guided calibration: a title, a list, and for the result the verdict,
+ * the fitted curve and the masked cells. Pointers are borrowed for sm_view_render. */
+typedef struct sm_view_calscreen {
+    const char *title;        /* "You will need", "Calibration passed" ... */
+    int verdict;              /* 0: none (a list); 1 PASS: green title; -1 FAIL: red; 2 not
+                                 verified: amber */
+    const char *const *lines; /* one item a line, drawn as a list */
+    int n_lines;
+    const char *hint; /* the key to go on, at the bottom: "Enter: start" */
+    /* The fitted curve, raw counts above zero -> kPa, curve_n points in rising counts (0: no
+     * chart), on an x axis to counts_max (the mat's full scale). The pressures the fit saw
+     * (fit_lo_kpa..fit_hi_kpa) are drawn solid, the extrapolation thin; the known loads
+     * (load_counts, load_kpa, n_loads) as dots on it. */
+    const double *curve_counts, *curve_kpa;
+    int curve_n;
+    double counts_max;
+    double fit_lo_kpa, fit_hi_kpa;
+    const double *load_counts, *load_kpa;
+    int n_loads;
+    /* The masked cells: rows*cols codes (0 fine, 1 dead, 2 stuck, 3 masked for another
+     * reason: sm_calib.h's SM_CALIB_CELL_*) as a small map of the mat; NULL: none. */
+    const uint8_t *mask;
+    int mask_rows, mask_cols;
+} sm_view_calscreen_t;
 
 typedef struct sm_view_zone {
     int ellipse;           /* 0 rectangle, 1 ellipse (inscribed in the rectangle) */

@@ -12,12 +12,14 @@
  *                                  the template's offset in words
  *   trail     sm_layer_trail.c     the CoP's fading trail and its reticle
  *   coach     sm_layer_coach.c     the coach's panel: phase, hold timer, meter, instruction
- *   numbers   sm_layer_numbers.c   the big total, area and peak (without the coach)
+ *   numbers   sm_layer_numbers.c   the big total, area and peak (in the panel without the coach;
+ *                                  a row under the map in the clinician view)
  *   badges    sm_layer_status.c    REC / PAUSED / REPLAY pills
  *   messages  sm_layer_messages.c  waiting screen, banner, notice, alert, no-go banner
  *   name box  sm_layer_messages.c  the template name being typed
  *   toast     sm_layer_toast.c     the short answer to the last key
  *   status    sm_layer_status.c    the status line at the bottom
+ *   calibration sm_layer_calscreen.c  the calibration's "you will need" and result screens
  *   safety    sm_layer_safety.c    the safety screen over everything
  *
  * Around them: sm_view_window.c (window, renderer, screenshots), sm_view_input.c (keys, text
@@ -141,6 +143,12 @@ typedef struct {
     int legend_w;
     int caption_h; /* compare: the labels above the maps */
     int tmpl_h;    /* the template's offset text below the map */
+    /* Presenter mode with the coach: the instruction on one line across the whole width, above
+     * the status line (w 0: in the panel). */
+    SDL_Rect instr;
+    /* The clinician view with the coach: total, area and peak in a row under the map, digits
+     * at least 40 px tall at 1280x800 (w 0: none). */
+    SDL_Rect numbers;
 } sm_layout_t;
 
 /* What every layer draws from: read-only for the layers. */
@@ -285,6 +293,16 @@ void sm_layer_namebox_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_status_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_toast_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_safety_draw(sm_view_t *v, const sm_view_ctx_t *c);
+void sm_layer_calscreen_draw(sm_view_t *v, const sm_view_ctx_t *c);
+
+/* Where the calibration screen puts its parts (sm_layer_calscreen.c), for the layer and tests:
+ * the title, the list, the curve's plot area (inside its axes; w 0: no chart) and the mask map
+ * (w 0: none). */
+typedef struct {
+    SDL_Rect box, title, list, chart, mask;
+} sm_calscreen_rects_t;
+void sm_view_calscreen_rects(sm_view_t *v, const sm_layout_t *L, const sm_view_calscreen_t *s,
+                             sm_calscreen_rects_t *r);
 
 /* The no-go banner across the top of the map (sm_layer_zones.c; drawn by the messages layer,
  * in place of the alert box). */

@@ -7,7 +7,7 @@
 
 #include "sm_view_internal.h"
 
-static void set_faces(sm_view_t *v, double u, int presenter)
+static void set_faces(sm_view_t *v, double u, int presenter, int coach)
 {
     int px[SM_FACE_COUNT];
     px[SM_FACE_SMALL] = iround(fmax(12.0, 2.1 * u));
@@ -17,11 +17,16 @@ static void set_faces(sm_view_t *v, double u, int presenter)
     /* Digits of DejaVu Sans Bold are 0.73 em tall: 9.5 u gives digits about 7 % of the height
      * of a landscape window, readable from the floor 2 m away on a laptop. */
     px[SM_FACE_NUMBER] = iround(fmax(28.0, 9.5 * u));
+    /* With the coach the numbers are the clinician's row under the map: 7.4 u puts the digits
+     * at 0.73 * 7.4 = 5.4 % of a landscape window's height, 43 px at 1280x800. */
+    if (coach)
+        px[SM_FACE_NUMBER] = iround(fmax(24.0, 7.4 * u));
     /* The coach is read from the floor (1-3 m, head down) or across a room (presenter): the
      * instruction as large as the alert, the hold timer's digits about 12 % of the window's
-     * height (16 % presenting). */
+     * height. Presenting (a projector across a room) the digits are 0.73 * 36 = 26 % of a
+     * landscape window's height: at least a quarter of the screen. */
     px[SM_FACE_COACH] = iround(fmax(18.0, (presenter ? 8.0 : 5.8) * u));
-    px[SM_FACE_HUGE] = iround(fmax(40.0, (presenter ? 22.0 : 16.5) * u));
+    px[SM_FACE_HUGE] = iround(fmax(40.0, (presenter ? 36.0 : 16.5) * u));
     sm_text_set_sizes(v->text, px);
     memcpy(v->face_px, px, sizeof px);
 }
@@ -47,7 +52,7 @@ void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
     L->u = (L->W < L->H ? L->W : L->H) / 100.0;
     L->presenter = m->presenter != 0;
     L->coach = m->coach != 0;
-    set_faces(v, L->u, L->presenter);
+    set_faces(v, L->u, L->presenter, L->coach);
     L->m = iround(2.0 * L->u);
     L->portrait = L->W < L->H * 1.15;
 
@@ -64,6 +69,13 @@ void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
         int nh = iround(sm_view_line_h(v, SM_FACE_LABEL) * 1.6);
         L->notice = (SDL_Rect){0, y1 - nh, L->W, nh};
         y1 -= nh;
+    }
+    /* Presenting with the coach, the instruction gets a line of its own across the screen: in
+     * the panel beside the huge timer it would wrap to three lines. */
+    if (f && L->presenter && L->coach) {
+        int ih = iround(sm_view_line_h(v, SM_FACE_COACH) * 1.2);
+        L->instr = (SDL_Rect){0, y1 - ih, L->W, ih};
+        y1 -= ih;
     }
     L->content = (SDL_Rect){0, y0, L->W, y1 - y0};
     if (!f)
@@ -82,10 +94,18 @@ void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
         L->tmpl_h = iround(sm_view_line_h(v, SM_FACE_COACH) * 1.15);
         foot += L->tmpl_h;
     }
+    int foot_marks = foot; /* the scale bar and the template's text, under the map */
+    int nums_h = 0;
+    if (m->clinician && L->coach) { /* caption line, then the digits (their line box's descent
+                                       left out: digits have none) */
+        nums_h = sm_view_line_h(v, SM_FACE_SMALL) +
+                 iround(sm_view_line_h(v, SM_FACE_NUMBER) * 0.88) + L->m / 2;
+        foot += nums_h;
+    }
     /* The coach's panel is wider: its timer and instruction are the largest things on screen
      * after the map. */
-    double pw_frac =
-        L->coach ? (L->presenter ? (f2 ? 0.36 : 0.40) : 0.35) : (L->presenter ? 0.30 : 0.27);
+    /* Presenting, half the width: the timer's two digits at a quarter of the height need it. */
+    double pw_frac = L->coach ? (L->presenter ? 0.50 : 0.35) : (L->presenter ? 0.30 : 0.27);
     if (!L->portrait) {
         int pw = iround(fmax(pw_frac * L->W, (L->coach ? 40.0 : 30.0) * L->u));
         L->panel = (SDL_Rect){L->W - pw, y0, pw, y1 - y0};
@@ -116,4 +136,9 @@ void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
     if (f2)
         L->map2 = (SDL_Rect){gx, top, mw2, mh2};
     L->map = (SDL_Rect){gx + mw2 + gap, top, mw, mh};
+    if (nums_h) {
+        int colw = L->portrait ? L->W - 2 * L->m : L->panel.x - 2 * L->m;
+        int bottom = top + (mh > mh2 ? mh : mh2);
+        L->numbers = (SDL_Rect){L->m, bottom + foot_marks + L->m / 2, colw, nums_h - L->m / 2};
+    }
 }

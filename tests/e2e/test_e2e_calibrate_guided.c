@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <SDL.h>
+#include <SDL_image.h>
+
 #include "sm_sim.h"
 #include "testsupport.h"
 
@@ -143,6 +146,98 @@ static void step_log_on_stdout_mentions_every_step(void **state)
     free(err);
 }
 
+/* Load a PNG as ARGB8888 (the test fails when it cannot). */
+static SDL_Surface *load_png(const char *path)
+{
+    SDL_Surface *raw = IMG_Load(path);
+    if (!raw)
+        fail_msg("IMG_Load %s: %s", path, IMG_GetError());
+    SDL_Surface *s = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_FreeSurface(raw);
+    assert_non_null(s);
+    return s;
+}
+
+/* Pixels in the top sixth of the picture (the title) that are green or red. */
+static void title_colours(SDL_Surface *s, int *green, int *red)
+{
+    *green = *red = 0;
+    for (int y = 0; y < s->h / 6; y++)
+        for (int x = 0; x < s->w; x++) {
+            Uint32 p = ((const Uint32 *)((const Uint8 *)s->pixels + (size_t)y * s->pitch))[x];
+            int r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
+            *green += g > 180 && r < 90 && b < 140;
+            *red += r > 200 && g < 80 && b < 80;
+        }
+}
+
+/* The window's screens, headless: first what to prepare (listed on stdout too, with the masses
+ * the steps will ask for), at the end the result with its verdict in green; --no-wait in a
+ * window (SDL's dummy driver here) goes through both without a key and ends. */
+static void need_and_result_screens(void **state)
+{
+    (void)state;
+    char cal[512], need[512], res[512];
+    snprintf(cal, sizeof cal, "%s", ts_path(dir, "screens.json"));
+    snprintf(need, sizeof need, "%s", ts_path(dir, "need.png"));
+    snprintf(res, sizeof res, "%s", ts_path(dir, "result.png"));
+    const char *a[] = {"steadymat",
+                       "calibrate",
+                       "--sim",
+                       "calibration-steps",
+                       "--speed",
+                       "80",
+                       "--headless",
+                       "--masses",
+                       "5,10,20,20,10",
+                       "--verify-mass",
+                       "15",
+                       "--out",
+                       cal,
+                       "--screenshot",
+                       need,
+                       "--screenshot-step",
+                       "0",
+                       NULL};
+    char *out = NULL, *err = NULL;
+    int rc = ts_run_steadymat(a, 180, &out, &err);
+    if (rc != 0)
+        fprintf(stderr, "stdout: %s\nstderr: %s\n", out ? out : "", err ? err : "");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "You will need:"));
+    assert_non_null(strstr(out, "30 x 40 cm with about 75 kg"));
+    assert_non_null(strstr(out, "10 x 10 cm"));
+    assert_non_null(strstr(out, "5, 10 and 20 kg for 5 load steps"));
+    assert_non_null(strstr(out, "A fresh 15 kg test load"));
+    /* the list comes before the first step */
+    assert_true(strstr(out, "You will need:") < strstr(out, "Step 1 of 18"));
+    free(out);
+    free(err);
+    SDL_Surface *s = load_png(need);
+    int green, red;
+    title_colours(s, &green, &red);
+    assert_int_equal(green + red, 0); /* a list, no verdict */
+    SDL_FreeSurface(s);
+
+    const char *b[] = {"steadymat", "calibrate", "--sim",    "calibration-steps", "--speed",
+                       "80",        "--no-wait", "--masses", "5,10,20,20,10",     "--verify-mass",
+                       "15",        "--out",     cal,        "--force",           "--screenshot",
+                       res,         NULL};
+    out = err = NULL;
+    rc = ts_run_steadymat(b, 180, &out, &err);
+    if (rc != 0)
+        fprintf(stderr, "stdout: %s\nstderr: %s\n", out ? out : "", err ? err : "");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "PASS"));
+    free(out);
+    free(err);
+    s = load_png(res);
+    title_colours(s, &green, &red);
+    assert_true(green > 2000); /* "Calibration PASSED" in green */
+    assert_true(red < green / 20);
+    SDL_FreeSurface(s);
+}
+
 static void mat_not_empty_for_zero_says_redo_and_fails(void **state)
 {
     (void)state;
@@ -194,6 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unattended_run_passes_and_masks_the_faulty_cells),
         cmocka_unit_test(step_log_on_stdout_mentions_every_step),
+        cmocka_unit_test(need_and_result_screens),
         cmocka_unit_test(mat_not_empty_for_zero_says_redo_and_fails),
         cmocka_unit_test(usage_errors),
     };

@@ -624,10 +624,11 @@ static void test_patient_and_clinician_views(void **state)
     assert_true(count_in(cli, 0, 800 - 30, 1280, 800, is_warm) +
                     count_in(cli, 0, 800 - 30, 1280, 800, is_light_text) >
                 count_in(pat, 0, 800 - 30, 1280, 800, is_light_text));
-    /* the numbers row at the foot of the panel: text there only for the clinician */
-    int panel_x = 1280 * 65 / 100 + 20;
-    int foot_pat = count_in(pat, panel_x, 600, 1280 - 130, 715, is_light_text);
-    int foot_cli = count_in(cli, panel_x, 600, 1280 - 130, 715, is_light_text);
+    /* the numbers row under the map (below its scale bar): text there only for the clinician */
+    assert_int_equal(sm_view_heatmap_rect(v, rect), 1);
+    y1 = rect[1] + rect[3];
+    int foot_pat = count_in(pat, 0, y1 + 35, 1280 * 65 / 100, 800 - 30, is_light_text);
+    int foot_cli = count_in(cli, 0, y1 + 35, 1280 * 65 / 100, 800 - 30, is_light_text);
     assert_true(foot_cli > foot_pat + 500);
     SDL_FreeSurface(pat);
     SDL_FreeSurface(cli);

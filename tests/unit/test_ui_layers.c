@@ -131,6 +131,10 @@ static void test_each_layer_draws_alone(void **state)
         sm_view_model_t mi = m;
         if (strcmp(layers[i].name, "numbers") == 0)
             mi.coach = 0; /* the big numbers show when the coach is off */
+        static const char *const need[] = {"A board of 30 x 40 cm loaded to 75 kg"};
+        sm_view_calscreen_t cs = {.title = "You will need", .lines = need, .n_lines = 1};
+        if (strcmp(layers[i].name, "calibration") == 0)
+            mi.calscreen = &cs; /* only while calibrating */
         int in = 0, out = 0;
         sm_layout_t L;
         draw_alone(v, &mi, layers[i].name, (SDL_Rect){0, 0, 0, 0}, &in, &out, &L);

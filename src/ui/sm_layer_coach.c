@@ -112,7 +112,7 @@ static int coach_meter(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     double q = isfinite(m->meter) ? fmin(fmax(m->meter, 0.0), 1.0) : 0.0;
     SDL_Color c;
     const char *word;
-    if (m->mat_lost) {
+    if (m->mat_lost || m->zone_alert) { /* the hold is paused (the coach counts nothing) */
         c = (SDL_Color){150, 150, 160, 255}, word = "PAUSED";
     } else if (m->moving) {
         double pulse = 0.5 + 0.5 * sin(2 * PI * 2.0 * m->now_s);

@@ -213,10 +213,16 @@ struct sm_coach {
     /* personal baseline: velocity covariance and fast-band mean square while still */
     double bl_xx, bl_yy, bl_xy, bl_hf, bl_w;
     double bl_exx, bl_eyy, bl_exy; /* excursion second moments while still */
+    /* excursion x velocity moments while still: the part of the across excursion that moves
+     * with the breath (its path is a loop, not a line) is predicted from the along excursion
+     * and the along speed, ex_b and ex_g, and only the rest is judged */
+    double bl_exvx, bl_exvy, bl_eyvx, bl_eyvy;
+    double ex_b, ex_g;
     int learned;
     double ux, uy;               /* breathing direction (unit) */
     double thr_u, thr_v, thr_hf; /* current on levels: along, across (mm/s), fast (mm) */
     double thr_eu, thr_ev;       /* excursion on levels along, across, mm */
+    double thr_ev0; /* across, against the whole of the breathing's across excursion, mm */
     /* gaps */
     int gap_pending, lost, lost_cued, refilter;
     double gap_until;
@@ -525,6 +531,7 @@ static void baseline_forget(sm_coach_t *co)
     co->learned = 0;
     co->bl_xx = co->bl_yy = co->bl_xy = co->bl_hf = co->bl_w = 0;
     co->bl_exx = co->bl_eyy = co->bl_exy = 0;
+    co->bl_exvx = co->bl_exvy = co->bl_eyvx = co->bl_eyvy = 0;
     baseline_thresholds(co);
 }
 
@@ -915,7 +922,8 @@ static void baseline_thresholds(sm_coach_t *co)
         co->uy = 1;
         co->thr_u = co->thr_v = s->vel_default_mm_s;
         co->thr_hf = s->hf_default_mm; /* the sensor's noise is not known yet */
-        co->thr_eu = co->thr_ev = s->exc_default_mm;
+        co->thr_eu = co->thr_ev = co->thr_ev0 = s->exc_default_mm;
+        co->ex_b = co->ex_g = 0;
         return;
     }
     double w = co->bl_w > 0 ? co->bl_w : 1;
@@ -941,8 +949,31 @@ static void baseline_thresholds(sm_coach_t *co)
     double ea = co->bl_exx / w, ed = co->bl_eyy / w, eb = co->bl_exy / w;
     double eu = co->ux * co->ux * ea + 2 * co->ux * co->uy * eb + co->uy * co->uy * ed;
     double ev = co->uy * co->uy * ea - 2 * co->ux * co->uy * eb + co->ux * co->ux * ed;
+    /* across = b * along + g * along speed + the rest (least squares over the baseline) */
+    double ux = co->ux, uy = co->uy;
+    double euv = -ux * uy * ea + (ux * ux - uy * uy) * eb + ux * uy * ed;
+    double ww = ux * ux * a + 2 * ux * uy * b + uy * uy * d;
+    double cxx = co->bl_exvx / w, cxy = co->bl_exvy / w, cyx = co->bl_eyvx / w,
+           cyy = co->bl_eyvy / w;
+    double euw = ux * ux * cxx + ux * uy * (cxy + cyx) + uy * uy * cyy;
+    double evw = -uy * ux * cxx - uy * uy * cxy + ux * ux * cyx + ux * uy * cyy;
+    double det = eu * ww - euw * euw;
+    co->ex_b = co->ex_g = 0;
+    double rest = ev;
+    if (det > 1e-9 * (eu * ww + 1e-12)) {
+        co->ex_b = (euv * ww - evw * euw) / det;
+        co->ex_g = (evw * eu - euv * euw) / det;
+        rest = ev - co->ex_b * euv - co->ex_g * evw;
+        if (!(rest >= 0))
+            rest = 0;
+        if (rest > ev)
+            rest = ev;
+    }
     co->thr_eu = s->exc_k_along * sqrt(eu > 0 ? eu : 0) + s->exc_margin_mm;
-    co->thr_ev = s->exc_k_across * sqrt(ev > 0 ? ev : 0) + s->exc_margin_mm;
+    co->thr_ev = s->exc_k_across * sqrt(rest > 0 ? rest : 0) + s->exc_margin_mm;
+    co->thr_ev0 = s->exc_k_across * sqrt(ev > 0 ? ev : 0) + s->exc_margin_mm;
+    if (co->thr_ev0 > s->exc_default_mm)
+        co->thr_ev0 = s->exc_default_mm;
     if (co->thr_eu > s->exc_default_mm)
         co->thr_eu = s->exc_default_mm;
     if (co->thr_ev > s->exc_default_mm)
@@ -962,6 +993,10 @@ static void baseline_learn(sm_coach_t *co, double dt)
         co->bl_exx += dt * ex * ex;
         co->bl_eyy += dt * ey * ey;
         co->bl_exy += dt * ex * ey;
+        co->bl_exvx += dt * ex * co->vx;
+        co->bl_exvy += dt * ex * co->vy;
+        co->bl_eyvx += dt * ey * co->vx;
+        co->bl_eyvy += dt * ey * co->vy;
         co->bl_xx += dt * co->vx * co->vx;
         co->bl_yy += dt * co->vy * co->vy;
         co->bl_xy += dt * co->vx * co->vy;
@@ -981,6 +1016,10 @@ static void baseline_learn(sm_coach_t *co, double dt)
     co->bl_exx += a * (w * ex * ex - co->bl_exx);
     co->bl_eyy += a * (w * ey * ey - co->bl_eyy);
     co->bl_exy += a * (w * ex * ey - co->bl_exy);
+    co->bl_exvx += a * (w * ex * co->vx - co->bl_exvx);
+    co->bl_exvy += a * (w * ex * co->vy - co->bl_exvy);
+    co->bl_eyvx += a * (w * ey * co->vx - co->bl_eyvx);
+    co->bl_eyvy += a * (w * ey * co->vy - co->bl_eyvy);
     baseline_thresholds(co);
 }
 
@@ -1093,7 +1132,13 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
     co->qy += aq * (y - co->qy);
     double ex = co->qx - co->rx, ey = co->qy - co->ry;
     double ux = co->learned ? co->ux : 0, uy = co->learned ? co->uy : 1;
-    double eu = fabs(ux * ex + uy * ey) / co->thr_eu, ev = fabs(-uy * ex + ux * ey) / co->thr_ev;
+    double e_u = ux * ex + uy * ey, w_u = ux * co->vx + uy * co->vy;
+    double eu = fabs(e_u) / co->thr_eu;
+    /* at rest, across the breathing less the part that moves with the breath: a small rock
+     * starts an episode; once moving, the whole across excursion keeps it open (the buzz stops
+     * promptly when the person rests a little off where they were) */
+    double ev = co->mv ? fabs(-uy * ex + ux * ey) / co->thr_ev0
+                       : fabs(-uy * ex + ux * ey - co->ex_b * e_u - co->ex_g * w_u) / co->thr_ev;
     double lexc = eu > ev ? eu : ev;
     double ar = ema_a(dt, s->exc_tau_s);
     co->rx += ar * (co->qx - co->rx);

@@ -107,6 +107,14 @@ void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *
         if (isnan(t_on))
             continue; /* caught as an event but never buzzed: no latency to take */
         push(acc->start_lat, &acc->n_start, t_on - ep->start_s);
+        if (t_on - ep->start_s > 1.0) { /* late: what it was, for the log */
+            snprintf(what, sizeof what,
+                     "late start %.2f s: %s %.1f mm %.2f Hz at %.0f deg, "
+                     "breathing %.1f mm at %.0f deg",
+                     t_on - ep->start_s, copgen_ep_kind_name(ep->kind), ep->size_mm, ep->freq_hz,
+                     ep->angle_deg, tr->breath_pp_mm, tr->breath_angle_deg);
+            note(acc, log, path, tr, what);
+        }
         for (size_t k = 0; k < run->n_cue; k++)
             if (run->cue[k].kind == SCORE_CUE_WIGGLE_STOP && run->cue[k].t_s >= t_last_on) {
                 t_off = run->cue[k].t_s;
@@ -116,6 +124,12 @@ void score_trace(const copgen_trace_t *tr, const score_run_t *run, score_acc_t *
             acc->stop_missing++;
         else
             push(acc->stop_lat, &acc->n_stop, t_off - ep->end_s);
+        if (!isnan(t_off) && t_off - ep->end_s > 0.8) {
+            snprintf(what, sizeof what, "late stop %.2f s (last start %+.2f s): %s %.1f mm %.2f Hz",
+                     t_off - ep->end_s, t_last_on - ep->end_s, copgen_ep_kind_name(ep->kind),
+                     ep->size_mm, ep->freq_hz);
+            note(acc, log, path, tr, what);
+        }
     }
     if (run->bpm > 0)
         push(acc->bpm_err, &acc->n_bpm, fabs(run->bpm - tr->breath_bpm_mean));

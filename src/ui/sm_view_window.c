@@ -60,6 +60,26 @@ static int user_chose_renderer(void)
     return h && *h;
 }
 
+/* SDL's software renderer draws into the window's framebuffer, and on X11 SDL 2 makes that
+ * framebuffer an OpenGL texture by default: on a machine without a GPU (Xvfb, VMs, remote X) that
+ * is Mesa llvmpipe drawing the whole window once more every picture, 2.5 times the CPU of the
+ * window's own shared-memory framebuffer (40 % against 16 % of a core at 100 Hz, 1280x800). A hint
+ * set by whoever started us stays theirs; without a framebuffer of its own (Wayland) the texture
+ * after all. */
+static SDL_Renderer *software_renderer(SDL_Window *win, Uint32 flags)
+{
+    const char *h = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+    if (h && *h)
+        return SDL_CreateRenderer(win, -1, flags);
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    SDL_Renderer *r = SDL_CreateRenderer(win, -1, flags);
+    if (!r) {
+        SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+        r = SDL_CreateRenderer(win, -1, flags);
+    }
+    return r;
+}
+
 /* 32-bit format for opaque textures: the output's own when the renderer takes it (SDL's software
  * renderer then copies rows instead of converting pixels: X11 windows are XRGB8888), else
  * ARGB8888. The colour table's values mean the same in both. */
@@ -146,7 +166,11 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
         /* SDL starts with text input on: keep it off until a template name is typed, so letters
          * come only as key presses (and no on-screen keyboard or IME pops up). */
         SDL_StopTextInput();
-        v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
+        const char *drv = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+        if (drv && SDL_strcasecmp(drv, "software") == 0)
+            v->ren = software_renderer(v->win, SDL_RENDERER_ACCELERATED);
+        else
+            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
         if (v->ren && gl_on_cpu(v->ren) && !user_chose_renderer()) {
             /* OpenGL drawn by the CPU (Mesa llvmpipe: Xvfb, VMs, remote X) costs about four
              * times SDL's own software renderer for this picture (4.0 against 1.0 ms at
@@ -160,8 +184,9 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
                 v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
             }
         }
-        if (!v->ren) /* no GPU driver (VMs, remote X): the software renderer still works */
-            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
+        if (!v->ren) { /* no GPU driver (VMs, remote X): the software renderer still works */
+            v->ren = software_renderer(v->win, SDL_RENDERER_SOFTWARE);
+        }
         if (!v->ren) {
             set_err(err, errlen, "cannot draw in the window: %s; run with --headless",
                     SDL_GetError());

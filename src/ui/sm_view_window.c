@@ -220,6 +220,8 @@ void sm_view_destroy(sm_view_t *v)
         SDL_DestroyTexture(v->legend_tex);
     if (v->marker_tex)
         SDL_DestroyTexture(v->marker_tex);
+    sm_view_cache_drop(&v->legend);
+    sm_view_cache_drop(&v->safety);
     if (v->ren)
         SDL_DestroyRenderer(v->ren);
     if (v->win)
@@ -247,10 +249,18 @@ void sm_view_device_reset(sm_view_t *v)
         SDL_DestroyTexture(v->marker_tex);
     if (v->legend_tex)
         SDL_DestroyTexture(v->legend_tex);
+    sm_view_cache_drop(&v->legend);
+    sm_view_cache_drop(&v->safety);
     v->heat.tex = v->heat2.tex = v->marker_tex = v->legend_tex = NULL;
     v->heat.valid = v->heat2.valid = 0;
     v->heat.tw = v->heat.th = v->heat2.tw = v->heat2.th = 0;
     sm_view_legend_make(v); /* the marker and heatmap are made again on the next render */
+}
+
+void sm_view_targets_lost(sm_view_t *v)
+{
+    v->heat.valid = v->heat2.valid = 0;
+    v->legend.valid = v->safety.valid = 0;
 }
 
 static int keep_copy(sm_view_t *v, int w, int h)

@@ -14,8 +14,8 @@ static int frame_w(const sm_layout_t *L)
 
 /* The safety screen: the words of sm_safety.h in large type on a panel over the whole view
  * (first run, and s / F1). The panel grows to fit; the font is the coach's, readable from the
- * floor. Drawn with the panel's top-left at (x, y); *box gets where the panel is. */
-static void draw_panel(sm_view_t *v, const sm_layout_t *L, int x, int y, int cx_w, SDL_Rect *box)
+ * floor, centred. *box gets where the panel is; size_only: nothing is drawn. */
+static void draw_panel(sm_view_t *v, const sm_layout_t *L, int size_only, SDL_Rect *box)
 {
     int pad = iround(2.0 * L->u);
     int w = iround(fmin(L->W - 2.0 * L->m, 120.0 * L->u));
@@ -33,8 +33,8 @@ static void draw_panel(sm_view_t *v, const sm_layout_t *L, int x, int y, int cx_
     int bh = head + (tex ? th : 0) + sh + 4 * pad;
     if (bh > L->H - 2 * L->m)
         bh = L->H - 2 * L->m;
-    *box = (SDL_Rect){x < 0 ? (L->W - w) / 2 : x, y < 0 ? (L->H - bh) / 2 : y, w, bh};
-    if (cx_w) /* only the size is wanted */
+    *box = (SDL_Rect){(L->W - w) / 2, (L->H - bh) / 2, w, bh};
+    if (size_only)
         return;
     fill(v, *box, v->pal->panel);
     sm_view_outline(v, *box, C_AMBER, frame_w(L));
@@ -47,13 +47,14 @@ static void draw_panel(sm_view_t *v, const sm_layout_t *L, int x, int y, int cx_
     sm_view_text(v, SM_FACE_SMALL, v->pal->dim, hint, box->x + pad, box->y + box->h - pad - sh,
                  AL_LEFT, box->w - 2 * pad, NULL);
 }
+
 /* The panel does not change while it is up: drawn once (box and amber frame, sm_view_cache_begin),
  * then copied, not blended again, every picture; drawn again when the window's size, the
  * palette (presenter mode) or the type sizes change. */
 static void draw_safety(sm_view_t *v, const sm_layout_t *L)
 {
     SDL_Rect box;
-    draw_panel(v, L, -1, -1, 1, &box);
+    draw_panel(v, L, 1, &box);
     int fw = frame_w(L);
     SDL_Rect area = {box.x - fw, box.y - fw, box.w + 2 * fw, box.h + 2 * fw};
     uint32_t key = sm_view_hash(2166136261u, &area, sizeof area);
@@ -62,7 +63,7 @@ static void draw_safety(sm_view_t *v, const sm_layout_t *L)
     key = sm_view_hash(key, v->face_px, sizeof v->face_px);
     if (sm_view_cache_begin(v, &v->safety, area, key, v->pal->panel))
         return;
-    draw_panel(v, L, box.x, box.y, 0, &box);
+    draw_panel(v, L, 0, &box);
     sm_view_cache_end(v, &v->safety);
 }
 

@@ -124,6 +124,7 @@ struct sm_view {
     int no_cache;           /* tests: draw the cached parts straight, every picture */
     sm_view_cache_t legend; /* the colour legend with its ticks, numbers and units */
     sm_view_cache_t safety; /* the safety panel (sm_layer_safety.c) */
+    sm_view_cache_t status; /* the status line (sm_layer_status.c) */
     int face_px[SM_FACE_COUNT];
     int heat_rect[4], heat_drawn;
     int map_rows, map_cols; /* of the last heatmap drawn, for mouse drags */

@@ -222,6 +222,7 @@ void sm_view_destroy(sm_view_t *v)
         SDL_DestroyTexture(v->marker_tex);
     sm_view_cache_drop(&v->legend);
     sm_view_cache_drop(&v->safety);
+    sm_view_cache_drop(&v->status);
     if (v->ren)
         SDL_DestroyRenderer(v->ren);
     if (v->win)
@@ -251,6 +252,7 @@ void sm_view_device_reset(sm_view_t *v)
         SDL_DestroyTexture(v->legend_tex);
     sm_view_cache_drop(&v->legend);
     sm_view_cache_drop(&v->safety);
+    sm_view_cache_drop(&v->status);
     v->heat.tex = v->heat2.tex = v->marker_tex = v->legend_tex = NULL;
     v->heat.valid = v->heat2.valid = 0;
     v->heat.tw = v->heat.th = v->heat2.tw = v->heat2.th = 0;
@@ -260,7 +262,7 @@ void sm_view_device_reset(sm_view_t *v)
 void sm_view_targets_lost(sm_view_t *v)
 {
     v->heat.valid = v->heat2.valid = 0;
-    v->legend.valid = v->safety.valid = 0;
+    v->legend.valid = v->safety.valid = v->status.valid = 0;
 }
 
 static int keep_copy(sm_view_t *v, int w, int h)

@@ -1,6 +1,7 @@
-/* Parts of the view drawn once and copied after (the colour legend, the safety panel) look
- * exactly as if drawn every picture, and follow every change that alters them: presenter mode,
- * a calibration (units and scale), the safety screen closed and opened again. Two off-screen
+/* Parts of the view drawn once and copied after (the colour legend, the safety panel, the status
+ * line) look exactly as if drawn every picture, and follow every change that alters them:
+ * presenter mode, a calibration (units and scale), the safety screen closed and opened again,
+ * the clinician view, frames per second, a recording, link errors, a replay's clock. Two off-screen
  * views are shown the same states in turn, one keeping its parts, one drawing them each time. */
 #include <math.h>
 #include <stdio.h>
@@ -103,6 +104,7 @@ static void test_kept_parts_follow_every_change(void **state)
     /* the kept parts are in use (this renderer draws into textures) */
     assert_true(kept->legend.valid && kept->legend.tex);
     assert_true(kept->safety.valid && kept->safety.tex);
+    assert_true(kept->status.valid && kept->status.tex);
     SDL_Rect legend = kept->legend.r, panel = kept->safety.r;
     SDL_Surface *first = keep(kept);
     render_both(kept, each, &m, "the same again (copied)");
@@ -129,6 +131,28 @@ static void test_kept_parts_follow_every_change(void **state)
     render_both(kept, each, &m, "safety screen closed");
     m.safety = 1, m.clinician = 1;
     render_both(kept, each, &m, "safety screen again, clinician view");
+
+    /* the status line */
+    SDL_Surface *before = keep(kept);
+    SDL_Rect status = kept->status.r;
+    m.fps = 98.7;
+    render_both(kept, each, &m, "frames per second");
+    assert_true(changed_in(before, kept, status) > 20);
+    m.fps = 99.2; /* shown as the same whole number */
+    render_both(kept, each, &m, "frames per second, a tenth more");
+    m.recording = 1;
+    render_both(kept, each, &m, "recording");
+    m.crc_errors = 3;
+    render_both(kept, each, &m, "link errors");
+    m.replay = 1, m.pos_s = 61, m.len_s = 600, m.speed = 2;
+    render_both(kept, each, &m, "replay");
+    m.pos_s = 62.5;
+    render_both(kept, each, &m, "replay a second later");
+    m.source_label = "another input";
+    render_both(kept, each, &m, "another input");
+    m.clinician = 0;
+    render_both(kept, each, &m, "patient view");
+    SDL_FreeSurface(before);
 
     SDL_FreeSurface(first);
     SDL_FreeSurface(cal);

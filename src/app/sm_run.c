@@ -20,6 +20,7 @@
 #include "sm_firstrun.h"
 #include "sm_history.h"
 #include "sm_history_store.h"
+#include "sm_pace.h"
 #include "sm_pipeline.h"
 #include "sm_placement.h"
 #include "sm_report.h"
@@ -1344,6 +1345,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     double cpu0 = sm_clock_cpu_s();
     uint64_t start = sm_clock_now_us(), last_render = 0, last_frame_wall = 0;
     int dirty = 1;
+    sm_pace_t pace;
+    sm_pace_init(&pace, rc->fps_cap, 0);
     double speed = r->st.speed > 0 ? r->st.speed : 1;
     while (!quit && !(rc->stop && *rc->stop)) {
         uint64_t wall = sm_clock_now_us() - start;
@@ -1396,20 +1399,24 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
             status = 1;
             break;
         }
-        /* Render when something changed (or at 4 Hz for status), never above the cap. */
+        /* Render when something changed (or at 4 Hz for status), a new frame at once, within
+         * the cap (sm_pace.h). */
         uint64_t now = sm_clock_now_us() - start;
-        uint64_t min_gap = (uint64_t)(1e6 / (rc->fps_cap > 0 ? rc->fps_cap : 60));
         int wait_ms = sm_source_due_ms(src, now);
         if (r->view && !rc->headless) {
-            if ((dirty || now - last_render > 250000) && now - last_render >= min_gap) {
+            int64_t wait_us = -1;
+            if (sm_pace_turn(&pace, now, n > 0, dirty || now - last_render > 250000, &wait_us)) {
                 render(r, now / 1e6);
                 if (rc->on_present && r->have_shown)
                     rc->on_present(rc->hook_ctx, r->shown->seq, sm_clock_now_us());
                 last_render = now;
                 dirty = 0;
+                wait_us = -1;
             }
+            if (wait_us < 0) /* nothing new: the status line's clock */
+                wait_us = (int64_t)(last_render + 250000) - (int64_t)now;
             /* Round up: waking a fraction of a millisecond early would spin. */
-            int until_render = dirty ? (int)((last_render + min_gap - now + 999) / 1000) : 250;
+            int until_render = wait_us > 0 ? (int)((wait_us + 999) / 1000) : 0;
             if (wait_ms < 0 || wait_ms > until_render)
                 wait_ms = until_render;
         }

@@ -179,20 +179,63 @@ static double nice_step(double span, int target)
     return (q <= 1.0 ? 1.0 : q <= 2.0 ? 2.0 : q <= 2.5 ? 2.5 : q <= 5.0 ? 5.0 : 10.0) * p;
 }
 
+/* The legend's numbers: one every `step` from 0 up to the scale's top. */
+static void legend_label(double val, double step, char *buf, size_t n)
+{
+    if (step < 1.0)
+        snprintf(buf, n, "%.*f", step < 0.1 ? 2 : 1, val);
+    else
+        sm_view_fmt_value(val, buf, n);
+}
+
+/* The colour bar beside the map, its ticks and numbers, and the units along it. It changes only
+ * with the scale, the units, the size and the palette: drawn once (sm_view_cache_begin), a copy
+ * every picture after. */
 static void draw_legend(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m, double scale)
 {
     int bw = iround(2.6 * L->u);
     SDL_Rect bar = {L->map.x + L->map.w + iround(1.6 * L->u), L->map.y, bw, L->map.h};
-    SDL_RenderCopy(v->ren, v->legend_tex, NULL, &bar);
-    sm_view_outline(v, bar, v->pal->frame, 1);
-
     int lh = sm_view_line_h(v, SM_FACE_SMALL);
     int target = bar.h / (lh * 3);
     if (target > 8)
         target = 8;
     double step = nice_step(scale, target < 2 ? 2 : target);
     int label_x = bar.x + bar.w + iround(1.0 * L->u);
-    int max_label_w = 0;
+    int max_label_w = 0, top_h = 0, bottom_h = 0;
+    for (int i = 0;; i++) {
+        double val = i * step;
+        if (val > scale * (1.0 + 1e-9))
+            break;
+        char buf[48];
+        legend_label(val, step, buf, sizeof buf);
+        int w = 0, h = 0;
+        sm_text_measure(v->text, SM_FACE_SMALL, buf, &w, &h);
+        if (w > max_label_w)
+            max_label_w = w;
+        if (i == 0)
+            bottom_h = h;
+        top_h = h;
+    }
+    /* Units along the bar, read from bottom to top: the scale is never unlabelled. */
+    const char *units = m->units && *m->units ? m->units : "raw counts (uncalibrated)";
+    int ul = sm_view_line_h(v, SM_FACE_LABEL);
+    int ux = label_x + max_label_w + iround(0.6 * L->u) + ul / 2;
+    /* Everything the legend draws: the bar's outline, the numbers centred on the end ticks, the
+     * units' line (as tall as the label face) centred on ux. */
+    int x0 = bar.x - 1, x1 = ux + ul - ul / 2 + 2;
+    int y0 = bar.y - 1 - lh / 2 - (top_h > lh ? top_h - lh : 0);
+    int y1 = bar.y + bar.h + 1 + lh / 2 + (bottom_h > lh ? bottom_h - lh : 0);
+    SDL_Rect area = {x0, y0, x1 - x0, y1 - y0};
+    uint32_t key = sm_view_hash(2166136261u, &area, sizeof area);
+    key = sm_view_hash(key, &scale, sizeof scale);
+    key = sm_view_hash(key, &L->u, sizeof L->u);
+    key = sm_view_hash(key, v->pal, sizeof *v->pal);
+    key = sm_view_hash(key, v->face_px, sizeof v->face_px);
+    key = sm_view_hash_str(key, units);
+    if (sm_view_cache_begin(v, &v->legend, area, key, v->pal->window))
+        return;
+    SDL_RenderCopy(v->ren, v->legend_tex, NULL, &bar);
+    sm_view_outline(v, bar, v->pal->frame, 1);
     for (int i = 0;; i++) {
         double val = i * step;
         if (val > scale * (1.0 + 1e-9))
@@ -202,19 +245,11 @@ static void draw_legend(sm_view_t *v, const sm_layout_t *L, const sm_view_model_
                          L->u >= 8 ? 2 : 1};
         fill(v, tick, v->pal->dim);
         char buf[48];
-        if (step < 1.0)
-            snprintf(buf, sizeof buf, "%.*f", step < 0.1 ? 2 : 1, val);
-        else
-            sm_view_fmt_value(val, buf, sizeof buf);
-        int w =
-            sm_view_text(v, SM_FACE_SMALL, v->pal->dim, buf, label_x, y - lh / 2, AL_LEFT, 0, NULL);
-        if (w > max_label_w)
-            max_label_w = w;
+        legend_label(val, step, buf, sizeof buf);
+        sm_view_text(v, SM_FACE_SMALL, v->pal->dim, buf, label_x, y - lh / 2, AL_LEFT, 0, NULL);
     }
-    /* Units along the bar, read from bottom to top: the scale is never unlabelled. */
-    const char *units = m->units && *m->units ? m->units : "raw counts (uncalibrated)";
-    int ux = label_x + max_label_w + iround(0.6 * L->u) + sm_view_line_h(v, SM_FACE_LABEL) / 2;
     sm_view_text_up(v, SM_FACE_LABEL, v->pal->text, units, ux, bar.y + bar.h / 2, bar.h);
+    sm_view_cache_end(v, &v->legend);
 }
 
 /* The scale bar's length: the largest of 1, 2, 5, 10 ... cm that takes at most a third of the

@@ -103,7 +103,36 @@ void sm_layer_badges_draw(sm_view_t *v, const sm_view_ctx_t *c)
         draw_badges(v, c->L, c->m);
 }
 
+/* The status line changes a few times a second at most (frames per second, the replay's clock,
+ * a link counter): drawn once per change (sm_view_cache_begin) and copied in between. The key is
+ * everything draw_status reads: a field added there belongs here too. */
 void sm_layer_status_draw(sm_view_t *v, const sm_view_ctx_t *c)
 {
-    draw_status(v, c->L, c->m);
+    const sm_layout_t *L = c->L;
+    const sm_view_model_t *m = c->m;
+    char fps[32], pos[32], len[32];
+    snprintf(fps, sizeof fps, "%.1f", m->fps > 0 ? m->fps : 0.0);
+    sm_view_fmt_time(m->pos_s, pos, sizeof pos);
+    sm_view_fmt_time(m->len_s, len, sizeof len);
+    int flags[6] = {m->recording, m->paused,    m->replay,
+                    m->clinician, L->presenter, m->frame && (m->frame->flags & SM_FRAME_SATURATED)};
+    unsigned long link[5] = {m->crc_errors, m->resyncs, m->seq_gaps, m->frames_lost,
+                             (unsigned long)m->link_bad};
+    int geom[4] = {L->W, L->m, iround(L->u * 64), 0};
+    uint32_t key = sm_view_hash(2166136261u, &L->status, sizeof L->status);
+    key = sm_view_hash(key, geom, sizeof geom);
+    key = sm_view_hash(key, flags, sizeof flags);
+    key = sm_view_hash(key, link, sizeof link);
+    key = sm_view_hash(key, &m->speed, sizeof m->speed);
+    key = sm_view_hash(key, v->pal, sizeof *v->pal);
+    key = sm_view_hash(key, v->face_px, sizeof v->face_px);
+    key = sm_view_hash_str(key, fps);
+    key = sm_view_hash_str(key, pos);
+    key = sm_view_hash_str(key, len);
+    key = sm_view_hash_str(key, m->source_label);
+    key = sm_view_hash_str(key, m->link_text);
+    if (sm_view_cache_begin(v, &v->status, L->status, key, v->pal->status))
+        return;
+    draw_status(v, L, m);
+    sm_view_cache_end(v, &v->status);
 }

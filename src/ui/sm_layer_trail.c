@@ -96,6 +96,15 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
             }
             float x, y;
             cell_to_px(L, f, r, c, &x, &y);
+            /* A still body moves its CoP by a pixel or less a frame: points closer to the last
+             * one drawn than the line is wide are joined into one segment (the newest always
+             * ends the line). Hundreds of overlapping quads hardly longer than wide, each one
+             * blended on its own (SDL's software renderer blends every triangle through a
+             * surface of its own), cost more than the rest of the picture and only made the
+             * line a little more opaque where the body was stillest. */
+            float ddx = x - px, ddy = y - py;
+            if (have && ddx * ddx + ddy * ddy < edge * edge && i + 1 < tr->count)
+                continue;
             if (have && (x != px || y != py) && nv + 6 <= TRAIL_VERTS) {
                 double a0 = 1.0 - (m->now_s - pt) / span, a1 = 1.0 - age / span;
                 SDL_Color k = layer == 0 ? C_BLACK : C_COP;

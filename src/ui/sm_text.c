@@ -25,6 +25,16 @@ typedef struct {
     char s[KEY_MAX];
 } entry;
 
+/* Sizes of strings measured (laid out by HarfBuzz, which costs about as much as drawing them):
+ * the view measures the same few labels every picture. */
+#define MEASURE_N   64
+#define MEASURE_MAX 256
+typedef struct {
+    uint32_t hash;
+    int face, w, h; /* face -1: empty slot */
+    char s[MEASURE_MAX];
+} measured;
+
 struct sm_text {
     SDL_Renderer *r;
     int ttf_ok;
@@ -32,6 +42,8 @@ struct sm_text {
     int px[SM_FACE_COUNT];
     char path[512];
     entry cache[CACHE_N];
+    measured sizes[MEASURE_N];
+    int sizes_next; /* the slot the next new string takes (round robin) */
     unsigned long clock;
     unsigned long renders;
     SDL_Texture *scratch;
@@ -85,6 +97,8 @@ static int find_fonts(const char *only, char *reg, char *bold, size_t n)
 
 static void flush(sm_text_t *t)
 {
+    for (int i = 0; i < MEASURE_N; i++)
+        t->sizes[i].face = -1;
     for (int i = 0; i < CACHE_N; i++) {
         if (t->cache[i].tex)
             SDL_DestroyTexture(t->cache[i].tex);
@@ -101,6 +115,8 @@ sm_text_t *sm_text_create(SDL_Renderer *r, const char *font_dir)
     if (!t)
         return NULL;
     t->r = r;
+    for (int i = 0; i < MEASURE_N; i++)
+        t->sizes[i].face = -1;
     if (TTF_Init() != 0)
         return t;
     t->ttf_ok = 1;
@@ -252,8 +268,30 @@ void sm_text_measure(sm_text_t *t, sm_face face, const char *s, int *w, int *h)
     *w = *h = 0;
     if (!sm_text_available(t) || !s || !*s || face < 0 || face >= SM_FACE_COUNT)
         return;
-    if (TTF_SizeUTF8(t->font[face], s, w, h) != 0)
+    size_t len = strlen(s);
+    uint32_t hash = fnv1a(s);
+    if (len < MEASURE_MAX)
+        for (int i = 0; i < MEASURE_N; i++) {
+            const measured *e = &t->sizes[i];
+            if (e->face == (int)face && e->hash == hash && strcmp(e->s, s) == 0) {
+                *w = e->w;
+                *h = e->h;
+                return;
+            }
+        }
+    if (TTF_SizeUTF8(t->font[face], s, w, h) != 0) {
         *w = *h = 0;
+        return;
+    }
+    if (len < MEASURE_MAX) {
+        measured *e = &t->sizes[t->sizes_next];
+        t->sizes_next = (t->sizes_next + 1) % MEASURE_N;
+        e->hash = hash;
+        e->face = (int)face;
+        e->w = *w;
+        e->h = *h;
+        memcpy(e->s, s, len + 1);
+    }
 }
 
 void sm_text_flush(sm_text_t *t)

@@ -9,6 +9,14 @@
 void sm_view_outline(sm_view_t *v, SDL_Rect r, SDL_Color c, int width)
 {
     set_color(v, c);
+    if (c.a == 255 && width > 0) { /* the same pixels as the rings below, in four fills */
+        SDL_Rect k[4] = {{r.x - width, r.y - width, r.w + 2 * width, width},
+                         {r.x - width, r.y + r.h, r.w + 2 * width, width},
+                         {r.x - width, r.y, width, r.h},
+                         {r.x + r.w, r.y, width, r.h}};
+        SDL_RenderFillRects(v->ren, k, 4);
+        return;
+    }
     for (int i = 0; i < width; i++) {
         SDL_Rect o = {r.x - i - 1, r.y - i - 1, r.w + 2 * i + 2, r.h + 2 * i + 2};
         SDL_RenderDrawRect(v->ren, &o);
@@ -183,4 +191,75 @@ int sm_view_badge(sm_view_t *v, const sm_layout_t *L, int x, int y, SDL_Color bg
     fill(v, r, bg);
     sm_view_text(v, SM_FACE_BANNER, fg, s, x + px, y + py, AL_LEFT, 0, NULL);
     return r.w;
+}
+
+/* ---- parts of the picture drawn once ------------------------------------------------------- */
+
+uint32_t sm_view_hash(uint32_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+uint32_t sm_view_hash_str(uint32_t h, const char *s)
+{
+    return sm_view_hash(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+int sm_view_cache_begin(sm_view_t *v, sm_view_cache_t *c, SDL_Rect r, uint32_t key, SDL_Color bg)
+{
+    c->drawing = 0;
+    if (r.w <= 0 || r.h <= 0)
+        return 1; /* nothing to show */
+    if (v->no_cache) {
+        fill(v, r, bg);
+        return 0;
+    }
+    if (c->tex && c->valid && c->key == key && c->r.x == r.x && c->r.y == r.y && c->r.w == r.w &&
+        c->r.h == r.h) {
+        SDL_RenderCopy(v->ren, c->tex, NULL, &r);
+        return 1;
+    }
+    c->valid = 0;
+    if (c->tex && (c->r.w != r.w || c->r.h != r.h)) {
+        SDL_DestroyTexture(c->tex);
+        c->tex = NULL;
+    }
+    if (!c->tex)
+        c->tex = SDL_CreateTexture(v->ren, v->pixel_format, SDL_TEXTUREACCESS_TARGET, r.w, r.h);
+    /* Drawn with the view's own coordinates: the viewport moves them onto the texture. */
+    SDL_Rect vp = {-r.x, -r.y, r.x + r.w, r.y + r.h};
+    if (c->tex && SDL_SetRenderTarget(v->ren, c->tex) == 0 &&
+        SDL_RenderSetViewport(v->ren, &vp) == 0) {
+        c->drawing = 1;
+        c->r = r;
+        c->key = key;
+    } else { /* a renderer without pictures of its own: the caller draws straight, every time */
+        SDL_SetRenderTarget(v->ren, NULL);
+        if (c->tex)
+            SDL_DestroyTexture(c->tex);
+        c->tex = NULL;
+    }
+    fill(v, r, bg);
+    return 0;
+}
+
+void sm_view_cache_end(sm_view_t *v, sm_view_cache_t *c)
+{
+    if (!c->drawing)
+        return;
+    c->drawing = 0;
+    SDL_SetRenderTarget(v->ren, NULL); /* the viewport goes back to the whole output with it */
+    SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE); /* opaque: a plain copy */
+    c->valid = 1;
+    SDL_RenderCopy(v->ren, c->tex, NULL, &c->r);
+}
+
+void sm_view_cache_drop(sm_view_cache_t *c)
+{
+    if (c->tex)
+        SDL_DestroyTexture(c->tex);
+    memset(c, 0, sizeof *c);
 }

@@ -249,7 +249,7 @@ sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev)
         /* Some drivers (Direct3D, after a display change or sleep) lose the contents of render
          * targets or every texture: draw the heatmap again, and rebuild the rest if needed. */
         else if (e.type == SDL_RENDER_TARGETS_RESET)
-            v->heat.valid = v->heat2.valid = 0;
+            sm_view_targets_lost(v);
         else if (e.type == SDL_RENDER_DEVICE_RESET)
             sm_view_device_reset(v);
         /* Resizes need nothing here: every render lays out from the current output size. */

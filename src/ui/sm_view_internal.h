@@ -83,6 +83,16 @@ extern const pal_t SM_PAL_NORMAL, SM_PAL_PRESENTER;
 
 enum { AL_LEFT, AL_CENTER, AL_RIGHT };
 
+/* A part of the picture that changes rarely (the colour legend): drawn once into an opaque
+ * texture of its own, copied every picture after, drawn again when its key changes. */
+typedef struct {
+    SDL_Texture *tex;
+    SDL_Rect r;   /* where it goes, output pixels */
+    uint32_t key; /* sm_view_hash of everything it shows */
+    int valid;    /* tex holds the picture of key at r */
+    int drawing;  /* between sm_view_cache_begin and _end */
+} sm_view_cache_t;
+
 /* One heatmap texture at its size on screen and what it shows, so an unchanged frame (paused,
  * or the compare map that rarely changes) is not coloured again. */
 typedef struct {
@@ -113,6 +123,10 @@ struct sm_view {
     int last_presenter;
     SDL_Texture *marker_tex;
     int marker_px, marker_key;
+    int no_cache;           /* tests: draw the cached parts straight, every picture */
+    sm_view_cache_t legend; /* the colour legend with its ticks, numbers and units */
+    sm_view_cache_t safety; /* the safety panel (sm_layer_safety.c) */
+    sm_view_cache_t status; /* the status line (sm_layer_status.c) */
     int face_px[SM_FACE_COUNT];
     int heat_rect[4], heat_drawn;
     int map_rows, map_cols; /* of the last heatmap drawn, for mouse drags */
@@ -250,6 +264,19 @@ void sm_view_geo_flush(sm_view_t *v);
 /* Fills v->rects[0..n) in c. */
 void sm_view_rects_flush(sm_view_t *v, int n, SDL_Color c);
 
+/* FNV-1a over n bytes (strings with their terminator; NULL as ""), continuing from h (start
+ * with 2166136261u): the key of a cached part. */
+uint32_t sm_view_hash(uint32_t h, const void *p, size_t n);
+uint32_t sm_view_hash_str(uint32_t h, const char *s);
+/* A cached part at r whose look is summed up by key. Returns 1 when the picture kept for key is
+ * still good: it has been copied to r and there is nothing to draw. Returns 0 when the caller
+ * must draw it now, in the view's own coordinates, everything inside r (filled with bg
+ * already), then call sm_view_cache_end (which copies it to r). A renderer that cannot draw into
+ * textures gets the drawing straight, every time. */
+int sm_view_cache_begin(sm_view_t *v, sm_view_cache_t *c, SDL_Rect r, uint32_t key, SDL_Color bg);
+void sm_view_cache_end(sm_view_t *v, sm_view_cache_t *c);
+void sm_view_cache_drop(sm_view_cache_t *c); /* frees the texture (device reset, destroy) */
+
 /* ---- layout (sm_view_layout.c) ----------------------------------------------------------- */
 
 void sm_view_layout(sm_view_t *v, const sm_view_model_t *m, const sm_frame_t *f,
@@ -274,6 +301,8 @@ int sm_view_key_count(const sm_view_model_t *m, const sm_frame_t *f);
 /* ---- window (sm_view_window.c) ----------------------------------------------------------- */
 
 void sm_view_device_reset(sm_view_t *v);
+/* The renderer lost what its textures held: everything drawn once is drawn again. */
+void sm_view_targets_lost(sm_view_t *v);
 /* Presenter mode makes the window fullscreen and back. */
 void sm_view_presenter_window(sm_view_t *v, int presenter);
 /* Present the picture (keeping a copy for screenshots when asked). */

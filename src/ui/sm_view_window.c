@@ -60,6 +60,26 @@ static int user_chose_renderer(void)
     return h && *h;
 }
 
+/* SDL's software renderer draws into the window's framebuffer, and on X11 SDL 2 makes that
+ * framebuffer an OpenGL texture by default: on a machine without a GPU (Xvfb, VMs, remote X) that
+ * is Mesa llvmpipe drawing the whole window once more every picture, 2.5 times the CPU of the
+ * window's own shared-memory framebuffer (40 % against 16 % of a core at 100 Hz, 1280x800). A hint
+ * set by whoever started us stays theirs; without a framebuffer of its own (Wayland) the texture
+ * after all. */
+static SDL_Renderer *software_renderer(SDL_Window *win, Uint32 flags)
+{
+    const char *h = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+    if (h && *h)
+        return SDL_CreateRenderer(win, -1, flags);
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    SDL_Renderer *r = SDL_CreateRenderer(win, -1, flags);
+    if (!r) {
+        SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+        r = SDL_CreateRenderer(win, -1, flags);
+    }
+    return r;
+}
+
 /* 32-bit format for opaque textures: the output's own when the renderer takes it (SDL's software
  * renderer then copies rows instead of converting pixels: X11 windows are XRGB8888), else
  * ARGB8888. The colour table's values mean the same in both. */
@@ -146,7 +166,11 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
         /* SDL starts with text input on: keep it off until a template name is typed, so letters
          * come only as key presses (and no on-screen keyboard or IME pops up). */
         SDL_StopTextInput();
-        v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
+        const char *drv = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+        if (drv && SDL_strcasecmp(drv, "software") == 0)
+            v->ren = software_renderer(v->win, SDL_RENDERER_ACCELERATED);
+        else
+            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
         if (v->ren && gl_on_cpu(v->ren) && !user_chose_renderer()) {
             /* OpenGL drawn by the CPU (Mesa llvmpipe: Xvfb, VMs, remote X) costs about four
              * times SDL's own software renderer for this picture (4.0 against 1.0 ms at
@@ -160,8 +184,9 @@ sm_view_t *sm_view_create(const sm_view_config_t *cfg, char *err, size_t errlen)
                 v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_ACCELERATED);
             }
         }
-        if (!v->ren) /* no GPU driver (VMs, remote X): the software renderer still works */
-            v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE);
+        if (!v->ren) { /* no GPU driver (VMs, remote X): the software renderer still works */
+            v->ren = software_renderer(v->win, SDL_RENDERER_SOFTWARE);
+        }
         if (!v->ren) {
             set_err(err, errlen, "cannot draw in the window: %s; run with --headless",
                     SDL_GetError());
@@ -195,6 +220,9 @@ void sm_view_destroy(sm_view_t *v)
         SDL_DestroyTexture(v->legend_tex);
     if (v->marker_tex)
         SDL_DestroyTexture(v->marker_tex);
+    sm_view_cache_drop(&v->legend);
+    sm_view_cache_drop(&v->safety);
+    sm_view_cache_drop(&v->status);
     if (v->ren)
         SDL_DestroyRenderer(v->ren);
     if (v->win)
@@ -222,10 +250,19 @@ void sm_view_device_reset(sm_view_t *v)
         SDL_DestroyTexture(v->marker_tex);
     if (v->legend_tex)
         SDL_DestroyTexture(v->legend_tex);
+    sm_view_cache_drop(&v->legend);
+    sm_view_cache_drop(&v->safety);
+    sm_view_cache_drop(&v->status);
     v->heat.tex = v->heat2.tex = v->marker_tex = v->legend_tex = NULL;
     v->heat.valid = v->heat2.valid = 0;
     v->heat.tw = v->heat.th = v->heat2.tw = v->heat2.th = 0;
     sm_view_legend_make(v); /* the marker and heatmap are made again on the next render */
+}
+
+void sm_view_targets_lost(sm_view_t *v)
+{
+    v->heat.valid = v->heat2.valid = 0;
+    v->legend.valid = v->safety.valid = v->status.valid = 0;
 }
 
 static int keep_copy(sm_view_t *v, int w, int h)

@@ -282,8 +282,8 @@ static void cpu_live(int headless, const char *fps)
         printf("cpu: simulator did not start\n");
         return;
     }
-    const char *largv[] = {"steadymat",  "live", "--port", link,
-                           "--duration", "20",   "--json", headless ? "--headless" : NULL,
+    const char *largv[] = {"steadymat", "live",   "--port", link, "--duration",
+                           "20",        "--json", "--fps",  fps,  headless ? "--headless" : NULL,
                            NULL};
     char *out = NULL;
     int rc = ts_run_steadymat(largv, 90, &out, NULL);
@@ -303,21 +303,40 @@ static void cpu_live(int headless, const char *fps)
     free(out);
 }
 
-int main(void)
+/* Without arguments every part runs; otherwise only the parts named (throughput, view,
+ * latency, cpu), e.g. `bench_pipeline latency cpu` for the live window's numbers alone. */
+static int wanted(int argc, char **argv, const char *part)
+{
+    if (argc < 2)
+        return 1;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], part))
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("SteadyMat benchmarks\n");
-    for (int coach = 0; coach < 2; coach++) {
-        throughput(16, 16, coach);
-        throughput(32, 32, coach);
-        throughput(64, 64, coach);
+    if (wanted(argc, argv, "throughput"))
+        for (int coach = 0; coach < 2; coach++) {
+            throughput(16, 16, coach);
+            throughput(32, 32, coach);
+            throughput(64, 64, coach);
+        }
+    if (wanted(argc, argv, "view")) {
+        view_cost(32, 24);
+        view_cost(64, 64);
     }
-    view_cost(32, 24);
-    view_cost(64, 64);
-    latency(60);
-    latency(1000);
-    cpu_live(0, "60");
-    cpu_live(0, "30");
-    cpu_live(1, "60");
+    if (wanted(argc, argv, "latency")) {
+        latency(60);
+        latency(1000);
+    }
+    if (wanted(argc, argv, "cpu")) {
+        cpu_live(0, "60");
+        cpu_live(0, "30");
+        cpu_live(1, "60");
+    }
     return 0;
 }

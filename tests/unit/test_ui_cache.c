@@ -1,0 +1,167 @@
+/* Parts of the view drawn once and copied after (the colour legend, the safety panel, the status
+ * line) look exactly as if drawn every picture, and follow every change that alters them:
+ * presenter mode, a calibration (units and scale), the safety screen closed and opened again,
+ * the clinician view, frames per second, a recording, link errors, a replay's clock. Two off-screen
+ * views are shown the same states in turn, one keeping its parts, one drawing them each time. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testsupport.h"
+
+#include <SDL.h>
+
+#include "sm_view_internal.h"
+
+static sm_frame_t frame;
+static sm_metrics_t metrics;
+
+static sm_view_t *headless(int no_cache)
+{
+    char err[256] = "";
+    sm_view_config_t cfg = {.width = 1280, .height = 800, .headless = 1};
+    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
+    if (!v)
+        fail_msg("sm_view_create: %s", err);
+    v->no_cache = no_cache;
+    return v;
+}
+
+/* Pixels that differ between the two pictures; *box gets where (x0, y0, x1, y1). */
+static long differ(const sm_view_t *a, const sm_view_t *b, int box[4])
+{
+    long n = 0;
+    box[0] = box[1] = 1 << 20, box[2] = box[3] = -1;
+    for (int y = 0; y < a->target->h; y++) {
+        const Uint32 *pa =
+            (const Uint32 *)((const Uint8 *)a->target->pixels + y * a->target->pitch);
+        const Uint32 *pb =
+            (const Uint32 *)((const Uint8 *)b->target->pixels + y * b->target->pitch);
+        for (int x = 0; x < a->target->w; x++)
+            if ((pa[x] | 0xFF000000u) != (pb[x] | 0xFF000000u)) {
+                n++;
+                box[0] = x < box[0] ? x : box[0], box[1] = y < box[1] ? y : box[1];
+                box[2] = x > box[2] ? x : box[2], box[3] = y > box[3] ? y : box[3];
+            }
+    }
+    return n;
+}
+
+/* Copies the picture of v (to compare a later one with it). */
+static SDL_Surface *keep(const sm_view_t *v)
+{
+    SDL_Surface *s = SDL_ConvertSurfaceFormat(v->target, SDL_PIXELFORMAT_ARGB8888, 0);
+    assert_non_null(s);
+    return s;
+}
+
+/* Pixels inside r that differ between the kept picture and v's. */
+static long changed_in(const SDL_Surface *s, const sm_view_t *v, SDL_Rect r)
+{
+    long n = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++) {
+            Uint32 p = ((const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch))[x];
+            Uint32 q =
+                ((const Uint32 *)((const Uint8 *)v->target->pixels + y * v->target->pitch))[x];
+            n += (p | 0xFF000000u) != (q | 0xFF000000u);
+        }
+    return n;
+}
+
+static void render_both(sm_view_t *kept, sm_view_t *each, const sm_view_model_t *m,
+                        const char *what)
+{
+    assert_int_equal(sm_view_render(kept, m), SM_OK);
+    assert_int_equal(sm_view_render(each, m), SM_OK);
+    int box[4];
+    long n = differ(kept, each, box);
+    if (n)
+        fail_msg("%s: %ld pixels differ from drawing every time, in (%d,%d)-(%d,%d)", what, n,
+                 box[0], box[1], box[2], box[3]);
+}
+
+static void test_kept_parts_follow_every_change(void **state)
+{
+    (void)state;
+    frame.rows = 32, frame.cols = 24;
+    for (int r = 0; r < 32; r++)
+        for (int c = 0; c < 24; c++) {
+            double d2 = (r - 20.0) * (r - 20.0) + (c - 8.0) * (c - 8.0);
+            frame.cells[r * 24 + c] = (uint16_t)(900.0 * exp(-d2 / 6.0));
+        }
+    sm_metrics_compute(&frame, 25.0, 20, &metrics);
+    static float kpa[SM_MAX_CELLS];
+    for (int i = 0; i < 32 * 24; i++)
+        kpa[i] = frame.cells[i] * 0.08f;
+
+    sm_view_t *kept = headless(0), *each = headless(1);
+    sm_view_model_t m = {0};
+    m.frame = &frame, m.metrics = &metrics, m.pitch_mm = 25.0, m.scale_max = 1023.0;
+    m.units = "raw counts (uncalibrated)", m.source_label = "test";
+    m.safety = 1;
+    render_both(kept, each, &m, "first picture");
+    /* the kept parts are in use (this renderer draws into textures) */
+    assert_true(kept->legend.valid && kept->legend.tex);
+    assert_true(kept->safety.valid && kept->safety.tex);
+    assert_true(kept->status.valid && kept->status.tex);
+    SDL_Rect legend = kept->legend.r, panel = kept->safety.r;
+    SDL_Surface *first = keep(kept);
+    render_both(kept, each, &m, "the same again (copied)");
+
+    m.presenter = 1;
+    render_both(kept, each, &m, "presenter mode");
+    assert_true(changed_in(first, kept, panel) > panel.w * panel.h / 4); /* black panel */
+    m.presenter = 0;
+    render_both(kept, each, &m, "presenter mode off");
+    assert_int_equal(changed_in(first, kept, legend), 0);
+
+    /* calibrated: kPa, another scale: the numbers and units along the bar change */
+    m.values = kpa, m.scale_max = 80.0, m.units = "kPa";
+    render_both(kept, each, &m, "calibrated");
+    assert_true(changed_in(first, kept, legend) > 200);
+    SDL_Surface *cal = keep(kept);
+    m.scale_max = 120.0;
+    render_both(kept, each, &m, "another scale");
+    assert_true(changed_in(cal, kept, kept->legend.r) > 50);
+    m.units = "mmHg";
+    render_both(kept, each, &m, "other units");
+
+    m.safety = 0;
+    render_both(kept, each, &m, "safety screen closed");
+    m.safety = 1, m.clinician = 1;
+    render_both(kept, each, &m, "safety screen again, clinician view");
+
+    /* the status line */
+    SDL_Surface *before = keep(kept);
+    SDL_Rect status = kept->status.r;
+    m.fps = 98.7;
+    render_both(kept, each, &m, "frames per second");
+    assert_true(changed_in(before, kept, status) > 20);
+    m.fps = 99.2; /* shown as the same whole number */
+    render_both(kept, each, &m, "frames per second, a tenth more");
+    m.recording = 1;
+    render_both(kept, each, &m, "recording");
+    m.crc_errors = 3;
+    render_both(kept, each, &m, "link errors");
+    m.replay = 1, m.pos_s = 61, m.len_s = 600, m.speed = 2;
+    render_both(kept, each, &m, "replay");
+    m.pos_s = 62.5;
+    render_both(kept, each, &m, "replay a second later");
+    m.source_label = "another input";
+    render_both(kept, each, &m, "another input");
+    m.clinician = 0;
+    render_both(kept, each, &m, "patient view");
+    SDL_FreeSurface(before);
+
+    SDL_FreeSurface(first);
+    SDL_FreeSurface(cal);
+    sm_view_destroy(kept);
+    sm_view_destroy(each);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_kept_parts_follow_every_change)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1167,7 +1167,7 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
         co->t_exc_act = t;
     int was = co->mv;
     if (!co->mv)
-        co->mv = (lvel >= 1.0 && lfast >= s->off_ratio) || lexc >= 1.0;
+        co->mv = (lvel >= 1.0 && lfast >= 1.0) || lexc >= 1.0;
     else
         co->mv =
             lfast >= s->off_ratio || (lexc >= s->off_ratio && t - co->t_exc_act < s->exc_hold_s);

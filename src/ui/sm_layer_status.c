@@ -48,6 +48,10 @@ static void draw_status(sm_view_t *v, const sm_layout_t *L, const sm_view_model_
                  m->speed > 0 ? m->speed : 1.0);
         x += sm_view_text(v, SM_FACE_SMALL, v->pal->text, buf, x, y, AL_LEFT, 0, NULL) + gap;
     }
+    if (m->patient && *m->patient) { /* who is practising (n changes it) */
+        snprintf(buf, sizeof buf, "Patient: %s", m->patient);
+        x += sm_view_text(v, SM_FACE_SMALL, v->pal->text, buf, x, y, AL_LEFT, L->W / 4, NULL) + gap;
+    }
     if (m->source_label && *m->source_label) /* a long path must not push the counters away */
         x += sm_view_text(v, SM_FACE_SMALL, v->pal->dim, m->source_label, x, y, AL_LEFT,
                           L->W * 3 / 10, NULL) +

@@ -1,6 +1,6 @@
-/* The live view's input: keys to actions, the template's or patient's name being typed, no-go
- * zones dragged
- * with the mouse on the map. Window events (close, device reset) are handled here too. */
+/* The live view's input: keys to actions, the template's or the patient's name being typed,
+ * no-go zones dragged with the mouse on the map. Window events (close, device reset) are handled
+ * here too. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

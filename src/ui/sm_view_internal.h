@@ -38,17 +38,19 @@
 #include "sm_text.h"
 #include "sm_view.h"
 
-#define LUT_N           1024
-#define PI              3.14159265358979323846
-#define LEGEND_N        256
-#define TRAIL_VERTS     ((SM_TRAIL_MAX - 1) * 6)
-#define GEO_VERTS       (256 * 6) /* overlay quads drawn per batch */
-#define RECTS_N         512       /* overlay rectangles drawn per batch */
-#define NAME_MAX        64        /* template name, bytes with the terminator */
-#define TYPED_MAX       128       /* a name being typed (a patient's: 127 bytes), with the NUL */
-#define NAMING_TEMPLATE 1         /* sm_view.naming: a template's name is typed */
-#define NAMING_PATIENT  2         /* ... the patient's */
-#define SM_VIEW_FAULT   3         /* labels: a replaced faulty cell (sm_view_model_t.labels) */
+#define LUT_N         1024
+#define PI            3.14159265358979323846
+#define LEGEND_N      256
+#define TRAIL_VERTS   ((SM_TRAIL_MAX - 1) * 6)
+#define GEO_VERTS     (256 * 6) /* overlay quads drawn per batch */
+#define RECTS_N       512       /* overlay rectangles drawn per batch */
+#define NAME_MAX      64        /* template name, bytes with the terminator */
+#define SM_VIEW_FAULT 3         /* labels: a replaced faulty cell (sm_view_model_t.labels) */
+
+/* Names typed in the window (sm_view.naming): a template's (NAME_MAX) or the patient's. */
+#define TYPED_MAX       128 /* a name being typed (a patient's: 127 bytes), with the NUL */
+#define NAMING_TEMPLATE 1
+#define NAMING_PATIENT  2
 
 /* Palette. The mat's own area is a shade lighter than the window so its outline shows even with
  * nobody on it; the colour scale fades into that shade below the floor. */

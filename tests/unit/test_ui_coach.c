@@ -288,7 +288,7 @@ static void test_template_outline(void **state)
     sm_view_t *v = headless(1280, 800);
     sm_view_model_t m = model_for(f);
     m.template_mask = mask;
-    m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.template_text = "right ASIS: move the ball 1.5 cm toward your feet";
     m.clinician = 1; /* templates are the clinician's */
     SDL_Surface *s = picture(v, &m);
     int rect[4];
@@ -600,7 +600,7 @@ static void test_patient_and_clinician_views(void **state)
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     m.labels = labels, m.ghosts = ghosts, m.template_mask = mask;
-    m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.template_text = "right ASIS: move the ball 1.5 cm toward your feet";
     m.crc_errors = 4;
     sm_metrics_t mt;
     sm_metrics_compute(f, m.pitch_mm, 50, &mt);

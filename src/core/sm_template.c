@@ -394,9 +394,9 @@ static const char *across_word(const sm_template_t *t, double dx)
 {
     switch (t->posture) {
     case SM_POSTURE_PRONE:
-        return dx < 0 ? "toward your right" : "toward your left";
+        return dx < 0 ? "to your right" : "to your left";
     case SM_POSTURE_SUPINE:
-        return dx > 0 ? "toward your right" : "toward your left";
+        return dx > 0 ? "to your right" : "to your left";
     case SM_POSTURE_SIDE:
         if (t->side == SM_SIDE_RIGHT)
             return dx > 0 ? "toward your front" : "toward your back";
@@ -410,7 +410,7 @@ static const char *across_word(const sm_template_t *t, double dx)
 }
 
 /* The instruction: where the person must move the tool to reach the target, in their own frame
- * ("move the ball 4.7 cm toward your feet, 1.2 cm toward your left"). The tool lies at
+ * ("move the ball 4.7 cm toward your feet, 1.2 cm to your left"). The tool lies at
  * (off_x, off_y) mm from the target (mat axes, y + = toward the feet), so the move is the
  * opposite. */
 static void move_words(const sm_template_t *t, const sm_contact_frame_t *f, double off_x,

@@ -40,8 +40,8 @@
  *
  * Words (describe_move = 1, the default): an instruction in the person's own frame, the way
  * to move the tool (named from the contact's tool_kind: "ball" or "Hip Hook") to reach the
- * target: "move the ball 4.7 cm toward your feet, 1.2 cm toward your left". Along the body
- * "toward your head" / "toward your feet"; across it "toward your right" / "toward your left"
+ * target: "move the ball 4.7 cm toward your feet, 1.2 cm to your left". Along the body
+ * "toward your head" / "toward your feet"; across it "to your right" / "to your left"
  * (face down column 0 is the person's right, on the back the left: the same sides as the live
  * map's "your right" / "your left"), side-lying "toward your front" / "toward your back" (from
  * the template's side: lying on the right side the front faces high columns), a side-lying
@@ -184,7 +184,7 @@ typedef struct {
     double distance_mm;  /* hypot(dx, dy) */
     double outward_mm;   /* across component, + = away from the midline (0 if no side) */
     int on_target;       /* distance <= on_target_mm */
-    char text[96];       /* "move the ball 1.5 cm toward your feet, 0.5 cm toward your left",
+    char text[96];       /* "move the ball 1.5 cm toward your feet, 0.5 cm to your left",
                             "on target", or
                             "no tool on the mat" / "template has no placement" */
 } sm_template_match_t;

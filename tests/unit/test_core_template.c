@@ -315,19 +315,19 @@ static void test_move_instructions(void **state)
     words_case(-90, SM_POSTURE_PRONE, 0, -47, 1, "move the ball 4.7 cm toward your feet");
     words_case(-90, SM_POSTURE_PRONE, 0, 47, 1, "move the ball 4.7 cm toward your head");
     /* face down: the tool toward higher columns (the person's left) must go to their right */
-    words_case(-90, SM_POSTURE_PRONE, 53, 0, 1, "move the ball 5.3 cm toward your right");
-    words_case(-90, SM_POSTURE_PRONE, -53, 0, 1, "move the ball 5.3 cm toward your left");
+    words_case(-90, SM_POSTURE_PRONE, 53, 0, 1, "move the ball 5.3 cm to your right");
+    words_case(-90, SM_POSTURE_PRONE, -53, 0, 1, "move the ball 5.3 cm to your left");
     words_case(-90, SM_POSTURE_PRONE, 53, -47, 1,
-               "move the ball 4.7 cm toward your feet, 5.3 cm toward your right");
+               "move the ball 4.7 cm toward your feet, 5.3 cm to your right");
     /* the mirrored template (the left side): the same move has the same words, never an
      * "inward" that means the opposite way on the other side */
     words_case(90, SM_POSTURE_PRONE, 53, -47, 1,
-               "move the ball 4.7 cm toward your feet, 5.3 cm toward your right");
+               "move the ball 4.7 cm toward your feet, 5.3 cm to your right");
     words_case(90, SM_POSTURE_PRONE, -53, 47, 1,
-               "move the ball 4.7 cm toward your head, 5.3 cm toward your left");
+               "move the ball 4.7 cm toward your head, 5.3 cm to your left");
     /* on the back the person's right is at the high columns: the across words swap */
-    words_case(90, SM_POSTURE_SUPINE, 53, 0, 1, "move the ball 5.3 cm toward your left");
-    words_case(-90, SM_POSTURE_SUPINE, -53, 0, 1, "move the ball 5.3 cm toward your right");
+    words_case(90, SM_POSTURE_SUPINE, 53, 0, 1, "move the ball 5.3 cm to your left");
+    words_case(-90, SM_POSTURE_SUPINE, -53, 0, 1, "move the ball 5.3 cm to your right");
     /* the Hip Hook is named as the tool; lying on the right side the front faces high columns */
     words_case_tool(0, SM_POSTURE_SIDE, SM_SIDE_RIGHT, SM_TOOL_HOOK, -20, 0, 1,
                     "move the Hip Hook 2.0 cm toward your front");
@@ -353,7 +353,7 @@ static void test_words(void **state)
     words_case(90, SM_POSTURE_PRONE, -12, 40, 0, "4.0 cm toward the feet, 1.2 cm inward");
     /* the way to move instead */
     words_case(90, SM_POSTURE_PRONE, -12, 40, 1,
-               "move the ball 4.0 cm toward your head, 1.2 cm toward your left");
+               "move the ball 4.0 cm toward your head, 1.2 cm to your left");
     /* on the midline: the person's right/left instead of outward */
     words_case(5, SM_POSTURE_PRONE, -20, 0, 0, "2.0 cm to the person's right");
     words_case(5, SM_POSTURE_SUPINE, -20, 0, 0, "2.0 cm to the person's left");

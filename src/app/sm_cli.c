@@ -292,7 +292,9 @@ static void live_help(void)
         "                        not for the simulator, and not a try under 30 s without a\n"
         "                        hold); see 'steadymat history'\n"
         "  --patient NAME        who is practising: kept in the recording and the history\n"
-        "                        ('steadymat history --patient NAME'; remembered)\n"
+        "                        ('steadymat history --patient NAME'); remembered for the\n"
+        "                        next session with a mat, --patient '' forgets it; n in\n"
+        "                        the window types or changes it\n"
         "  --no-config           ignore the remembered settings (port, baud, format, size,\n"
         "                        volume, mute, protocol, patient) in\n"
         "                        $XDG_CONFIG_HOME/steadymat/config; flags always win\n"
@@ -345,6 +347,8 @@ static void live_help(void)
         "  0-9, '                soreness rating of the current spot (' is 10)\n"
         "  h                     Hip Hook: the handle press starts now\n"
         "  t, g, G               save a placement template, show the next, mirror it\n"
+        "  n                     the patient's name: type or change it, Enter (kept with\n"
+        "                        this session and remembered; erased: no name)\n"
         "  mouse drag, z         draw a no-go zone (shift: ellipse), remove the zones\n"
         "  Enter, r              calibration: start the step now, redo it\n",
         sim_opts_help);
@@ -447,6 +451,15 @@ static int common_option(args_t *a, common_t *c)
         return 0;
     }
     return 1;
+}
+
+static void (*present_hook)(void *, uint32_t, uint64_t);
+static void *present_hook_ctx;
+
+void sm_cli_set_present_hook(void (*fn)(void *ctx, uint32_t seq, uint64_t present_us), void *ctx)
+{
+    present_hook = fn;
+    present_hook_ctx = ctx;
 }
 
 int sm_cmd_live(int argc, char **argv, int no_args)
@@ -630,6 +643,11 @@ int sm_cmd_live(int argc, char **argv, int no_args)
     int final_mute = c.rc.mute;
     c.rc.final_volume = &final_volume;
     c.rc.final_mute = &final_mute;
+    char final_patient[128]; /* the name at the end: --patient, the config's, or typed (n) */
+    snprintf(final_patient, sizeof final_patient, "%s", c.rc.patient ? c.rc.patient : "");
+    c.rc.final_patient = final_patient;
+    c.rc.on_present = present_hook;
+    c.rc.hook_ctx = present_hook_ctx;
     /* Nobody named the tool: the footprint decides between the ball and the Hip Hook, starting
      * from the protocol remembered (or the default). A flag always wins. */
     int named = 0;
@@ -663,7 +681,7 @@ int sm_cmd_live(int argc, char **argv, int no_args)
                  : !strcmp(pn, "back-of-hip") ? "back"
                  : !strcmp(pn, "realignment") ? "realign"
                                               : "ball");
-        snprintf(keep.patient, sizeof keep.patient, "%s", c.rc.patient ? c.rc.patient : "");
+        snprintf(keep.patient, sizeof keep.patient, "%s", final_patient);
         char cerr[4400];
         if (sm_config_save(&keep, cerr, sizeof cerr) != SM_OK)
             fprintf(stderr, "steadymat: settings not remembered: %s\n", cerr);

@@ -560,6 +560,9 @@ static int one_session(report_t *rp, const char *path, const char *stem, sm_hist
     pg.protocol = sm_protocol_title(info.protocol);
     pg.patient = info.patient;
     pg.tool = sm_sesstool_name(info.tool);
+    /* the person's right on the map, as the live view shows it for the protocol coached */
+    sm_posture_t posture = sm_coach_posture(info.protocol);
+    pg.right_edge = posture == SM_POSTURE_PRONE ? 1 : posture == SM_POSTURE_SUPINE ? 2 : 0;
     pg.duration_s = a.duration_s;
     pg.frames = a.frames;
     pg.rate_hz = a.rate_hz;

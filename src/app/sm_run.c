@@ -91,7 +91,8 @@ typedef struct {
     int nogo; /* the coach was told the tool is in a no-go zone */
     /* calibration */
     char cal_id[64], cal_hash[72]; /* of the calibration in force, for the recording */
-    char patient[128];             /* rc->patient as the header stores it, "" = none */
+    char patient[128];             /* rc->patient as the header stores it, "" = none (n edits) */
+    char seg_patient[128];         /* ... as the open segment's header has it */
     sm_calib_t *cal;
     sm_calib_creep_t *creep; /* removes the calibrated creep: a constant load reads constant */
     int cal_ok;              /* the latest frame was calibrated */
@@ -238,6 +239,7 @@ static void record(run_t *r, const sm_frame_t *f)
             h.tool = r->rc->protocol == SM_PROTO_HIP_HOOK ? SM_SESSTOOL_HIP_HOOK : SM_SESSTOOL_BALL;
         }
         snprintf(h.patient, sizeof h.patient, "%s", r->patient);
+        snprintf(r->seg_patient, sizeof r->seg_patient, "%s", r->patient);
         if (r->cal) {
             snprintf(h.calib_id, sizeof h.calib_id, "%s", r->cal_id);
             snprintf(h.calib_hash, sizeof h.calib_hash, "%s", r->cal_hash);
@@ -487,6 +489,20 @@ static void sound(run_t *r, double t_s)
     }
 }
 
+/* A name typed (n) after the segment's header was written goes into its header now that the
+ * file is closed, so the recording, its history entry and every report name the same person. */
+static void rename_segment_patient(run_t *r)
+{
+    char err[4400];
+    if (r->n_segs < 1 || r->rec_frames == 0 || !strcmp(r->seg_patient, r->patient))
+        return;
+    const char *path = r->segs[r->n_segs - 1].path;
+    if (sm_session_set_patient(path, r->patient, err, sizeof err) != SM_OK)
+        fprintf(stderr, "steadymat: the recording keeps the name it started with: %s\n", err);
+    else
+        snprintf(r->seg_patient, sizeof r->seg_patient, "%s", r->patient);
+}
+
 /* Closes the open recording segment: the file gets a marker when the session goes on elsewhere
  * (marker not NULL), and the coach's holds go into the history with it. The coach itself stays
  * (the session's end still reports it). */
@@ -517,6 +533,7 @@ static void end_segment(run_t *r, const char *marker)
             r->rec_failed = 1;
             snprintf(r->rec_msg, sizeof r->rec_msg, "%s", err);
         }
+        rename_segment_patient(r);
     }
     /* A recording cut short (a full disk) still goes into the history: what was recorded stays
      * readable. A short try without a hold (a mat plugged in to test it) is not kept unless
@@ -816,6 +833,7 @@ static void render(run_t *r, double wall_s)
     vm.paused = r->paused || r->st.paused;
     vm.recording = r->rec != NULL && !r->rec_failed;
     vm.replay = strcmp(r->st.kind, "replay") == 0;
+    vm.patient = r->patient;
     vm.pos_s = r->have_frame ? r->frame->t_us / 1e6 : 0;
     vm.len_s = r->st.len_s;
     vm.speed = r->st.speed;
@@ -966,6 +984,25 @@ static const char *live_side_name(const run_t *r)
     return s == SM_SIDE_UNKNOWN ? NULL : sm_side_name(s);
 }
 
+/* n: the patient's name typed in the window. It is the session's from the start: the header of
+ * a recording not begun yet gets it, one begun already gets it when its file closes
+ * (rename_segment_patient), and the history entry and --json say it; `live` remembers it. */
+static void set_patient(run_t *r, uint64_t wall_us, const char *name, int replay)
+{
+    if (replay) {
+        toast(r, wall_us, "A replay keeps the name it was recorded with");
+        return;
+    }
+    sm_sessfmt_clean_text(name, r->patient, sizeof r->patient);
+    int kept = r->rc->record_path || keeps_history(r);
+    if (!r->patient[0])
+        toast(r, wall_us, kept ? "No patient's name for this session" : "No patient's name");
+    else if (kept)
+        toast(r, wall_us, "Patient %s: saved with this session", r->patient);
+    else
+        toast(r, wall_us, "Patient %s (this session is not recorded)", r->patient);
+}
+
 static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
 {
     sm_action_t a;
@@ -1092,6 +1129,9 @@ static void handle_actions(run_t *r, uint64_t wall_us, int *quit)
                           ? "Side by side: left and right"
                           : "Side by side: left and right - waiting for a steady "
                             "hold on each side");
+            break;
+        case SM_ACT_PATIENT:
+            set_patient(r, wall_us, ev.text, replay);
             break;
         case SM_ACT_TEMPLATE_SAVE:
         case SM_ACT_TEMPLATE_NEXT:
@@ -1471,6 +1511,8 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         *rc->final_volume = r->volume;
     if (rc->final_mute)
         *rc->final_mute = r->muted;
+    if (rc->final_patient)
+        snprintf(rc->final_patient, sizeof r->patient, "%s", r->patient);
     if (rc->final_protocol && r->pipe)
         *rc->final_protocol = sm_pipeline_protocol(r->pipe, NULL);
     sm_view_destroy(r->view);

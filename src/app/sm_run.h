@@ -56,8 +56,12 @@ typedef struct {
      * but not for the simulator; history_dir NULL = the default folder */
     int history;
     const char *history_dir;
-    /* the person practising: stored in the recording's header and the history; NULL = none */
+    /* the person practising: stored in the recording's header and the history; NULL = none.
+     * The window's n changes it for the whole session (a recording begun already gets the new
+     * name in its header when it closes); the name at the end goes to *final_patient (128
+     * bytes; may be NULL). */
     const char *patient;
+    char *final_patient;
     /* replay: how the session is coached, where each setting came from (sm_sessinfo_from_name),
      * for --json: NULL in live */
     const char *protocol_from;

@@ -20,7 +20,7 @@ void sm_template_settings_default(sm_template_settings_t *s)
     s->closer_range_mm = 150.0;
     s->word_min_mm = 3.0;
     s->midline_band_mm = 15.0;
-    s->describe_move = 0;
+    s->describe_move = 1;
     s->ref_tau_s = 1.0;
     s->ref_jump_mm = 30.0;
     s->closer_tau_s = 0.25;
@@ -386,6 +386,55 @@ static void cm(char *buf, size_t cap, double mm)
     snprintf(buf, cap, "%.1f cm", fabs(mm) / 10.0);
 }
 
+/* The way across the mat in the person's own words, for a move of dx mm (+ = toward higher
+ * columns; the frame of sm_contact.h). Face down column 0 is the person's right, on the back
+ * the left; lying on the right side the front faces high columns (on the left side the low
+ * ones); a side-lying template without a side has only the mat's left and right. */
+static const char *across_word(const sm_template_t *t, double dx)
+{
+    switch (t->posture) {
+    case SM_POSTURE_PRONE:
+        return dx < 0 ? "to your right" : "to your left";
+    case SM_POSTURE_SUPINE:
+        return dx > 0 ? "to your right" : "to your left";
+    case SM_POSTURE_SIDE:
+        if (t->side == SM_SIDE_RIGHT)
+            return dx > 0 ? "toward your front" : "toward your back";
+        if (t->side == SM_SIDE_LEFT)
+            return dx < 0 ? "toward your front" : "toward your back";
+        break;
+    default:
+        break;
+    }
+    return dx < 0 ? "toward the mat's left" : "toward the mat's right";
+}
+
+/* The instruction: where the person must move the tool to reach the target, in their own frame
+ * ("move the ball 4.7 cm toward your feet, 1.2 cm to your left"). The tool lies at
+ * (off_x, off_y) mm from the target (mat axes, y + = toward the feet), so the move is the
+ * opposite. */
+static void move_words(const sm_template_t *t, const sm_contact_frame_t *f, double off_x,
+                       double off_y, double word_min_mm, char *text, size_t cap)
+{
+    double dx = -off_x, dy = -off_y;
+    int say_y = fabs(dy) >= word_min_mm, say_x = fabs(dx) >= word_min_mm;
+    if (!say_x && !say_y) { /* both small but not on target: say the larger one */
+        say_y = fabs(dy) >= fabs(dx);
+        say_x = !say_y;
+    }
+    char a[48] = "", b[48] = "", len[16];
+    if (say_y) {
+        cm(len, sizeof len, dy);
+        snprintf(a, sizeof a, "%s toward your %s", len, dy < 0 ? "head" : "feet");
+    }
+    if (say_x) {
+        cm(len, sizeof len, dx);
+        snprintf(b, sizeof b, "%s %s", len, across_word(t, dx));
+    }
+    snprintf(text, cap, "move the %s %s%s%s", f->tool_kind == SM_TOOL_HOOK ? "Hip Hook" : "ball", a,
+             say_x && say_y ? ", " : "", b);
+}
+
 void sm_template_compare(const sm_template_t *t, const sm_contact_frame_t *f,
                          const sm_template_loc_t *loc, const sm_template_settings_t *s_in,
                          sm_template_match_t *out)
@@ -423,8 +472,11 @@ void sm_template_compare(const sm_template_t *t, const sm_contact_frame_t *f,
         return;
     }
 
-    double dx = s->describe_move ? -out->dx_mm : out->dx_mm;
-    double dy = s->describe_move ? -out->dy_mm : out->dy_mm;
+    if (s->describe_move) {
+        move_words(t, f, out->dx_mm, out->dy_mm, s->word_min_mm, out->text, sizeof out->text);
+        return;
+    }
+    double dx = out->dx_mm, dy = out->dy_mm;
     int say_y = fabs(dy) >= s->word_min_mm, say_x = fabs(dx) >= s->word_min_mm;
     if (!say_x && !say_y) { /* both small but not on target: say the larger one */
         say_y = fabs(dy) >= fabs(dx);
@@ -448,8 +500,7 @@ void sm_template_compare(const sm_template_t *t, const sm_contact_frame_t *f,
             word = dx < 0 ? "toward the mat's left" : "toward the mat's right";
         snprintf(b, sizeof b, "%s %s", len, word);
     }
-    snprintf(out->text, sizeof out->text, "%s%s%s%s", s->describe_move ? "move " : "", a,
-             say_x && say_y ? ", " : "", b);
+    snprintf(out->text, sizeof out->text, "%s%s%s", a, say_x && say_y ? ", " : "", b);
 }
 
 size_t sm_template_outline(const sm_template_t *t, const sm_template_loc_t *loc, double *xy,

@@ -1,7 +1,7 @@
 /*
  * Placement templates: a clinician's correct tool placement, captured from a live frame, shown
- * to a patient as a ghost outline with the live offset ("1.5 cm toward the head, 0.5 cm
- * outward") and guided by sound (CLOSER, ON_TARGET). Templates also carry the no-go zones
+ * to a patient as a ghost outline with the way to move the tool ("move the ball 1.5 cm
+ * toward your feet") and guided by sound (CLOSER, ON_TARGET). Templates also carry the no-go zones
  * (sm_zone.h) drawn for the same person. Pure: frames in, positions, words and cues out; no
  * I/O, no clock.
  *
@@ -38,12 +38,19 @@
  * midline/centroid when a body is there, else to the mat (template positions taken as mat
  * millimetres).
  *
- * Words: the offset is described as where the live tool lies relative to the target
- * (describe_move = 1: the way to move it): along the body "toward the head" / "toward the
- * feet", across "outward" (away from the midline, on the target's side) / "inward" (towards
- * it). A target within midline_band_mm of the midline has no outward, so "to the person's
- * right/left" (prone, supine) or "toward the mat's left/right" (col 0 / last col, side-lying or
- * no body) are used. "on target" within on_target_mm.
+ * Words (describe_move = 1, the default): an instruction in the person's own frame, the way
+ * to move the tool (named from the contact's tool_kind: "ball" or "Hip Hook") to reach the
+ * target: "move the ball 4.7 cm toward your feet, 1.2 cm to your left". Along the body
+ * "toward your head" / "toward your feet"; across it "to your right" / "to your left"
+ * (face down column 0 is the person's right, on the back the left: the same sides as the live
+ * map's "your right" / "your left"), side-lying "toward your front" / "toward your back" (from
+ * the template's side: lying on the right side the front faces high columns), a side-lying
+ * template without a side "toward the mat's left/right". describe_move = 0 says where the tool
+ * lies relative to the target instead: "toward the head" / "toward the feet", across "outward"
+ * (away from the midline, on the target's side) / "inward" (towards it); a target within
+ * midline_band_mm of the midline has no outward, so "to the person's right/left" (prone,
+ * supine) or "toward the mat's left/right" (col 0 / last col, side-lying or no body). "on
+ * target" within on_target_mm; components under word_min_mm are left out.
  *
  * Per frame (the lead's live view; t a loaded template, v the frame, see sm_mat_view_t):
  *     sm_template_locate(t, &v, &s, &loc, &loc);    registration: the live body frame
@@ -117,7 +124,8 @@ typedef struct {
     double closer_range_mm;   /* CLOSER intensity 1 - distance / this (pitch rises); 150 */
     double word_min_mm;       /* components smaller than this are not worded; 3 */
     double midline_band_mm;   /* no outward/inward for targets this close to the midline; 15 */
-    int describe_move;        /* 0: where the tool is (default); 1: which way to move it */
+    int describe_move;        /* 1: which way to move it, in the person's frame (default);
+                                 0: where the tool is */
     double ref_tau_s;         /* smoothing of the registered body frame over frames, s; 1.0
                                  (0 = none) */
     double ref_jump_mm;       /* a registration this far from the last one is taken at once
@@ -176,7 +184,8 @@ typedef struct {
     double distance_mm;  /* hypot(dx, dy) */
     double outward_mm;   /* across component, + = away from the midline (0 if no side) */
     int on_target;       /* distance <= on_target_mm */
-    char text[96];       /* "1.5 cm toward the head, 0.5 cm outward", "on target", or
+    char text[96];       /* "move the ball 1.5 cm toward your feet, 0.5 cm to your left",
+                            "on target", or
                             "no tool on the mat" / "template has no placement" */
 } sm_template_match_t;
 

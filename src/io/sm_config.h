@@ -32,7 +32,8 @@ typedef struct {
     int mute;            /* 0/1, -1 unset */
     int voice;           /* spoken prompts 0/1, -1 unset */
     char protocol[16];   /* "ball", "hook", "back", "realign"; "" unset */
-    char patient[128];   /* "" unset */
+    char patient[128];   /* the name the last session ended with (--patient, or typed with n
+                            in the window); "" unset */
 } sm_config_t;
 
 void sm_config_clear(sm_config_t *c);

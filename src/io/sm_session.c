@@ -434,6 +434,118 @@ sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errl
     return st;
 }
 
+/* Reads up to cap bytes (fewer only at the end of the file); -1 on an error. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    return (ssize_t)n;
+}
+
+sm_status sm_session_set_patient(const char *path, const char *patient, char *err, size_t errlen)
+{
+    char msg[4400];
+    if (!path || !patient) {
+        set_err(err, errlen, "session: missing argument");
+        return SM_ERR_ARG;
+    }
+    int in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0) {
+        snprintf(msg, sizeof msg, "cannot open %s: %s", path, sm_file_why(errno));
+        set_err(err, errlen, msg);
+        return SM_ERR_IO;
+    }
+    size_t pl = strlen(path);
+    uint8_t *buf = malloc(SM_SESSFMT_HDR_MAX);
+    char *tmp = malloc(pl + 16);
+    if (!buf || !tmp) {
+        free(buf);
+        free(tmp);
+        close(in);
+        set_err(err, errlen, "session: out of memory");
+        return SM_ERR_NOMEM;
+    }
+    sm_status st = SM_OK;
+    int out = -1;
+    ssize_t n = read_full(in, buf, SM_SESSFMT_HDR_MAX);
+    sm_session_header_t h;
+    size_t hdr_len = 0;
+    char why[256] = "";
+    if (n < 0) {
+        snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
+        st = SM_ERR_IO;
+    } else if ((st = sm_sessfmt_decode_header(buf, (size_t)n, &h, &hdr_len, why, sizeof why)) !=
+               SM_OK) {
+        snprintf(msg, sizeof msg, "%s: %s", path, why);
+    } else if (h.version != 2) { /* a 1.0 header has no place for a name */
+        snprintf(msg, sizeof msg, "%s is a session of format %u: it cannot keep a patient's name",
+                 path, (unsigned)h.version);
+        st = SM_ERR_VERSION;
+    }
+    uint8_t hdr[SM_SESSFMT_HDR_WRITE_MAX];
+    size_t hn = 0;
+    if (st == SM_OK) {
+        sm_sessfmt_clean_text(patient, h.patient, sizeof h.patient);
+        hn = sm_sessfmt_encode_header(&h, 2, hdr, sizeof hdr);
+        if (hn == 0) {
+            snprintf(msg, sizeof msg, "%s: its header cannot be written again", path);
+            st = SM_ERR_FORMAT;
+        }
+    }
+    if (st == SM_OK) {
+        /* A new file beside the old one, renamed over it when complete: a crash on the way
+         * leaves the old file whole (and at most a stray PATH.tmpXXXXXX). */
+        snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
+        out = mkstemp(tmp);
+        if (out < 0) {
+            snprintf(msg, sizeof msg, "cannot write beside %s: %s", path, sm_file_why(errno));
+            st = SM_ERR_IO;
+        }
+    }
+    size_t done;
+    int e = 0;
+    if (st == SM_OK) {
+        (void)fchmod(out, SM_FILE_MODE);
+        size_t rest = (size_t)n - hdr_len;
+        if (write_all(out, hdr, hn, &done) != 0 || write_all(out, buf + hdr_len, rest, &done) != 0)
+            e = errno ? errno : EIO;
+        while (!e && (size_t)n == SM_SESSFMT_HDR_MAX) { /* the records after the first block */
+            n = read_full(in, buf, SM_SESSFMT_HDR_MAX);
+            if (n < 0 || write_all(out, buf, (size_t)n, &done) != 0)
+                e = errno ? errno : EIO;
+        }
+        if (!e && fsync(out) != 0)
+            e = errno;
+        if (close(out) != 0 && !e)
+            e = errno;
+        if (!e && rename(tmp, path) != 0)
+            e = errno;
+        if (e) {
+            snprintf(msg, sizeof msg, "cannot write the patient's name into %s: %s (%s)", path,
+                     why_write_failed(e), strerror(e));
+            unlink(tmp);
+            st = SM_ERR_IO;
+        }
+    }
+    close(in);
+    free(buf);
+    free(tmp);
+    if (st != SM_OK)
+        set_err(err, errlen, msg);
+    else if (err && errlen)
+        err[0] = 0;
+    return st;
+}
+
 unsigned long sm_session_writer_frames(const sm_session_writer_t *w)
 {
     return w ? w->frames : 0;

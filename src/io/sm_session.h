@@ -87,6 +87,16 @@ sm_status sm_session_writer_close(sm_session_writer_t *w, char *err, size_t errl
  * and a reader finds. */
 unsigned long sm_session_writer_frames(const sm_session_writer_t *w);
 
+/* Writes a patient's name into the header of a closed 2.0 session file (a name typed after the
+ * recording began; "" removes it), everything else byte for byte as it was. The file is copied
+ * with the new header to a temporary file beside it (PATH.tmpXXXXXX, mode 0600), synced and
+ * renamed over it, so a crash or a full disk on the way leaves the old file whole. Cost: one
+ * copy of the file (about 0.1 s for an hour at 100 Hz). Errors, with a message naming the file:
+ * SM_ERR_IO (cannot read, write or rename), SM_ERR_FORMAT / SM_ERR_CRC (not a readable session
+ * header), SM_ERR_VERSION (a 1.0 file: its header has no patient), SM_ERR_NOMEM. Not while a
+ * writer has the file open. */
+sm_status sm_session_set_patient(const char *path, const char *patient, char *err, size_t errlen);
+
 /* ---- reading ---- */
 typedef struct {
     unsigned long frames;        /* valid frames in the file (FRAME records, frames of CHUNKs) */

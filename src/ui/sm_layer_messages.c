@@ -1,6 +1,6 @@
 /* The messages layers: the waiting screen before the first frame, the banner at the top, the
  * notice strip at the bottom, the urgent alert (or, with the tool in a no-go zone, the red
- * banner over the map), and the box where a template name is typed. */
+ * banner over the map), and the box where a template's or the patient's name is typed. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,12 +61,15 @@ static void draw_waiting(sm_view_t *v, const sm_layout_t *L, const sm_view_model
     }
 }
 
-/* The box where a template name is typed, over the bottom of the map. */
+/* The box where a name is typed, over the bottom of the map. */
 static void draw_name_box(sm_view_t *v, const sm_layout_t *L)
 {
-    char buf[NAME_MAX + 48];
-    snprintf(buf, sizeof buf, "Save template as: %s\xe2\x96\x8f", v->name);
-    const char *hint = "Enter saves \xc2\xb7 Esc cancels";
+    char buf[TYPED_MAX + 48];
+    int patient = v->naming == NAMING_PATIENT;
+    snprintf(buf, sizeof buf, "%s: %s\xe2\x96\x8f", patient ? "Patient" : "Save template as",
+             v->name);
+    const char *hint = patient ? "Enter saves (empty: no name) \xc2\xb7 Esc cancels"
+                               : "Enter saves \xc2\xb7 Esc cancels";
     int lh = sm_view_line_h(v, SM_FACE_BANNER), sh = sm_view_line_h(v, SM_FACE_SMALL);
     int pad = iround(1.4 * L->u);
     SDL_Rect over = L->map.w ? L->map : L->content;

@@ -48,6 +48,10 @@ static void draw_status(sm_view_t *v, const sm_layout_t *L, const sm_view_model_
                  m->speed > 0 ? m->speed : 1.0);
         x += sm_view_text(v, SM_FACE_SMALL, v->pal->text, buf, x, y, AL_LEFT, 0, NULL) + gap;
     }
+    if (m->patient && *m->patient) { /* who is practising (n changes it) */
+        snprintf(buf, sizeof buf, "Patient: %s", m->patient);
+        x += sm_view_text(v, SM_FACE_SMALL, v->pal->text, buf, x, y, AL_LEFT, L->W / 4, NULL) + gap;
+    }
     if (m->source_label && *m->source_label) /* a long path must not push the counters away */
         x += sm_view_text(v, SM_FACE_SMALL, v->pal->dim, m->source_label, x, y, AL_LEFT,
                           L->W * 3 / 10, NULL) +
@@ -131,6 +135,7 @@ void sm_layer_status_draw(sm_view_t *v, const sm_view_ctx_t *c)
     key = sm_view_hash_str(key, len);
     key = sm_view_hash_str(key, m->source_label);
     key = sm_view_hash_str(key, m->link_text);
+    key = sm_view_hash_str(key, m->patient);
     if (sm_view_cache_begin(v, &v->status, L->status, key, v->pal->status))
         return;
     draw_status(v, L, m);

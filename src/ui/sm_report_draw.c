@@ -339,7 +339,16 @@ static int ellipse(const double *x, const double *y, size_t n, double *mx, doubl
     return 1;
 }
 
-static void cop_plot(cairo_t *cr, const sm_rd_hold_t *h, int side, double x, double y, double s)
+/* The word for the person's side at the left edge of a picture of the mat (right_edge as in
+ * sm_rd_page_t), NULL when it is not known; *other gets the right edge's. */
+static const char *left_edge_word(int right_edge, const char **other)
+{
+    *other = right_edge == 1 ? "your left" : right_edge == 2 ? "your right" : NULL;
+    return right_edge == 1 ? "your right" : right_edge == 2 ? "your left" : NULL;
+}
+
+static void cop_plot(cairo_t *cr, const sm_rd_hold_t *h, int side, int right_edge, double x,
+                     double y, double s)
 {
     double mx = 0, my = 0, ea = 0, eb = 0, ang = 0;
     int have = ellipse(h->px, h->py, h->np, &mx, &my, &ea, &eb, &ang);
@@ -349,7 +358,14 @@ static void cop_plot(cairo_t *cr, const sm_rd_hold_t *h, int side, double x, dou
     double lim = rd_nice_ceil(fmax(5, reach * 1.05));
     rd_axes_t ax = {x, y, s, s, -lim, lim, lim, -lim, 0}; /* y down: toward the feet */
     double step = rd_nice_step(2 * lim, 4);
-    rd_axes_draw(cr, &ax, step, step, NULL, "across the mat, mm", "along the body, mm");
+    const char *rw, *lw = left_edge_word(right_edge, &rw);
+    char xt[96];
+    if (lw) /* the same sides as the heatmap beside it: across the mat, column 0 at the left */
+        snprintf(xt, sizeof xt, "\xe2\x86\x90 %s \xc2\xb7 across, mm \xc2\xb7 %s \xe2\x86\x92", lw,
+                 rw);
+    else
+        snprintf(xt, sizeof xt, "across the mat, mm");
+    rd_axes_draw(cr, &ax, step, step, NULL, xt, "along the body, mm");
     rd_colour(cr, rd_side_colour[side], 0.75);
     cairo_set_line_width(cr, 0.6);
     cairo_save(cr);
@@ -519,16 +535,26 @@ static void holds_strip(cairo_t *cr, const sm_rd_page_t *pg, size_t first, size_
         double cx = x + i * cell_w;
         double hw = ph * aspect;
         char b[160];
-        snprintf(b, sizeof b, "Hold %d:  %s side, spot %d%s", hd->number,
-                 hd->hold.side == SM_SIDE_UNKNOWN ? "unknown" : sm_side_name(hd->hold.side),
+        snprintf(b, sizeof b, "Hold %d:  %s, spot %d%s", hd->number,
+                 hd->hold.side == SM_SIDE_RIGHT  ? "your right side"
+                 : hd->hold.side == SM_SIDE_LEFT ? "your left side"
+                                                 : "side unknown",
                  hd->hold.spot + 1, hd->hold.phase ? " (iliacus)" : "");
         rd_text(cr, cx + 12, top - 4, 9.5, 1, RD_LEFT, rd_ink, b);
         rd_colour(cr, rd_side_colour[side], 1);
         rd_marker(cr, side, cx + 5, top - 7.5, 3.4);
         cairo_fill(cr);
         heatmap(cr, pg, hd, cx, top + 4, hw, ph);
-        rd_text(cr, cx + hw / 2, top + ph + 14, 7, 0, RD_CENTRE, rd_grey, "head end at the top");
-        cop_plot(cr, hd, side, cx + hw + gap, top + 4, ph);
+        /* the person's sides along the map's sides, as the live map has them */
+        const char *rw, *lw = left_edge_word(pg->right_edge, &rw);
+        double cap_y = top + ph + 14;
+        if (lw) {
+            rd_text(cr, cx, cap_y, 7.5, 1, RD_LEFT, rd_ink, lw);
+            rd_text(cr, cx + hw, cap_y, 7.5, 1, RD_RIGHT, rd_ink, rw);
+            cap_y += 9;
+        }
+        rd_text(cr, cx + hw / 2, cap_y, 7, 0, RD_CENTRE, rd_grey, "head end at the top");
+        cop_plot(cr, hd, side, pg->right_edge, cx + hw + gap, top + 4, ph);
         if (column)
             hold_facts(cr, pg, hd, cx + hw + gap + ph + 18, top + 14, 1);
         else
@@ -743,7 +769,7 @@ static void summary_table(cairo_t *cr, const sm_rd_page_t *pg, double x, double 
         rd_marker(cr, s, x + 4, ry - 3.5, 3.2);
         cairo_fill(cr);
         char v[9][40];
-        snprintf(v[0], 40, "%s", s == 0 ? "Right" : "Left");
+        snprintf(v[0], 40, "%s", s == 0 ? "Your right" : "Your left");
         snprintf(v[1], 40, "%d", sd->spots);
         snprintf(v[2], 40, "%d", sd->holds);
         snprintf(v[3], 40, "%d", sd->released);

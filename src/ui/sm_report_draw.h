@@ -48,6 +48,12 @@ typedef struct {
     double rate_hz;
     int calibrated;     /* units are kPa (with mmHg) and N; else raw counts */
     const char *footer; /* e.g. "SteadyMat 0.1.0 - session 1 of 2"; " - page k of n" is added */
+    /* Where the person's right is on the pictures of the mat (as the live view's right_edge: row 0
+     * the head end, column 0 drawn at the left): 1 the left edge (face down), 2 the right edge
+     * (on the back), 0 unknown (side-lying). Known, each heatmap is labelled "your right" /
+     * "your left" along its sides and the tool's path across its bottom axis, as in the live
+     * view; the holds and the summary name the sides "your right" / "your left" either way. */
+    int right_edge;
     /* holds */
     int rows, cols;
     double pitch_mm;

@@ -234,7 +234,7 @@ void rd_trend(cairo_t *cr, double x, double y, double w, double h, const sm_rd_s
     time_axis(s, &ta);
     /* legend */
     double lx = x + w - 10;
-    const char *names[SM_HISTORY_SIDES] = {"right side", "left side"};
+    const char *names[SM_HISTORY_SIDES] = {"your right side", "your left side"};
     for (int sd = SM_HISTORY_SIDES - 1; sd >= 0; sd--) {
         double tw = rd_text(cr, lx, y + 10, 9.5, 0, RD_RIGHT, rd_ink, names[sd]);
         rd_colour(cr, rd_side_colour[sd], 1);
@@ -304,7 +304,8 @@ void rd_summary_page(cairo_t *cr, const sm_rd_sessions_t *s)
         rd_colour(cr, rd_side_colour[sd], 1);
         rd_marker(cr, sd, base + 4, y + 14.5, 3.2);
         cairo_fill(cr);
-        rd_text(cr, base + 11, y + 18, 8.5, 1, RD_LEFT, rd_ink, sd ? "Left side" : "Right side");
+        rd_text(cr, base + 11, y + 18, 8.5, 1, RD_LEFT, rd_ink,
+                sd ? "Your left side" : "Your right side");
         for (int k = 0; k < 5; k++)
             rd_text(cr, base + k * 0.063 * cw, y + 30, 8, 1, RD_LEFT, rd_grey, sub[k]);
     }

@@ -125,6 +125,7 @@ sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
 {
     if (!v || !m)
         return SM_ERR_ARG;
+    snprintf(v->patient, sizeof v->patient, "%s", m->patient ? m->patient : "");
     sm_layout_t L;
     sm_view_ctx_t c;
     if (!sm_view_prepare(v, m, &L, &c))

@@ -97,8 +97,8 @@ typedef struct {
     /* Placement template (the clinician's saved placement), drawn as a ghost outline. */
     const uint8_t *template_mask; /* rows*cols (of frame), non-zero = inside the template's tool
                                      footprint: a dashed magenta outline; NULL: none */
-    const char *template_text;    /* under the map in large type, e.g. "right ASIS: 1.5 cm toward
-                                     the head, 0.5 cm outward"; NULL: none */
+    const char *template_text;    /* under the map in large type, e.g. "right ASIS: move the ball
+                                     1.5 cm toward your feet"; NULL: none */
     int template_on_target;       /* outline and text in the success colour (green) */
 
     /* No-go zones (e.g. the hip fold) in mat millimetres: x across (col * pitch), y along
@@ -153,6 +153,9 @@ typedef struct {
     /* A calibration screen over the whole view (steadymat calibrate: what to prepare before the
      * first step, the result after the last); NULL: none. */
     const struct sm_view_calscreen *calscreen;
+    /* The person practising (UTF-8, as the session stores it), shown in the status line and what
+     * the name box opened with n starts with; NULL or "": none. */
+    const char *patient;
 } sm_view_model_t;
 
 /* One full screen of the guided calibration: a title, a list, and for the result the verdict,
@@ -216,14 +219,18 @@ typedef enum {
     SM_ACT_REDO,       /* r or Backspace (no name box open): redo this step */
     SM_ACT_SOUNDS,     /* s: hear every cue once with its meaning (again: stop) */
     SM_ACT_SAFETY,     /* F1: show (or close) the safety screen */
-    SM_ACT_CLINICIAN   /* v: the clinician view on/off (the patient view is the default) */
+    SM_ACT_CLINICIAN,  /* v: the clinician view on/off (the patient view is the default) */
+    /* n opens a box with the patient's name (the model's `patient`) to edit; Enter gives this
+     * with the name in the event's text ("" when it was erased: no name), Esc cancels. */
+    SM_ACT_PATIENT
 } sm_action_t;
 
 /* One user action with its details. */
 typedef struct {
     sm_action_t action;
     int value;           /* SM_ACT_SORENESS: 0..10 */
-    char text[64];       /* SM_ACT_TEMPLATE_SAVE: the name typed */
+    char text[128];      /* SM_ACT_TEMPLATE_SAVE: the name typed (at most 63 bytes);
+                            SM_ACT_PATIENT: the patient's name (at most 127 bytes, "" none) */
     sm_view_zone_t zone; /* SM_ACT_ZONE_ADD: mat mm */
 } sm_view_event_t;
 
@@ -240,7 +247,8 @@ sm_action_t sm_view_poll(sm_view_t *v);
 /* The same with details (soreness value, template name, zone); *ev (may be NULL) is set on
  * every call (zeros and SM_ACT_NONE when nothing happened). */
 sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev);
-/* 1 while a template name is being typed (the app may pause its own key handling). */
+/* 1 while a template's or the patient's name is being typed (the app may pause its own key
+ * handling). */
 int sm_view_text_entry(const sm_view_t *v);
 
 /* Draw one picture and present it (window) or keep it (headless). */

@@ -1,5 +1,6 @@
-/* The live view's input: keys to actions, the template name being typed, no-go zones dragged
- * with the mouse on the map. Window events (close, device reset) are handled here too. */
+/* The live view's input: keys to actions, the template's or the patient's name being typed,
+ * no-go zones dragged with the mouse on the map. Window events (close, device reset) are handled
+ * here too. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,18 +48,21 @@ static void stop_naming(sm_view_t *v)
     SDL_StopTextInput();
 }
 
-/* While a template name is typed every key edits the name: letters must not mute, quit or
- * rate soreness. Enter saves (an empty name does nothing), Esc cancels. */
+/* While a name is typed every key edits the name: letters must not mute, quit or rate
+ * soreness. Enter saves (an empty template name does nothing; an empty patient's name means no
+ * name), Esc cancels. */
 static sm_action_t naming_key(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_event_t *ev)
 {
     switch (k->keysym.sym) {
     case SDLK_RETURN:
-    case SDLK_KP_ENTER:
-        if (!v->name[0] || k->repeat)
+    case SDLK_KP_ENTER: {
+        int patient = v->naming == NAMING_PATIENT;
+        if ((!v->name[0] && !patient) || k->repeat)
             return SM_ACT_NONE;
         snprintf(ev->text, sizeof ev->text, "%s", v->name);
         stop_naming(v);
-        return SM_ACT_TEMPLATE_SAVE;
+        return patient ? SM_ACT_PATIENT : SM_ACT_TEMPLATE_SAVE;
+    }
     case SDLK_ESCAPE:
         if (!k->repeat)
             stop_naming(v);
@@ -80,13 +84,14 @@ static sm_action_t naming_key(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_
 static void naming_text(sm_view_t *v, const char *t)
 {
     size_t n = strlen(v->name);
+    size_t cap = v->naming == NAMING_PATIENT ? TYPED_MAX : NAME_MAX;
     for (; *t; t++) {
         unsigned char ch = (unsigned char)*t;
         if (ch < 0x20 || ch == 0x7F)
             continue;
         /* Whole UTF-8 sequences only: a name is never cut inside a character. */
         size_t len = ch < 0x80 ? 1 : ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : ch >= 0xC0 ? 2 : 0;
-        if (!len || n + len >= sizeof v->name)
+        if (!len || n + len >= cap)
             break;
         memcpy(v->name + n, t, len);
         n += len;
@@ -156,9 +161,10 @@ static sm_action_t key_action(sm_view_t *v, const SDL_KeyboardEvent *k, sm_view_
         ev->value = 10;
         return rep ? SM_ACT_NONE : SM_ACT_SORENESS;
     case SDLK_t:
+    case SDLK_n: /* the box starts empty for a template, with the name so far for the patient */
         if (!rep) {
-            v->naming = 1;
-            v->name[0] = '\0';
+            v->naming = sym == SDLK_n ? NAMING_PATIENT : NAMING_TEMPLATE;
+            snprintf(v->name, sizeof v->name, "%s", sym == SDLK_n ? v->patient : "");
             v->dragging = 0;
             SDL_StartTextInput();
         }

@@ -49,6 +49,11 @@
 #define NAME_MAX      64        /* template name, bytes with the terminator */
 #define SM_VIEW_FAULT 3         /* labels: a replaced faulty cell (sm_view_model_t.labels) */
 
+/* Names typed in the window (sm_view.naming): a template's (NAME_MAX) or the patient's. */
+#define TYPED_MAX       128 /* a name being typed (a patient's: 127 bytes), with the NUL */
+#define NAMING_TEMPLATE 1
+#define NAMING_PATIENT  2
+
 /* Palette. The mat's own area is a shade lighter than the window so its outline shows even with
  * nobody on it; the colour scale fades into that shade below the floor. */
 static const SDL_Color C_MAT = {27, 30, 38, 255};
@@ -136,9 +141,11 @@ struct sm_view {
     int geo_n;
     SDL_BlendMode geo_blend;
     SDL_Rect rects[RECTS_N];
-    /* Typing a template name: keys go into the name, not to actions. */
+    /* Typing a name (NAMING_TEMPLATE or NAMING_PATIENT; 0 none): keys go into the name, not to
+     * actions. patient: the model's patient at the last render, what n starts the box with. */
     int naming;
-    char name[NAME_MAX];
+    char name[TYPED_MAX];
+    char patient[TYPED_MAX];
     /* Dragging a no-go zone on the map: corners in output pixels. */
     int dragging;
     double drag_x0, drag_y0, drag_x1, drag_y1;

@@ -130,6 +130,26 @@ static char *pdf_text(const char *pdf)
     return t;
 }
 
+/* Which of "your right" / "your left" comes first on the lines that have both (the labels along
+ * the heatmaps' sides): 'R', 'L', 0 when no line has both, '?' when the lines disagree. */
+static int sides_first(const char *text)
+{
+    int first = 0;
+    for (const char *l = text; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        char line[2048];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+        const char *r = strstr(line, "your right"), *lf = strstr(line, "your left");
+        if (r && lf && !strstr(line, "side")) {
+            int f = r < lf ? 'R' : 'L';
+            first = first && first != f ? '?' : f;
+        }
+        l = e ? e + 1 : NULL;
+    }
+    return first;
+}
+
 static void contains(const char *text, const char *what, const char *where)
 {
     if (!strstr(text, what))
@@ -197,6 +217,19 @@ static void all_agree_without_flags(void **state)
         contains(text, want, "the report");
         snprintf(want, sizeof want, "Tool: %s", c->tool_title);
         contains(text, want, "the report");
+        /* the person's sides along the maps as the live view has them: face down (ball) the
+         * right at the left, on the back (back, realign) at the right, side-lying (hook) none */
+        int want_first = !strcmp(c->protocol_opt, "ball")   ? 'R'
+                         : !strcmp(c->protocol_opt, "hook") ? 0
+                                                            : 'L';
+        if (json_object_array_length(json_object_object_get(an, "holds")) > 0 &&
+            sides_first(text) != want_first)
+            fail_msg("%s: the map's sides read '%c', want '%c'", c->protocol_opt,
+                     sides_first(text) ? sides_first(text) : '-', want_first ? want_first : '-');
+        if (right)
+            contains(text, "your right side", "the report");
+        if (left)
+            contains(text, "your left side", "the report");
         /* every hold is in the report */
         json_object *holds;
         assert_true(json_object_object_get_ex(an, "holds", &holds));

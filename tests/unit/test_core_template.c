@@ -259,13 +259,14 @@ static void test_mirror_exact(void **state)
 
 /* A template and a location made by hand: target at body offset (rel_x, 0) from a reference
  * at (300, 400). */
-static void words_case(double rel_x, sm_posture_t posture, double dx, double dy, int move,
-                       const char *want)
+static void words_case_tool(double rel_x, sm_posture_t posture, sm_side_t side, sm_tool_kind_t tool,
+                            double dx, double dy, int move, const char *want)
 {
     sm_template_t t;
     memset(&t, 0, sizeof t);
     snprintf(t.name, sizeof t.name, "w");
     t.posture = posture;
+    t.side = side;
     t.has_tool = 1;
     t.body.present = 1;
     t.rel_x_mm = rel_x;
@@ -284,6 +285,7 @@ static void words_case(double rel_x, sm_posture_t posture, double dx, double dy,
     f.y_mm = loc.target_y_mm + dy;
     f.body_r0 = 0;
     f.midline_x_mm = 300;
+    f.tool_kind = tool;
     sm_template_settings_t s;
     sm_template_settings_default(&s);
     s.describe_move = move;
@@ -292,6 +294,49 @@ static void words_case(double rel_x, sm_posture_t posture, double dx, double dy,
     assert_true(m.valid);
     if (strcmp(m.text, want) != 0)
         fail_msg("rel_x %g, offset (%g, %g): \"%s\", expected \"%s\"", rel_x, dx, dy, m.text, want);
+}
+
+static void words_case(double rel_x, sm_posture_t posture, double dx, double dy, int move,
+                       const char *want)
+{
+    words_case_tool(rel_x, posture, SM_SIDE_UNKNOWN, SM_TOOL_BALL, dx, dy, move, want);
+}
+
+/* The instruction (the default): the way the person must move the tool, in their own frame.
+ * dx, dy: where the tool lies from the target (mat axes: y + toward the feet, x + toward higher
+ * columns; face down, column 0 is the person's right). */
+static void test_move_instructions(void **state)
+{
+    (void)state;
+    sm_template_settings_t s;
+    sm_template_settings_default(&s);
+    assert_int_equal(s.describe_move, 1); /* the live view's words */
+    /* the tool above the template (toward the head): move it toward the feet, and back */
+    words_case(-90, SM_POSTURE_PRONE, 0, -47, 1, "move the ball 4.7 cm toward your feet");
+    words_case(-90, SM_POSTURE_PRONE, 0, 47, 1, "move the ball 4.7 cm toward your head");
+    /* face down: the tool toward higher columns (the person's left) must go to their right */
+    words_case(-90, SM_POSTURE_PRONE, 53, 0, 1, "move the ball 5.3 cm to your right");
+    words_case(-90, SM_POSTURE_PRONE, -53, 0, 1, "move the ball 5.3 cm to your left");
+    words_case(-90, SM_POSTURE_PRONE, 53, -47, 1,
+               "move the ball 4.7 cm toward your feet, 5.3 cm to your right");
+    /* the mirrored template (the left side): the same move has the same words, never an
+     * "inward" that means the opposite way on the other side */
+    words_case(90, SM_POSTURE_PRONE, 53, -47, 1,
+               "move the ball 4.7 cm toward your feet, 5.3 cm to your right");
+    words_case(90, SM_POSTURE_PRONE, -53, 47, 1,
+               "move the ball 4.7 cm toward your head, 5.3 cm to your left");
+    /* on the back the person's right is at the high columns: the across words swap */
+    words_case(90, SM_POSTURE_SUPINE, 53, 0, 1, "move the ball 5.3 cm to your left");
+    words_case(-90, SM_POSTURE_SUPINE, -53, 0, 1, "move the ball 5.3 cm to your right");
+    /* the Hip Hook is named as the tool; lying on the right side the front faces high columns */
+    words_case_tool(0, SM_POSTURE_SIDE, SM_SIDE_RIGHT, SM_TOOL_HOOK, -20, 0, 1,
+                    "move the Hip Hook 2.0 cm toward your front");
+    words_case_tool(0, SM_POSTURE_SIDE, SM_SIDE_LEFT, SM_TOOL_HOOK, -20, 0, 1,
+                    "move the Hip Hook 2.0 cm toward your back");
+    words_case_tool(0, SM_POSTURE_SIDE, SM_SIDE_UNKNOWN, SM_TOOL_HOOK, 0, 31, 1,
+                    "move the Hip Hook 3.1 cm toward your head");
+    /* on target: nothing to move */
+    words_case(-90, SM_POSTURE_PRONE, 4, -6, 1, "on target");
 }
 
 static void test_words(void **state)
@@ -307,7 +352,8 @@ static void test_words(void **state)
     words_case(90, SM_POSTURE_PRONE, 5, -15, 0, "1.5 cm toward the head, 0.5 cm outward");
     words_case(90, SM_POSTURE_PRONE, -12, 40, 0, "4.0 cm toward the feet, 1.2 cm inward");
     /* the way to move instead */
-    words_case(90, SM_POSTURE_PRONE, -12, 40, 1, "move 4.0 cm toward the head, 1.2 cm outward");
+    words_case(90, SM_POSTURE_PRONE, -12, 40, 1,
+               "move the ball 4.0 cm toward your head, 1.2 cm to your left");
     /* on the midline: the person's right/left instead of outward */
     words_case(5, SM_POSTURE_PRONE, -20, 0, 0, "2.0 cm to the person's right");
     words_case(5, SM_POSTURE_SUPINE, -20, 0, 0, "2.0 cm to the person's left");
@@ -525,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_mirror_exact),
         cmocka_unit_test(test_mirror_other_side),
         cmocka_unit_test(test_words),
+        cmocka_unit_test(test_move_instructions),
         cmocka_unit_test(test_no_tool),
         cmocka_unit_test(test_capture_edges),
         cmocka_unit_test(test_tracker_table),

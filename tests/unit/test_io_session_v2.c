@@ -809,6 +809,77 @@ static void test_killed_mid_chunk(void **state)
     free(f);
 }
 
+/* A name typed after the recording began goes into the closed file's header: every frame and
+ * every other header field stays as it was, "" removes the name, a file that is not a 2.0
+ * session is refused and left alone, and nothing is left beside the file. */
+static void test_set_patient(void **state)
+{
+    (void)state;
+    enum { N = 700 }; /* several chunks, and more than the first block copied */
+    sm_frame_t *f = sim_frames("ball-wiggle", 32, 24, 100.0, N, 7);
+    sm_session_header_t h = make_header(32, 24);
+    snprintf(h.protocol, sizeof h.protocol, "hip-hook");
+    h.release_s = 30;
+    snprintf(h.patient, sizeof h.patient, "A. Before");
+    snprintf(h.notes, sizeof h.notes, "first line\nsecond");
+    const char *path = ts_path(tmp(), "named.smsession");
+    write_frames(path, &h, f, N);
+    size_t before = file_size(path);
+    const char *name = "Zo\xc3\xab ../N\x1b[31mew"; /* UTF-8 kept, the escape made harmless */
+    assert_int_equal(sm_session_set_patient(path, name, err, sizeof err), SM_OK);
+    sm_session_reader_t *r;
+    assert_int_equal(sm_session_reader_open(path, &r, err, sizeof err), SM_OK);
+    const sm_session_header_t *g = sm_session_reader_header(r);
+    assert_string_equal(g->patient, "Zo\xc3\xab ../N?[31mew");
+    assert_string_equal(g->protocol, "hip-hook");
+    assert_true(g->release_s == 30);
+    assert_string_equal(g->notes, "first line\nsecond");
+    assert_string_equal(g->source, "sim:test");
+    assert_true(g->start_unix_ms == h.start_unix_ms);
+    assert_int_equal(g->mat.rows, 32);
+    assert_int_equal(read_expect(r, f, N, 0), N);
+    assert_int_equal(sm_session_reader_stats(r)->corrupt, 0);
+    size_t name_len = strlen(g->patient);
+    sm_session_reader_close(r);
+    /* the header grew by the name's difference, the records did not change */
+    assert_int_equal(file_size(path), before + name_len - strlen("A. Before"));
+    /* no name */
+    assert_int_equal(sm_session_set_patient(path, "", err, sizeof err), SM_OK);
+    assert_int_equal(sm_session_reader_open(path, &r, err, sizeof err), SM_OK);
+    assert_string_equal(sm_session_reader_header(r)->patient, "");
+    assert_int_equal(read_expect(r, f, N, 0), N);
+    sm_session_reader_close(r);
+    /* nothing left beside it */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c 'named.smsession.tmp'", tmp());
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int strays = -1;
+    assert_int_equal(fscanf(p, "%d", &strays), 1);
+    pclose(p);
+    assert_int_equal(strays, 0);
+    /* a 1.0 file has no place for a name: refused, left as it was */
+    const char *v1 = ts_path(tmp(), "old.smsession");
+    sm_session_writer_t *w;
+    assert_int_equal(sm_session_writer_open_version(v1, &h, 1, &w, err, sizeof err), SM_OK);
+    for (size_t k = 0; k < 10; k++)
+        assert_int_equal(sm_session_writer_frame(w, &f[k], err, sizeof err), SM_OK);
+    assert_int_equal(sm_session_writer_close(w, err, sizeof err), SM_OK);
+    size_t v1_size = file_size(v1);
+    assert_int_equal(sm_session_set_patient(v1, "B", err, sizeof err), SM_ERR_VERSION);
+    assert_non_null(strstr(err, "old.smsession"));
+    assert_int_equal(file_size(v1), v1_size);
+    /* not a session, and no file */
+    const char *junk = ts_path(tmp(), "junk.smsession");
+    assert_int_equal(ts_write_file(junk, "hello", 5), 0);
+    assert_int_equal(sm_session_set_patient(junk, "B", err, sizeof err), SM_ERR_FORMAT);
+    assert_int_equal(file_size(junk), 5);
+    assert_int_equal(
+        sm_session_set_patient(ts_path(tmp(), "missing.smsession"), "B", err, sizeof err),
+        SM_ERR_IO);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -826,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_seek_into_chunks),
         cmocka_unit_test(test_flush_policy_chunks),
         cmocka_unit_test(test_killed_mid_chunk),
+        cmocka_unit_test(test_set_patient),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

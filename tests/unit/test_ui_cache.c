@@ -150,6 +150,10 @@ static void test_kept_parts_follow_every_change(void **state)
     render_both(kept, each, &m, "replay a second later");
     m.source_label = "another input";
     render_both(kept, each, &m, "another input");
+    m.patient = "Jo Bloggs"; /* typed with n */
+    render_both(kept, each, &m, "a patient named");
+    m.patient = "Ann Other";
+    render_both(kept, each, &m, "another patient");
     m.clinician = 0;
     render_both(kept, each, &m, "patient view");
     SDL_FreeSurface(before);

@@ -288,7 +288,7 @@ static void test_template_outline(void **state)
     sm_view_t *v = headless(1280, 800);
     sm_view_model_t m = model_for(f);
     m.template_mask = mask;
-    m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.template_text = "right ASIS: move the ball 1.5 cm toward your feet";
     m.clinician = 1; /* templates are the clinician's */
     SDL_Surface *s = picture(v, &m);
     int rect[4];
@@ -600,7 +600,7 @@ static void test_patient_and_clinician_views(void **state)
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     m.labels = labels, m.ghosts = ghosts, m.template_mask = mask;
-    m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.template_text = "right ASIS: move the ball 1.5 cm toward your feet";
     m.crc_errors = 4;
     sm_metrics_t mt;
     sm_metrics_compute(f, m.pitch_mm, 50, &mt);
@@ -978,6 +978,86 @@ static void test_template_name_typing(void **state)
     free(f);
 }
 
+/* n opens the patient's name box with the name so far (the model's patient at the last render);
+ * typing edits it without triggering keys, Enter gives SM_ACT_PATIENT with the name, an erased
+ * name gives "" (no name), Esc keeps the old one; names up to 127 bytes. The name shows in the
+ * status line. */
+static void test_patient_name_typing(void **state)
+{
+    (void)state;
+    sm_view_t *v = windowed(900, 600);
+    sm_frame_t *f = new_frame(24, 24);
+    sm_view_model_t m = model_for(f);
+    m.patient = "Ann";
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    drain(v);
+    type_key(SDLK_n, NULL);
+    sm_view_event_t ev;
+    assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_NONE);
+    assert_int_equal(sm_view_text_entry(v), 1);
+    type_key(SDLK_SPACE, " ");
+    type_key(SDLK_q, "q");
+    type_key(SDLK_7, "7");
+    push_key(SDLK_BACKSPACE, 0, 0);
+    push_text("\xc3\x9c"); /* Ü */
+    assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_NONE);
+    assert_int_equal(sm_view_render(v, &m), SM_OK); /* the box is drawn meanwhile */
+    push_key(SDLK_RETURN, 0, 0);
+    assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_PATIENT);
+    drain(v); /* SDL ends a poll round with a sentinel: finish it */
+    assert_string_equal(ev.text, "Ann q\xc3\x9c");
+    assert_int_equal(sm_view_text_entry(v), 0);
+    /* the next box starts with what the app now shows */
+    m.patient = "Ann q\xc3\x9c";
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    type_key(SDLK_n, NULL);
+    for (int i = 0; i < 5; i++) /* Ü is one character */
+        push_key(SDLK_BACKSPACE, 0, 0);
+    push_key(SDLK_RETURN, 0, 0);
+    assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_PATIENT);
+    drain(v);
+    assert_string_equal(ev.text, "A");
+    for (int i = 0; i < 2; i++) { /* erased: no name (Enter works on an empty name) */
+        type_key(SDLK_n, NULL);
+        for (int k = 0; k < 8; k++)
+            push_key(SDLK_BACKSPACE, 0, 0);
+        if (i == 0) {
+            push_key(SDLK_ESCAPE, 0, 0); /* Esc: nothing changes, no quit */
+            assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_NONE);
+            assert_int_equal(sm_view_text_entry(v), 0);
+            continue;
+        }
+        push_key(SDLK_RETURN, 0, 0);
+        assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_PATIENT);
+        drain(v);
+        assert_string_equal(ev.text, "");
+    }
+    /* a long name is kept to 127 bytes, whole characters */
+    m.patient = NULL;
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    type_key(SDLK_n, NULL);
+    for (int i = 0; i < 80; i++)
+        push_text("\xc3\xa9");
+    push_key(SDLK_RETURN, 0, 0);
+    assert_int_equal(sm_view_poll_event(v, &ev), SM_ACT_PATIENT);
+    drain(v);
+    assert_int_equal(strlen(ev.text), 126);
+    sm_view_destroy(v);
+    /* the status line names the patient */
+    sm_view_t *hv = headless(1280, 800);
+    m.patient = NULL;
+    SDL_Surface *none = picture(hv, &m);
+    m.patient = "Ann Example";
+    SDL_Surface *named = picture(hv, &m);
+    int y0 = 800 - 40;
+    assert_true(count_in(named, 0, y0, 640, 800, is_white) >
+                count_in(none, 0, y0, 640, 800, is_white) + 100);
+    SDL_FreeSurface(none);
+    SDL_FreeSurface(named);
+    sm_view_destroy(hv);
+    free(f);
+}
+
 /* Dragging on the map gives a zone in mat mm within a cell of where the mouse went; shift gives
  * an ellipse; a click or a drag off the map gives nothing; the box shows while dragging. */
 static void test_mouse_drag_zone(void **state)
@@ -1076,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_overlays_picture_independent),
         cmocka_unit_test(test_keys_give_actions),
         cmocka_unit_test(test_template_name_typing),
+        cmocka_unit_test(test_patient_name_typing),
         cmocka_unit_test(test_mouse_drag_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

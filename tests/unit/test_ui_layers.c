@@ -53,7 +53,7 @@ static sm_view_model_t full_model(void)
     m.pitch_mm = 20.0, m.scale_max = 1023.0, m.units = "raw counts (uncalibrated)";
     m.source_label = "simulator: ball-steady", m.fps = 50;
     m.labels = labels, m.ghosts = ghosts;
-    m.template_mask = tmask, m.template_text = "right ASIS: 1.5 cm toward the head";
+    m.template_mask = tmask, m.template_text = "right ASIS: move the ball 1.5 cm toward your feet";
     m.zones = zones, m.n_zones = 1;
     m.coach = 1, m.phase = "Hold", m.instruction = "Hold still - breathe slowly";
     m.steady_s = 42, m.target_s = 60, m.meter = 0.9, m.side = "right", m.volume = 0.7;

@@ -161,6 +161,71 @@ static void no_hold_one_page(void **state)
     pages_for(0, 1);
 }
 
+/* The line of pdftotext -layout output holding both "your right" and "your left" (the labels
+ * along a heatmap's sides, or the path plot's axis), at which one comes first: 'R' or 'L', 0
+ * when no line has both. */
+static int first_on_a_line(const char *text, int *lines)
+{
+    int first = 0;
+    *lines = 0;
+    for (const char *l = text; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+        const char *r = strstr(line, "your right"), *lf = strstr(line, "your left");
+        if (r && lf && !strstr(line, "side")) {
+            int f = r < lf ? 'R' : 'L';
+            if (first && f != first)
+                return '?'; /* both orders on one page: the sides are not drawn alike */
+            first = f;
+            ++*lines;
+        }
+        l = e ? e + 1 : NULL;
+    }
+    return first;
+}
+
+/* "your right" / "your left" as the live view has them: along the map's sides (face down the
+ * person's right is column 0, drawn at the left; on the back at the right; side-lying not
+ * said), and the holds and the summary name the person's sides the same way. */
+static void sides_named_as_in_the_live_view(void **state)
+{
+    (void)state;
+    static const struct {
+        int right_edge;
+        int first; /* 'R': "your right" left of "your left" */
+    } cases[] = {{1, 'R'}, {2, 'L'}, {0, 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        sm_rd_hold_t h[4];
+        sm_coach_hold_t all[4];
+        sm_rd_page_t pg;
+        make_page(&pg, h, all, 2); /* hold 1 right, hold 2 left */
+        pg.right_edge = cases[k].right_edge;
+        const char *pdf = ts_path(ts_tempdir(), "sides.pdf");
+        sm_rd_pdf_t *d;
+        char err[300], cmd[1200];
+        assert_int_equal(sm_rd_pdf_open(pdf, &d, err, sizeof err), SM_OK);
+        sm_rd_pdf_session(d, &pg);
+        assert_int_equal(sm_rd_pdf_close(d, err, sizeof err), SM_OK);
+        snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 -layout '%s' -", pdf);
+        char *text = run_text(cmd);
+        int lines;
+        int first = first_on_a_line(text, &lines);
+        if (first != cases[k].first)
+            fail_msg("right_edge %d: '%c' first, want '%c':\n%s", cases[k].right_edge,
+                     first ? first : '-', cases[k].first ? cases[k].first : '-', text);
+        if (cases[k].first)
+            assert_true(lines >= 1);
+        /* the holds and the summary say whose side, whatever the posture */
+        assert_int_equal(count(text, "your right side"), 1);
+        assert_int_equal(count(text, "your left side"), 1);
+        assert_int_equal(count(text, "Your right"), 1);
+        assert_int_equal(count(text, "Your left"), 1);
+        free(text);
+    }
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -175,6 +240,7 @@ int main(void)
         cmocka_unit_test(four_holds_two_pages),
         cmocka_unit_test(ten_holds_three_pages),
         cmocka_unit_test(no_hold_one_page),
+        cmocka_unit_test(sides_named_as_in_the_live_view),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

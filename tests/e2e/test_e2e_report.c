@@ -243,8 +243,20 @@ static void report_of_a_calibrated_recording(void **state)
     json_object *u = NULL, *c = NULL;
     json_object_object_get_ex(j, "units", &u);
     assert_string_equal(json_object_get_string(u), "kPa");
+    /* the reference profile (its id: the size and the date it was made), as the session says;
+     * found beside the history or where SteadyMat is installed */
+    json_object *ref =
+        json_object_from_file(SM_TEST_DATA "/../../calibration/reference-mat-32x24.json");
+    assert_non_null(ref);
+    json_object *created = NULL;
+    assert_true(json_object_object_get_ex(ref, "created", &created));
+    char id[96];
+    snprintf(id, sizeof id, "32x24@%s", json_object_get_string(created));
+    json_object_put(ref);
+    json_object_object_get_ex(j, "calibration_id", &c);
+    assert_string_equal(json_object_get_string(c), id);
     json_object_object_get_ex(j, "calibration", &c);
-    assert_non_null(strstr(json_object_get_string(c), "reference-mat-32x24"));
+    assert_non_null(strstr(json_object_get_string(c), "(from the session: "));
     size_t n;
     char *csv = ts_read_file(ts_path(out, "calibrated.csv"), &n);
     assert_non_null(csv);

@@ -409,6 +409,18 @@ static const char *across_word(const sm_template_t *t, double dx)
     return dx < 0 ? "toward the mat's left" : "toward the mat's right";
 }
 
+/* Which of the two directions an offset (dx, dy) mm names: each at least min_mm; both small
+ * but not on target: the larger one. */
+static void axes_to_say(double dx, double dy, double min_mm, int *say_x, int *say_y)
+{
+    *say_y = fabs(dy) >= min_mm;
+    *say_x = fabs(dx) >= min_mm;
+    if (!*say_x && !*say_y) {
+        *say_y = fabs(dy) >= fabs(dx);
+        *say_x = !*say_y;
+    }
+}
+
 /* The instruction: where the person must move the tool to reach the target, in their own frame
  * ("move the ball 4.7 cm toward your feet, 1.2 cm to your left"). The tool lies at
  * (off_x, off_y) mm from the target (mat axes, y + = toward the feet), so the move is the
@@ -417,11 +429,8 @@ static void move_words(const sm_template_t *t, const sm_contact_frame_t *f, doub
                        double off_y, double word_min_mm, char *text, size_t cap)
 {
     double dx = -off_x, dy = -off_y;
-    int say_y = fabs(dy) >= word_min_mm, say_x = fabs(dx) >= word_min_mm;
-    if (!say_x && !say_y) { /* both small but not on target: say the larger one */
-        say_y = fabs(dy) >= fabs(dx);
-        say_x = !say_y;
-    }
+    int say_x, say_y;
+    axes_to_say(dx, dy, word_min_mm, &say_x, &say_y);
     char a[48] = "", b[48] = "", len[16];
     if (say_y) {
         cm(len, sizeof len, dy);
@@ -477,11 +486,8 @@ void sm_template_compare(const sm_template_t *t, const sm_contact_frame_t *f,
         return;
     }
     double dx = out->dx_mm, dy = out->dy_mm;
-    int say_y = fabs(dy) >= s->word_min_mm, say_x = fabs(dx) >= s->word_min_mm;
-    if (!say_x && !say_y) { /* both small but not on target: say the larger one */
-        say_y = fabs(dy) >= fabs(dx);
-        say_x = !say_y;
-    }
+    int say_x, say_y;
+    axes_to_say(dx, dy, s->word_min_mm, &say_x, &say_y);
     char a[48] = "", b[48] = "", len[16];
     if (say_y) {
         cm(len, sizeof len, dy);

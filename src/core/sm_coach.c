@@ -212,6 +212,8 @@ struct sm_coach {
     double dt_typ; /* typical frame interval, s (the gap test) */
     /* personal baseline: velocity covariance and fast-band mean square while still */
     double bl_xx, bl_yy, bl_xy, bl_hf, bl_w;
+    /* the recent-movement level's own square while still (sensor noise), and this frame's */
+    double bl_lf, lf_raw;
     double bl_exx, bl_eyy, bl_exy; /* excursion second moments while still */
     /* excursion x velocity moments while still: the part of the across excursion that moves
      * with the breath (its path is a loop, not a line) is predicted from the along excursion
@@ -529,7 +531,7 @@ static void start_hold(sm_coach_t *co, double t, double found, int phase_cue)
 static void baseline_forget(sm_coach_t *co)
 {
     co->learned = 0;
-    co->bl_xx = co->bl_yy = co->bl_xy = co->bl_hf = co->bl_w = 0;
+    co->bl_xx = co->bl_yy = co->bl_xy = co->bl_hf = co->bl_w = co->bl_lf = 0;
     co->bl_exx = co->bl_eyy = co->bl_exy = 0;
     co->bl_exvx = co->bl_exvy = co->bl_eyvx = co->bl_eyvy = 0;
     baseline_thresholds(co);
@@ -1001,6 +1003,7 @@ static void baseline_learn(sm_coach_t *co, double dt)
         co->bl_yy += dt * co->vy * co->vy;
         co->bl_xy += dt * co->vx * co->vy;
         co->bl_hf += dt * hf2;
+        co->bl_lf += dt * co->lf_raw * co->lf_raw;
         co->bl_w += dt;
         if (co->bl_w >= s->learn_s) {
             co->learned = 1;
@@ -1013,6 +1016,7 @@ static void baseline_learn(sm_coach_t *co, double dt)
     co->bl_yy += a * (w * co->vy * co->vy - co->bl_yy);
     co->bl_xy += a * (w * co->vx * co->vy - co->bl_xy);
     co->bl_hf += a * (w * hf2 - co->bl_hf);
+    co->bl_lf += a * (w * co->lf_raw * co->lf_raw - co->bl_lf);
     co->bl_exx += a * (w * ex * ex - co->bl_exx);
     co->bl_eyy += a * (w * ey * ey - co->bl_eyy);
     co->bl_exy += a * (w * ex * ey - co->bl_exy);
@@ -1124,7 +1128,13 @@ static void track_tool(sm_coach_t *co, const sm_contact_frame_t *f, double dt)
      * slow averages start an episode, the fast ones end it (so the end is heard promptly) */
     win_push(&co->tool_w, t, x, y);
     double lvel = level_of(co, co->ms, co->vxx, co->vyy, co->vxy);
-    double lfast = level_recent(co, t);
+    /* the recent movement less what the sensor's noise alone gives it at rest (in quadrature),
+     * so noise does not keep the buzz going once the person has settled */
+    double lfast = co->lf_raw = level_recent(co, t);
+    if (co->learned && co->bl_w > 0) {
+        double l2 = lfast * lfast - co->bl_lf / co->bl_w;
+        lfast = l2 > 0 ? sqrt(l2) : 0;
+    }
     /* excursion: the (low-passed) position against where it has lately been, along and
      * across the breathing, against how far this person's breathing takes it */
     double aq = ema_a(dt, 1.0 / (2.0 * PI * s->exc_lp_hz));

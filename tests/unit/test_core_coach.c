@@ -471,6 +471,51 @@ static void test_rock_beside_a_looping_breath(void **state)
     sm_coach_destroy(co);
 }
 
+/* Issue 11: a noisy sensor (0.5 mm of white noise on every sample, as a force plate's or a
+ * coarse mat's centre of pressure has) under a person who slides 3 cm to a new spot in a second:
+ * the relocation ends when they have settled there, not while the noise still jitters. */
+static void test_noise_does_not_hold_the_move(void **state)
+{
+    (void)state;
+    const double w = 2 * 3.14159265358979 * 0.25;
+    sm_coach_t *co = NULL;
+    assert_int_equal(sm_coach_create(NULL, &co), SM_OK);
+    sm_contact_frame_t f;
+    sm_coach_out_t o;
+    uint32_t rng = 12345;
+    int starts = 0;
+    for (int k = 0; k < 50 * 40; k++) {
+        double t = k / 50.0, nz[2];
+        for (int j = 0; j < 2; j++) { /* a sum of uniforms: near-normal, sd 0.5 mm */
+            double u = 0;
+            for (int q = 0; q < 12; q++) {
+                rng = rng * 1664525u + 1013904223u;
+                u += (rng >> 8) / 16777216.0;
+            }
+            nz[j] = 0.5 * (u - 6.0);
+        }
+        double slide = t < 25 ? 0 : t < 26 ? 30 * (t - 25) : 30;
+        frame(&f, t, 1, 200 + slide + nz[0], 500 + 2.0 * sin(w * t) + nz[1], 2000);
+        sm_coach_update(co, &f, &o);
+        for (int i = 0; i < o.n_cues; i++)
+            if (t > 25 && o.cues[i].kind == SM_CUE_WIGGLE_START)
+                starts++;
+    }
+    size_t n;
+    const sm_coach_event_t *ev = sm_coach_events(co, &n);
+    int reloc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == SM_EV_RELOCATION) {
+            reloc++;
+            print_message("noisy slide: relocation %.2f-%.2f s (slide 25-26 s)\n", ev[i].start_s,
+                          ev[i].end_s);
+            assert_true(ev[i].end_s <= 26.8);
+        }
+    assert_int_equal(reloc, 1);
+    assert_int_equal(starts, 1); /* one buzz: the noise at the new spot does not start another */
+    sm_coach_destroy(co);
+}
+
 /* Issue 11: what a user would notice on movement the coach was not tuned on. */
 static void test_glitch_gap_slide_meter(void **state)
 {
@@ -698,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_realignment),
         cmocka_unit_test(test_nogo_pauses_the_hold),
         cmocka_unit_test(test_rock_beside_a_looping_breath),
+        cmocka_unit_test(test_noise_does_not_hold_the_move),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_glitch_gap_slide_meter),
     };

@@ -54,6 +54,7 @@ typedef struct {
     const sm_run_config_t *rc;
     sm_source_t *src;
     sm_view_t *view;
+    double render_cpu_s; /* the window's pictures: CPU spent drawing them (sm_view_draw_stats) */
     sm_source_status_t st;
     sm_frame_t *frame; /* latest frame */
     sm_frame_t *shown; /* frame on screen (frozen while paused) */
@@ -1287,6 +1288,16 @@ static void print_json(run_t *r, double wall_s, double cpu_s)
     }
     if (r->rc->audio_out)
         ADD("audio_out", json_object_new_string(r->rc->audio_out));
+    if (r->view && !r->rc->headless) { /* how the window's pictures were drawn (benchmarks) */
+        sm_view_draw_stats_t ds;
+        sm_view_draw_stats(r->view, &ds);
+        ADD("pictures", json_object_new_int64(ds.pictures));
+        ADD("picture_cpu_ms",
+            json_object_new_double(ds.pictures ? 1e3 * r->render_cpu_s / ds.pictures : 0));
+        ADD("pictures_in_parts", json_object_new_int64(ds.in_parts));
+        ADD("pictures_unchanged", json_object_new_int64(ds.unchanged));
+        ADD("picture_drawn_percent", json_object_new_double(ds.drawn_percent));
+    }
     ADD("wall_s", json_object_new_double(wall_s));
     ADD("cpu_s", json_object_new_double(cpu_s));
     ADD("cpu_percent", json_object_new_double(wall_s > 0 ? 100.0 * cpu_s / wall_s : 0));
@@ -1446,7 +1457,9 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
         if (r->view && !rc->headless) {
             int64_t wait_us = -1;
             if (sm_pace_turn(&pace, now, n > 0, dirty || now - last_render > 250000, &wait_us)) {
+                double c0 = sm_clock_thread_cpu_s();
                 render(r, now / 1e6);
+                r->render_cpu_s += sm_clock_thread_cpu_s() - c0;
                 if (rc->on_present && r->have_shown)
                     rc->on_present(rc->hook_ctx, r->shown->seq, sm_clock_now_us());
                 last_render = now;

@@ -19,6 +19,7 @@ struct sm_contact {
     uint8_t *foot;  /* footprint flood marks (all 0 between uses) */
     int *stack;     /* flood fill (hook) */
     double *ii;     /* integral image of the loaded cells, (rows+1)*(cols+1) */
+    double *wins;   /* find_candidates: the load in the window centred on each cell */
     float *sup;     /* second-highest cell of each 3x3 block: a contact's supported peak */
     float *slow;    /* recent level of each cell (onset), input units */
     double slow_tot;
@@ -181,8 +182,9 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->ii = malloc((size_t)(rows + 1) * (size_t)(cols + 1) * sizeof *ct->ii);
     ct->sup = malloc(n * sizeof *ct->sup);
     ct->slow = malloc(n * sizeof *ct->slow);
+    ct->wins = malloc(n * sizeof *ct->wins);
     if (!ct->in || !ct->w || !ct->prev || !ct->cnt || !ct->since || !ct->scratch || !ct->label ||
-        !ct->mark || !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow) {
+        !ct->mark || !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow || !ct->wins) {
         sm_contact_destroy(ct);
         return SM_ERR_NOMEM;
     }
@@ -208,6 +210,7 @@ void sm_contact_destroy(sm_contact_t *ct)
     free(ct->ii);
     free(ct->sup);
     free(ct->slow);
+    free(ct->wins);
     free(ct);
 }
 
@@ -1013,10 +1016,16 @@ static int find_candidates(sm_contact_t *ct, sm_tool_kind_t kind, double tot, ca
 {
     const int rows = ct->rows, cols = ct->cols, h = window_h(ct, kind);
     int nc = 0;
-    for (int r = 0; r < rows && tot > 0; r++)
+    if (!(tot > 0))
+        return 0;
+    double *win = ct->wins; /* each window's load once, not once per neighbour asking */
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            win[r * cols + c] = box_sum(ct, r - h, r + h, c - h, c + h);
+    for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
             /* the centre itself may be unloaded (a window straddling two cells' gap) */
-            double wsum = box_sum(ct, r - h, r + h, c - h, c + h);
+            double wsum = win[r * cols + c];
             if (!(wsum > 0))
                 continue;
             int is_max = 1;
@@ -1024,7 +1033,7 @@ static int find_candidates(sm_contact_t *ct, sm_tool_kind_t kind, double tot, ca
                 for (int dc = -1; dc <= 1; dc++) {
                     int rr = r + dr, cc = c + dc;
                     if ((dr || dc) && rr >= 0 && rr < rows && cc >= 0 && cc < cols) {
-                        double w2 = box_sum(ct, rr - h, rr + h, cc - h, cc + h);
+                        double w2 = win[rr * cols + cc];
                         /* ties go to the first in scan order */
                         if (w2 > wsum || (w2 == wsum && (dr < 0 || (dr == 0 && dc < 0)))) {
                             is_max = 0;

@@ -27,6 +27,14 @@ double sm_clock_cpu_s(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+double sm_clock_thread_cpu_s(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void sm_io_wait(int fd, int timeout_ms)
 {
     struct pollfd p = {fd, POLLIN, 0};

@@ -58,4 +58,21 @@ int sm_heatmap_render(sm_heatmap_t *h, const uint16_t *cells, int rows, int cols
                       int out_h, double scale, const uint32_t *lut, int lut_n, void *pixels,
                       int pitch);
 
+/* A part of the picture, output pixels. */
+typedef struct {
+    int x, y, w, h;
+} sm_heatmap_rect_t;
+
+/* sm_heatmap_render over a picture that already shows prev (the same rows x cols, size, scale
+ * and table): only the pixels whose value depends on a cell that differs between prev and cells
+ * are written, so a frame where most of the mat is unchanged costs a fraction of a picture. The
+ * pixels written are exactly those sm_heatmap_render would write there. prev NULL: the whole
+ * picture. rects (1..max_rects of them) get the parts written, top to bottom; returns how many
+ * (0: no cell changed, nothing written), or -1 (bad arguments, no memory). Too many parts for
+ * max_rects are merged into the last one. */
+int sm_heatmap_render_changed(sm_heatmap_t *h, const uint16_t *cells, const uint16_t *prev,
+                              int rows, int cols, int out_w, int out_h, double scale,
+                              const uint32_t *lut, int lut_n, void *pixels, int pitch,
+                              sm_heatmap_rect_t *rects, int max_rects);
+
 #endif

@@ -206,6 +206,8 @@ static void draw_screen(sm_view_t *v, const sm_layout_t *L, const sm_view_calscr
 
 void sm_layer_calscreen_draw(sm_view_t *v, const sm_view_ctx_t *c)
 {
-    if (c->m->calscreen)
+    if (c->m->calscreen && v->dmg.keying) /* drawn straight (a screen at a time): whole */
+        sm_view_damage_all(v);
+    else if (c->m->calscreen)
         draw_screen(v, c->L, c->m->calscreen);
 }

@@ -245,8 +245,7 @@ static int draw_sound(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t 
     static const int idx[6] = {0, 1, 2, 2, 1, 3};
     for (int i = 0; i < 6; i++)
         tri[i] = (SDL_Vertex){p[idx[i]], c, {0, 0}};
-    SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_NONE);
-    SDL_RenderGeometry(v->ren, NULL, tri, 6, NULL, 0);
+    sm_view_geometry(v, tri, 6, SDL_BLENDMODE_NONE);
     for (int i = 0; i < 3; i++) {
         int bh = iround(s * (0.35f + 0.3f * i)), bx = iround(x0 + s * (0.85f + 0.42f * i));
         SDL_Rect bar = {bx, iround(cy) - bh / 2, iround(fmax(2.0, 0.22 * s)), bh};

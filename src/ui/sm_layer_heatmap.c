@@ -3,6 +3,7 @@
  * scale bar under the map and the colour legend beside it. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sm_colormap.h"
@@ -138,15 +139,27 @@ int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const floa
     }
     if (labels)
         cells = replace_faults(v, cells, labels, f->rows, f->cols);
-    if (h->valid && h->tw == map_w && h->th == map_h && h->rows == f->rows && h->cols == f->cols &&
-        h->scale == scale && memcmp(h->last, cells, n * sizeof cells[0]) == 0)
-        return 0;
+    h->n_changed = 0;
+    int same = h->valid && h->tw == map_w && h->th == map_h && h->rows == f->rows &&
+               h->cols == f->cols && h->scale == scale;
+    if (same) {
+        /* A cell is drawn again when it has moved more than one of the colour scale's 256
+         * colours (viridis) from the value drawn: the sensor's flicker within a colour does not
+         * recolour the map (most of what a still body changes from frame to frame), and the
+         * picture is always within a colour of the frame. */
+        int step = (int)(scale / SM_COLORMAP_N);
+        for (size_t i = 0; i < n; i++)
+            v->shown[i] = abs((int)cells[i] - (int)h->last[i]) > step ? cells[i] : h->last[i];
+        cells = v->shown;
+        if (memcmp(h->last, cells, n * sizeof cells[0]) == 0)
+            return 0;
+    }
     if (!h->tex || h->tw != map_w || h->th != map_h) {
         if (h->tex)
             SDL_DestroyTexture(h->tex);
         h->tex =
             SDL_CreateTexture(v->ren, v->pixel_format, SDL_TEXTUREACCESS_STREAMING, map_w, map_h);
-        h->valid = 0;
+        h->valid = 0, same = 0;
         h->tw = h->th = 0;
         if (!h->tex)
             return -1;
@@ -154,17 +167,31 @@ int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const floa
         SDL_SetTextureScaleMode(h->tex, SDL_ScaleModeNearest);
         h->tw = map_w, h->th = map_h;
     }
-    void *pixels;
-    int pitch;
-    if (SDL_LockTexture(h->tex, NULL, &pixels, &pitch) != 0)
-        return -1;
-    int rc = sm_heatmap_render(v->hm, cells, f->rows, f->cols, map_w, map_h, scale, v->lut, LUT_N,
-                               pixels, pitch);
-    SDL_UnlockTexture(h->tex);
-    if (rc != 0) {
+    size_t need = (size_t)map_w * (size_t)map_h;
+    if (need > h->px_cap) {
+        uint32_t *px = malloc(need * sizeof *px);
+        if (!px)
+            return -1;
+        free(h->px);
+        h->px = px, h->px_cap = need;
+        same = 0;
+    }
+    int nr = sm_heatmap_render_changed(v->hm, cells, same ? h->last : NULL, f->rows, f->cols, map_w,
+                                       map_h, scale, v->lut, LUT_N, h->px, map_w * 4, h->changed,
+                                       HEAT_RECTS);
+    if (nr < 0) {
         h->valid = 0;
         return -1;
     }
+    for (int i = 0; i < nr; i++) {
+        const sm_heatmap_rect_t *k = &h->changed[i];
+        SDL_Rect r = {k->x, k->y, k->w, k->h};
+        if (SDL_UpdateTexture(h->tex, &r, h->px + (size_t)k->y * map_w + k->x, map_w * 4) != 0) {
+            h->valid = 0;
+            return -1;
+        }
+    }
+    h->n_changed = nr;
     memcpy(h->last, cells, n * sizeof cells[0]);
     h->rows = f->rows, h->cols = f->cols, h->scale = scale;
     h->valid = 1;
@@ -234,7 +261,7 @@ static void draw_legend(sm_view_t *v, const sm_layout_t *L, const sm_view_model_
     key = sm_view_hash_str(key, units);
     if (sm_view_cache_begin(v, &v->legend, area, key, v->pal->window))
         return;
-    SDL_RenderCopy(v->ren, v->legend_tex, NULL, &bar);
+    sm_view_copy(v, v->legend_tex, bar, 0x6c65676eu, 1);
     sm_view_outline(v, bar, v->pal->frame, 1);
     for (int i = 0;; i++) {
         double val = i * step;
@@ -312,9 +339,16 @@ static void draw_scale_bar(sm_view_t *v, const sm_layout_t *L, const sm_frame_t 
 
 static void draw_map(sm_view_t *v, heat_t *h, SDL_Rect r, int ok)
 {
-    if (ok)
-        SDL_RenderCopy(v->ren, h->tex, NULL, &r); /* covers the map: no fill under */
-    else
+    if (ok && v->dmg.keying) { /* the copy, and the parts its last upload coloured again */
+        uint32_t key = sm_view_hash(0x68656174u, &h, sizeof h);
+        sm_view_copy(v, h->tex, r, sm_view_hash(key, &h->tw, sizeof h->tw), 0);
+        for (int i = 0; i < h->n_changed; i++) {
+            const sm_heatmap_rect_t *k = &h->changed[i];
+            sm_view_damage_mark(v, (SDL_Rect){r.x + k->x, r.y + k->y, k->w, k->h});
+        }
+    } else if (ok) {
+        sm_view_copy(v, h->tex, r, 0, 0); /* covers the map: no fill under */
+    } else
         fill(v, r, C_MAT);
     sm_view_outline(v, r, v->pal->frame, 1);
 }

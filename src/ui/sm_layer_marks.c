@@ -47,8 +47,16 @@ static void draw_contour(sm_view_t *v, SDL_Rect map, const sm_frame_t *f, const 
         {3, 0, -1, -1},   {0, 2, -1, -1}, {0, 1, 3, 2},   {0, 1, -1, -1},
         {3, 1, -1, -1},   {2, 1, -1, -1}, {3, 2, -1, -1}, {-1, -1, -1, -1}};
     double keep = dash > 0 ? dash : 1.0;
-    for (int i = -1; i < k->rows; i++) {
-        for (int j = -1; j < k->cols; j++) {
+    /* only the squares around the cells inside (a tool is a few cells of a large mat) */
+    int top = k->rows, bottom = -1, left = k->cols, right = -1;
+    for (int r = 0; r < k->rows; r++)
+        for (int col = 0; col < k->cols; col++)
+            if (inside(k, r, col)) {
+                top = r < top ? r : top, bottom = r > bottom ? r : bottom;
+                left = col < left ? col : left, right = col > right ? col : right;
+            }
+    for (int i = top - 1; i <= bottom; i++) {
+        for (int j = left - 1; j <= right; j++) {
             int cs = inside(k, i, j) << 3 | inside(k, i, j + 1) << 2 |
                      inside(k, i + 1, j + 1) << 1 | inside(k, i + 1, j);
             for (int s = 0; s < 4 && seg[cs][s] >= 0; s += 2) {

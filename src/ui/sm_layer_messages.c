@@ -43,7 +43,7 @@ static void draw_alert(sm_view_t *v, const sm_layout_t *L, SDL_Rect over, const 
     sm_view_outline(v, box, C_BLACK, iround(fmax(2.0, 0.4 * L->u)));
     if (tex) {
         SDL_Rect dst = {box.x + (box.w - tw) / 2, box.y + pad, tw, th};
-        SDL_RenderCopy(v->ren, tex, NULL, &dst);
+        sm_view_copy(v, tex, dst, sm_view_text_key(SM_FACE_MESSAGE, C_BLACK, bw - 2 * pad, s), 0);
     }
 }
 

@@ -42,7 +42,8 @@ static void draw_panel(sm_view_t *v, const sm_layout_t *L, int size_only, SDL_Re
                  box->y + pad, AL_LEFT, box->w - 2 * pad, &hh);
     if (tex) {
         SDL_Rect dst = {box->x + pad, box->y + 2 * pad + head, tw, th};
-        SDL_RenderCopy(v->ren, tex, NULL, &dst);
+        sm_view_copy(v, tex, dst, sm_view_text_key(SM_FACE_BANNER, v->pal->text, w - 2 * pad, body),
+                     0);
     }
     sm_view_text(v, SM_FACE_SMALL, v->pal->dim, hint, box->x + pad, box->y + box->h - pad - sh,
                  AL_LEFT, box->w - 2 * pad, NULL);

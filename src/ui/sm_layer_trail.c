@@ -6,6 +6,8 @@
 
 #include "sm_view_internal.h"
 
+#define MARKER_ALPHA 200 /* of 255 at the reticle's solid parts */
+
 static double seg_dist(double px, double py, double ax, double ay, double bx, double by)
 {
     double dx = bx - ax, dy = by - ay;
@@ -15,9 +17,12 @@ static double seg_dist(double px, double py, double ax, double ay, double bx, do
     return sqrt(ex * ex + ey * ey);
 }
 
-/* A reticle: white ring with four ticks outside it and a small centre dot, all outlined in black
+/* A reticle: a grey ring (the whole body's CoP is context, the tool is the point: subdued, a
+ * little see-through) with four ticks outside it and a small centre dot, all outlined in black
  * so it stands out on every colour of the scale (dark purple to yellow). The inside of the ring
- * stays open so the pressure under the CoP remains visible. Drawn once per size, antialiased. */
+ * stays open so the pressure under the CoP remains visible. Drawn once per size, antialiased,
+ * in its final colour: copying it is a plain blend (SDL's colour and alpha modulation cost
+ * about ten times as much per pixel in its software renderer). */
 static void make_marker(sm_view_t *v, double ring_r, double stroke, double edge)
 {
     int key = iround(ring_r * 16) * 4096 + iround(stroke * 16) * 64 + iround(edge * 16);
@@ -48,9 +53,10 @@ static void make_marker(sm_view_t *v, double ring_r, double stroke, double edge)
             double cw = fmin(fmax(0.5 - d, 0), 1);          /* white core coverage */
             double cb = fmin(fmax(0.5 - (d - edge), 0), 1); /* with the black edge */
             double a = cw + cb * (1 - cw);
-            int lum = a > 0 ? iround(255 * cw / a) : 0;
-            row[x] = (uint32_t)iround(a * 255) << 24 | (uint32_t)lum << 16 | (uint32_t)lum << 8 |
-                     (uint32_t)lum;
+            double lum = a > 0 ? cw / a : 0; /* white core over the black edge */
+            row[x] = (uint32_t)iround(a * MARKER_ALPHA) << 24 |
+                     (uint32_t)iround(lum * C_COP.r) << 16 | (uint32_t)iround(lum * C_COP.g) << 8 |
+                     (uint32_t)iround(lum * C_COP.b);
         }
     }
     v->marker_tex = SDL_CreateTextureFromSurface(v->ren, s);
@@ -78,7 +84,6 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     if (!tr || tr->count < 2)
         return;
     double span = m->trail_s > 0 ? m->trail_s : 3.0;
-    SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_BLEND); /* untextured geometry uses it */
     float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
     for (int layer = 0; layer < 2; layer++) {
         int nv = 0;
@@ -115,8 +120,7 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
             }
             px = x, py = y, pt = t, have = 1;
         }
-        if (nv)
-            SDL_RenderGeometry(v->ren, NULL, v->verts, nv, NULL, 0);
+        sm_view_geometry(v, v->verts, nv, SDL_BLENDMODE_BLEND);
     }
 }
 
@@ -136,9 +140,8 @@ static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_metrics_t *
     cell_to_px(L, f, mt->cop_row, mt->cop_col, &x, &y);
     SDL_Rect dst = {iround(x) - v->marker_px / 2, iround(y) - v->marker_px / 2, v->marker_px,
                     v->marker_px};
-    SDL_SetTextureColorMod(v->marker_tex, C_COP.r, C_COP.g, C_COP.b);
-    SDL_SetTextureAlphaMod(v->marker_tex, 200);
-    SDL_RenderCopy(v->ren, v->marker_tex, NULL, &dst);
+    uint32_t key = sm_view_hash(0x6d61726bu, &v->marker_key, sizeof v->marker_key);
+    sm_view_copy(v, v->marker_tex, dst, sm_view_hash(key, &v->marker_px, sizeof v->marker_px), 0);
 }
 
 void sm_layer_trail_draw(sm_view_t *v, const sm_view_ctx_t *c)

@@ -99,7 +99,7 @@ static void draw_zones(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     double pitch = m->pitch_mm > 0 && isfinite(m->pitch_mm) ? m->pitch_mm : 10.0;
     double sx = L->map.w / (f->cols * pitch), sy = L->map.h / (f->rows * pitch);
     SDL_Rect clip = L->map; /* a zone drawn past the mat's edge stays on the map */
-    SDL_RenderSetClipRect(v->ren, &clip);
+    sm_view_damage_clip(v, &clip);
     int any_active = 0;
     for (int i = 0; m->zones && i < m->n_zones; i++)
         any_active |= m->zones[i].active != 0;
@@ -119,7 +119,7 @@ static void draw_zones(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         draw_zone_shape(v, L, ell, fmin(v->drag_x0, v->drag_x1), fmin(v->drag_y0, v->drag_y1),
                         fmax(v->drag_x0, v->drag_x1), fmax(v->drag_y0, v->drag_y1), 60, 0, 0);
     }
-    SDL_RenderSetClipRect(v->ren, NULL);
+    sm_view_damage_clip(v, NULL);
 }
 
 /* The tool in a no-go zone: a red box with white bold text across the top of the map (the map
@@ -145,7 +145,7 @@ void sm_view_zone_banner(sm_view_t *v, const sm_layout_t *L, const char *text)
     sm_view_outline(v, box, C_TOOL, iround(fmax(2.0, 0.4 * L->u)));
     if (tex) {
         SDL_Rect dst = {box.x + (box.w - tw) / 2, box.y + pad, tw, th};
-        SDL_RenderCopy(v->ren, tex, NULL, &dst);
+        sm_view_copy(v, tex, dst, sm_view_text_key(SM_FACE_MESSAGE, C_TOOL, bw - 2 * pad, s), 0);
     }
 }
 

@@ -74,6 +74,8 @@ static const sm_layer_t LAYERS[] = {
     {"safety", sm_layer_safety_draw},
 };
 
+_Static_assert(sizeof LAYERS / sizeof LAYERS[0] <= DMG_LAYERS, "a layer the parts do not follow");
+
 const sm_layer_t *sm_view_layers(int *n)
 {
     *n = (int)(sizeof LAYERS / sizeof LAYERS[0]);
@@ -121,6 +123,90 @@ int sm_view_prepare(sm_view_t *v, const sm_view_model_t *m, sm_layout_t *L, sm_v
     return 1;
 }
 
+static void draw_layers(sm_view_t *v, const sm_view_ctx_t *c)
+{
+    sm_view_damage_t *d = &v->dmg;
+    for (size_t i = 0; i < sizeof LAYERS / sizeof LAYERS[0]; i++) {
+        d->layer = (int)i;
+        /* drawing a part: a layer that draws nothing there is not run at all */
+        if (d->clipping && i < DMG_LAYERS && !SDL_HasIntersection(&d->layer_box[i], &d->clip))
+            continue;
+        LAYERS[i].draw(v, c);
+    }
+    d->layer = -1;
+}
+
+/* r without hole: up to 4 rectangles into out (above, below, left, right of the hole). */
+static int around(SDL_Rect r, SDL_Rect hole, SDL_Rect *out)
+{
+    SDL_Rect h;
+    if (!SDL_IntersectRect(&r, &hole, &h)) {
+        out[0] = r;
+        return 1;
+    }
+    int n = 0;
+    if (h.y > r.y)
+        out[n++] = (SDL_Rect){r.x, r.y, r.w, h.y - r.y};
+    if (h.y + h.h < r.y + r.h)
+        out[n++] = (SDL_Rect){r.x, h.y + h.h, r.w, r.y + r.h - h.y - h.h};
+    if (h.x > r.x)
+        out[n++] = (SDL_Rect){r.x, h.y, h.x - r.x, h.h};
+    if (h.x + h.w < r.x + r.w)
+        out[n++] = (SDL_Rect){h.x + h.w, h.y, r.x + r.w - h.x - h.w, h.h};
+    return n;
+}
+
+/* With a renderer that keeps its picture (sm_view_damage.c): the layers say what they would
+ * draw, and only the parts that changed are cleared and drawn again, each under a clip. Returns
+ * 0 when nothing changed (nothing to present). */
+static int draw_changed(sm_view_t *v, const sm_view_ctx_t *c, SDL_Rect *parts, int *n_parts)
+{
+    const sm_layout_t *L = c->L;
+    sm_view_damage_t *d = &v->dmg;
+    sm_view_damage_setup(v, L->W, L->H);
+    uint32_t key = sm_view_hash(2166136261u, &v->pal, sizeof v->pal);
+    key = sm_view_hash(key, v->face_px, sizeof v->face_px);
+    key = sm_view_hash(key, &L->u, sizeof L->u);
+    if (key != d->frame_key)
+        d->full = 1;
+    d->frame_key = key;
+    sm_view_damage_begin(v);
+    draw_layers(v, c);
+    int n = sm_view_damage_plan(v, parts, DMG_RECTS);
+    *n_parts = n > 0 ? n : 0;
+    d->pictures++;
+    d->drawn_sum += n < 0 ? 1.0 : (double)d->drawn_px / ((double)L->W * L->H);
+    if (n < 0) {
+        sm_view_clear(v, c);
+        draw_layers(v, c);
+        return 1;
+    }
+    if (n == 0) {
+        d->skipped_pictures++;
+        return 0;
+    }
+    d->parts_pictures++;
+    SDL_Color w = v->pal->window;
+    for (int i = 0; i < n; i++) {
+        d->clip = parts[i];
+        d->clipping = 1;
+        SDL_RenderSetClipRect(v->ren, &parts[i]);
+        /* the window colour under the part, but not under a map: its picture covers it */
+        static const SDL_Rect none = {0, 0, 0, 0};
+        SDL_Rect bg[4], more[16];
+        int nb = around(parts[i], c->heat_ok ? L->map : none, bg), nm = 0;
+        for (int k = 0; k < nb; k++)
+            nm += around(bg[k], c->heat2_ok ? L->map2 : none, more + nm);
+        SDL_SetRenderDrawBlendMode(v->ren, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(v->ren, w.r, w.g, w.b, 255);
+        SDL_RenderFillRects(v->ren, more, nm);
+        draw_layers(v, c);
+    }
+    d->clipping = 0;
+    SDL_RenderSetClipRect(v->ren, NULL);
+    return 1;
+}
+
 sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
 {
     if (!v || !m)
@@ -130,9 +216,17 @@ sm_status sm_view_render(sm_view_t *v, const sm_view_model_t *m)
     sm_view_ctx_t c;
     if (!sm_view_prepare(v, m, &L, &c))
         return SM_OK;
-    sm_view_clear(v, &c);
-    for (size_t i = 0; i < sizeof LAYERS / sizeof LAYERS[0]; i++)
-        LAYERS[i].draw(v, &c);
-    sm_view_present(v, &L);
+    SDL_Rect parts[DMG_RECTS];
+    int n = 0; /* drawn in parts (0: whole) */
+    if (v->retained && !v->no_cache) {
+        if (!draw_changed(v, &c, parts, &n)) {
+            v->have_picture = v->have_picture || v->headless;
+            return SM_OK; /* the picture on screen is the one this model makes */
+        }
+    } else {
+        sm_view_clear(v, &c);
+        draw_layers(v, &c);
+    }
+    sm_view_present(v, &L, parts, n);
     return SM_OK;
 }

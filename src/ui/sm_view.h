@@ -265,4 +265,14 @@ int sm_view_heatmap_rect(const sm_view_t *v, int rect[4]);
 /* Cached text textures (count and bytes), to check that long sessions do not grow memory. */
 void sm_view_cache_stats(const sm_view_t *v, int *entries, size_t *bytes);
 
+/* How the pictures so far were drawn (benchmarks): with the software renderer only what changed
+ * is drawn again. */
+typedef struct {
+    long pictures;        /* sm_view_render calls that drew or kept a picture */
+    long in_parts;        /* drawn again only in the parts that changed */
+    long unchanged;       /* nothing had changed: nothing drawn, nothing presented */
+    double drawn_percent; /* of the picture drawn again, on average (100: drawn whole) */
+} sm_view_draw_stats_t;
+void sm_view_draw_stats(const sm_view_t *v, sm_view_draw_stats_t *s);
+
 #endif

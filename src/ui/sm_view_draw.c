@@ -8,6 +8,15 @@
 
 void sm_view_outline(sm_view_t *v, SDL_Rect r, SDL_Color c, int width)
 {
+    int wd = width > 0 ? width : 0;
+    SDL_Rect box = {r.x - wd - 1, r.y - wd - 1, r.w + 2 * wd + 2, r.h + 2 * wd + 2};
+    if (v->dmg.keying) {
+        uint32_t h = sm_view_hash(0x6f75746cu, &c, sizeof c);
+        sm_view_damage_note(v, box, sm_view_hash(h, &width, sizeof width), 0);
+        return;
+    }
+    if (sm_view_damage_skip(v, box))
+        return;
     set_color(v, c);
     if (c.a == 255 && width > 0) { /* the same pixels as the rings below, in four fills */
         SDL_Rect k[4] = {{r.x - width, r.y - width, r.w + 2 * width, width},
@@ -42,7 +51,7 @@ int sm_view_text(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int x, 
     int dx = align == AL_LEFT ? x : align == AL_CENTER ? x - dw / 2 : x - dw;
     /* Keep the scaled text on the same baseline region: centre it vertically in the line. */
     SDL_Rect dst = {dx, y + (th - dh) / 2, dw, dh};
-    SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    sm_view_copy(v, tex, dst, sm_view_text_key(face, c, 0, s), dw != w || dh != th);
     return dw;
 }
 
@@ -60,6 +69,14 @@ void sm_view_text_up(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int
         w = maxlen;
     }
     SDL_Rect dst = {cx - w / 2, cy - h / 2, w, h};
+    /* turned about its centre: h wide and w tall, a pixel or two of rounding either way */
+    SDL_Rect box = {cx - h / 2 - 2, cy - w / 2 - 2, h + 4, w + 4};
+    if (v->dmg.keying) {
+        sm_view_damage_note(v, box, sm_view_text_key(face, c, -90, s), 1);
+        return;
+    }
+    if (sm_view_damage_skip(v, box))
+        return;
     SDL_RenderCopyEx(v->ren, tex, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
 }
 
@@ -131,11 +148,52 @@ void sm_view_quad(SDL_Vertex *vt, float ax, float ay, float bx, float by, float 
  * dozen segments is one call, not one per segment. */
 void sm_view_geo_flush(sm_view_t *v)
 {
-    if (v->geo_n) {
-        SDL_SetRenderDrawBlendMode(v->ren, v->geo_blend);
-        SDL_RenderGeometry(v->ren, NULL, v->geo, v->geo_n, NULL, 0);
-    }
+    if (v->geo_n)
+        sm_view_geometry(v, v->geo, v->geo_n, v->geo_blend);
     v->geo_n = 0;
+}
+
+void sm_view_geometry(sm_view_t *v, const SDL_Vertex *vt, int n, SDL_BlendMode blend)
+{
+    if (n <= 0)
+        return;
+    float x0 = vt[0].position.x, x1 = x0, y0 = vt[0].position.y, y1 = y0;
+    for (int i = 1; i < n; i++) {
+        x0 = fminf(x0, vt[i].position.x), x1 = fmaxf(x1, vt[i].position.x);
+        y0 = fminf(y0, vt[i].position.y), y1 = fmaxf(y1, vt[i].position.y);
+    }
+    if (!(x0 > -1e6f && x1 < 1e6f && y0 > -1e6f && y1 < 1e6f)) /* NaN or far away: anywhere */
+        x0 = y0 = -1e6f, x1 = y1 = 1e6f;
+    SDL_Rect box = {(int)floorf(x0) - 2, (int)floorf(y0) - 2, (int)(x1 - floorf(x0)) + 5,
+                    (int)(y1 - floorf(y0)) + 5};
+    if (v->dmg.keying) {
+        uint32_t h = sm_view_hash(0x67656f6du, &blend, sizeof blend);
+        sm_view_damage_note(v, box, sm_view_hash(h, vt, (size_t)n * sizeof *vt), 0);
+        return;
+    }
+    if (sm_view_damage_skip(v, box))
+        return;
+    SDL_SetRenderDrawBlendMode(v->ren, blend);
+    SDL_RenderGeometry(v->ren, NULL, vt, n, NULL, 0);
+}
+
+void sm_view_copy(sm_view_t *v, SDL_Texture *tex, SDL_Rect dst, uint32_t key, int scaled)
+{
+    if (v->dmg.keying) {
+        sm_view_damage_note(v, dst, sm_view_hash(key, "copy", 4), scaled);
+        return;
+    }
+    if (!tex || sm_view_damage_skip(v, dst))
+        return;
+    SDL_RenderCopy(v->ren, tex, NULL, &dst);
+}
+
+uint32_t sm_view_text_key(sm_face face, SDL_Color c, int wrap, const char *s)
+{
+    uint32_t h = sm_view_hash(0x74657874u, &face, sizeof face);
+    h = sm_view_hash(h, &c, sizeof c);
+    h = sm_view_hash(h, &wrap, sizeof wrap);
+    return sm_view_hash_str(h, s);
 }
 
 void sm_view_geo_line(sm_view_t *v, float ax, float ay, float bx, float by, float width,
@@ -153,10 +211,23 @@ void sm_view_geo_line(sm_view_t *v, float ax, float ay, float bx, float by, floa
 
 void sm_view_rects_flush(sm_view_t *v, int n, SDL_Color c)
 {
-    if (n > 0) {
-        set_color(v, c);
-        SDL_RenderFillRects(v->ren, v->rects, n);
+    if (n <= 0)
+        return;
+    if (v->dmg.keying || v->dmg.clipping) {
+        SDL_Rect box = v->rects[0];
+        for (int i = 1; i < n; i++)
+            SDL_UnionRect(&box, &v->rects[i], &box);
+        if (v->dmg.keying) {
+            uint32_t h = sm_view_hash(0x72656374u, &c, sizeof c);
+            sm_view_damage_note(v, box, sm_view_hash(h, v->rects, (size_t)n * sizeof v->rects[0]),
+                                0);
+            return;
+        }
+        if (sm_view_damage_skip(v, box))
+            return;
     }
+    set_color(v, c);
+    SDL_RenderFillRects(v->ren, v->rects, n);
 }
 
 /* Text scaled to fit w and h (either 0: no limit), centred on cx, top at y; returns the height
@@ -174,7 +245,7 @@ int sm_view_text_fit(sm_view_t *v, sm_face face, SDL_Color c, const char *s, int
     if (h > 0 && th * k > h)
         k = (double)h / th;
     SDL_Rect dst = {cx - iround(tw * k) / 2, y, iround(tw * k), iround(th * k)};
-    SDL_RenderCopy(v->ren, tex, NULL, &dst);
+    sm_view_copy(v, tex, dst, sm_view_text_key(face, c, wrap, s), dst.w != tw || dst.h != th);
     return dst.h;
 }
 
@@ -212,14 +283,19 @@ int sm_view_cache_begin(sm_view_t *v, sm_view_cache_t *c, SDL_Rect r, uint32_t k
 {
     c->drawing = 0;
     if (r.w <= 0 || r.h <= 0)
-        return 1; /* nothing to show */
+        return 1;        /* nothing to show */
+    if (v->dmg.keying) { /* what it shows is what its key says */
+        sm_view_damage_note(v, r, sm_view_hash(key, "kept", 4), 0);
+        return 1;
+    }
     if (v->no_cache) {
         fill(v, r, bg);
         return 0;
     }
     if (c->tex && c->valid && c->key == key && c->r.x == r.x && c->r.y == r.y && c->r.w == r.w &&
         c->r.h == r.h) {
-        SDL_RenderCopy(v->ren, c->tex, NULL, &r);
+        if (!sm_view_damage_skip(v, r))
+            SDL_RenderCopy(v->ren, c->tex, NULL, &r);
         return 1;
     }
     c->valid = 0;
@@ -236,6 +312,7 @@ int sm_view_cache_begin(sm_view_t *v, sm_view_cache_t *c, SDL_Rect r, uint32_t k
         c->drawing = 1;
         c->r = r;
         c->key = key;
+        v->dmg.in_cache = 1; /* drawn whole, in its own texture */
     } else { /* a renderer without pictures of its own: the caller draws straight, every time */
         SDL_SetRenderTarget(v->ren, NULL);
         if (c->tex)
@@ -251,6 +328,7 @@ void sm_view_cache_end(sm_view_t *v, sm_view_cache_t *c)
     if (!c->drawing)
         return;
     c->drawing = 0;
+    v->dmg.in_cache = 0;
     SDL_SetRenderTarget(v->ren, NULL); /* the viewport goes back to the whole output with it */
     SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE); /* opaque: a plain copy */
     c->valid = 1;

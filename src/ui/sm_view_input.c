@@ -258,7 +258,10 @@ sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev)
             sm_view_targets_lost(v);
         else if (e.type == SDL_RENDER_DEVICE_RESET)
             sm_view_device_reset(v);
-        /* Resizes need nothing here: every render lays out from the current output size. */
+        /* Resizes need nothing here: every render lays out from the current output size (and
+         * a new size is drawn whole). Uncovered, the window shows the whole picture again. */
+        else if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_EXPOSED)
+            sm_view_damage_all(v);
         else if (e.type == SDL_TEXTINPUT && v->naming)
             naming_text(v, e.text.text);
         else if (e.type == SDL_KEYDOWN)

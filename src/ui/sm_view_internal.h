@@ -24,7 +24,10 @@
  *
  * Around them: sm_view_window.c (window, renderer, screenshots), sm_view_input.c (keys, text
  * entry, mouse drags), sm_view_layout.c (where everything goes), sm_view_draw.c (text, fills,
- * thick lines shared by the layers).
+ * thick lines shared by the layers), sm_view_damage.c (drawing again only the parts of the
+ * picture that changed). Layers draw through the helpers below (fill, sm_view_text,
+ * sm_view_copy, sm_view_geometry ...), not SDL directly: the helpers are what tell which parts
+ * changed. (The calibration screens draw straight and say so: those pictures are drawn whole.)
  * Thread context: main thread only, like sm_view.h.
  */
 #ifndef SM_VIEW_INTERNAL_H
@@ -99,14 +102,54 @@ typedef struct {
 } sm_view_cache_t;
 
 /* One heatmap texture at its size on screen and what it shows, so an unchanged frame (paused,
- * or the compare map that rarely changes) is not coloured again. */
+ * or the compare map that rarely changes) is not coloured again. last: the values drawn, each
+ * within one of the scale's 256 colours of the frame's. */
+#define HEAT_RECTS 48
 typedef struct {
     SDL_Texture *tex;
     int tw, th;
     uint16_t last[SM_MAX_CELLS];
     int rows, cols, valid;
     double scale;
+    /* The picture coloured, kept (tw x th), so a new frame colours and uploads only the part
+     * around the cells that changed (sm_heatmap_render_changed). */
+    uint32_t *px;
+    size_t px_cap; /* pixels px has room for */
+    /* What the last upload changed (map pixels): the parts of the picture to draw again. */
+    sm_heatmap_rect_t changed[HEAT_RECTS];
+    int n_changed;
 } heat_t;
+
+/* Drawing only what changed (sm_view_damage.c): the picture in tiles, each with the hash of what
+ * the layers drew on it. */
+#define DMG_MAX_TILES 4096 /* tiles of 32 px (more on huge outputs): 1000 at 1280x800 */
+#define DMG_SCALED    64   /* scaled copies followed per picture (more: drawn whole) */
+#define DMG_RECTS     24   /* parts found per picture (more: drawn whole) ... */
+#define DMG_PARTS     4    /* ... joined into at most this many to draw */
+#define DMG_LAYERS    16   /* layers followed (sm_view.c has 13) */
+typedef struct {
+    int keying;         /* the layers only add what they would draw to the tiles */
+    int full;           /* the next picture is drawn whole */
+    int unkeyed;        /* this picture has a part drawn without keys: the next is whole too */
+    uint32_t frame_key; /* palette, type sizes: a change draws the picture whole */
+    int W, H, tile, tx, ty;
+    uint32_t cur[DMG_MAX_TILES], prev[DMG_MAX_TILES];
+    uint8_t forced[DMG_MAX_TILES], dirty[DMG_MAX_TILES];
+    SDL_Rect kclip; /* keying: the clip a layer set (sm_view_damage_clip) */
+    int kclip_on;
+    SDL_Rect scaled[DMG_SCALED]; /* boxes of this picture's scaled copies */
+    int n_scaled;
+    SDL_Rect clip; /* drawing: the part being drawn again */
+    int clipping;  /* drawing a part (else the whole picture) */
+    int in_cache;  /* drawing into a kept part's own texture: no part clip there */
+    long drawn_px; /* pixels drawn again by the last picture (the whole: W x H) */
+    /* Keying: where each layer draws (the union of its primitives' boxes), so a part that
+     * misses a layer does not run it. */
+    SDL_Rect layer_box[DMG_LAYERS];
+    int layer;                                       /* the layer being keyed */
+    long pictures, parts_pictures, skipped_pictures; /* counts, for benchmarks */
+    double drawn_sum; /* fractions of the picture drawn again, summed over the pictures */
+} sm_view_damage_t;
 
 struct sm_view {
     SDL_Window *win;
@@ -122,13 +165,16 @@ struct sm_view {
     heat_t heat, heat2;              /* the live map and the compare map */
     uint16_t qcells[SM_MAX_CELLS];   /* calibrated values quantised for sm_heatmap_render */
     uint16_t fixcells[SM_MAX_CELLS]; /* the same with replaced faulty cells filled in */
+    uint16_t shown[SM_MAX_CELLS];    /* what a heatmap upload draws (within a colour) */
     Uint32 pixel_format;             /* of the output: opaque pictures in it are plain copies */
     const pal_t *pal;                /* of the picture being drawn */
     int presenter_fs; /* presenter mode made the window fullscreen (undone when it ends) */
     int last_presenter;
     SDL_Texture *marker_tex;
     int marker_px, marker_key;
-    int no_cache;           /* tests: draw the cached parts straight, every picture */
+    int no_cache; /* tests: draw the cached parts straight, every picture, whole */
+    int retained; /* the renderer keeps its picture between presents (software) */
+    sm_view_damage_t dmg;
     sm_view_cache_t legend; /* the colour legend with its ticks, numbers and units */
     sm_view_cache_t safety; /* the safety panel (sm_layer_safety.c) */
     sm_view_cache_t status; /* the status line (sm_layer_status.c) */
@@ -198,6 +244,28 @@ void sm_view_clear(sm_view_t *v, const sm_view_ctx_t *c);
 
 /* ---- small helpers (sm_view_draw.c and inline) ------------------------------------------- */
 
+/* ---- drawing only what changed (sm_view_damage.c) ----------------------------------------- */
+
+/* Tiles for a W x H picture (a new size: the next picture is drawn whole). */
+void sm_view_damage_setup(sm_view_t *v, int W, int H);
+/* Starts keying: the layers' primitives call _note instead of drawing. */
+void sm_view_damage_begin(sm_view_t *v);
+/* Keying: a primitive would draw what h sums up inside box; scaled: a scaled copy. */
+void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled);
+/* Keying: box changed whatever the primitives say (the map's newly coloured parts). */
+void sm_view_damage_mark(sm_view_t *v, SDL_Rect box);
+/* The next picture is drawn whole (a window exposed, textures lost, a layer that cannot key). */
+void sm_view_damage_all(sm_view_t *v);
+/* Ends keying: the parts to draw again into rects (at most max). Returns their count (0:
+ * nothing changed), or -1: draw the picture whole. */
+int sm_view_damage_plan(sm_view_t *v, SDL_Rect *rects, int max);
+/* A layer's clip (NULL: none), combined with the part being drawn. */
+void sm_view_damage_clip(sm_view_t *v, const SDL_Rect *r);
+/* 1 when box is outside the part being drawn (nothing of it would show). */
+int sm_view_damage_skip(const sm_view_t *v, SDL_Rect box);
+
+uint32_t sm_view_hash(uint32_t h, const void *p, size_t n);
+
 static inline int iround(double x)
 {
     return (int)floor(x + 0.5);
@@ -231,6 +299,12 @@ static inline void set_color(sm_view_t *v, SDL_Color c)
 
 static inline void fill(sm_view_t *v, SDL_Rect r, SDL_Color c)
 {
+    if (v->dmg.keying) {
+        sm_view_damage_note(v, r, sm_view_hash(0x66696c6cu, &c, sizeof c), 0);
+        return;
+    }
+    if (sm_view_damage_skip(v, r))
+        return;
     set_color(v, c);
     SDL_RenderFillRect(v->ren, &r);
 }
@@ -270,10 +344,16 @@ void sm_view_geo_line(sm_view_t *v, float ax, float ay, float bx, float by, floa
 void sm_view_geo_flush(sm_view_t *v);
 /* Fills v->rects[0..n) in c. */
 void sm_view_rects_flush(sm_view_t *v, int n, SDL_Color c);
+/* n vertices of untextured triangles, blended or not. */
+void sm_view_geometry(sm_view_t *v, const SDL_Vertex *vt, int n, SDL_BlendMode blend);
+/* A texture copied to dst, whose look key sums up (a text's: sm_view_text_key); scaled: its
+ * size differs from dst's. */
+void sm_view_copy(sm_view_t *v, SDL_Texture *tex, SDL_Rect dst, uint32_t key, int scaled);
+/* The look of the text texture sm_text_get gives for these arguments. */
+uint32_t sm_view_text_key(sm_face face, SDL_Color c, int wrap, const char *s);
 
 /* FNV-1a over n bytes (strings with their terminator; NULL as ""), continuing from h (start
- * with 2166136261u): the key of a cached part. */
-uint32_t sm_view_hash(uint32_t h, const void *p, size_t n);
+ * with 2166136261u): the key of a cached part. (sm_view_hash is declared above, for fill.) */
 uint32_t sm_view_hash_str(uint32_t h, const char *s);
 /* A cached part at r whose look is summed up by key. Returns 1 when the picture kept for key is
  * still good: it has been copied to r and there is nothing to draw. Returns 0 when the caller
@@ -313,7 +393,7 @@ void sm_view_targets_lost(sm_view_t *v);
 /* Presenter mode makes the window fullscreen and back. */
 void sm_view_presenter_window(sm_view_t *v, int presenter);
 /* Present the picture (keeping a copy for screenshots when asked). */
-void sm_view_present(sm_view_t *v, const sm_layout_t *L);
+void sm_view_present(sm_view_t *v, const sm_layout_t *L, const SDL_Rect *parts, int n);
 
 /* ---- the layers ---------------------------------------------------------------------------- */
 

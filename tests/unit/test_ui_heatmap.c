@@ -369,6 +369,89 @@ static void test_render_bad_arguments(void **state)
     sm_heatmap_destroy(h);
 }
 
+/* Redrawing only what changed gives the very pixels of a full redraw, frame after frame, at
+ * sizes that are and are not whole multiples of the cells: a breathing body (a few cells),
+ * noise on scattered cells, a cell at every edge and corner, a frame with nothing changed, and
+ * another map drawn by the same object in between (the compare pane). A lone changed cell
+ * redraws a small part of the picture, and nothing outside the parts it reports. */
+static void test_render_changed_equals_full(void **state)
+{
+    (void)state;
+    static const int geo[][4] = {{32, 24, 480, 640}, {24, 32, 500, 371}, {5, 7, 70, 50},
+                                 {1, 6, 61, 9},      {6, 1, 9, 61},      {64, 64, 512, 512}};
+    static uint16_t cur[SM_MAX_CELLS], prev[SM_MAX_CELLS];
+    uint32_t lut[LUT_N];
+    view_lut(lut);
+    srand(7);
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        int rows = geo[g][0], cols = geo[g][1], w = geo[g][2], hh = geo[g][3], n = rows * cols;
+        uint32_t *kept = malloc((size_t)w * hh * 4), *full = malloc((size_t)w * hh * 4);
+        uint32_t *before = malloc((size_t)w * hh * 4);
+        assert_non_null(kept), assert_non_null(full), assert_non_null(before);
+        sm_heatmap_t *a = sm_heatmap_create(), *b = sm_heatmap_create();
+        person(cur, rows, cols);
+        sm_heatmap_rect_t rc[8];
+        assert_int_equal(sm_heatmap_render_changed(a, cur, NULL, rows, cols, w, hh, 1023.0, lut,
+                                                   LUT_N, kept, w * 4, rc, 8),
+                         1);
+        assert_true(rc[0].x == 0 && rc[0].y == 0 && rc[0].w == w && rc[0].h == hh);
+        for (int step = 0; step < 40; step++) {
+            memcpy(prev, cur, (size_t)n * sizeof cur[0]);
+            memcpy(before, kept, (size_t)w * hh * 4);
+            int kind = step % 4;
+            if (kind == 0) { /* breathing: a patch of cells grows a little */
+                int r0 = rand() % rows, c0 = rand() % cols;
+                for (int r = r0; r < r0 + 3 && r < rows; r++)
+                    for (int c = c0; c < c0 + 3 && c < cols; c++)
+                        cur[r * cols + c] = (uint16_t)(cur[r * cols + c] + 40);
+            } else if (kind == 1) { /* noise on scattered cells */
+                for (int k = 0; k < n / 10 + 1; k++)
+                    cur[rand() % n] = (uint16_t)(rand() % 1024);
+            } else if (kind == 2) { /* one cell, at a corner or an edge or anywhere */
+                int corner = rand() % 3;
+                int r = corner == 0 ? rows - 1 : corner == 1 ? 0 : rand() % rows;
+                int c = corner == 0 ? cols - 1 : rand() % cols;
+                cur[r * cols + c] = (uint16_t)((cur[r * cols + c] + 333) % 1024);
+            }                    /* kind 3: nothing changed */
+            if (step % 5 == 4) { /* the same object draws another map in between (compare) */
+                static uint16_t other[SM_MAX_CELLS];
+                for (int i = 0; i < n; i++)
+                    other[i] = (uint16_t)(rand() % 1024);
+                assert_int_equal(
+                    sm_heatmap_render(a, other, rows, cols, w, hh, 1023.0, lut, LUT_N, full, w * 4),
+                    0);
+            }
+            int nr = sm_heatmap_render_changed(a, cur, prev, rows, cols, w, hh, 1023.0, lut, LUT_N,
+                                               kept, w * 4, rc, 8);
+            assert_in_range(nr, kind == 3 ? 0 : 1, kind == 3 ? 0 : 8);
+            assert_int_equal(
+                sm_heatmap_render(b, cur, rows, cols, w, hh, 1023.0, lut, LUT_N, full, w * 4), 0);
+            long drawn = 0;
+            for (int y = 0; y < hh; y++)
+                for (int x = 0; x < w; x++) {
+                    if (kept[y * w + x] != full[y * w + x])
+                        fail_msg("%dx%d cells at %dx%d, step %d: pixel (%d,%d) differs from a "
+                                 "full redraw",
+                                 rows, cols, w, hh, step, x, y);
+                    int inside = 0;
+                    for (int k = 0; k < nr; k++)
+                        inside |= x >= rc[k].x && x < rc[k].x + rc[k].w && y >= rc[k].y &&
+                                  y < rc[k].y + rc[k].h;
+                    drawn += inside;
+                    if (!inside && kept[y * w + x] != before[y * w + x])
+                        fail_msg("step %d: pixel (%d,%d) changed outside the parts reported", step,
+                                 x, y);
+                }
+            /* one cell of a large mat: at most a 4 x 4 block of cells is drawn again */
+            if (kind == 2 && rows >= 24 && cols >= 24)
+                assert_true(drawn <= (long)w * hh * 16 / (rows * cols) + 2 * (w + hh));
+        }
+        sm_heatmap_destroy(a);
+        sm_heatmap_destroy(b);
+        free(kept), free(full), free(before);
+    }
+}
+
 /* The generated table is matplotlib's viridis: known end points and middle, lightness and the
  * green channel rising all the way (the view's tests rely on "greener = higher"). */
 static void test_colormap_is_viridis(void **state)
@@ -415,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_render_looks_like_scaled_texture),
         cmocka_unit_test(test_render_follows_resizes),
         cmocka_unit_test(test_render_bad_arguments),
+        cmocka_unit_test(test_render_changed_equals_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,239 @@
+/* Drawing only what changed (sm_view_damage.c) gives the very picture of drawing everything: two
+ * off-screen views follow the same session, one drawing only the parts that changed, one drawing
+ * the whole picture every time, and every picture is compared pixel for pixel. The session goes
+ * through what a person and a clinician see: a breathing body, the tool sliding and resting,
+ * its trail fading, the timer counting, the meter pulsing while moving, the instruction changing,
+ * a toast, a no-go zone entered, the compare pane, presenter mode, the clinician view, the safety
+ * screen, a calibration screen, a name typed, the mat lost and back. And it is cheaper: a frame
+ * where only the body breathes draws a small part of the picture, an unchanged one nothing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testsupport.h"
+
+#include <SDL.h>
+
+#include "sm_colormap.h"
+#include "sm_view_internal.h"
+
+static sm_frame_t frame, cmp;
+static uint8_t labels[SM_MAX_CELLS], tmask[SM_MAX_CELLS];
+static sm_trail_t trail;
+static sm_metrics_t metrics;
+static sm_view_zone_t zones[1] = {{0, 60.0, 300.0, 220.0, 420.0, 0}};
+
+/* A body down the middle breathing (its pressure swells with phase), the tool at (tr, tc). */
+static void make_frame(sm_frame_t *f, double breath, double tr, double tc, unsigned seed)
+{
+    int rows = 32, cols = 24;
+    f->rows = (uint16_t)rows, f->cols = (uint16_t)cols;
+    srand(seed);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            double dy = (r - 12.0) / 7.0, dx = (c - 12.0) / 5.0;
+            double body = dx * dx + dy * dy < 1 ? 250.0 + 30.0 * breath * (1 - dy * dy) : 0.0;
+            double d2 = (r - tr) * (r - tr) + (c - tc) * (c - tc);
+            double v = body + 700.0 * exp(-d2 / 3.0);
+            int i = r * cols + c;
+            f->cells[i] = (uint16_t)(v > 1023 ? 1023 : v);
+            labels[i] = d2 < 6 ? 2 : f->cells[i] > 100 ? 1 : 0;
+            tmask[i] = (r - 22) * (r - 22) + (c - 9) * (c - 9) < 7;
+        }
+    f->cells[3 * cols + 20] = (uint16_t)(rand() % 40); /* a noisy cell in a corner */
+}
+
+static sm_view_t *headless(int whole)
+{
+    char err[256] = "";
+    sm_view_config_t cfg = {.width = 1280, .height = 800, .headless = 1};
+    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
+    if (!v)
+        fail_msg("sm_view_create: %s", err);
+    v->no_cache = whole; /* draws everything, every time */
+    return v;
+}
+
+static long differ(const sm_view_t *a, const sm_view_t *b, int box[4])
+{
+    long n = 0;
+    box[0] = box[1] = 1 << 20, box[2] = box[3] = -1;
+    for (int y = 0; y < a->target->h; y++) {
+        const Uint32 *pa =
+            (const Uint32 *)((const Uint8 *)a->target->pixels + y * a->target->pitch);
+        const Uint32 *pb =
+            (const Uint32 *)((const Uint8 *)b->target->pixels + y * b->target->pitch);
+        for (int x = 0; x < a->target->w; x++)
+            if ((pa[x] | 0xFF000000u) != (pb[x] | 0xFF000000u)) {
+                n++;
+                box[0] = x < box[0] ? x : box[0], box[1] = y < box[1] ? y : box[1];
+                box[2] = x > box[2] ? x : box[2], box[3] = y > box[3] ? y : box[3];
+            }
+    }
+    return n;
+}
+
+static void render_both(sm_view_t *parts, sm_view_t *whole, const sm_view_model_t *m, int step,
+                        const char *what)
+{
+    assert_int_equal(sm_view_render(parts, m), SM_OK);
+    assert_int_equal(sm_view_render(whole, m), SM_OK);
+    int box[4];
+    long n = differ(parts, whole, box);
+    if (n)
+        fail_msg("step %d (%s): %ld pixels differ from the picture drawn whole, in (%d,%d)-(%d,%d)",
+                 step, what, n, box[0], box[1], box[2], box[3]);
+}
+
+static const char *const INSTR[] = {"Hold still - breathe slowly", "Settle onto the ball",
+                                    "Keep still - you moved"};
+
+static void test_parts_make_the_whole_picture(void **state)
+{
+    (void)state;
+    sm_view_t *parts = headless(0), *whole = headless(1);
+    assert_true(parts->retained);
+    sm_trail_init(&trail);
+    static const sm_view_calscreen_t cal = {.title = "You will need", .lines = NULL};
+    long small = 0, frames_only = 0;
+    for (int step = 0; step < 160; step++) {
+        double t = 10.0 + step * 0.05;
+        /* the tool rests, slides 3 cells toward the feet from step 40 to 60, rests again */
+        double slide = step < 40 ? 0 : step < 60 ? (step - 40) / 20.0 : 1.0;
+        double tr = 18.0 + 3.0 * slide, tc = 8.0 + 0.4 * slide;
+        make_frame(&frame, sin(2 * PI * t / 5.0), tr, tc, (unsigned)step);
+        sm_metrics_compute(&frame, 25.0, 50, &metrics);
+        sm_trail_push(&trail, t, metrics.cop_row, metrics.cop_col);
+        sm_view_model_t m = {0};
+        m.frame = &frame, m.metrics = &metrics, m.trail = &trail, m.now_s = t;
+        m.pitch_mm = 25.0, m.scale_max = 1023.0, m.units = "raw counts (uncalibrated)";
+        m.source_label = "simulator: ball-steady", m.fps = 100, m.labels = labels;
+        m.coach = 1, m.phase = "Hold", m.side = "right", m.volume = 0.7, m.target_s = 60;
+        m.steady_s = floor(step * 0.05 * 4) / 4;
+        m.meter = 0.8 + 0.1 * sin(step * 0.3);
+        m.moving = step >= 40 && step < 60; /* the meter pulses, the timer turns amber */
+        m.instruction = INSTR[m.moving ? 2 : step < 20 ? 1 : 0];
+        m.pressure_text = "firm", m.pressure_level = 2;
+        m.template_mask = tmask, m.template_on_target = step >= 60;
+        m.template_text =
+            step >= 60 ? "right ASIS: on target" : "move the ball 3 cm toward your feet";
+        m.zones = zones, m.n_zones = 1;
+        const char *what = "a frame";
+        if (step >= 70 && step < 75)
+            m.toast = "Soreness 6 of 10 saved for this spot, right side", what = "a toast";
+        if (step >= 75 && step < 80)
+            zones[0].active = 1, m.zone_alert = 1, what = "a no-go zone";
+        else
+            zones[0].active = 0;
+        if (step >= 80 && step < 85) {
+            make_frame(&cmp, 0, 20, 10, 1);
+            m.compare_frame = &cmp, m.compare_label = "Template", what = "compare";
+        }
+        if (step >= 85 && step < 90)
+            m.presenter = 1, what = "presenter";
+        if (step >= 90 && step < 95)
+            m.clinician = 1, m.breath_bpm = 11, what = "clinician";
+        if (step >= 95 && step < 98)
+            m.safety = 1, what = "safety";
+        if (step >= 98 && step < 100)
+            m.calscreen = &cal, what = "calibration screen";
+        if (step >= 100 && step < 104)
+            m.frame = NULL, m.metrics = NULL, m.alert = "Mat disconnected - check the cable",
+            what = "mat lost";
+        if (step >= 104 && step < 108) {
+            parts->naming = whole->naming = NAMING_PATIENT;
+            snprintf(parts->name, sizeof parts->name, "Jo B%.*s", step - 104, "logg");
+            snprintf(whole->name, sizeof whole->name, "%s", parts->name);
+            what = "a name typed";
+        } else {
+            parts->naming = whole->naming = 0;
+        }
+        if (step >= 108 && step < 112)
+            m.muted = 1, m.recording = 1, m.crc_errors = (unsigned long)step, what = "status";
+        if (step >= 112 && step < 116)
+            m.release_met = 1, m.steady_s = 61, what = "released";
+        if (step >= 120 && step < 130)
+            m.paused = 1, what = "paused";
+        render_both(parts, whole, &m, step, what);
+        if (step >= 20 && step < 40) { /* resting, breathing: the map's body and the clock */
+            frames_only++;
+            small += parts->dmg.drawn_px < 1280L * 800 / 3;
+        }
+    }
+    /* resting on the ball, most pictures redraw under a third of the window */
+    assert_true(small >= frames_only * 3 / 4);
+    assert_true(parts->dmg.parts_pictures > 100); /* the rest were drawn whole, on purpose */
+    fprintf(stderr, "drawn in parts %ld of %ld pictures; %ld of %ld resting ones under a third\n",
+            parts->dmg.parts_pictures, parts->dmg.pictures, small, frames_only);
+
+    /* the very same model twice: the second picture draws nothing at all */
+    sm_view_model_t m = {0};
+    m.frame = &frame, m.metrics = &metrics, m.pitch_mm = 25.0, m.scale_max = 1023.0;
+    m.units = "kPa", m.source_label = "test";
+    render_both(parts, whole, &m, 200, "one model");
+    long skipped = parts->dmg.skipped_pictures;
+    render_both(parts, whole, &m, 201, "the same model again");
+    assert_int_equal(parts->dmg.skipped_pictures, skipped + 1);
+    assert_int_equal(parts->dmg.drawn_px, 0);
+
+    sm_view_destroy(parts);
+    sm_view_destroy(whole);
+}
+
+/* The map follows every change larger than one of the colour scale's 256 colours and no smaller
+ * one: the picture is always within a colour of the frame, the sensor's flicker within a colour
+ * does not recolour it, and a slow drift is drawn once it adds up to more than a colour. */
+static void test_map_within_a_colour_step(void **state)
+{
+    (void)state;
+    sm_view_t *v = headless(0);
+    make_frame(&frame, 0, 18, 8, 1);
+    sm_metrics_compute(&frame, 25.0, 50, &metrics);
+    sm_view_model_t m = {0};
+    m.frame = &frame, m.metrics = &metrics, m.pitch_mm = 25.0, m.scale_max = 4095.0;
+    m.units = "raw counts (uncalibrated)", m.source_label = "test";
+    const int step = 4095 / SM_COLORMAP_N, cell = 18 * 24 + 8; /* the tool's centre */
+    assert_int_equal(step, 15);
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    uint16_t drawn = v->heat.last[cell];
+    assert_int_equal(drawn, frame.cells[cell]);
+    frame.cells[cell] = (uint16_t)(drawn + step); /* flicker of a step: nothing drawn */
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    assert_int_equal(v->heat.n_changed, 0);
+    assert_int_equal(v->heat.last[cell], drawn);
+    frame.cells[cell] = (uint16_t)(drawn - step);
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    assert_int_equal(v->heat.n_changed, 0);
+    for (int k = 1; k <= 8; k++) { /* a slow drift, 8 counts a frame */
+        frame.cells[cell] = (uint16_t)(drawn + 8 * k);
+        assert_int_equal(sm_view_render(v, &m), SM_OK);
+        int off = abs((int)frame.cells[cell] - (int)v->heat.last[cell]);
+        assert_true(off <= step);
+        assert_true(v->heat.n_changed == 0 || v->heat.last[cell] == frame.cells[cell]);
+    }
+    assert_int_equal(v->heat.last[cell], drawn + 64); /* drawn at 16, 32, 48 and 64 counts */
+    frame.cells[cell] = (uint16_t)(drawn + 200);      /* a real change: drawn at once */
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    assert_true(v->heat.n_changed > 0);
+    assert_int_equal(v->heat.last[cell], drawn + 200);
+    /* and the kept picture is the full picture of what it says it drew */
+    int w = v->heat.tw, h = v->heat.th;
+    uint32_t *ref = malloc((size_t)w * h * 4);
+    assert_non_null(ref);
+    sm_heatmap_t *hm = sm_heatmap_create();
+    assert_int_equal(sm_heatmap_render(hm, v->heat.last, frame.rows, frame.cols, w, h, 4095.0,
+                                       v->lut, LUT_N, ref, w * 4),
+                     0);
+    assert_memory_equal(ref, v->heat.px, (size_t)w * h * 4);
+    sm_heatmap_destroy(hm);
+    free(ref);
+    sm_view_destroy(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_parts_make_the_whole_picture),
+                                       cmocka_unit_test(test_map_within_a_colour_step)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

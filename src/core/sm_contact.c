@@ -4,24 +4,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TOP_SUP 16 /* supported peaks kept per frame for judging dominance */
+
 struct sm_contact {
     sm_contact_settings_t set;
     int rows, cols, n;
     size_t ncell; /* rows * cols, for sizes */
     double pitch;
-    float *in;      /* u16 conversion buffer */
-    float *w;       /* cleaned frame */
-    float *prev;    /* last raw frame, for the static-cell test */
-    float *since;   /* session time the cell last changed */
-    float *scratch; /* quickselect */
-    uint8_t *label; /* SM_CONTACT_* */
-    uint8_t *mark;  /* 1 = cell of the tool */
-    uint8_t *foot;  /* footprint flood marks (all 0 between uses) */
-    int *stack;     /* flood fill (hook) */
-    double *ii;     /* integral image of the loaded cells, (rows+1)*(cols+1) */
-    double *wins;   /* find_candidates: the load in the window centred on each cell */
-    float *sup;     /* second-highest cell of each 3x3 block: a contact's supported peak */
-    float *slow;    /* recent level of each cell (onset), input units */
+    float *in;        /* u16 conversion buffer */
+    float *w;         /* cleaned frame */
+    float *prev;      /* last raw frame, for the static-cell test */
+    float *since;     /* session time the cell last changed */
+    float *scratch;   /* quickselect */
+    uint8_t *label;   /* SM_CONTACT_* */
+    uint8_t *mark;    /* 1 = cell of the tool */
+    uint8_t *foot;    /* footprint flood marks (all 0 between uses) */
+    int *stack;       /* flood fill (hook) */
+    double *ii;       /* integral image of the loaded cells, (rows+1)*(cols+1) */
+    double *wins;     /* find_candidates: the load in the window centred on each cell */
+    int top[TOP_SUP]; /* the cells of the strongest supported peaks (ct->sup), strongest first */
+    int n_top;        /* how many; fewer than TOP_SUP: every cell with a supported peak */
+    float *sup;       /* second-highest cell of each 3x3 block: a contact's supported peak */
+    float *slow;      /* recent level of each cell (onset), input units */
     double slow_tot;
     double rawtot; /* load of the frame as read (cells above the floor) */
     int have_slow;
@@ -882,6 +886,40 @@ static double hook_shape(sm_contact_t *ct, const cand_t *k)
            ramp(fs.base, s->hook_base_lo, s->hook_base_hi);
 }
 
+/* Keeps cell i among the TOP_SUP strongest supported peaks of the frame (ct->top). */
+static void keep_top(sm_contact_t *ct, int i)
+{
+    float v = ct->sup[i];
+    if (!(v > 0) || (ct->n_top == TOP_SUP && !(v > ct->sup[ct->top[TOP_SUP - 1]])))
+        return;
+    int at = ct->n_top < TOP_SUP ? ct->n_top++ : TOP_SUP - 1;
+    for (; at > 0 && ct->sup[ct->top[at - 1]] < v; at--)
+        ct->top[at] = ct->top[at - 1];
+    ct->top[at] = i;
+}
+
+/* Dominance: the strongest other contact, the highest supported peak (a peak with a neighbour
+ * near it: a lone hot cell is none) at least `clear` cells from (r, c) in either direction
+ * (blocks clear of the window; the ring just outside it is the spill test's). From the frame's
+ * strongest peaks when one of them is that far, else from every cell. */
+static double strongest_other(const sm_contact_t *ct, int r, int c, int clear)
+{
+    const int cols = ct->cols;
+    for (int j = 0; j < ct->n_top; j++) {
+        int i = ct->top[j];
+        if (imax(abs(i / cols - r), abs(i % cols - c)) >= clear)
+            return ct->sup[i];
+    }
+    if (ct->n_top < TOP_SUP)
+        return 0.0; /* every supported peak was near */
+    double other = 0;
+    for (int rr = 0; rr < ct->rows; rr++)
+        for (int cc = 0; cc < cols; cc++)
+            if (imax(abs(rr - r), abs(cc - c)) >= clear && ct->sup[rr * cols + cc] > other)
+                other = ct->sup[rr * cols + cc];
+    return other;
+}
+
 static void judge(sm_contact_t *ct, cand_t *k, double tot, float fl)
 {
     const sm_contact_settings_t *s = &ct->set;
@@ -925,21 +963,18 @@ static void judge(sm_contact_t *ct, cand_t *k, double tot, float fl)
     /* spill: the strongest cell just past the window; contrast: the body 1-10 cm beyond it;
      * dominance: the strongest other contact (supported peaks) anywhere past the window */
     int ring = (int)ceil(100.0 / ct->pitch);
-    double spill = 0, other = 0;
-    int nr = 0;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) {
+    double spill = 0;
+    double other = strongest_other(ct, k->r, k->c, h + 2);
+    int nr = 0, far = h + 1 + ring;
+    for (int r = imax(k->r - far, 0); r <= imin(k->r + far, rows - 1); r++)
+        for (int c = imax(k->c - far, 0); c <= imin(k->c + far, cols - 1); c++) {
             int d = imax(abs(r - k->r), abs(c - k->c));
             if (d <= h)
                 continue;
             float v = ct->w[r * cols + c];
             if (d == h + 1 && v > spill)
                 spill = v;
-            /* another contact's peak is supported by a neighbour: a lone hot cell is none
-             * (blocks clear of the window; the ring just outside it is the spill test's) */
-            if (d >= h + 2 && ct->sup[r * cols + c] > other)
-                other = ct->sup[r * cols + c];
-            if (d >= h + 2 && d <= h + 1 + ring && v > fl)
+            if (d >= h + 2 && v > fl)
                 ct->scratch[nr++] = v;
         }
     double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
@@ -1153,6 +1188,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->ii[(r + 1) * iw + c + 1] = ct->ii[r * iw + c + 1] + run;
         }
     }
+    ct->n_top = 0;
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
             float m1 = 0, m2 = 0;
@@ -1167,6 +1203,7 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
                     }
                 }
             ct->sup[r * cols + c] = m2;
+            keep_top(ct, r * cols + c);
         }
 
     /* Candidates: the local maxima of the load in a window of the tool's size, for each tool

@@ -23,11 +23,14 @@ sm_status sm_mix_create(int rate_hz, double horizon_s, sm_mix_t **out)
         return SM_ERR_NOMEM;
     m->rate = rate_hz;
     m->cap = (size_t)ceil(horizon_s * rate_hz);
-    m->ring = calloc(m->cap, sizeof *m->ring);
+    /* Written now, not calloc'd: the ring's pages are then in memory from the start, rather
+     * than each faulted in while the coach is sounding during the first pass around it. */
+    m->ring = malloc(m->cap * sizeof *m->ring);
     if (!m->ring) {
         free(m);
         return SM_ERR_NOMEM;
     }
+    memset(m->ring, 0, m->cap * sizeof *m->ring);
     m->volume = 1.0f;
     *out = m;
     return SM_OK;

@@ -64,22 +64,32 @@ static SDL_Rect clipped(const sm_view_damage_t *d, SDL_Rect r)
     return out;
 }
 
-void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
+/* What box reaches: *r inside the layer's clip, its tiles; the layer being keyed is known to
+ * draw there. 0 when it reaches nothing. */
+static int reach(sm_view_damage_t *d, SDL_Rect box, SDL_Rect *r, int *x0, int *y0, int *x1, int *y1)
 {
-    sm_view_damage_t *d = &v->dmg;
-    SDL_Rect r = clipped(d, box);
-    int x0, y0, x1, y1;
-    if (!tiles_of(d, r, &x0, &y0, &x1, &y1))
-        return;
-    /* Where it is belongs to what it is: the same words moved are a change. */
-    h = sm_view_hash(h, &box, sizeof box);
+    *r = clipped(d, box);
+    if (!tiles_of(d, *r, x0, y0, x1, y1))
+        return 0;
     if (d->layer >= 0 && d->layer < DMG_LAYERS) {
         SDL_Rect *lb = &d->layer_box[d->layer];
         if (lb->w > 0)
-            SDL_UnionRect(lb, &r, lb);
+            SDL_UnionRect(lb, r, lb);
         else
-            *lb = r;
+            *lb = *r;
     }
+    return 1;
+}
+
+void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
+{
+    sm_view_damage_t *d = &v->dmg;
+    SDL_Rect r;
+    int x0, y0, x1, y1;
+    if (!reach(d, box, &r, &x0, &y0, &x1, &y1))
+        return;
+    /* Where it is belongs to what it is: the same words moved are a change. */
+    h = sm_view_hash(h, &box, sizeof box);
     for (int ty = y0; ty < y1; ty++)
         for (int tx = x0; tx < x1; tx++)
             d->cur[ty * d->tx + tx] = mix32(d->cur[ty * d->tx + tx], h);
@@ -94,17 +104,10 @@ void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
 void sm_view_damage_mark(sm_view_t *v, SDL_Rect box)
 {
     sm_view_damage_t *d = &v->dmg;
-    SDL_Rect r = clipped(d, box);
+    SDL_Rect r;
     int x0, y0, x1, y1;
-    if (!tiles_of(d, r, &x0, &y0, &x1, &y1))
+    if (!reach(d, box, &r, &x0, &y0, &x1, &y1))
         return;
-    if (d->layer >= 0 && d->layer < DMG_LAYERS) {
-        SDL_Rect *lb = &d->layer_box[d->layer];
-        if (lb->w > 0)
-            SDL_UnionRect(lb, &r, lb);
-        else
-            *lb = r;
-    }
     for (int ty = y0; ty < y1; ty++)
         memset(d->forced + ty * d->tx + x0, 1, (size_t)(x1 - x0));
 }

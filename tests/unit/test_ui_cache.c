@@ -12,6 +12,7 @@
 #include <SDL.h>
 
 #include "sm_view_internal.h"
+#include "ts_pixels.h"
 
 static sm_frame_t frame;
 static sm_metrics_t metrics;
@@ -27,24 +28,9 @@ static sm_view_t *headless(int no_cache)
     return v;
 }
 
-/* Pixels that differ between the two pictures; *box gets where (x0, y0, x1, y1). */
 static long differ(const sm_view_t *a, const sm_view_t *b, int box[4])
 {
-    long n = 0;
-    box[0] = box[1] = 1 << 20, box[2] = box[3] = -1;
-    for (int y = 0; y < a->target->h; y++) {
-        const Uint32 *pa =
-            (const Uint32 *)((const Uint8 *)a->target->pixels + y * a->target->pitch);
-        const Uint32 *pb =
-            (const Uint32 *)((const Uint8 *)b->target->pixels + y * b->target->pitch);
-        for (int x = 0; x < a->target->w; x++)
-            if ((pa[x] | 0xFF000000u) != (pb[x] | 0xFF000000u)) {
-                n++;
-                box[0] = x < box[0] ? x : box[0], box[1] = y < box[1] ? y : box[1];
-                box[2] = x > box[2] ? x : box[2], box[3] = y > box[3] ? y : box[3];
-            }
-    }
-    return n;
+    return ts_pixels_differ(a->target, b->target, box);
 }
 
 /* Copies the picture of v (to compare a later one with it). */

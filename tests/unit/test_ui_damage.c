@@ -17,6 +17,7 @@
 
 #include "sm_colormap.h"
 #include "sm_view_internal.h"
+#include "ts_pixels.h"
 
 static sm_frame_t frame, cmp;
 static uint8_t labels[SM_MAX_CELLS], tmask[SM_MAX_CELLS];
@@ -57,21 +58,7 @@ static sm_view_t *headless(int whole)
 
 static long differ(const sm_view_t *a, const sm_view_t *b, int box[4])
 {
-    long n = 0;
-    box[0] = box[1] = 1 << 20, box[2] = box[3] = -1;
-    for (int y = 0; y < a->target->h; y++) {
-        const Uint32 *pa =
-            (const Uint32 *)((const Uint8 *)a->target->pixels + y * a->target->pitch);
-        const Uint32 *pb =
-            (const Uint32 *)((const Uint8 *)b->target->pixels + y * b->target->pitch);
-        for (int x = 0; x < a->target->w; x++)
-            if ((pa[x] | 0xFF000000u) != (pb[x] | 0xFF000000u)) {
-                n++;
-                box[0] = x < box[0] ? x : box[0], box[1] = y < box[1] ? y : box[1];
-                box[2] = x > box[2] ? x : box[2], box[3] = y > box[3] ? y : box[3];
-            }
-    }
-    return n;
+    return ts_pixels_differ(a->target, b->target, box);
 }
 
 static void render_both(sm_view_t *parts, sm_view_t *whole, const sm_view_model_t *m, int step,

@@ -341,7 +341,7 @@ static void draw_map(sm_view_t *v, heat_t *h, SDL_Rect r, int ok)
 {
     if (ok && v->dmg.keying) { /* the copy, and the parts its last upload coloured again */
         uint32_t key = sm_view_hash(0x68656174u, &h, sizeof h);
-        sm_view_copy(v, h->tex, r, sm_view_hash(key, &h->tw, sizeof h->tw), 0);
+        sm_view_damage_cover(v, r, sm_view_hash(key, &h->tw, sizeof h->tw)); /* opaque */
         for (int i = 0; i < h->n_changed; i++) {
             const sm_heatmap_rect_t *k = &h->changed[i];
             sm_view_damage_mark(v, (SDL_Rect){r.x + k->x, r.y + k->y, k->w, k->h});

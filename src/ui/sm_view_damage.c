@@ -101,6 +101,33 @@ void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
     }
 }
 
+void sm_view_damage_cover(sm_view_t *v, SDL_Rect box, uint32_t h)
+{
+    sm_view_damage_t *d = &v->dmg;
+    SDL_Rect r;
+    int x0, y0, x1, y1;
+    if (!reach(d, box, &r, &x0, &y0, &x1, &y1))
+        return;
+    h = sm_view_hash(h, &box, sizeof box);
+    for (int ty = y0; ty < y1; ty++)
+        for (int tx = x0; tx < x1; tx++) {
+            int t = ty * d->tx + tx;
+            SDL_Rect tile = {tx * d->tile, ty * d->tile, d->tile, d->tile};
+            if (tile.x + tile.w > d->W)
+                tile.w = d->W - tile.x;
+            if (tile.y + tile.h > d->H)
+                tile.h = d->H - tile.y;
+            int whole = tile.x >= r.x && tile.y >= r.y && tile.x + tile.w <= r.x + r.w &&
+                        tile.y + tile.h <= r.y + r.h;
+            if (whole) { /* nothing under it shows: the tile is what is drawn from here on */
+                d->cur[t] = mix32(2166136261u, h);
+                d->forced[t] = 0;
+            } else {
+                d->cur[t] = mix32(d->cur[t], h);
+            }
+        }
+}
+
 void sm_view_damage_mark(sm_view_t *v, SDL_Rect box)
 {
     sm_view_damage_t *d = &v->dmg;

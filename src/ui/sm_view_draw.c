@@ -284,8 +284,8 @@ int sm_view_cache_begin(sm_view_t *v, sm_view_cache_t *c, SDL_Rect r, uint32_t k
     c->drawing = 0;
     if (r.w <= 0 || r.h <= 0)
         return 1;        /* nothing to show */
-    if (v->dmg.keying) { /* what it shows is what its key says */
-        sm_view_damage_note(v, r, sm_view_hash(key, "kept", 4), 0);
+    if (v->dmg.keying) { /* what it shows is what its key says, opaque */
+        sm_view_damage_cover(v, r, sm_view_hash(key, "kept", 4));
         return 1;
     }
     if (v->no_cache) {

@@ -252,6 +252,9 @@ void sm_view_damage_setup(sm_view_t *v, int W, int H);
 void sm_view_damage_begin(sm_view_t *v);
 /* Keying: a primitive would draw what h sums up inside box; scaled: a scaled copy. */
 void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled);
+/* Keying: like _note for an opaque primitive: the tiles it covers whole show nothing drawn
+ * under it, so what was under them (and whether it changed) no longer counts. */
+void sm_view_damage_cover(sm_view_t *v, SDL_Rect box, uint32_t h);
 /* Keying: box changed whatever the primitives say (the map's newly coloured parts). */
 void sm_view_damage_mark(sm_view_t *v, SDL_Rect box);
 /* The next picture is drawn whole (a window exposed, textures lost, a layer that cannot key). */
@@ -300,7 +303,11 @@ static inline void set_color(sm_view_t *v, SDL_Color c)
 static inline void fill(sm_view_t *v, SDL_Rect r, SDL_Color c)
 {
     if (v->dmg.keying) {
-        sm_view_damage_note(v, r, sm_view_hash(0x66696c6cu, &c, sizeof c), 0);
+        uint32_t h = sm_view_hash(0x66696c6cu, &c, sizeof c);
+        if (c.a == 255)
+            sm_view_damage_cover(v, r, h);
+        else
+            sm_view_damage_note(v, r, h, 0);
         return;
     }
     if (sm_view_damage_skip(v, r))

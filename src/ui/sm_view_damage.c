@@ -81,9 +81,11 @@ static int reach(sm_view_damage_t *d, SDL_Rect box, SDL_Rect *r, int *x0, int *y
     return 1;
 }
 
-void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
+/* A primitive that would draw what h sums up inside box. opaque: it covers every pixel of box,
+ * so a tile it covers whole is what is drawn from it on (nothing under it shows, changed or
+ * not); else it adds to what the tiles held. */
+static void add(sm_view_damage_t *d, SDL_Rect box, uint32_t h, int scaled, int opaque)
 {
-    sm_view_damage_t *d = &v->dmg;
     SDL_Rect r;
     int x0, y0, x1, y1;
     if (!reach(d, box, &r, &x0, &y0, &x1, &y1))
@@ -91,8 +93,18 @@ void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
     /* Where it is belongs to what it is: the same words moved are a change. */
     h = sm_view_hash(h, &box, sizeof box);
     for (int ty = y0; ty < y1; ty++)
-        for (int tx = x0; tx < x1; tx++)
-            d->cur[ty * d->tx + tx] = mix32(d->cur[ty * d->tx + tx], h);
+        for (int tx = x0; tx < x1; tx++) {
+            int t = ty * d->tx + tx;
+            int tx0 = tx * d->tile, ty0 = ty * d->tile;
+            int tx1 = tx0 + d->tile < d->W ? tx0 + d->tile : d->W;
+            int ty1 = ty0 + d->tile < d->H ? ty0 + d->tile : d->H;
+            if (opaque && tx0 >= r.x && ty0 >= r.y && tx1 <= r.x + r.w && ty1 <= r.y + r.h) {
+                d->cur[t] = mix32(2166136261u, h);
+                d->forced[t] = 0;
+            } else {
+                d->cur[t] = mix32(d->cur[t], h);
+            }
+        }
     if (scaled) {
         if (d->n_scaled < DMG_SCALED)
             d->scaled[d->n_scaled++] = r;
@@ -101,31 +113,14 @@ void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
     }
 }
 
+void sm_view_damage_note(sm_view_t *v, SDL_Rect box, uint32_t h, int scaled)
+{
+    add(&v->dmg, box, h, scaled, 0);
+}
+
 void sm_view_damage_cover(sm_view_t *v, SDL_Rect box, uint32_t h)
 {
-    sm_view_damage_t *d = &v->dmg;
-    SDL_Rect r;
-    int x0, y0, x1, y1;
-    if (!reach(d, box, &r, &x0, &y0, &x1, &y1))
-        return;
-    h = sm_view_hash(h, &box, sizeof box);
-    for (int ty = y0; ty < y1; ty++)
-        for (int tx = x0; tx < x1; tx++) {
-            int t = ty * d->tx + tx;
-            SDL_Rect tile = {tx * d->tile, ty * d->tile, d->tile, d->tile};
-            if (tile.x + tile.w > d->W)
-                tile.w = d->W - tile.x;
-            if (tile.y + tile.h > d->H)
-                tile.h = d->H - tile.y;
-            int whole = tile.x >= r.x && tile.y >= r.y && tile.x + tile.w <= r.x + r.w &&
-                        tile.y + tile.h <= r.y + r.h;
-            if (whole) { /* nothing under it shows: the tile is what is drawn from here on */
-                d->cur[t] = mix32(2166136261u, h);
-                d->forced[t] = 0;
-            } else {
-                d->cur[t] = mix32(d->cur[t], h);
-            }
-        }
+    add(&v->dmg, box, h, 0, 1);
 }
 
 void sm_view_damage_mark(sm_view_t *v, SDL_Rect box)

@@ -1,4 +1,5 @@
 #include "sm_contact.h"
+#include "sm_frame.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -283,9 +284,10 @@ static float select_k(float *a, int n, int k)
     return a[k];
 }
 
-/* Median of the up to 8 neighbours of cell (r, c) in v, and their maximum / how many exceed thr. */
-static float neigh_stats(const float *v, int rows, int cols, int r, int c, float thr, float *mx,
-                         int *nloaded)
+/* The maximum of the up to 8 neighbours of cell (r, c) in v and how many exceed thr; their median
+ * too when med is not NULL (a selection, the costly part: most callers need only the first two). */
+static void neigh_stats(const float *v, int rows, int cols, int r, int c, float thr, float *mx,
+                        int *nloaded, float *med)
 {
     float buf[8];
     int k = 0, nl = 0;
@@ -304,7 +306,8 @@ static float neigh_stats(const float *v, int rows, int cols, int r, int c, float
         }
     *mx = m;
     *nloaded = nl;
-    return k ? select_k(buf, k, k / 2) : 0.0f;
+    if (med)
+        *med = k ? select_k(buf, k, k / 2) : 0.0f;
 }
 
 static void estimate_floor(sm_contact_t *ct, const float *v, double t_s, double peak)
@@ -352,8 +355,7 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
             if (v > fl) {
                 float mx;
                 int nl;
-                float med = neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl);
-                (void)med;
+                neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl, NULL);
                 /* (with the evidence model, a cell that carries a tool's share of the load
                  * may be a small ball centred on a coarse cell: the share decides) */
                 if (v > s->spike_ratio * (mx > fl ? mx : fl) &&
@@ -371,7 +373,7 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
             } else if (is_static) {
                 float mx;
                 int nl;
-                (void)neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl);
+                neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl, NULL);
                 if (nl >= 6)
                     dead = 1;
                 if (dead)
@@ -380,7 +382,7 @@ static void clean_faults(sm_contact_t *ct, const float *raw, double t_s, sm_cont
             if (spike || dead) {
                 float mx;
                 int nl;
-                ct->w[i] = neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl);
+                neigh_stats(raw, rows, cols, r, c, fl, &mx, &nl, &ct->w[i]);
                 ct->label[i] = SM_CONTACT_FAULT;
             }
         }
@@ -631,7 +633,7 @@ static void describe_body(sm_contact_t *ct, sm_contact_frame_t *o, float fl)
             bcc += ct->w[i] * (c + 0.5) * (c + 0.5);
             float mx;
             int nlo;
-            (void)neigh_stats(ct->w, rows, cols, r, c, fl, &mx, &nlo);
+            neigh_stats(ct->w, rows, cols, r, c, fl, &mx, &nlo, NULL);
             if (nlo < 2)
                 continue;
             if (o->body_r0 < 0) {
@@ -748,7 +750,8 @@ static void process_hottest(sm_contact_t *ct, const float *raw, double t_s, sm_c
          * cell is replaced like a stuck one and the search goes on. */
         float mx;
         int nlo;
-        float med = neigh_stats(ct->w, rows, cols, seed / cols, seed % cols, fl, &mx, &nlo);
+        float med;
+        neigh_stats(ct->w, rows, cols, seed / cols, seed % cols, fl, &mx, &nlo, &med);
         int lone = cnt == 1 && (nlo <= 2 || tpk > HOOK_LONE_RATIO * mx);
         /* Concentrated: the peak stands far above the typical loaded cell around it (the
          * body); a tool alone on a small pad has no body around it and passes. */
@@ -884,6 +887,18 @@ static double hook_shape(sm_contact_t *ct, const cand_t *k)
     double lw = fs.sd2_mm > 0 ? ramp(fs.sd_mm / fs.sd2_mm, s->hook_lw_lo, s->hook_lw_hi) : 1.0;
     return ramp(fs.sd_mm, s->hook_sd_lo, s->hook_sd_hi) * (off > lw ? off : lw) *
            ramp(fs.base, s->hook_base_lo, s->hook_base_hi);
+}
+
+/* v into the two highest values so far, *m1 >= *m2 (a value equal to the highest is the second;
+ * NaN is passed over). */
+static void top_two(float v, float *m1, float *m2)
+{
+    if (v > *m1) {
+        *m2 = *m1;
+        *m1 = v;
+    } else if (v > *m2) {
+        *m2 = v;
+    }
 }
 
 /* Keeps cell i among the TOP_SUP strongest supported peaks of the frame (ct->top). */
@@ -1144,7 +1159,8 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             continue;
         float mx;
         int nlo;
-        float med = neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo);
+        float med;
+        neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo, &med);
         float ref = mx > fl ? mx : fl;
         if (v > s->lone_ratio * ref && v < s->share_lo * tot0) {
             ct->w[i] = med;
@@ -1188,23 +1204,27 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->ii[(r + 1) * iw + c + 1] = ct->ii[r * iw + c + 1] + run;
         }
     }
+    /* The two highest of a 3x3 block are the two highest of its three columns' two highest
+     * (of three cells each): worked out once per column and row, then merged. */
     ct->n_top = 0;
-    for (int r = 0; r < rows; r++)
+    for (int r = 0; r < rows; r++) {
+        float col1[SM_MAX_COLS], col2[SM_MAX_COLS];
         for (int c = 0; c < cols; c++) {
             float m1 = 0, m2 = 0;
             for (int rr = imax(r - 1, 0); rr <= imin(r + 1, rows - 1); rr++)
-                for (int cc = imax(c - 1, 0); cc <= imin(c + 1, cols - 1); cc++) {
-                    float v = ct->w[rr * cols + cc];
-                    if (v > m1) {
-                        m2 = m1;
-                        m1 = v;
-                    } else if (v > m2) {
-                        m2 = v;
-                    }
-                }
+                top_two(ct->w[rr * cols + c], &m1, &m2);
+            col1[c] = m1, col2[c] = m2;
+        }
+        for (int c = 0; c < cols; c++) {
+            float m1 = 0, m2 = 0;
+            for (int cc = imax(c - 1, 0); cc <= imin(c + 1, cols - 1); cc++) {
+                top_two(col1[cc], &m1, &m2);
+                top_two(col2[cc], &m1, &m2);
+            }
             ct->sup[r * cols + c] = m2;
             keep_top(ct, r * cols + c);
         }
+    }
 
     /* Candidates: the local maxima of the load in a window of the tool's size, for each tool
      * model: both when the footprint decides, and the hook's for a ball too, so that a Hip

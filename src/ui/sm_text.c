@@ -1,5 +1,6 @@
 #include "sm_text.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ struct sm_text {
     int ttf_ok;
     TTF_Font *font[SM_FACE_COUNT];
     int px[SM_FACE_COUNT];
+    void *file[2]; /* the regular and the bold font files, read once: FreeType reads glyphs from
+                      memory, not with a seek and a read of the file for each new one */
     char path[512];
     entry cache[CACHE_N];
     measured sizes[MEASURE_N];
@@ -123,9 +126,15 @@ sm_text_t *sm_text_create(SDL_Renderer *r, const char *font_dir)
     char reg[512], bold[512];
     if (!find_fonts(font_dir, reg, bold, sizeof reg))
         return t;
+    size_t len[2] = {0, 0};
+    for (int b = 0; b < 2; b++)
+        t->file[b] = SDL_LoadFile(b ? bold : reg, &len[b]);
     for (int f = 0; f < SM_FACE_COUNT; f++) {
+        int b = bold_face[f] != 0;
         t->px[f] = 16;
-        t->font[f] = TTF_OpenFont(bold_face[f] ? bold : reg, t->px[f]);
+        SDL_RWops *rw =
+            t->file[b] && len[b] <= INT_MAX ? SDL_RWFromConstMem(t->file[b], (int)len[b]) : NULL;
+        t->font[f] = rw ? TTF_OpenFontRW(rw, 1, t->px[f]) : NULL;
         if (!t->font[f]) {
             for (int g = 0; g < f; g++)
                 TTF_CloseFont(t->font[g]);
@@ -148,6 +157,8 @@ void sm_text_destroy(sm_text_t *t)
             TTF_CloseFont(t->font[f]);
     if (t->ttf_ok)
         TTF_Quit();
+    SDL_free(t->file[0]);
+    SDL_free(t->file[1]);
     free(t);
 }
 

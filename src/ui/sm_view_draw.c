@@ -93,7 +93,18 @@ void sm_view_fmt_value(double x, char *buf, size_t n)
         return;
     }
     char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    double ax = nearbyint(fabs(x)); /* as "%.0f" rounds: to nearest, ties to even */
+    if (ax < 1e15) {                /* the legend's numbers, each picture: no printf */
+        char rev[20];
+        int k = 0;
+        for (long long d = (long long)ax; k == 0 || d > 0; d /= 10)
+            rev[k++] = (char)('0' + d % 10);
+        for (int i = 0; i < k; i++)
+            digits[i] = rev[k - 1 - i];
+        digits[k] = '\0';
+    } else {
+        snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    }
     if (strcmp(digits, "0") == 0)
         x = 0.0; /* no "-0" */
     size_t len = strlen(digits), o = 0;

@@ -218,6 +218,37 @@ static void test_view_is_its_layers(void **state)
     sm_view_destroy(v);
 }
 
+/* The numbers on screen (legend, totals): rounded as printf rounds (to nearest, ties to even),
+ * thousands set apart by a thin space, and no "-0". Checked against printf itself. */
+static void test_numbers_read_as_printf_rounds(void **state)
+{
+    (void)state;
+    const double xs[] = {0.0,    10.0,   12.5,    13.5,      99.5,  100.0,  999.49, 999.5, 1000.0,
+                         1023.0, 4095.0, 12345.6, 1234567.0, -10.0, -2.5e3, -0.4,   1e15,  3.7e17};
+    srand(7);
+    for (int i = 0; i < 2000 + (int)(sizeof xs / sizeof xs[0]); i++) {
+        double x = i < (int)(sizeof xs / sizeof xs[0]) ? xs[i] : (rand() % 2000000 - 1000000) / 8.0;
+        if (fabs(x) < 10.0)
+            continue; /* small fractions get a decimal: another rule */
+        char got[64], plain[40], want[64];
+        sm_view_fmt_value(x, got, sizeof got);
+        snprintf(plain, sizeof plain, "%.0f", fabs(x));
+        size_t o = 0, len = strlen(plain);
+        if (x < 0 && strcmp(plain, "0") != 0)
+            want[o++] = '-';
+        for (size_t k = 0; k < len; k++) {
+            if (k > 0 && (len - k) % 3 == 0) {
+                memcpy(want + o, "\xe2\x80\x89", 3);
+                o += 3;
+            }
+            want[o++] = plain[k];
+        }
+        want[o] = '\0';
+        if (strcmp(got, want) != 0)
+            fail_msg("%.17g: \"%s\", printf gives \"%s\"", x, got, want);
+    }
+}
+
 int main(void)
 {
     setup_frame();
@@ -225,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_each_layer_draws_alone),
         cmocka_unit_test(test_layers_keep_to_their_places),
         cmocka_unit_test(test_view_is_its_layers),
+        cmocka_unit_test(test_numbers_read_as_printf_rounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

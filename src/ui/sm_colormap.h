@@ -18,4 +18,12 @@ void sm_colormap_rgb(double t, unsigned char rgb[3]);
  * not NULL): "how high on the scale does this pixel look". For tests and tools. */
 int sm_colormap_nearest(const unsigned char rgb[3], int *dist2);
 
+/* CIE L*a*b* (D65) of an sRGB colour: distances in it are colour differences as people see them
+ * (Delta E*ab; about 2.3 is the smallest difference a person notices, Sharma 2003). */
+void sm_colormap_lab(const unsigned char rgb[3], float lab[3]);
+
+/* The largest colour difference (Delta E*ab) between two neighbouring colours of the scale: what
+ * "one of the 256 colours" is as a difference people see (about 1.8, under the 2.3 noticed). */
+double sm_colormap_step_de(void);
+
 #endif

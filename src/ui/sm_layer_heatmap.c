@@ -36,10 +36,32 @@ void sm_view_lut_build(sm_view_t *v)
         unsigned char rgb[3];
         sm_colormap_rgb(t, rgb);
         double a = smoothstep(f, 2.0 * f, t);
-        v->lut[i] =
-            argb(iround(C_MAT.r + (rgb[0] - C_MAT.r) * a), iround(C_MAT.g + (rgb[1] - C_MAT.g) * a),
-                 iround(C_MAT.b + (rgb[2] - C_MAT.b) * a));
+        unsigned char out[3] = {(unsigned char)iround(C_MAT.r + (rgb[0] - C_MAT.r) * a),
+                                (unsigned char)iround(C_MAT.g + (rgb[1] - C_MAT.g) * a),
+                                (unsigned char)iround(C_MAT.b + (rgb[2] - C_MAT.b) * a)};
+        v->lut[i] = argb(out[0], out[1], out[2]);
+        sm_colormap_lab(out, v->lut_lab[i]);
     }
+    double de = sm_colormap_step_de();
+    v->step_de2 = (float)(de * de);
+}
+
+/* The colour-table entry a cell's value is drawn with at its centre (as sm_heatmap_render). */
+static int lut_index(int cell, float inv)
+{
+    float x = cell * inv * (float)(LUT_N - 1) + 0.5f;
+    return x <= 0.0f ? 0 : x >= (float)(LUT_N - 1) ? LUT_N - 1 : (int)x;
+}
+
+/* Whether two entries of the colour table look different by more than one of the scale's 256
+ * colours: Delta E*ab over the largest difference between neighbouring colours of the scale. */
+static int looks_different(const sm_view_t *v, int a, int b)
+{
+    if (a == b || v->lut[a] == v->lut[b])
+        return 0;
+    const float *p = v->lut_lab[a], *q = v->lut_lab[b];
+    float d0 = p[0] - q[0], d1 = p[1] - q[1], d2 = p[2] - q[2];
+    return d0 * d0 + d1 * d1 + d2 * d2 > v->step_de2;
 }
 
 int sm_view_legend_make(sm_view_t *v)
@@ -143,13 +165,22 @@ int sm_view_heat_upload(sm_view_t *v, heat_t *h, const sm_frame_t *f, const floa
     int same = h->valid && h->tw == map_w && h->th == map_h && h->rows == f->rows &&
                h->cols == f->cols && h->scale == scale;
     if (same) {
-        /* A cell is drawn again when it has moved more than one of the colour scale's 256
-         * colours (viridis) from the value drawn: the sensor's flicker within a colour does not
-         * recolour the map (most of what a still body changes from frame to frame), and the
-         * picture is always within a colour of the frame. */
+        /* A cell is drawn again when its reading has moved from the value drawn by more than
+         * one of the colour scale's 256 steps and its colour by more than one of its colours as
+         * people see colour (Delta E*ab, sm_colormap_step_de, under the smallest difference
+         * noticed). So the sensor's flicker does not recolour the map (most of what a still body
+         * changes from frame to frame), nor do changes that keep the colour: readings within the
+         * faded bottom of the scale (an unloaded mat's noise) or above its top. Every cell is
+         * drawn within a step of its reading, or within a colour of how it would look. */
         int step = (int)(scale / SM_COLORMAP_N);
-        for (size_t i = 0; i < n; i++)
-            v->shown[i] = abs((int)cells[i] - (int)h->last[i]) > step ? cells[i] : h->last[i];
+        float inv = (float)(1.0 / scale);
+        for (size_t i = 0; i < n; i++) {
+            int drawn = h->last[i];
+            v->shown[i] = (uint16_t)drawn;
+            if (abs((int)cells[i] - drawn) > step &&
+                looks_different(v, lut_index(cells[i], inv), lut_index(drawn, inv)))
+                v->shown[i] = cells[i];
+        }
         cells = v->shown;
         if (memcmp(h->last, cells, n * sizeof cells[0]) == 0)
             return 0;

@@ -6,7 +6,9 @@
 
 #include "sm_view_internal.h"
 
-#define MARKER_ALPHA 200 /* of 255 at the reticle's solid parts */
+#define MARKER_ALPHA  200 /* of 255 at the reticle's solid parts */
+#define TRAIL_FADE_HZ 10  /* steps a second of the trail's fade */
+#define COP_STILL_PX  2.0 /* the body's reticle moves when its CoP has moved this far */
 
 static double seg_dist(double px, double py, double ax, double ay, double bx, double by)
 {
@@ -75,32 +77,65 @@ static void cell_to_px(const sm_layout_t *L, const sm_frame_t *f, double row, do
     *y = (float)(L->map.y + row * L->map.h / f->rows);
 }
 
+/* The body's CoP moves a pixel or two from frame to frame on a still body (the sensor's noise,
+ * breathing): drawn where it is, its reticle and the end of its trail would change every
+ * picture, and every change draws the map under them again. The reticle stays put until the
+ * CoP has moved more than COP_STILL_PX from where it is drawn (2 px: about 2 mm at 1280x800,
+ * well inside the ring; the tool's outline is not held back). */
+void sm_layer_trail_prepare(sm_view_t *v, sm_view_ctx_t *c)
+{
+    const sm_metrics_t *mt = c->m->metrics;
+    c->cop_ok = c->f && mt && mt->has_contact && isfinite(mt->cop_row) && isfinite(mt->cop_col);
+    if (!c->cop_ok) {
+        v->cop_have = 0;
+        return;
+    }
+    float x, y;
+    cell_to_px(c->L, c->f, mt->cop_row, mt->cop_col, &x, &y);
+    const SDL_Rect *map = &c->L->map;
+    float dx = x - v->cop_at[0], dy = y - v->cop_at[1];
+    if (!v->cop_have || memcmp(map, &v->cop_map, sizeof *map) != 0 ||
+        dx * dx + dy * dy > COP_STILL_PX * COP_STILL_PX) {
+        v->cop_at[0] = x, v->cop_at[1] = y;
+        v->cop_map = *map;
+        v->cop_have = 1;
+    }
+    c->cop_x = v->cop_at[0], c->cop_y = v->cop_at[1];
+}
+
 /* The last few seconds of the CoP as a line that fades out with age: black under white, so it
  * reads on every colour of the scale. */
 static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m,
-                       const sm_frame_t *f)
+                       const sm_frame_t *f, const float *cx, const float *cy)
 {
     const sm_trail_t *tr = m->trail;
     if (!tr || tr->count < 2)
         return;
     double span = m->trail_s > 0 ? m->trail_s : 3.0;
+    /* Ages in tenths of a second: the fade moves on ten times a second, not every picture (a
+     * change draws the map under the trail again), in steps of 1/30 of the fade that do not
+     * show. With the reticle held still (sm_layer_trail_prepare) a still body's trail is
+     * drawn again a few times a second. */
+    double fade_now = ceil(m->now_s * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
     float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
     for (int layer = 0; layer < 2; layer++) {
         int nv = 0;
         float px = 0, py = 0;
-        double pt = 0;
+        double page = 0; /* the age of (px, py) */
         int have = 0;
         for (size_t i = 0; i < tr->count; i++) {
             double t, r, c;
             if (!sm_trail_get(tr, i, &t, &r, &c))
                 break;
-            double age = m->now_s - t;
-            if (age > span || age < -1e-6 || !isfinite(r) || !isfinite(c)) {
+            double age = fade_now - floor(t * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
+            if (age > span || t > m->now_s + 1e-6 || !isfinite(r) || !isfinite(c)) {
                 have = 0;
                 continue;
             }
             float x, y;
             cell_to_px(L, f, r, c, &x, &y);
+            if (i + 1 == tr->count && cx && cy) /* it ends at the reticle */
+                x = *cx, y = *cy;
             /* A still body moves its CoP by a pixel or less a frame: points closer to the last
              * one drawn than the line is wide are joined into one segment (the newest always
              * ends the line). Hundreds of overlapping quads hardly longer than wide, each one
@@ -111,21 +146,20 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
             if (have && ddx * ddx + ddy * ddy < edge * edge && i + 1 < tr->count)
                 continue;
             if (have && (x != px || y != py) && nv + 6 <= TRAIL_VERTS) {
-                double a0 = 1.0 - (m->now_s - pt) / span, a1 = 1.0 - age / span;
+                double a0 = 1.0 - page / span, a1 = 1.0 - age / span;
                 SDL_Color k = layer == 0 ? C_BLACK : C_COP;
                 int amax = layer == 0 ? 110 : 190;
                 sm_view_quad(v->verts + nv, px, py, x, y, layer == 0 ? edge : core,
                              with_alpha(k, iround(amax * a0)), with_alpha(k, iround(amax * a1)));
                 nv += 6;
             }
-            px = x, py = y, pt = t, have = 1;
+            px = x, py = y, page = age, have = 1;
         }
         sm_view_geometry(v, v->verts, nv, SDL_BLENDMODE_BLEND);
     }
 }
 
-static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_metrics_t *mt,
-                        const sm_frame_t *f)
+static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_frame_t *f, float x, float y)
 {
     double cell = (double)L->map.w / f->cols;
     /* The whole body's CoP is context, the tool is the point: a smaller, thinner, grey reticle,
@@ -136,8 +170,6 @@ static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_metrics_t *
     make_marker(v, ring, fmax(1.5, 0.3 * L->u), fmax(1.0, 0.16 * L->u));
     if (!v->marker_tex)
         return;
-    float x, y;
-    cell_to_px(L, f, mt->cop_row, mt->cop_col, &x, &y);
     SDL_Rect dst = {iround(x) - v->marker_px / 2, iround(y) - v->marker_px / 2, v->marker_px,
                     v->marker_px};
     uint32_t key = sm_view_hash(0x6d61726bu, &v->marker_key, sizeof v->marker_key);
@@ -147,11 +179,9 @@ static void draw_marker(sm_view_t *v, const sm_layout_t *L, const sm_metrics_t *
 void sm_layer_trail_draw(sm_view_t *v, const sm_view_ctx_t *c)
 {
     const sm_frame_t *f = c->f;
-    const sm_view_model_t *m = c->m;
     if (!f)
         return;
-    draw_trail(v, c->L, m, f);
-    if (m->metrics && m->metrics->has_contact && isfinite(m->metrics->cop_row) &&
-        isfinite(m->metrics->cop_col))
-        draw_marker(v, c->L, m->metrics, f);
+    draw_trail(v, c->L, c->m, f, c->cop_ok ? &c->cop_x : NULL, c->cop_ok ? &c->cop_y : NULL);
+    if (c->cop_ok)
+        draw_marker(v, c->L, f, c->cop_x, c->cop_y);
 }

@@ -110,6 +110,7 @@ int sm_view_prepare(sm_view_t *v, const sm_view_model_t *m, sm_layout_t *L, sm_v
                                              L->map.w, L->map.h) == 0;
     c->heat2_ok = c->f2 && sm_view_heat_upload(v, &v->heat2, c->f2, m->compare_values,
                                                m->compare_labels, scale, L->map2.w, L->map2.h) == 0;
+    sm_layer_trail_prepare(v, c);
     /* Where the live map is, for mouse drags and sm_view_heatmap_rect. */
     v->heat_drawn = 0;
     memset(v->heat_rect, 0, sizeof v->heat_rect);

@@ -161,6 +161,8 @@ struct sm_view {
     sm_text_t *text;
     sm_heatmap_t *hm;
     uint32_t lut[LUT_N];
+    float lut_lab[LUT_N][3]; /* the same colours in CIE L*a*b*: how different they look */
+    float step_de2;          /* (Delta E*ab of one of the scale's colours)^2, sm_colormap_step_de */
     SDL_Texture *legend_tex;
     heat_t heat, heat2;              /* the live map and the compare map */
     uint16_t qcells[SM_MAX_CELLS];   /* calibrated values quantised for sm_heatmap_render */
@@ -172,6 +174,9 @@ struct sm_view {
     int last_presenter;
     SDL_Texture *marker_tex;
     int marker_px, marker_key;
+    int cop_have; /* the body's CoP was drawn at cop_at on a map at cop_map */
+    float cop_at[2];
+    SDL_Rect cop_map;
     int no_cache; /* tests: draw the cached parts straight, every picture, whole */
     int retained; /* the renderer keeps its picture between presents (software) */
     sm_view_damage_t dmg;
@@ -226,6 +231,8 @@ typedef struct {
     const sm_frame_t *f2;  /* the compare frame, NULL: one map */
     double scale;          /* top of the colour scale, in the values' units */
     int heat_ok, heat2_ok; /* the maps' textures are up to date */
+    int cop_ok;            /* the body's CoP is drawn, at (cop_x, cop_y) in the window */
+    float cop_x, cop_y;
 } sm_view_ctx_t;
 
 typedef void (*sm_layer_draw_fn)(sm_view_t *v, const sm_view_ctx_t *c);
@@ -408,6 +415,8 @@ void sm_layer_heatmap_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_zones_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_marks_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_trail_draw(sm_view_t *v, const sm_view_ctx_t *c);
+/* Once a picture, before the layers: where the body's CoP is drawn (c->cop_*). */
+void sm_layer_trail_prepare(sm_view_t *v, sm_view_ctx_t *c);
 void sm_layer_coach_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_numbers_draw(sm_view_t *v, const sm_view_ctx_t *c);
 void sm_layer_badges_draw(sm_view_t *v, const sm_view_ctx_t *c);

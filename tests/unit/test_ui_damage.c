@@ -168,10 +168,61 @@ static void test_parts_make_the_whole_picture(void **state)
     sm_view_destroy(whole);
 }
 
-/* The map follows every change larger than one of the colour scale's 256 colours and no smaller
- * one: the picture is always within a colour of the frame, the sensor's flicker within a colour
- * does not recolour it, and a slow drift is drawn once it adds up to more than a colour. */
-static void test_map_within_a_colour_step(void **state)
+/* A second reckoning of colour difference, from the sRGB of the colours drawn: CIE L*a*b* (D65)
+ * and Delta E*ab, written out here on their own. */
+static void lab_of(uint32_t argb, double lab[3])
+{
+    double lin[3], xyz[3];
+    for (int k = 0; k < 3; k++) {
+        double c = ((argb >> (16 - 8 * k)) & 0xFF) / 255.0;
+        lin[k] = c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+    }
+    static const double M[3][3] = {{0.4124564, 0.3575761, 0.1804375},
+                                   {0.2126729, 0.7151522, 0.0721750},
+                                   {0.0193339, 0.1191920, 0.9503041}};
+    static const double white[3] = {0.95047, 1.0, 1.08883};
+    for (int i = 0; i < 3; i++) {
+        double t = (M[i][0] * lin[0] + M[i][1] * lin[1] + M[i][2] * lin[2]) / white[i];
+        xyz[i] = t > pow(6.0 / 29.0, 3) ? cbrt(t) : t / (3 * pow(6.0 / 29.0, 2)) + 4.0 / 29.0;
+    }
+    lab[0] = 116 * xyz[1] - 16, lab[1] = 500 * (xyz[0] - xyz[1]), lab[2] = 200 * (xyz[1] - xyz[2]);
+}
+
+static double delta_e(uint32_t a, uint32_t b)
+{
+    double p[3], q[3];
+    lab_of(a, p), lab_of(b, q);
+    return sqrt((p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) +
+                (p[2] - q[2]) * (p[2] - q[2]));
+}
+
+/* The colour a value is drawn with at its cell's centre (of 4095 counts). */
+static uint32_t colour_of(const sm_view_t *v, int value)
+{
+    double x = value / 4095.0 * (LUT_N - 1) + 0.5;
+    return v->lut[x >= LUT_N - 1 ? LUT_N - 1 : (int)x];
+}
+
+/* One of the scale's 256 colours as a colour difference: the largest between neighbours. */
+static double one_colour(void)
+{
+    double worst = 0;
+    for (int i = 1; i < SM_COLORMAP_N; i++) {
+        const unsigned char *a = sm_colormap_viridis[i - 1], *b = sm_colormap_viridis[i];
+        double d = delta_e(0xFF000000u | (uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2],
+                           0xFF000000u | (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2]);
+        worst = d > worst ? d : worst;
+    }
+    return worst;
+}
+
+/* The map follows every change that shows and none that does not: a cell is drawn again when
+ * its reading moves more than one of the colour scale's 256 steps and its colour more than one
+ * of its colours (as people see colour). So flicker within a step, changes within the faded
+ * bottom of the scale or above its top draw nothing; the faded bottom, where a step shows,
+ * follows every step; a slow drift is drawn once it shows; and every cell is always within a
+ * step of its reading or within a colour of how it would look. */
+static void test_map_follows_what_shows(void **state)
 {
     (void)state;
     sm_view_t *v = headless(0);
@@ -181,29 +232,81 @@ static void test_map_within_a_colour_step(void **state)
     m.frame = &frame, m.metrics = &metrics, m.pitch_mm = 25.0, m.scale_max = 4095.0;
     m.units = "raw counts (uncalibrated)", m.source_label = "test";
     const int step = 4095 / SM_COLORMAP_N, cell = 18 * 24 + 8; /* the tool's centre */
+    const int bare = 30 * 24 + 2;                              /* a cell nothing presses */
+    const double de1 = one_colour();
     assert_int_equal(step, 15);
+    assert_true(de1 > 1.0 && de1 < 2.3); /* under the smallest difference a person notices */
     assert_int_equal(sm_view_render(v, &m), SM_OK);
     uint16_t drawn = v->heat.last[cell];
     assert_int_equal(drawn, frame.cells[cell]);
+
     frame.cells[cell] = (uint16_t)(drawn + step); /* flicker of a step: nothing drawn */
     assert_int_equal(sm_view_render(v, &m), SM_OK);
     assert_int_equal(v->heat.n_changed, 0);
     assert_int_equal(v->heat.last[cell], drawn);
-    frame.cells[cell] = (uint16_t)(drawn - step);
+    frame.cells[cell] = drawn;
+
+    /* an unloaded cell's noise, 1 % of the scale, is the mat's own colour: nothing drawn */
+    assert_int_equal(frame.cells[bare], 0);
+    assert_int_equal(colour_of(v, 41), colour_of(v, 0));
+    frame.cells[bare] = 41;
     assert_int_equal(sm_view_render(v, &m), SM_OK);
     assert_int_equal(v->heat.n_changed, 0);
-    for (int k = 1; k <= 8; k++) { /* a slow drift, 8 counts a frame */
-        frame.cells[cell] = (uint16_t)(drawn + 8 * k);
-        assert_int_equal(sm_view_render(v, &m), SM_OK);
-        int off = abs((int)frame.cells[cell] - (int)v->heat.last[cell]);
-        assert_true(off <= step);
-        assert_true(v->heat.n_changed == 0 || v->heat.last[cell] == frame.cells[cell]);
-    }
-    assert_int_equal(v->heat.last[cell], drawn + 64); /* drawn at 16, 32, 48 and 64 counts */
-    frame.cells[cell] = (uint16_t)(drawn + 200);      /* a real change: drawn at once */
+    /* in the faded bottom a step shows: two steps are drawn at once */
+    frame.cells[bare] = 120;
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    assert_int_equal(v->heat.last[bare], 120);
+    frame.cells[bare] = 120 + 2 * step;
+    assert_true(delta_e(colour_of(v, 120), colour_of(v, 120 + 2 * step)) > de1);
     assert_int_equal(sm_view_render(v, &m), SM_OK);
     assert_true(v->heat.n_changed > 0);
-    assert_int_equal(v->heat.last[cell], drawn + 200);
+    assert_int_equal(v->heat.last[bare], 120 + 2 * step);
+    /* above the scale's top every reading is its top colour: nothing drawn */
+    frame.cells[bare] = 5000;
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    frame.cells[bare] = 6000;
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    assert_int_equal(v->heat.n_changed, 0);
+    assert_int_equal(v->heat.last[bare], 5000);
+    frame.cells[bare] = 0;
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+
+    int moved = 0;
+    for (int k = 1; k <= 25; k++) { /* a slow drift, 8 counts a frame */
+        frame.cells[cell] = (uint16_t)(drawn + 8 * k);
+        assert_int_equal(sm_view_render(v, &m), SM_OK);
+        int got = v->heat.last[cell];
+        moved |= got != drawn;
+        assert_true(abs((int)frame.cells[cell] - got) <= step ||
+                    delta_e(colour_of(v, frame.cells[cell]), colour_of(v, got)) <= de1 + 1e-3);
+    }
+    assert_true(moved); /* 200 counts, more than a colour: drawn on the way */
+    frame.cells[cell] = (uint16_t)(drawn + 600); /* a real change: drawn at once */
+    assert_int_equal(sm_view_render(v, &m), SM_OK);
+    assert_true(v->heat.n_changed > 0);
+    assert_int_equal(v->heat.last[cell], drawn + 600);
+
+    /* noisy frames: every cell within a step or a colour of its reading, and every change
+     * that shows drawn at once */
+    for (int f = 0; f < 200; f++) {
+        make_frame(&frame, sin(f * 0.2), 18, 8, 100u + (unsigned)f);
+        for (int i = 0; i < frame.rows * frame.cols; i++) {
+            int x = frame.cells[i] + rand() % 61 - 30;
+            frame.cells[i] = (uint16_t)(x < 0 ? 0 : x);
+        }
+        uint16_t before[SM_MAX_CELLS];
+        memcpy(before, v->heat.last, sizeof before);
+        assert_int_equal(sm_view_render(v, &m), SM_OK);
+        for (int i = 0; i < frame.rows * frame.cols; i++) {
+            int x = frame.cells[i], got = v->heat.last[i], was = before[i];
+            double de = delta_e(colour_of(v, x), colour_of(v, got));
+            if (!(abs(x - got) <= step || de <= de1 + 1e-3))
+                fail_msg("frame %d cell %d: reading %d drawn as %d (Delta E %.2f)", f, i, x, got,
+                         de);
+            if (abs(x - was) > step && delta_e(colour_of(v, x), colour_of(v, was)) > de1 + 1e-3)
+                assert_int_equal(got, x);
+        }
+    }
     /* and the kept picture is the full picture of what it says it drew */
     int w = v->heat.tw, h = v->heat.th;
     uint32_t *ref = malloc((size_t)w * h * 4);
@@ -221,6 +324,6 @@ static void test_map_within_a_colour_step(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_parts_make_the_whole_picture),
-                                       cmocka_unit_test(test_map_within_a_colour_step)};
+                                       cmocka_unit_test(test_map_follows_what_shows)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,7 @@ struct sm_text {
                       memory, not with a seek and a read of the file for each new one */
     char path[512];
     entry cache[CACHE_N];
+    uint32_t hashes[CACHE_N]; /* cache[i].hash, side by side */
     measured sizes[MEASURE_N];
     int sizes_next; /* the slot the next new string takes (round robin) */
     unsigned long clock;
@@ -242,10 +243,10 @@ SDL_Texture *sm_text_get(sm_text_t *t, sm_face face, SDL_Color c, int wrap_px, c
         return t->scratch;
     }
     uint32_t hash = fnv1a(s);
-    int victim = 0;
+    /* the hashes side by side: a look-up reads one small array, not 64 entries of 1 KB */
     for (int i = 0; i < CACHE_N; i++) {
         entry *e = &t->cache[i];
-        if (e->tex && e->hash == hash && e->face == (int)face && e->wrap == wrap_px &&
+        if (t->hashes[i] == hash && e->tex && e->face == (int)face && e->wrap == wrap_px &&
             e->c.r == c.r && e->c.g == c.g && e->c.b == c.b && e->c.a == c.a &&
             strcmp(e->s, s) == 0) {
             e->used = t->clock;
@@ -253,6 +254,10 @@ SDL_Texture *sm_text_get(sm_text_t *t, sm_face face, SDL_Color c, int wrap_px, c
             *h = e->h;
             return e->tex;
         }
+    }
+    int victim = 0;
+    for (int i = 0; i < CACHE_N; i++) {
+        entry *e = &t->cache[i];
         if (!e->tex || (t->cache[victim].tex && e->used < t->cache[victim].used))
             victim = i;
     }
@@ -264,6 +269,7 @@ SDL_Texture *sm_text_get(sm_text_t *t, sm_face face, SDL_Color c, int wrap_px, c
     if (!e->tex)
         return NULL;
     e->hash = hash;
+    t->hashes[victim] = hash;
     e->face = (int)face;
     e->wrap = wrap_px;
     e->c = c;

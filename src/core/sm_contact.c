@@ -834,20 +834,6 @@ static int imax(int a, int b)
     return a > b ? a : b;
 }
 
-/* Load of the loaded cells in rows r0..r1, cols c0..c1 (clipped to the mat). */
-static double box_sum(const sm_contact_t *ct, int r0, int r1, int c0, int c1)
-{
-    r0 = imax(r0, 0);
-    c0 = imax(c0, 0);
-    r1 = imin(r1, ct->rows - 1);
-    c1 = imin(c1, ct->cols - 1);
-    if (r0 > r1 || c0 > c1)
-        return 0.0;
-    int w = ct->cols + 1;
-    return ct->ii[(r1 + 1) * w + c1 + 1] - ct->ii[r0 * w + c1 + 1] - ct->ii[(r1 + 1) * w + c0] +
-           ct->ii[r0 * w + c0];
-}
-
 /* One candidate window centred on (r, c), half-width h cells, and what it scores. */
 typedef struct {
     int r, c, h;
@@ -1068,10 +1054,20 @@ static int find_candidates(sm_contact_t *ct, sm_tool_kind_t kind, double tot, ca
     int nc = 0;
     if (!(tot > 0))
         return 0;
-    double *win = ct->wins; /* each window's load once, not once per neighbour asking */
-    for (int r = 0; r < rows; r++)
+    /* Each window's load once, not once per neighbour asking: the load of the loaded cells in
+     * the window (clipped to the mat, once per row and column) from the integral image's four
+     * corners. */
+    double *win = ct->wins;
+    int c_lo[SM_MAX_COLS], c_hi[SM_MAX_COLS];
+    for (int c = 0; c < cols; c++)
+        c_lo[c] = imax(c - h, 0), c_hi[c] = imin(c + h, cols - 1) + 1;
+    const int iw = cols + 1;
+    for (int r = 0; r < rows; r++) {
+        const double *top = ct->ii + (size_t)imax(r - h, 0) * iw;
+        const double *bot = ct->ii + (size_t)(imin(r + h, rows - 1) + 1) * iw;
         for (int c = 0; c < cols; c++)
-            win[r * cols + c] = box_sum(ct, r - h, r + h, c - h, c + h);
+            win[r * cols + c] = bot[c_hi[c]] - top[c_hi[c]] - bot[c_lo[c]] + top[c_lo[c]];
+    }
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
             /* the centre itself may be unloaded (a window straddling two cells' gap) */

@@ -35,7 +35,8 @@
 
 #define TOUR_PAUSE_S 1.2 /* the sound tour: silence after each cue, to read its line */
 
-#define MAX_FRAMES_PER_TURN 256 /* keep the window responsive when a replay or sim races ahead */
+#define MAX_FRAMES_PER_TURN 256   /* keep the window responsive when a replay or sim races ahead */
+#define INPUT_US            15000 /* keys are read at least 66 times a second */
 
 /* A session shorter than this without a hold is a test of the mat, not kept in the history. */
 #define SM_RUN_HISTORY_MIN_S 30.0
@@ -1394,15 +1395,20 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     }
     int status = 0, quit = 0, ended = 0;
     double cpu0 = sm_clock_cpu_s();
-    uint64_t start = sm_clock_now_us(), last_render = 0, last_frame_wall = 0;
+    uint64_t start = sm_clock_now_us(), last_render = 0, last_frame_wall = 0, last_input = 0;
+    int input_read = 0;
     int dirty = 1;
     sm_pace_t pace;
     sm_pace_init(&pace, rc->fps_cap, 0);
     double speed = r->st.speed > 0 ? r->st.speed : 1;
     while (!quit && !(rc->stop && *rc->stop)) {
         uint64_t wall = sm_clock_now_us() - start;
-        if (r->view && !rc->headless)
+        /* Keys and window events at most every INPUT_US: each look asks the X server (several
+         * system calls), and the loop turns for every frame of a 100 Hz mat. */
+        if (r->view && !rc->headless && (!input_read || wall - last_input >= INPUT_US)) {
             handle_actions(r, wall, &quit);
+            last_input = wall, input_read = 1;
+        }
         int n = 0;
         sm_status s;
         while (n < MAX_FRAMES_PER_TURN && (s = sm_source_next(src, wall, r->frame)) == SM_OK) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 
@@ -19,11 +20,7 @@ static sm_metrics_t metrics;
 
 static sm_view_t *headless(int no_cache)
 {
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = 1280, .height = 800, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
+    sm_view_t *v = ts_headless_view(1280, 800);
     v->no_cache = no_cache;
     return v;
 }

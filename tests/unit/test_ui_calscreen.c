@@ -8,20 +8,11 @@
 #include <string.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 
 #include "sm_view_internal.h"
-
-static sm_view_t *headless(void)
-{
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = 1280, .height = 800, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
-    return v;
-}
 
 static void rgb(const sm_view_t *v, int x, int y, Uint8 *r, Uint8 *g, Uint8 *b)
 {
@@ -59,7 +50,7 @@ static void render(sm_view_t *v, const sm_view_calscreen_t *cs, sm_calscreen_rec
 static void test_need_list_is_drawn(void **state)
 {
     (void)state;
-    sm_view_t *v = headless();
+    sm_view_t *v = ts_headless_view(1280, 800);
     static const char *const lines[] = {"A stiff, flat board of 30 x 40 cm with about 75 kg on it",
                                         "A flat plate of 10 x 10 cm",
                                         "Known masses of 5, 10 and 20 kg"};
@@ -95,7 +86,7 @@ static void curve(double *x, double *y, int n, double full)
 static void test_result_shows_verdict_curve_and_mask(void **state)
 {
     (void)state;
-    sm_view_t *v = headless();
+    sm_view_t *v = ts_headless_view(1280, 800);
     enum { N = 64, R = 32, C = 24 };
     double x[N], y[N], lx[3] = {100, 250, 400}, ly[3];
     curve(x, y, N, 1023);

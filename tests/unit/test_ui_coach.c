@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -24,16 +25,6 @@ static sm_frame_t *new_frame(int rows, int cols)
     f->rows = (uint16_t)rows;
     f->cols = (uint16_t)cols;
     return f;
-}
-
-static sm_view_t *headless(int w, int h)
-{
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = w, .height = h, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
-    return v;
 }
 
 static sm_view_model_t model_for(const sm_frame_t *f)
@@ -173,7 +164,7 @@ static void test_timer_changes_in_panel(void **state)
         skip();
     sm_frame_t *f = new_frame(32, 24);
     f->cells[20 * 24 + 8] = 900;
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     SDL_Surface *a = picture(v, &m);
@@ -203,7 +194,7 @@ static void test_meter_turns_warm_when_moving(void **state)
 {
     (void)state;
     sm_frame_t *f = new_frame(32, 24);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     SDL_Surface *still = picture(v, &m);
@@ -247,7 +238,7 @@ static void test_tool_contour(void **state)
         }
     f->cells[5 * 24 + 5] = 300; /* a body cell */
     labels[5 * 24 + 5] = 1;
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     SDL_Surface *plain = picture(v, &m);
     m.labels = labels;
@@ -285,7 +276,7 @@ static void test_template_outline(void **state)
     for (int r = 20; r <= 23; r++)
         for (int c = 4; c <= 7; c++)
             mask[r * 24 + c] = 1;
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     m.template_mask = mask;
     m.template_text = "right ASIS: move the ball 1.5 cm toward your feet";
@@ -317,7 +308,7 @@ static void test_zone_position_and_alert(void **state)
 {
     (void)state;
     sm_frame_t *f = new_frame(32, 24);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f); /* pitch 20 mm */
     SDL_Surface *none = picture(v, &m);
     /* cells 5..9 across (100..200 mm), 15..19 along (300..400 mm) */
@@ -365,7 +356,7 @@ static void test_presenter_larger_instruction(void **state)
     if (!fonts_installed())
         skip();
     sm_frame_t *f = new_frame(32, 24);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     int heights[2];
     for (int p = 0; p < 2; p++) {
         sm_view_model_t m = model_for(f);
@@ -430,7 +421,7 @@ static void test_side_by_side_equal_maps(void **state)
         f->cells[i] = 500; /* uniform: each map is one block of colour */
         g->cells[i] = 800;
     }
-    sm_view_t *v = headless(1920, 1080);
+    sm_view_t *v = ts_headless_view(1920, 1080);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     m.presenter = 1;
@@ -480,7 +471,7 @@ static void test_values_colour_like_counts(void **state)
             f->cells[r * 24 + c] = (uint16_t)x;
             vals[r * 24 + c] = 0.2f * (float)x;
         }
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     SDL_Surface *raw = picture(v, &m);
     int rect[4];
@@ -535,7 +526,7 @@ static void test_overlays_picture_independent(void **state)
     }
     sm_view_zone_t z = {1, 50, 60, 300, 200, 1};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        sm_view_t *v = headless(sizes[i][0], sizes[i][1]);
+        sm_view_t *v = ts_headless_view(sizes[i][0], sizes[i][1]);
         sm_view_model_t m = model_for(f);
         coach_on(&m);
         m.presenter = 1;
@@ -552,7 +543,7 @@ static void test_overlays_picture_independent(void **state)
         sm_view_model_t last = model_for(f);
         coach_on(&last);
         SDL_Surface *after = picture(v, &last);
-        sm_view_t *fresh = headless(sizes[i][0], sizes[i][1]);
+        sm_view_t *fresh = ts_headless_view(sizes[i][0], sizes[i][1]);
         SDL_Surface *alone = picture(fresh, &last);
         for (int y = 0; y < after->h; y++)
             assert_memory_equal((const unsigned char *)after->pixels + (size_t)y * after->pitch,
@@ -596,7 +587,7 @@ static void test_patient_and_clinician_views(void **state)
         }
     labels[3 * 24 + 20] = 3;
     ghosts[28 * 24 + 18] = ghosts[28 * 24 + 19] = 1;
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     m.labels = labels, m.ghosts = ghosts, m.template_mask = mask;
@@ -642,7 +633,7 @@ static void test_pressure_in_words(void **state)
 {
     (void)state;
     sm_frame_t *f = new_frame(32, 24);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     m.meter = 0.5; /* the meter amber, not green: green below is the word */
@@ -679,7 +670,7 @@ static void test_replaced_cell_drawn_as_its_replacement(void **state)
     }
     f->cells[10 * 24 + 10] = 1023;
     labels[10 * 24 + 10] = 3;
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     SDL_Surface *raw = picture(v, &m); /* without labels: the reading itself */
     m.labels = labels;
@@ -729,7 +720,7 @@ static void test_your_right_your_left(void **state)
 {
     (void)state;
     sm_frame_t *f = new_frame(32, 24);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     int rect[4];
@@ -761,7 +752,7 @@ static void test_nogo_wins_the_panel_and_toasts_show(void **state)
 {
     (void)state;
     sm_frame_t *f = new_frame(32, 24);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f);
     coach_on(&m);
     int panel_x = 1280 * 65 / 100;
@@ -1044,7 +1035,7 @@ static void test_patient_name_typing(void **state)
     assert_int_equal(strlen(ev.text), 126);
     sm_view_destroy(v);
     /* the status line names the patient */
-    sm_view_t *hv = headless(1280, 800);
+    sm_view_t *hv = ts_headless_view(1280, 800);
     m.patient = NULL;
     SDL_Surface *none = picture(hv, &m);
     m.patient = "Ann Example";

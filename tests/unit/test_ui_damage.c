@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 
@@ -47,11 +48,7 @@ static void make_frame(sm_frame_t *f, double breath, double tr, double tc, unsig
 
 static sm_view_t *headless(int whole)
 {
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = 1280, .height = 800, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
+    sm_view_t *v = ts_headless_view(1280, 800);
     v->no_cache = whole; /* draws everything, every time */
     return v;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 
@@ -67,16 +68,6 @@ static sm_view_model_t full_model(void)
     return m;
 }
 
-static sm_view_t *headless(void)
-{
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = 1280, .height = 800, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
-    return v;
-}
-
 static Uint32 pixel(const sm_view_t *v, int x, int y)
 {
     const SDL_Surface *s = v->target;
@@ -120,7 +111,7 @@ static void draw_alone(sm_view_t *v, const sm_view_model_t *m, const char *name,
 static void test_each_layer_draws_alone(void **state)
 {
     (void)state;
-    sm_view_t *v = headless();
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = full_model();
     v->naming = 1; /* the name box is open */
     snprintf(v->name, sizeof v->name, "right ASIS");
@@ -149,7 +140,7 @@ static void test_each_layer_draws_alone(void **state)
 static void test_layers_keep_to_their_places(void **state)
 {
     (void)state;
-    sm_view_t *v = headless();
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = full_model();
     m.alert = NULL, m.banner = NULL, m.safety = 0;
     sm_layout_t L;
@@ -194,7 +185,7 @@ static void test_layers_keep_to_their_places(void **state)
 static void test_view_is_its_layers(void **state)
 {
     (void)state;
-    sm_view_t *v = headless();
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = full_model();
     m.safety = 0;
     assert_int_equal(sm_view_render(v, &m), SM_OK);

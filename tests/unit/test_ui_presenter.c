@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 
@@ -27,16 +28,6 @@ static void setup_frame(void)
             frame.cells[r * 24 + c] = (uint16_t)(150 + 700 * exp(-d2 / 3.0));
         }
     sm_metrics_compute(&frame, 25.0, 50, &metrics);
-}
-
-static sm_view_t *headless(int w, int h)
-{
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = w, .height = h, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
-    return v;
 }
 
 static sm_view_model_t coach_model(void)
@@ -115,7 +106,7 @@ static void test_presenter_timer_and_one_line(void **state)
     static const double timers[][2] = {{42, 60}, {7, 60}, {118, 120}};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         int W = sizes[k][0], H = sizes[k][1];
-        sm_view_t *v = headless(W, H);
+        sm_view_t *v = ts_headless_view(W, H);
         for (int clin = 0; clin < 2; clin++)
             for (size_t t = 0; t < sizeof timers / sizeof timers[0]; t++) {
                 sm_view_model_t m = coach_model();
@@ -163,7 +154,7 @@ static void test_clinician_numbers_40px(void **state)
 {
     (void)state;
     setup_frame();
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     static const double values[][3] = {{571, 638, 150}, {45312, 1638.4, 1023}};
     for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
         sm_view_model_t m = coach_model();

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "testsupport.h"
+#include "ts_view.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -33,16 +34,6 @@ static sm_frame_t *new_frame(int rows, int cols)
 static void set_cell(sm_frame_t *f, int r, int c, int val)
 {
     f->cells[r * f->cols + c] = (uint16_t)val;
-}
-
-static sm_view_t *headless(int w, int h)
-{
-    char err[256] = "";
-    sm_view_config_t cfg = {.width = w, .height = h, .headless = 1};
-    sm_view_t *v = sm_view_create(&cfg, err, sizeof err);
-    if (!v)
-        fail_msg("sm_view_create: %s", err);
-    return v;
 }
 
 static sm_view_model_t model_for(const sm_frame_t *f, const sm_metrics_t *mt)
@@ -123,7 +114,7 @@ static void test_hot_spot_where_the_cell_is(void **state)
     for (int r = 20; r < 30; r++)
         for (int c = 2; c < 8; c++)
             set_cell(f, r, c, 10);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f, NULL);
     SDL_Surface *s = shoot(v, &m, "hot.png");
     assert_int_equal(s->w, 1280);
@@ -181,7 +172,7 @@ static void test_heatmap_is_smooth(void **state)
     (void)state;
     sm_frame_t *f = new_frame(16, 16);
     set_cell(f, 8, 8, 1023);
-    sm_view_t *v = headless(1000, 800);
+    sm_view_t *v = ts_headless_view(1000, 800);
     sm_view_model_t m = model_for(f, NULL);
     SDL_Surface *s = shoot(v, &m, "smooth.png");
     int rect[4];
@@ -227,7 +218,7 @@ static void test_cop_marker(void **state)
     for (int i = 0; i <= 60; i++) /* last 2 s drifting from the left towards the CoP */
         sm_trail_push(&tr, 8.0 + i / 30.0, 10.5, 8.0 + 4.0 * i / 60.0);
 
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f, &mt);
     m.trail = &tr;
     m.now_s = 10.0;
@@ -286,7 +277,7 @@ static void test_alert_is_visible(void **state)
     (void)state;
     sm_frame_t *f = new_frame(32, 24);
     set_cell(f, 16, 12, 600);
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(f, NULL);
     SDL_Surface *calm = shoot(v, &m, "calm.png");
     m.alert = "Mat disconnected - plug it back in; reconnecting...";
@@ -317,7 +308,7 @@ static void test_alert_is_visible(void **state)
 static void test_waiting_screen(void **state)
 {
     (void)state;
-    sm_view_t *v = headless(1280, 800);
+    sm_view_t *v = ts_headless_view(1280, 800);
     sm_view_model_t m = model_for(NULL, NULL);
     m.source_label = "/dev/ttyUSB0";
     SDL_Surface *s = shoot(v, &m, "waiting.png");
@@ -351,7 +342,7 @@ static void test_aspect_ratio_kept(void **state)
                                    {640, 480},  {1000, 400}, {480, 800}};
     static const int mats[][2] = {{32, 24}, {64, 32}, {16, 48}, {64, 64}, {1, 8}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        sm_view_t *v = headless(sizes[i][0], sizes[i][1]);
+        sm_view_t *v = ts_headless_view(sizes[i][0], sizes[i][1]);
         int ow, oh;
         sm_view_output_size(v, &ow, &oh);
         assert_int_equal(ow, sizes[i][0]);
@@ -402,7 +393,7 @@ static void test_picture_independent_of_the_previous(void **state)
     mt.cop_row = 12.3;
     mt.cop_col = 9.7;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        sm_view_t *v = headless(sizes[i][0], sizes[i][1]);
+        sm_view_t *v = ts_headless_view(sizes[i][0], sizes[i][1]);
         sm_view_model_t m = model_for(NULL, NULL);
         m.alert = "Mat disconnected - plug it back in; reconnecting...";
         assert_int_equal(sm_view_render(v, &m), SM_OK);
@@ -416,7 +407,7 @@ static void test_picture_independent_of_the_previous(void **state)
         assert_int_equal(sm_view_render(v, &m), SM_OK);
         sm_view_model_t last = model_for(f, &mt);
         SDL_Surface *after = shoot(v, &last, "after_others.png");
-        sm_view_t *fresh = headless(sizes[i][0], sizes[i][1]);
+        sm_view_t *fresh = ts_headless_view(sizes[i][0], sizes[i][1]);
         SDL_Surface *alone = shoot(fresh, &last, "alone.png");
         assert_int_equal(after->w, alone->w);
         assert_int_equal(after->h, alone->h);
@@ -443,7 +434,7 @@ static void test_many_renders_bounded(void **state)
     mt.has_contact = 1;
     sm_trail_t tr;
     sm_trail_init(&tr);
-    sm_view_t *v = headless(640, 400);
+    sm_view_t *v = ts_headless_view(640, 400);
     sm_view_model_t m = model_for(f, &mt);
     m.trail = &tr;
     int max_entries = 0;
@@ -482,7 +473,7 @@ static void test_bad_input_is_not_fatal(void **state)
 {
     (void)state;
     char err[256] = "";
-    sm_view_t *v = headless(640, 400);
+    sm_view_t *v = ts_headless_view(640, 400);
     /* nothing drawn yet */
     assert_int_not_equal(sm_view_screenshot(v, ts_path(tmp, "early.png"), err, sizeof err), SM_OK);
     assert_true(strlen(err) > 0);

@@ -25,11 +25,6 @@ static sm_view_t *headless(int no_cache)
     return v;
 }
 
-static long differ(const sm_view_t *a, const sm_view_t *b, int box[4])
-{
-    return ts_pixels_differ(a->target, b->target, box);
-}
-
 /* Copies the picture of v (to compare a later one with it). */
 static SDL_Surface *keep(const sm_view_t *v)
 {
@@ -52,18 +47,6 @@ static long changed_in(const SDL_Surface *s, const sm_view_t *v, SDL_Rect r)
     return n;
 }
 
-static void render_both(sm_view_t *kept, sm_view_t *each, const sm_view_model_t *m,
-                        const char *what)
-{
-    assert_int_equal(sm_view_render(kept, m), SM_OK);
-    assert_int_equal(sm_view_render(each, m), SM_OK);
-    int box[4];
-    long n = differ(kept, each, box);
-    if (n)
-        fail_msg("%s: %ld pixels differ from drawing every time, in (%d,%d)-(%d,%d)", what, n,
-                 box[0], box[1], box[2], box[3]);
-}
-
 static void test_kept_parts_follow_every_change(void **state)
 {
     (void)state;
@@ -83,62 +66,62 @@ static void test_kept_parts_follow_every_change(void **state)
     m.frame = &frame, m.metrics = &metrics, m.pitch_mm = 25.0, m.scale_max = 1023.0;
     m.units = "raw counts (uncalibrated)", m.source_label = "test";
     m.safety = 1;
-    render_both(kept, each, &m, "first picture");
+    ts_views_agree(kept, each, &m, "first picture");
     /* the kept parts are in use (this renderer draws into textures) */
     assert_true(kept->legend.valid && kept->legend.tex);
     assert_true(kept->safety.valid && kept->safety.tex);
     assert_true(kept->status.valid && kept->status.tex);
     SDL_Rect legend = kept->legend.r, panel = kept->safety.r;
     SDL_Surface *first = keep(kept);
-    render_both(kept, each, &m, "the same again (copied)");
+    ts_views_agree(kept, each, &m, "the same again (copied)");
 
     m.presenter = 1;
-    render_both(kept, each, &m, "presenter mode");
+    ts_views_agree(kept, each, &m, "presenter mode");
     assert_true(changed_in(first, kept, panel) > panel.w * panel.h / 4); /* black panel */
     m.presenter = 0;
-    render_both(kept, each, &m, "presenter mode off");
+    ts_views_agree(kept, each, &m, "presenter mode off");
     assert_int_equal(changed_in(first, kept, legend), 0);
 
     /* calibrated: kPa, another scale: the numbers and units along the bar change */
     m.values = kpa, m.scale_max = 80.0, m.units = "kPa";
-    render_both(kept, each, &m, "calibrated");
+    ts_views_agree(kept, each, &m, "calibrated");
     assert_true(changed_in(first, kept, legend) > 200);
     SDL_Surface *cal = keep(kept);
     m.scale_max = 120.0;
-    render_both(kept, each, &m, "another scale");
+    ts_views_agree(kept, each, &m, "another scale");
     assert_true(changed_in(cal, kept, kept->legend.r) > 50);
     m.units = "mmHg";
-    render_both(kept, each, &m, "other units");
+    ts_views_agree(kept, each, &m, "other units");
 
     m.safety = 0;
-    render_both(kept, each, &m, "safety screen closed");
+    ts_views_agree(kept, each, &m, "safety screen closed");
     m.safety = 1, m.clinician = 1;
-    render_both(kept, each, &m, "safety screen again, clinician view");
+    ts_views_agree(kept, each, &m, "safety screen again, clinician view");
 
     /* the status line */
     SDL_Surface *before = keep(kept);
     SDL_Rect status = kept->status.r;
     m.fps = 98.7;
-    render_both(kept, each, &m, "frames per second");
+    ts_views_agree(kept, each, &m, "frames per second");
     assert_true(changed_in(before, kept, status) > 20);
     m.fps = 99.2; /* shown as the same whole number */
-    render_both(kept, each, &m, "frames per second, a tenth more");
+    ts_views_agree(kept, each, &m, "frames per second, a tenth more");
     m.recording = 1;
-    render_both(kept, each, &m, "recording");
+    ts_views_agree(kept, each, &m, "recording");
     m.crc_errors = 3;
-    render_both(kept, each, &m, "link errors");
+    ts_views_agree(kept, each, &m, "link errors");
     m.replay = 1, m.pos_s = 61, m.len_s = 600, m.speed = 2;
-    render_both(kept, each, &m, "replay");
+    ts_views_agree(kept, each, &m, "replay");
     m.pos_s = 62.5;
-    render_both(kept, each, &m, "replay a second later");
+    ts_views_agree(kept, each, &m, "replay a second later");
     m.source_label = "another input";
-    render_both(kept, each, &m, "another input");
+    ts_views_agree(kept, each, &m, "another input");
     m.patient = "Jo Bloggs"; /* typed with n */
-    render_both(kept, each, &m, "a patient named");
+    ts_views_agree(kept, each, &m, "a patient named");
     m.patient = "Ann Other";
-    render_both(kept, each, &m, "another patient");
+    ts_views_agree(kept, each, &m, "another patient");
     m.clinician = 0;
-    render_both(kept, each, &m, "patient view");
+    ts_views_agree(kept, each, &m, "patient view");
     SDL_FreeSurface(before);
 
     SDL_FreeSurface(first);

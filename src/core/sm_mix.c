@@ -23,14 +23,18 @@ sm_status sm_mix_create(int rate_hz, double horizon_s, sm_mix_t **out)
         return SM_ERR_NOMEM;
     m->rate = rate_hz;
     m->cap = (size_t)ceil(horizon_s * rate_hz);
-    /* Written now, not calloc'd: the ring's pages are then in memory from the start, rather
-     * than each faulted in while the coach is sounding during the first pass around it. */
-    m->ring = malloc(m->cap * sizeof *m->ring);
+    m->ring = calloc(m->cap, sizeof *m->ring);
     if (!m->ring) {
         free(m);
         return SM_ERR_NOMEM;
     }
-    memset(m->ring, 0, m->cap * sizeof *m->ring);
+    /* A large calloc gets fresh pages that are not in memory yet: each would be faulted in
+     * while sounding, one every 20 ms or so through the first pass around the ring (and a
+     * malloc + memset is compiled into the same calloc). One write per page through a volatile
+     * pointer, which no compiler can drop, brings them all in now. */
+    volatile float *page = m->ring;
+    for (size_t i = 0; i < m->cap; i += 1024)
+        page[i] = 0.0f;
     m->volume = 1.0f;
     *out = m;
     return SM_OK;
@@ -102,7 +106,8 @@ size_t sm_mix_render(sm_mix_t *m, double t_s, int16_t *out, size_t cap)
     while (m->pos < until && n < cap) {
         float v = m->ring[m->head] * g * 32767.0f;
         m->ring[m->head] = 0;
-        m->head = (m->head + 1) % m->cap;
+        if (++m->head == m->cap)
+            m->head = 0;
         m->pos++;
         out[n++] = (int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : lrintf(v));
     }

@@ -516,6 +516,9 @@ struct sm_calib_xt {
     uint8_t *m1row; /* the row of m1 */
     uint8_t *lidx;  /* loaded columns per row, ascending */
     int *nl;        /* how many per row */
+    uint8_t *tidx;  /* the columns that get a ghost, per row, ascending */
+    int *tnl;       /* how many per row */
+    uint8_t ord[SM_MAX_COLS]; /* one row's loaded columns, strongest first */
     float *g, *v;   /* ghosts and the first pass's estimate */
 };
 
@@ -537,9 +540,12 @@ sm_status sm_calib_xt_create(int rows, int cols, sm_calib_xt_t **out)
     w->m1row = calloc(pairs, 1);
     w->lidx = calloc(n, 1);
     w->nl = calloc((size_t)rows, sizeof *w->nl);
+    w->tidx = calloc(n, 1);
+    w->tnl = calloc((size_t)rows, sizeof *w->tnl);
     w->g = calloc(n, sizeof *w->g);
     w->v = calloc(n, sizeof *w->v);
-    if (!w->m1 || !w->m2 || !w->m1row || !w->lidx || !w->nl || !w->g || !w->v) {
+    if (!w->m1 || !w->m2 || !w->m1row || !w->lidx || !w->nl || !w->tidx || !w->tnl || !w->g ||
+        !w->v) {
         sm_calib_xt_destroy(w);
         return SM_ERR_NOMEM;
     }
@@ -556,13 +562,32 @@ void sm_calib_xt_destroy(sm_calib_xt_t *w)
     free(w->m1row);
     free(w->lidx);
     free(w->nl);
+    free(w->tidx);
+    free(w->tnl);
     free(w->g);
     free(w->v);
     free(w);
 }
 
-void sm_calib_xt_ghost(sm_calib_xt_t *w, const float *x, const float *thr, const float *tx,
-                       float *g)
+/* Per row, the columns where x is above its threshold, ascending, and how many. */
+static void loaded_columns(int R, int C, const float *x, const float *thr, uint8_t *idx, int *nl)
+{
+    for (int r = 0; r < R; r++) {
+        const float *xr = x + r * C, *tr = thr + r * C;
+        uint8_t *li = idx + r * C;
+        int k = 0;
+        for (int c = 0; c < C; c++) {
+            li[k] = (uint8_t)c; /* kept when loaded: no branch to mispredict on noise */
+            k += xr[c] > tr[c];
+        }
+        nl[r] = k;
+    }
+}
+
+/* The ghosts of x (see sm_calib_xt_ghost) at the columns listed per row in tidx/tnl, or at
+ * every cell when tidx is NULL; 0 elsewhere. */
+static void ghost(sm_calib_xt_t *w, const float *x, const float *thr, const uint8_t *tidx,
+                  const int *tnl, float *g)
 {
     const int R = w->rows, C = w->cols;
     float *m1 = w->m1, *m2 = w->m2;
@@ -571,14 +596,11 @@ void sm_calib_xt_ghost(sm_calib_xt_t *w, const float *x, const float *thr, const
      * two-corner path min(x[r1][c1], x[r1][c]) over rows r1, keeping the second-best row so
      * that the target's own row can be left out. Only pairs touched here are read later, so
      * clearing them afterwards (below) keeps the cost with the loaded cells. */
+    loaded_columns(R, C, x, thr, w->lidx, w->nl);
     for (int r = 0; r < R; r++) {
-        const float *xr = x + r * C, *tr = thr + r * C;
-        uint8_t *li = w->lidx + r * C;
-        int k = 0;
-        for (int c = 0; c < C; c++)
-            if (xr[c] > tr[c])
-                li[k++] = (uint8_t)c;
-        w->nl[r] = k;
+        const float *xr = x + r * C;
+        const uint8_t *li = w->lidx + r * C;
+        int k = w->nl[r];
         for (int i = 0; i < k; i++) {
             float vi = xr[li[i]];
             for (int j = i + 1; j < k; j++) {
@@ -599,25 +621,37 @@ void sm_calib_xt_ghost(sm_calib_xt_t *w, const float *x, const float *thr, const
         const uint8_t *li = w->lidx + r * C;
         int k = w->nl[r];
         float *gr = g + r * C;
-        if (k == 0) { /* a ghost needs a loaded corner in its row */
-            memset(gr, 0, (size_t)C * sizeof *gr);
+        memset(gr, 0, (size_t)C * sizeof *gr);
+        if (k == 0) /* a ghost needs a loaded corner in its row */
             continue;
+        /* The row's loaded corners, strongest first: a path through corner c1 is at most
+         * xr[c1], so the search for a cell's strongest path stops at the first corner that
+         * cannot beat it. The same maximum as trying them all. */
+        uint8_t *ord = w->ord;
+        for (int i = 0; i < k; i++) {
+            uint8_t c1 = li[i];
+            int j = i;
+            for (; j > 0 && xr[ord[j - 1]] < xr[c1]; j--)
+                ord[j] = ord[j - 1];
+            ord[j] = c1;
         }
-        for (int c = 0; c < C; c++) {
+        int nt = tidx ? tnl[r] : C;
+        for (int t = 0; t < nt; t++) {
+            int c = tidx ? tidx[r * C + t] : t;
             float best = 0.0f;
-            if (!tx || tx[r * C + c] > thr[r * C + c]) {
-                for (int i = 0; i < k; i++) {
-                    int c1 = li[i];
-                    if (c1 == c)
-                        continue;
-                    size_t q = c1 < c ? (size_t)c1 * (size_t)C + (size_t)c
-                                      : (size_t)c * (size_t)C + (size_t)c1;
-                    float m = m1row[q] == r ? m2[q] : m1[q];
-                    float a = xr[c1];
-                    float wv = a < m ? a : m;
-                    if (wv > best)
-                        best = wv;
-                }
+            for (int i = 0; i < k; i++) {
+                int c1 = ord[i];
+                float a = xr[c1];
+                if (!(a > best))
+                    break;
+                if (c1 == c)
+                    continue;
+                size_t q = c1 < c ? (size_t)c1 * (size_t)C + (size_t)c
+                                  : (size_t)c * (size_t)C + (size_t)c1;
+                float m = m1row[q] == r ? m2[q] : m1[q];
+                float wv = a < m ? a : m;
+                if (wv > best)
+                    best = wv;
             }
             gr[c] = best;
         }
@@ -633,6 +667,14 @@ void sm_calib_xt_ghost(sm_calib_xt_t *w, const float *x, const float *thr, const
     }
 }
 
+void sm_calib_xt_ghost(sm_calib_xt_t *w, const float *x, const float *thr, const float *tx,
+                       float *g)
+{
+    if (tx)
+        loaded_columns(w->rows, w->cols, tx, thr, w->tidx, w->tnl);
+    ghost(w, x, thr, tx ? w->tidx : NULL, w->tnl, g);
+}
+
 void sm_calib_xt_remove(sm_calib_xt_t *w, const float *x, const float *thr, const uint8_t *keep,
                         double share, float *out)
 {
@@ -645,19 +687,28 @@ void sm_calib_xt_remove(sm_calib_xt_t *w, const float *x, const float *thr, cons
     /* Inside a contact every corner is itself inflated by about (1 + share), so G(x) / (1 + share)
      * is close to G(v); the next passes take G from the previous estimate (v -> x - share G(v)
      * contracts by share, so each pass shrinks the error by share again; on the simulator a
-     * fourth pass changes check forces by < 0.3 %). */
+     * fourth pass changes check forces by < 0.3 %). Every pass puts ghosts only where x itself
+     * is loaded: those cells are listed once. */
     float *g = w->g, *v = w->v;
     float q1 = (float)(share / (1.0 + share)), s = (float)share;
-    sm_calib_xt_ghost(w, x, thr, x, g);
+    loaded_columns(w->rows, w->cols, x, thr, w->tidx, w->tnl);
+    ghost(w, x, thr, w->tidx, w->tnl, g);
     for (int pass = 1;; pass++) {
         float q = pass == 1 ? q1 : s;
         float *dst = pass == XT_PASSES ? out : v;
-        for (int i = 0; i < n; i++) {
-            float e = keep && keep[i] ? x[i] : x[i] - q * g[i];
-            dst[i] = g[i] > 0.0f && e < 0.0f ? 0.0f : e;
-        }
+        /* (keep asked once, not per cell: each loop vectorises) */
+        if (keep)
+            for (int i = 0; i < n; i++) {
+                float e = keep[i] ? x[i] : x[i] - q * g[i];
+                dst[i] = g[i] > 0.0f && e < 0.0f ? 0.0f : e;
+            }
+        else
+            for (int i = 0; i < n; i++) {
+                float e = x[i] - q * g[i];
+                dst[i] = g[i] > 0.0f && e < 0.0f ? 0.0f : e;
+            }
         if (pass == XT_PASSES)
             break;
-        sm_calib_xt_ghost(w, v, thr, x, g);
+        ghost(w, v, thr, w->tidx, w->tnl, g);
     }
 }

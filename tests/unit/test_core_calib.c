@@ -518,6 +518,101 @@ static void test_scenario_per_cell(void **state)
     sm_sim_destroy(sim);
 }
 
+/* The crosstalk ghost straight from its definition (sm_calib.h): G(r, c) is the strongest
+ * three-corner path min(x[r][c1], x[r1][c1], x[r1][c]) over r1 != r, c1 != c with all three
+ * corners loaded (x > thr); 0 without one, and 0 where the target set tx is not loaded. */
+static void ghost_by_definition(int R, int C, const float *x, const float *thr, const float *tx,
+                                float *g)
+{
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            float best = 0.0f;
+            for (int r1 = 0; r1 < R && (!tx || tx[r * C + c] > thr[r * C + c]); r1++)
+                for (int c1 = 0; c1 < C; c1++) {
+                    if (r1 == r || c1 == c)
+                        continue;
+                    float a = x[r * C + c1], b = x[r1 * C + c1], d = x[r1 * C + c];
+                    if (!(a > thr[r * C + c1] && b > thr[r1 * C + c1] && d > thr[r1 * C + c]))
+                        continue;
+                    float m = a < b ? a : b;
+                    m = m < d ? m : d;
+                    best = m > best ? m : best;
+                }
+            g[r * C + c] = best;
+        }
+}
+
+/* A frame with what a passive matrix sees: a body, a tool, stuck lines, noise around the
+ * thresholds, some cells negative (below their offset). */
+static void xt_frame(uint64_t *rng, int R, int C, float *x, float *thr, uint8_t *keep)
+{
+    double br = urand(rng) * R, bc = urand(rng) * C, tr = urand(rng) * R, tc = urand(rng) * C;
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            int i = r * C + c;
+            double body = 300.0 * exp(-((r - br) * (r - br) + (c - bc) * (c - bc)) / (0.1 * R * C));
+            double tool = 700.0 * exp(-((r - tr) * (r - tr) + (c - tc) * (c - tc)) / 2.0);
+            thr[i] = (float)(5.0 + 10.0 * urand(rng));
+            x[i] = (float)(body + tool + 8.0 * grand(rng));
+            if (urand(rng) < 0.05)
+                x[i] = thr[i]; /* exactly on the threshold: not loaded */
+            keep[i] = 0;
+        }
+    int sr = (int)(urand(rng) * R), sc = (int)(urand(rng) * C);
+    x[sr * C + sc] = 1023.0f; /* a stuck cell */
+    keep[sr * C + sc] = 1;
+    for (int k = 0; k < 3; k++) { /* ties between corners */
+        int i = (int)(urand(rng) * R * C), j = (int)(urand(rng) * R * C);
+        x[j] = x[i];
+    }
+}
+
+static void test_crosstalk_matches_definition(void **state)
+{
+    (void)state;
+    static const int dims[][2] = {{2, 2}, {3, 5}, {16, 16}, {32, 24}, {24, 32}, {64, 64}};
+    static float x[64 * 64], thr[64 * 64], g[64 * 64], ref[64 * 64], v[64 * 64], out[64 * 64];
+    static uint8_t keep[64 * 64];
+    uint64_t rng = 99;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
+        int R = dims[d][0], C = dims[d][1], n = R * C;
+        sm_calib_xt_t *w = NULL;
+        assert_int_equal(sm_calib_xt_create(R, C, &w), SM_OK);
+        for (int trial = 0; trial < (n > 1000 ? 3 : 20); trial++) {
+            xt_frame(&rng, R, C, x, thr, keep);
+            /* every cell, and only the loaded ones of another frame */
+            sm_calib_xt_ghost(w, x, thr, NULL, g);
+            ghost_by_definition(R, C, x, thr, NULL, ref);
+            assert_memory_equal(g, ref, (size_t)n * sizeof *g);
+            for (int i = 0; i < n; i++)
+                v[i] = x[i] * (float)(0.5 + urand(&rng));
+            sm_calib_xt_ghost(w, v, thr, x, g);
+            ghost_by_definition(R, C, v, thr, x, ref);
+            assert_memory_equal(g, ref, (size_t)n * sizeof *g);
+            /* removal: three passes of v = x - share G(v), the first from G(x) / (1 + share);
+             * kept cells keep their reading; a cell with a ghost never goes below 0 */
+            float share = (float)(0.05 + 0.4 * urand(&rng));
+            const uint8_t *k = trial % 2 ? keep : NULL;
+            sm_calib_xt_remove(w, x, thr, k, share, out);
+            memcpy(v, x, (size_t)n * sizeof *v);
+            for (int pass = 1; pass <= 3; pass++) {
+                ghost_by_definition(R, C, pass == 1 ? x : v, thr, x, ref);
+                float q = pass == 1 ? (float)((double)share / (1.0 + (double)share)) : share;
+                for (int i = 0; i < n; i++) {
+                    float e = k && k[i] ? x[i] : x[i] - q * ref[i];
+                    v[i] = ref[i] > 0.0f && e < 0.0f ? 0.0f : e;
+                }
+            }
+            assert_memory_equal(out, v, (size_t)n * sizeof *out);
+            /* in place, as sm_calib_apply does it */
+            memcpy(v, x, (size_t)n * sizeof *v);
+            sm_calib_xt_remove(w, v, thr, k, share, v);
+            assert_memory_equal(out, v, (size_t)n * sizeof *out);
+        }
+        sm_calib_xt_destroy(w);
+    }
+}
+
 static void test_ghosts(void **state)
 {
     (void)state;
@@ -669,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_units_and_validate), cmocka_unit_test(test_fit_power_recovers),
         cmocka_unit_test(test_fit_creep_recovers), cmocka_unit_test(test_steps_parse),
         cmocka_unit_test(test_synthetic_workflow), cmocka_unit_test(test_ghosts),
+        cmocka_unit_test(test_crosstalk_matches_definition),
         cmocka_unit_test(test_scenario_accuracy),  cmocka_unit_test(test_scenario_all_effects),
         cmocka_unit_test(test_scenario_per_cell),
     };

@@ -22,7 +22,9 @@ struct sm_contact {
     uint8_t *foot;    /* footprint flood marks (all 0 between uses) */
     int *stack;       /* flood fill (hook) */
     double *ii;       /* integral image of the loaded cells, (rows+1)*(cols+1) */
-    double *wins;     /* find_candidates: the load in the window centred on each cell */
+    double *wins;     /* find_candidates: the load in the window centred on each cell, with a
+                         border of -inf all round ((rows + 2) x (cols + 2)) */
+    float zero[SM_MAX_COLS]; /* a row of nothing: the rows past the mat's edges */
     int top[TOP_SUP]; /* the cells of the strongest supported peaks (ct->sup), strongest first */
     int n_top;        /* how many; fewer than TOP_SUP: every cell with a supported peak */
     float *sup;       /* second-highest cell of each 3x3 block: a contact's supported peak */
@@ -187,7 +189,7 @@ sm_status sm_contact_create(int rows, int cols, double pitch_mm, const sm_contac
     ct->ii = malloc((size_t)(rows + 1) * (size_t)(cols + 1) * sizeof *ct->ii);
     ct->sup = malloc(n * sizeof *ct->sup);
     ct->slow = malloc(n * sizeof *ct->slow);
-    ct->wins = malloc(n * sizeof *ct->wins);
+    ct->wins = malloc((size_t)(rows + 2) * (size_t)(cols + 2) * sizeof *ct->wins);
     if (!ct->in || !ct->w || !ct->prev || !ct->cnt || !ct->since || !ct->scratch || !ct->label ||
         !ct->mark || !ct->foot || !ct->stack || !ct->ii || !ct->sup || !ct->slow || !ct->wins) {
         sm_contact_destroy(ct);
@@ -875,18 +877,6 @@ static double hook_shape(sm_contact_t *ct, const cand_t *k)
            ramp(fs.base, s->hook_base_lo, s->hook_base_hi);
 }
 
-/* v into the two highest values so far, *m1 >= *m2 (a value equal to the highest is the second;
- * NaN is passed over). */
-static void top_two(float v, float *m1, float *m2)
-{
-    if (v > *m1) {
-        *m2 = *m1;
-        *m1 = v;
-    } else if (v > *m2) {
-        *m2 = v;
-    }
-}
-
 /* Keeps cell i among the TOP_SUP strongest supported peaks of the frame (ct->top). */
 static void keep_top(sm_contact_t *ct, int i)
 {
@@ -967,17 +957,28 @@ static void judge(sm_contact_t *ct, cand_t *k, double tot, float fl)
     double spill = 0;
     double other = strongest_other(ct, k->r, k->c, h + 2);
     int nr = 0, far = h + 1 + ring;
-    for (int r = imax(k->r - far, 0); r <= imin(k->r + far, rows - 1); r++)
-        for (int c = imax(k->c - far, 0); c <= imin(k->c + far, cols - 1); c++) {
-            int d = imax(abs(r - k->r), abs(c - k->c));
-            if (d <= h)
-                continue;
-            float v = ct->w[r * cols + c];
-            if (d == h + 1 && v > spill)
-                spill = v;
-            if (d >= h + 2 && v > fl)
-                ct->scratch[nr++] = v;
+    const int c0 = imax(k->c - far, 0), c1 = imin(k->c + far, cols - 1);
+    float *body = ct->scratch;
+    for (int r = imax(k->r - far, 0); r <= imin(k->r + far, rows - 1); r++) {
+        /* Along each row, in order: the body left of the window's ring, the ring (and the
+         * window), the body right of it. The same cells, in the same order, as asking each
+         * cell how far it is. */
+        const float *wr = ct->w + r * cols;
+        int dr = abs(r - k->r);
+        int ring_lo = dr >= h + 2 ? c1 + 1 : imax(k->c - h - 1, c0);
+        int ring_hi = dr >= h + 2 ? c1 : imin(k->c + h + 1, c1);
+        for (int c = c0; c < ring_lo; c++) { /* no branch: most of these are loaded */
+            body[nr] = wr[c];
+            nr += wr[c] > fl;
         }
+        for (int c = ring_lo; c <= ring_hi; c++)
+            if (imax(dr, abs(c - k->c)) == h + 1 && wr[c] > spill)
+                spill = wr[c];
+        for (int c = ring_hi + 1 > c0 ? ring_hi + 1 : c0; c <= c1; c++) {
+            body[nr] = wr[c];
+            nr += wr[c] > fl;
+        }
+    }
     double lvl = nr >= 4 ? select_k(ct->scratch, nr, (3 * nr) / 4) : 0.0;
     k->body = lvl;
     double contrast = lvl > 0 ? P / lvl : s->contrast_hi;
@@ -1057,7 +1058,10 @@ static int find_candidates(sm_contact_t *ct, sm_tool_kind_t kind, double tot, ca
     /* Each window's load once, not once per neighbour asking: the load of the loaded cells in
      * the window (clipped to the mat, once per row and column) from the integral image's four
      * corners. */
+    const int pw = cols + 2; /* win has a border that no window beats */
     double *win = ct->wins;
+    for (int c = 0; c < pw; c++)
+        win[c] = win[(size_t)(rows + 1) * pw + c] = -INFINITY;
     int c_lo[SM_MAX_COLS], c_hi[SM_MAX_COLS];
     for (int c = 0; c < cols; c++)
         c_lo[c] = imax(c - h, 0), c_hi[c] = imin(c + h, cols - 1) + 1;
@@ -1065,28 +1069,23 @@ static int find_candidates(sm_contact_t *ct, sm_tool_kind_t kind, double tot, ca
     for (int r = 0; r < rows; r++) {
         const double *top = ct->ii + (size_t)imax(r - h, 0) * iw;
         const double *bot = ct->ii + (size_t)(imin(r + h, rows - 1) + 1) * iw;
+        double *wr = win + (size_t)(r + 1) * pw + 1;
+        wr[-1] = wr[cols] = -INFINITY;
         for (int c = 0; c < cols; c++)
-            win[r * cols + c] = bot[c_hi[c]] - top[c_hi[c]] - bot[c_lo[c]] + top[c_lo[c]];
+            wr[c] = bot[c_hi[c]] - top[c_hi[c]] - bot[c_lo[c]] + top[c_lo[c]];
     }
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) {
+            const double *q = win + (size_t)(r + 1) * pw + c + 1;
             /* the centre itself may be unloaded (a window straddling two cells' gap) */
-            double wsum = win[r * cols + c];
+            double wsum = *q;
             if (!(wsum > 0))
                 continue;
-            int is_max = 1;
-            for (int dr = -1; dr <= 1 && is_max; dr++)
-                for (int dc = -1; dc <= 1; dc++) {
-                    int rr = r + dr, cc = c + dc;
-                    if ((dr || dc) && rr >= 0 && rr < rows && cc >= 0 && cc < cols) {
-                        double w2 = win[rr * cols + cc];
-                        /* ties go to the first in scan order */
-                        if (w2 > wsum || (w2 == wsum && (dr < 0 || (dr == 0 && dc < 0)))) {
-                            is_max = 0;
-                            break;
-                        }
-                    }
-                }
+            /* a local maximum; ties go to the first in scan order: the neighbours before it
+             * must be lower, those after it not higher */
+            int is_max = (q[-pw - 1] < wsum) & (q[-pw] < wsum) & (q[-pw + 1] < wsum) &
+                         (q[-1] < wsum) & (q[1] <= wsum) & (q[pw - 1] <= wsum) &
+                         (q[pw] <= wsum) & (q[pw + 1] <= wsum);
             if (!is_max)
                 continue;
             cand_t k;
@@ -1155,11 +1154,10 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             continue;
         float mx;
         int nlo;
-        float med;
-        neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo, &med);
+        neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo, NULL);
         float ref = mx > fl ? mx : fl;
         if (v > s->lone_ratio * ref && v < s->share_lo * tot0) {
-            ct->w[i] = med;
+            neigh_stats(ct->w, rows, cols, i / cols, i % cols, fl, &mx, &nlo, &ct->w[i]);
             ct->label[i] = SM_CONTACT_FAULT;
             o->spikes++;
         }
@@ -1200,26 +1198,38 @@ static void process(sm_contact_t *ct, const float *raw, double t_s, sm_contact_f
             ct->ii[(r + 1) * iw + c + 1] = ct->ii[r * iw + c + 1] + run;
         }
     }
-    /* The two highest of a 3x3 block are the two highest of its three columns' two highest
-     * (of three cells each): worked out once per column and row, then merged. */
+    /* Each 3x3 block's second-highest cell, counting from 0 (a block's two highest with two
+     * zeros among them: cells past the mat's edge count as 0, which changes neither). The two
+     * highest of a block are the two highest of its three columns' two highest (of three cells
+     * each): worked out once per column and row, then merged, pairs at a time, without a
+     * branch (the cells are finite, see sm_contact_update). */
     ct->n_top = 0;
     for (int r = 0; r < rows; r++) {
-        float col1[SM_MAX_COLS], col2[SM_MAX_COLS];
+        float col1[SM_MAX_COLS + 2], col2[SM_MAX_COLS + 2];
+        const float *up = r > 0 ? ct->w + (r - 1) * cols : ct->zero;
+        const float *mid = ct->w + r * cols;
+        const float *dn = r + 1 < rows ? ct->w + (r + 1) * cols : ct->zero;
+        col1[0] = col2[0] = col1[cols + 1] = col2[cols + 1] = 0.0f;
         for (int c = 0; c < cols; c++) {
-            float m1 = 0, m2 = 0;
-            for (int rr = imax(r - 1, 0); rr <= imin(r + 1, rows - 1); rr++)
-                top_two(ct->w[rr * cols + c], &m1, &m2);
-            col1[c] = m1, col2[c] = m2;
+            float a = up[c] > 0.0f ? up[c] : 0.0f, b = mid[c] > 0.0f ? mid[c] : 0.0f;
+            float d = dn[c] > 0.0f ? dn[c] : 0.0f;
+            float hi = a > b ? a : b, lo = a > b ? b : a;
+            col1[c + 1] = hi > d ? hi : d;
+            float m = hi > d ? d : hi;
+            col2[c + 1] = lo > m ? lo : m;
         }
         for (int c = 0; c < cols; c++) {
-            float m1 = 0, m2 = 0;
-            for (int cc = imax(c - 1, 0); cc <= imin(c + 1, cols - 1); cc++) {
-                top_two(col1[cc], &m1, &m2);
-                top_two(col2[cc], &m1, &m2);
+            float m1 = col1[c], m2 = col2[c];
+            for (int k = 1; k <= 2; k++) {
+                float y1 = col1[c + k], y2 = col2[c + k];
+                float lo1 = m1 > y1 ? y1 : m1, hi2 = m2 > y2 ? m2 : y2;
+                m1 = m1 > y1 ? m1 : y1;
+                m2 = lo1 > hi2 ? lo1 : hi2;
             }
             ct->sup[r * cols + c] = m2;
-            keep_top(ct, r * cols + c);
         }
+        for (int c = 0; c < cols; c++)
+            keep_top(ct, r * cols + c);
     }
 
     /* Candidates: the local maxima of the load in a window of the tool's size, for each tool

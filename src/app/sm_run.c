@@ -112,8 +112,12 @@ typedef struct {
     uint8_t ghosts[SM_MAX_CELLS];
     float cmp_values[SM_MAX_CELLS];
     char sides_text[128];
+    double sides_key[4]; /* what sides_text says (sides_have) */
+    int sides_have;
     char tool_text[128]; /* "No tool found - ..." while searching */
     char proto_text[96]; /* the protocol coached, for the panel */
+    sm_protocol_t proto_key; /* what proto_text says (proto_have) */
+    int proto_found, proto_have;
     int proto_known;     /* auto_tool: the footprint chose proto (kept over a mat change) */
     sm_protocol_t proto;
     int presenter;
@@ -844,10 +848,12 @@ static void render(run_t *r, double wall_s)
         vm.values = r->cal_ok ? r->shown_values : NULL;
         vm.labels = r->have_labels ? r->shown_labels : NULL;
         /* Crosstalk ghosts: the fourth corner of a rectangle of loaded cells reading well below
-         * the other three (what the firmware cannot fully suppress). */
+         * the other three (what the firmware cannot fully suppress). Diagnostic: the clinician
+         * view shows them, so only it looks for them. */
         float loaded =
             r->cal_ok ? 1.0f : (float)(0.05 * (r->st.mat.sample_max ? r->st.mat.sample_max : 1023));
-        if (sm_calib_ghosts(r->shown_values, rows, cols, loaded, 0.5f, r->ghosts) > 0)
+        if (r->clinician &&
+            sm_calib_ghosts(r->shown_values, rows, cols, loaded, 0.5f, r->ghosts) > 0)
             vm.ghosts = r->ghosts;
     }
     if (r->cal_ok)
@@ -869,15 +875,25 @@ static void render(run_t *r, double wall_s)
         sm_coach_side_summary_t rs, ls;
         sm_coach_side_summary(sm_pipeline_coach(r->pipe), SM_SIDE_RIGHT, &rs);
         sm_coach_side_summary(sm_pipeline_coach(r->pipe), SM_SIDE_LEFT, &ls);
-        snprintf(r->sides_text, sizeof r->sides_text,
-                 "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
-                 rs.released, rs.steady_s, ls.released, ls.steady_s);
+        /* Written again only when what it says changes (whole seconds, as %.0f rounds). */
+        double sides[4] = {rs.released, nearbyint(rs.steady_s), ls.released,
+                           nearbyint(ls.steady_s)};
+        if (!r->sides_have || memcmp(sides, r->sides_key, sizeof sides) != 0) {
+            snprintf(r->sides_text, sizeof r->sides_text,
+                     "Right: %d released, %.0f s steady   Left: %d released, %.0f s steady",
+                     rs.released, rs.steady_s, ls.released, ls.steady_s);
+            memcpy(r->sides_key, sides, sizeof sides);
+            r->sides_have = 1;
+        }
         vm.sides_text = r->sides_text;
         /* the protocol coached now: the footprint may have chosen it (auto_tool) */
         int found = 0;
         sm_protocol_t proto = sm_pipeline_protocol(r->pipe, &found);
-        snprintf(r->proto_text, sizeof r->proto_text, "%s%s", sm_protocol_title(proto),
-                 found ? " (from the tool found)" : "");
+        if (!r->proto_have || proto != r->proto_key || found != r->proto_found) {
+            snprintf(r->proto_text, sizeof r->proto_text, "%s%s", sm_protocol_title(proto),
+                     found ? " (from the tool found)" : "");
+            r->proto_key = proto, r->proto_found = found, r->proto_have = 1;
+        }
         vm.protocol_text = r->proto_text;
         /* searching: say why no tool is found (issue 18) */
         const sm_contact_frame_t *cf = sm_pipeline_contact(r->pipe);

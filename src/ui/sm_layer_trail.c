@@ -114,8 +114,8 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
     double span = m->trail_s > 0 ? m->trail_s : 3.0;
     /* Ages in tenths of a second: the fade moves on ten times a second, not every picture (a
      * change draws the map under the trail again), in steps of 1/30 of the fade that do not
-     * show. With the reticle held still (sm_layer_trail_prepare) a still body's trail is
-     * drawn again a few times a second. */
+     * show. With one point a tenth of a second (below) and the reticle held still
+     * (sm_layer_trail_prepare), the line changes at most ten times a second. */
     double fade_now = ceil(m->now_s * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
     float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
     for (int layer = 0; layer < 2; layer++) {
@@ -123,10 +123,17 @@ static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t
         float px = 0, py = 0;
         double page = 0; /* the age of (px, py) */
         int have = 0;
-        for (size_t i = 0; i < tr->count; i++) {
-            double t, r, c;
-            if (!sm_trail_get(tr, i, &t, &r, &c))
-                break;
+        double t, r, c, tn = 0, rn = 0, cn = 0;
+        int more = tr->count > 0 && sm_trail_get(tr, 0, &tn, &rn, &cn);
+        for (size_t i = 0; more; i++) {
+            t = tn, r = rn, c = cn;
+            more = i + 1 < tr->count && sm_trail_get(tr, i + 1, &tn, &rn, &cn);
+            /* One point a tenth of a second, the last of each (the newest is the reticle): a
+             * point drawn stays where it is until it fades out, and the line changes ten times
+             * a second, with the fade, not at every frame (each change draws the map under it
+             * again). Ten points a second still follow the body's sway and breathing. */
+            if (more && floor(tn * TRAIL_FADE_HZ) == floor(t * TRAIL_FADE_HZ))
+                continue;
             double age = fade_now - floor(t * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
             if (age > span || t > m->now_s + 1e-6 || !isfinite(r) || !isfinite(c)) {
                 have = 0;

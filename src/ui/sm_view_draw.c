@@ -184,6 +184,28 @@ void sm_view_geometry(sm_view_t *v, const SDL_Vertex *vt, int n, SDL_BlendMode b
     }
     if (sm_view_damage_skip(v, box))
         return;
+    /* Drawing a part: only the triangles that reach into it. SDL's software renderer would
+     * clip away the others pixel by pixel, each triangle on its own (a long trail is hundreds
+     * of them); the pixels in the part are the same. */
+    if (v->dmg.clipping && !v->dmg.in_cache && n <= CULL_VERTS) {
+        const SDL_Rect *cl = &v->dmg.clip;
+        int k = 0;
+        for (int i = 0; i + 3 <= n; i += 3) {
+            float tx0 = fminf(fminf(vt[i].position.x, vt[i + 1].position.x), vt[i + 2].position.x);
+            float tx1 = fmaxf(fmaxf(vt[i].position.x, vt[i + 1].position.x), vt[i + 2].position.x);
+            float ty0 = fminf(fminf(vt[i].position.y, vt[i + 1].position.y), vt[i + 2].position.y);
+            float ty1 = fmaxf(fmaxf(vt[i].position.y, vt[i + 1].position.y), vt[i + 2].position.y);
+            /* NaN compares false: such a triangle is kept, as SDL would be given it */
+            if (tx1 + 1.0f < (float)cl->x || tx0 - 1.0f > (float)(cl->x + cl->w) ||
+                ty1 + 1.0f < (float)cl->y || ty0 - 1.0f > (float)(cl->y + cl->h))
+                continue;
+            memcpy(v->cull + k, vt + i, 3 * sizeof *vt);
+            k += 3;
+        }
+        if (k == 0)
+            return;
+        vt = v->cull, n = k;
+    }
     SDL_SetRenderDrawBlendMode(v->ren, blend);
     SDL_RenderGeometry(v->ren, NULL, vt, n, NULL, 0);
 }

@@ -47,6 +47,7 @@
 #define PI            3.14159265358979323846
 #define LEGEND_N      256
 #define TRAIL_VERTS   ((SM_TRAIL_MAX - 1) * 6)
+#define CULL_VERTS    (TRAIL_VERTS > GEO_VERTS ? TRAIL_VERTS : GEO_VERTS)
 #define GEO_VERTS     (256 * 6) /* overlay quads drawn per batch */
 #define RECTS_N       512       /* overlay rectangles drawn per batch */
 #define NAME_MAX      64        /* template name, bytes with the terminator */
@@ -189,6 +190,7 @@ struct sm_view {
     double map_pitch;
     SDL_Vertex verts[TRAIL_VERTS];
     SDL_Vertex geo[GEO_VERTS];
+    SDL_Vertex cull[CULL_VERTS]; /* sm_view_geometry: the triangles that reach the part drawn */
     int geo_n;
     SDL_BlendMode geo_blend;
     SDL_Rect rects[RECTS_N];

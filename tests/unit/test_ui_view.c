@@ -242,14 +242,20 @@ static void test_cop_marker(void **state)
     assert_true(light > 60);
     assert_true(black > 30);
     assert_int_equal(white, 0);
-    /* The trail: white pixels along the path well left of the marker (age ~1 s). */
-    int tx, ty, trail_white = 0;
-    cell_centre(rect, f, 10.5, 9.0, &tx, &ty);
-    for (int y = ty - 4; y <= ty + 4; y++) {
-        unsigned char c[3];
-        px(with, tx, y, c);
-        if (lum(c) > 120)
-            trail_white++;
+    /* The trail: an unbroken line along the path well left of the marker (age ~1.5 s), its
+     * white core light where its segments join, across a whole cell of the path. */
+    int tx0, tx1, ty, trail_white = 0;
+    cell_centre(rect, f, 10.5, 8.5, &tx0, &ty);
+    cell_centre(rect, f, 10.5, 9.5, &tx1, &ty);
+    for (int x = tx0; x <= tx1; x++) {
+        int brightest = 0;
+        for (int y = ty - 4; y <= ty + 4; y++) {
+            unsigned char c[3];
+            px(with, x, y, c);
+            brightest = lum(c) > brightest ? lum(c) : brightest;
+        }
+        assert_true(brightest > 60); /* the map there is dark: 27 */
+        trail_white += brightest > 120;
     }
     assert_true(trail_white > 0);
 

@@ -82,7 +82,7 @@ static void cell_to_px(const sm_layout_t *L, const sm_frame_t *f, double row, do
  * picture, and every change draws the map under them again. The reticle stays put until the
  * CoP has moved more than COP_STILL_PX from where it is drawn (2 px: about 2 mm at 1280x800,
  * well inside the ring; the tool's outline is not held back). */
-void sm_layer_trail_prepare(sm_view_t *v, sm_view_ctx_t *c)
+static void reticle(sm_view_t *v, sm_view_ctx_t *c)
 {
     const sm_metrics_t *mt = c->m->metrics;
     c->cop_ok = c->f && mt && mt->has_contact && isfinite(mt->cop_row) && isfinite(mt->cop_col);
@@ -103,64 +103,84 @@ void sm_layer_trail_prepare(sm_view_t *v, sm_view_ctx_t *c)
     c->cop_x = v->cop_at[0], c->cop_y = v->cop_at[1];
 }
 
-/* The last few seconds of the CoP as a line that fades out with age: black under white, so it
- * reads on every colour of the scale. */
-static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m,
-                       const sm_frame_t *f, const float *cx, const float *cy)
+/* The points the trail is drawn through (v->trail_pt), worked out once a picture for every
+ * pass that draws it. Ages in tenths of a second: the fade moves on ten times a second, not
+ * every picture (a change draws the map under the trail again), in steps of 1/30 of the fade
+ * that do not show. One point a tenth of a second, the last of each (the newest is the
+ * reticle): a point stays where it is until it fades out, so with the reticle held still the
+ * line changes at most ten times a second. Ten points a second still follow the body's sway
+ * and breathing. */
+static void trail_points(sm_view_t *v, const sm_view_ctx_t *c)
 {
+    const sm_view_model_t *m = c->m;
     const sm_trail_t *tr = m->trail;
-    if (!tr || tr->count < 2)
+    const sm_layout_t *L = c->L;
+    v->trail_n = 0;
+    if (!c->f || !tr || tr->count < 2)
         return;
     double span = m->trail_s > 0 ? m->trail_s : 3.0;
-    /* Ages in tenths of a second: the fade moves on ten times a second, not every picture (a
-     * change draws the map under the trail again), in steps of 1/30 of the fade that do not
-     * show. With one point a tenth of a second (below) and the reticle held still
-     * (sm_layer_trail_prepare), the line changes at most ten times a second. */
     double fade_now = ceil(m->now_s * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
+    float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
+    float px = 0, py = 0;
+    int have = 0;
+    double t, r, col, tn = 0, rn = 0, cn = 0;
+    int more = sm_trail_get(tr, 0, &tn, &rn, &cn);
+    for (size_t i = 0; more; i++) {
+        t = tn, r = rn, col = cn;
+        more = i + 1 < tr->count && sm_trail_get(tr, i + 1, &tn, &rn, &cn);
+        if (more && floor(tn * TRAIL_FADE_HZ) == floor(t * TRAIL_FADE_HZ))
+            continue;
+        double age = fade_now - floor(t * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
+        if (age > span || t > m->now_s + 1e-6 || !isfinite(r) || !isfinite(col)) {
+            have = 0;
+            continue;
+        }
+        float x, y;
+        cell_to_px(L, c->f, r, col, &x, &y);
+        if (i + 1 == tr->count && c->cop_ok) /* it ends at the reticle */
+            x = c->cop_x, y = c->cop_y;
+        /* A still body moves its CoP by a pixel or less a frame: points closer to the last one
+         * drawn than the line is wide are joined into one segment (the newest always ends the
+         * line). Hundreds of overlapping quads hardly longer than wide, each one blended on its
+         * own (SDL's software renderer blends every triangle through a surface of its own),
+         * cost more than the rest of the picture and only made the line a little more opaque
+         * where the body was stillest. */
+        float ddx = x - px, ddy = y - py;
+        if (have && ddx * ddx + ddy * ddy < edge * edge && i + 1 < tr->count)
+            continue;
+        int k = v->trail_n++;
+        v->trail_pt[k].x = x, v->trail_pt[k].y = y;
+        v->trail_pt[k].age = age;
+        v->trail_pt[k].brk = !have;
+        px = x, py = y, have = 1;
+    }
+}
+
+void sm_layer_trail_prepare(sm_view_t *v, sm_view_ctx_t *c)
+{
+    reticle(v, c);
+    trail_points(v, c);
+}
+
+/* The last few seconds of the CoP as a line that fades out with age: black under white, so it
+ * reads on every colour of the scale. */
+static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m)
+{
+    double span = m->trail_s > 0 ? m->trail_s : 3.0;
     float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
     for (int layer = 0; layer < 2; layer++) {
         int nv = 0;
-        float px = 0, py = 0;
-        double page = 0; /* the age of (px, py) */
-        int have = 0;
-        double t, r, c, tn = 0, rn = 0, cn = 0;
-        int more = tr->count > 0 && sm_trail_get(tr, 0, &tn, &rn, &cn);
-        for (size_t i = 0; more; i++) {
-            t = tn, r = rn, c = cn;
-            more = i + 1 < tr->count && sm_trail_get(tr, i + 1, &tn, &rn, &cn);
-            /* One point a tenth of a second, the last of each (the newest is the reticle): a
-             * point drawn stays where it is until it fades out, and the line changes ten times
-             * a second, with the fade, not at every frame (each change draws the map under it
-             * again). Ten points a second still follow the body's sway and breathing. */
-            if (more && floor(tn * TRAIL_FADE_HZ) == floor(t * TRAIL_FADE_HZ))
+        for (int i = 1; i < v->trail_n; i++) {
+            const float x = v->trail_pt[i].x, y = v->trail_pt[i].y;
+            const float px = v->trail_pt[i - 1].x, py = v->trail_pt[i - 1].y;
+            if (v->trail_pt[i].brk || (x == px && y == py) || nv + 6 > TRAIL_VERTS)
                 continue;
-            double age = fade_now - floor(t * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
-            if (age > span || t > m->now_s + 1e-6 || !isfinite(r) || !isfinite(c)) {
-                have = 0;
-                continue;
-            }
-            float x, y;
-            cell_to_px(L, f, r, c, &x, &y);
-            if (i + 1 == tr->count && cx && cy) /* it ends at the reticle */
-                x = *cx, y = *cy;
-            /* A still body moves its CoP by a pixel or less a frame: points closer to the last
-             * one drawn than the line is wide are joined into one segment (the newest always
-             * ends the line). Hundreds of overlapping quads hardly longer than wide, each one
-             * blended on its own (SDL's software renderer blends every triangle through a
-             * surface of its own), cost more than the rest of the picture and only made the
-             * line a little more opaque where the body was stillest. */
-            float ddx = x - px, ddy = y - py;
-            if (have && ddx * ddx + ddy * ddy < edge * edge && i + 1 < tr->count)
-                continue;
-            if (have && (x != px || y != py) && nv + 6 <= TRAIL_VERTS) {
-                double a0 = 1.0 - page / span, a1 = 1.0 - age / span;
-                SDL_Color k = layer == 0 ? C_BLACK : C_COP;
-                int amax = layer == 0 ? 110 : 190;
-                sm_view_quad(v->verts + nv, px, py, x, y, layer == 0 ? edge : core,
-                             with_alpha(k, iround(amax * a0)), with_alpha(k, iround(amax * a1)));
-                nv += 6;
-            }
-            px = x, py = y, page = age, have = 1;
+            double a0 = 1.0 - v->trail_pt[i - 1].age / span, a1 = 1.0 - v->trail_pt[i].age / span;
+            SDL_Color k = layer == 0 ? C_BLACK : C_COP;
+            int amax = layer == 0 ? 110 : 190;
+            sm_view_quad(v->verts + nv, px, py, x, y, layer == 0 ? edge : core,
+                         with_alpha(k, iround(amax * a0)), with_alpha(k, iround(amax * a1)));
+            nv += 6;
         }
         sm_view_geometry(v, v->verts, nv, SDL_BLENDMODE_BLEND);
     }
@@ -188,7 +208,7 @@ void sm_layer_trail_draw(sm_view_t *v, const sm_view_ctx_t *c)
     const sm_frame_t *f = c->f;
     if (!f)
         return;
-    draw_trail(v, c->L, c->m, f, c->cop_ok ? &c->cop_x : NULL, c->cop_ok ? &c->cop_y : NULL);
+    draw_trail(v, c->L, c->m);
     if (c->cop_ok)
         draw_marker(v, c->L, f, c->cop_x, c->cop_y);
 }

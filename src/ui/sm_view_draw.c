@@ -164,14 +164,26 @@ void sm_view_geo_flush(sm_view_t *v)
     v->geo_n = 0;
 }
 
+/* fminf and fmaxf (a NaN gives way to the other), inline: the library calls cost more than the
+ * rest of a bounding box. */
+static inline float lo(float a, float b)
+{
+    return a != a ? b : b < a ? b : a;
+}
+
+static inline float hi(float a, float b)
+{
+    return a != a ? b : b > a ? b : a;
+}
+
 void sm_view_geometry(sm_view_t *v, const SDL_Vertex *vt, int n, SDL_BlendMode blend)
 {
     if (n <= 0)
         return;
     float x0 = vt[0].position.x, x1 = x0, y0 = vt[0].position.y, y1 = y0;
     for (int i = 1; i < n; i++) {
-        x0 = fminf(x0, vt[i].position.x), x1 = fmaxf(x1, vt[i].position.x);
-        y0 = fminf(y0, vt[i].position.y), y1 = fmaxf(y1, vt[i].position.y);
+        x0 = lo(x0, vt[i].position.x), x1 = hi(x1, vt[i].position.x);
+        y0 = lo(y0, vt[i].position.y), y1 = hi(y1, vt[i].position.y);
     }
     if (!(x0 > -1e6f && x1 < 1e6f && y0 > -1e6f && y1 < 1e6f)) /* NaN or far away: anywhere */
         x0 = y0 = -1e6f, x1 = y1 = 1e6f;
@@ -191,10 +203,10 @@ void sm_view_geometry(sm_view_t *v, const SDL_Vertex *vt, int n, SDL_BlendMode b
         const SDL_Rect *cl = &v->dmg.clip;
         int k = 0;
         for (int i = 0; i + 3 <= n; i += 3) {
-            float tx0 = fminf(fminf(vt[i].position.x, vt[i + 1].position.x), vt[i + 2].position.x);
-            float tx1 = fmaxf(fmaxf(vt[i].position.x, vt[i + 1].position.x), vt[i + 2].position.x);
-            float ty0 = fminf(fminf(vt[i].position.y, vt[i + 1].position.y), vt[i + 2].position.y);
-            float ty1 = fmaxf(fmaxf(vt[i].position.y, vt[i + 1].position.y), vt[i + 2].position.y);
+            float tx0 = lo(lo(vt[i].position.x, vt[i + 1].position.x), vt[i + 2].position.x);
+            float tx1 = hi(hi(vt[i].position.x, vt[i + 1].position.x), vt[i + 2].position.x);
+            float ty0 = lo(lo(vt[i].position.y, vt[i + 1].position.y), vt[i + 2].position.y);
+            float ty1 = hi(hi(vt[i].position.y, vt[i + 1].position.y), vt[i + 2].position.y);
             /* NaN compares false: such a triangle is kept, as SDL would be given it */
             if (tx1 + 1.0f < (float)cl->x || tx0 - 1.0f > (float)(cl->x + cl->w) ||
                 ty1 + 1.0f < (float)cl->y || ty0 - 1.0f > (float)(cl->y + cl->h))

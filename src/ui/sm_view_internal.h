@@ -178,6 +178,14 @@ struct sm_view {
     int cop_have; /* the body's CoP was drawn at cop_at on a map at cop_map */
     float cop_at[2];
     SDL_Rect cop_map;
+    /* The trail's points this picture (sm_layer_trail_prepare): where, how old, and whether the
+     * line is broken before it. */
+    struct {
+        float x, y;
+        double age;
+        int brk;
+    } trail_pt[SM_TRAIL_MAX];
+    int trail_n;
     int no_cache; /* tests: draw the cached parts straight, every picture, whole */
     int retained; /* the renderer keeps its picture between presents (software) */
     sm_view_damage_t dmg;

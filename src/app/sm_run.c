@@ -36,7 +36,9 @@
 #define TOUR_PAUSE_S 1.2 /* the sound tour: silence after each cue, to read its line */
 
 #define MAX_FRAMES_PER_TURN 256   /* keep the window responsive when a replay or sim races ahead */
-#define INPUT_US            15000 /* keys are read at least 66 times a second */
+#define INPUT_US            15000  /* keys are read 66 times a second while someone uses them, */
+#define INPUT_IDLE_US       40000  /* 25 times a second otherwise, */
+#define INPUT_ACTIVE_US     2000000 /* for this long after the last key, click or window event */
 
 /* A session shorter than this without a hold is a test of the mat, not kept in the history. */
 #define SM_RUN_HISTORY_MIN_S 30.0
@@ -1412,6 +1414,7 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     int status = 0, quit = 0, ended = 0;
     double cpu0 = sm_clock_cpu_s();
     uint64_t start = sm_clock_now_us(), last_render = 0, last_frame_wall = 0, last_input = 0;
+    uint64_t last_event = 0; /* wall time of the last window event (the start counts as one) */
     int input_read = 0;
     int dirty = 1;
     sm_pace_t pace;
@@ -1419,10 +1422,16 @@ int sm_run(const sm_run_config_t *rc, sm_source_t *src)
     double speed = r->st.speed > 0 ? r->st.speed : 1;
     while (!quit && !(rc->stop && *rc->stop)) {
         uint64_t wall = sm_clock_now_us() - start;
-        /* Keys and window events at most every INPUT_US: each look asks the X server (several
-         * system calls), and the loop turns for every frame of a 100 Hz mat. */
-        if (r->view && !rc->headless && (!input_read || wall - last_input >= INPUT_US)) {
+        /* Keys and window events at most every INPUT_US (INPUT_IDLE_US while nobody has
+         * touched the keyboard, mouse or window for a while: a key is still answered within
+         * 40 ms): each look asks the X server (several system calls), and the loop turns for
+         * every frame of a 100 Hz mat. */
+        uint64_t input_every = wall - last_event < INPUT_ACTIVE_US ? INPUT_US : INPUT_IDLE_US;
+        if (r->view && !rc->headless && (!input_read || wall - last_input >= input_every)) {
+            unsigned long seen = sm_view_events_seen(r->view);
             handle_actions(r, wall, &quit);
+            if (sm_view_events_seen(r->view) != seen)
+                last_event = wall;
             last_input = wall, input_read = 1;
         }
         int n = 0;

@@ -247,6 +247,8 @@ sm_action_t sm_view_poll(sm_view_t *v);
 /* The same with details (soreness value, template name, zone); *ev (may be NULL) is set on
  * every call (zeros and SM_ACT_NONE when nothing happened). */
 sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev);
+/* How many window events (keys, mouse, window) sm_view_poll_event has taken so far. */
+unsigned long sm_view_events_seen(const sm_view_t *v);
 /* 1 while a template's or the patient's name is being typed (the app may pause its own key
  * handling). */
 int sm_view_text_entry(const sm_view_t *v);

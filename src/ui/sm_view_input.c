@@ -237,6 +237,11 @@ static sm_action_t mouse_action(sm_view_t *v, const SDL_Event *e, sm_view_event_
     return SM_ACT_NONE;
 }
 
+unsigned long sm_view_events_seen(const sm_view_t *v)
+{
+    return v ? v->events_seen : 0;
+}
+
 sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev)
 {
     sm_view_event_t dummy;
@@ -247,6 +252,7 @@ sm_action_t sm_view_poll_event(sm_view_t *v, sm_view_event_t *ev)
         return SM_ACT_NONE;
     SDL_Event e;
     while (SDL_PollEvent(&e)) {
+        v->events_seen++;
         sm_action_t a = SM_ACT_NONE;
         if (e.type == SDL_QUIT)
             a = SM_ACT_QUIT;

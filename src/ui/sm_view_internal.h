@@ -205,6 +205,7 @@ struct sm_view {
     /* Typing a name (NAMING_TEMPLATE or NAMING_PATIENT; 0 none): keys go into the name, not to
      * actions. patient: the model's patient at the last render, what n starts the box with. */
     int naming;
+    unsigned long events_seen; /* sm_view_events_seen */
     char name[TYPED_MAX];
     char patient[TYPED_MAX];
     /* Dragging a no-go zone on the map: corners in output pixels. */

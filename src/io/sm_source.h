@@ -60,10 +60,7 @@ typedef struct sm_source sm_source_t;
 
 typedef struct {
     /* Next frame due by wall_us into *out: SM_OK (frame), SM_EMPTY (none yet), SM_EOF (replay end),
-     * never an error for bad input: problems show up in status(). Calls with the same wall_us are
-     * one turn of the caller's loop: a device source that has read all its port held in this
-     * turn does not ask the port again until wall_us moves on (bytes that come meanwhile make
-     * its fd readable, so the caller's wait returns at once). */
+     * never an error for bad input: problems show up in status(). */
     sm_status (*next)(sm_source_t *s, uint64_t wall_us, sm_frame_t *out);
     /* A file descriptor that becomes readable when data arrives, or -1. */
     int (*fd)(sm_source_t *s);

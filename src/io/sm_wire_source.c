@@ -59,11 +59,6 @@ typedef struct {
     uint8_t token;
     uint8_t rx[RX_CHUNK];
     size_t rx_off, rx_len;
-    /* A read at this wall time (one turn of the caller's loop) left nothing behind: it got less
-     * than it asked for. Another read in the same turn would come back empty (two system calls
-     * a frame for nothing); bytes that arrive meanwhile wake the caller's wait at once. */
-    uint64_t drained_us;
-    int drained;
     sm_proto_parser_t parser;
     sm_proto_msg_t msg;
     sm_text_parser_t text;
@@ -122,7 +117,6 @@ static void try_connect(wire_t *w, uint64_t wall_us)
     w->connect_wall_us = wall_us;
     w->last_poke_us = wall_us;
     w->rx_off = w->rx_len = 0;
-    w->drained = 0;
     w->anchored = 0;
     sm_proto_parser_reset_seq(&w->parser);
     w->at_good = w->parser.c;
@@ -503,8 +497,6 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
                                                 : take_binary(w, wall_us, out);
         if (got)
             return SM_OK;
-        if (w->drained && w->drained_us == wall_us)
-            break;
         size_t n = 0;
         sm_status rs = sm_transport_read(w->t, w->rx, sizeof w->rx, &n);
         if (rs == SM_ERR_NODEV) {
@@ -514,8 +506,6 @@ static sm_status wire_next(sm_source_t *s, uint64_t wall_us, sm_frame_t *out)
         w->rx_off = 0;
         w->rx_len = n;
         w->st.rx_bytes += n;
-        w->drained = n < sizeof w->rx;
-        w->drained_us = wall_us;
         if (n == 0)
             break;
     }

@@ -110,6 +110,18 @@ static void reticle(sm_view_t *v, sm_view_ctx_t *c)
  * reticle): a point stays where it is until it fades out, so with the reticle held still the
  * line changes at most ten times a second. Ten points a second still follow the body's sway
  * and breathing. */
+/* How many seconds the trail shows, and the widths of its white core and its black edge. */
+static double trail_span(const sm_view_model_t *m)
+{
+    return m->trail_s > 0 ? m->trail_s : 3.0;
+}
+
+static void trail_widths(const sm_layout_t *L, float *core, float *edge)
+{
+    *core = (float)fmax(1.0, 0.2 * L->u);
+    *edge = *core + (float)fmax(1.0, 0.15 * L->u);
+}
+
 static void trail_points(sm_view_t *v, const sm_view_ctx_t *c)
 {
     const sm_view_model_t *m = c->m;
@@ -118,9 +130,10 @@ static void trail_points(sm_view_t *v, const sm_view_ctx_t *c)
     v->trail_n = 0;
     if (!c->f || !tr || tr->count < 2)
         return;
-    double span = m->trail_s > 0 ? m->trail_s : 3.0;
+    double span = trail_span(m);
     double fade_now = ceil(m->now_s * TRAIL_FADE_HZ) / TRAIL_FADE_HZ;
-    float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
+    float core, edge;
+    trail_widths(L, &core, &edge);
     float px = 0, py = 0;
     int have = 0;
     double t, r, col, tn = 0, rn = 0, cn = 0;
@@ -166,8 +179,9 @@ void sm_layer_trail_prepare(sm_view_t *v, sm_view_ctx_t *c)
  * reads on every colour of the scale. */
 static void draw_trail(sm_view_t *v, const sm_layout_t *L, const sm_view_model_t *m)
 {
-    double span = m->trail_s > 0 ? m->trail_s : 3.0;
-    float core = (float)fmax(1.0, 0.2 * L->u), edge = core + (float)fmax(1.0, 0.15 * L->u);
+    double span = trail_span(m);
+    float core, edge;
+    trail_widths(L, &core, &edge);
     for (int layer = 0; layer < 2; layer++) {
         int nv = 0;
         for (int i = 1; i < v->trail_n; i++) {

@@ -729,7 +729,7 @@ static void update_state(uint16_t *prev, int32_t *avg, const uint16_t *x, size_t
 }
 
 /* The spatial prediction of every cell of x (the writer's side: the whole frame is known), the
- * same numbers as spatial() cell by cell; written so that the rows vectorise. */
+ * same numbers as spatial() cell by cell, a row at a time. */
 static void spatial_all(const uint16_t *x, size_t rows, size_t cols, uint16_t *p)
 {
     p[0] = 0;
@@ -739,11 +739,8 @@ static void spatial_all(const uint16_t *x, size_t rows, size_t cols, uint16_t *p
         const uint16_t *row = x + r * cols, *up = row - cols;
         uint16_t *pr = p + r * cols;
         pr[0] = up[0];
-        for (size_t c = 1; c < cols; c++) {
-            uint16_t a = row[c - 1], b = up[c], d = up[c - 1];
-            uint16_t mx = a > b ? a : b, mn = a > b ? b : a;
-            pr[c] = d >= mx ? mn : d <= mn ? mx : (uint16_t)(a + b - d);
-        }
+        for (size_t c = 1; c < cols; c++)
+            pr[c] = med(row[c - 1], up[c], up[c - 1]);
     }
 }
 
